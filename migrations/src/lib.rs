@@ -1,0 +1,19 @@
+//! Database schema for Invigilator, one file per migration. Runs at start-up
+//! (`Application::build`) and from `invigilator migrate`, on SQLite and PostgreSQL alike.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_accounts;
+mod m20261121_000002_sittings;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_000001_accounts::Migration),
+            Box::new(m20261121_000002_sittings::Migration),
+        ]
+    }
+}

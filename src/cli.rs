@@ -1,0 +1,97 @@
+//! The command-line operations besides `serve`: migrate, check pools, create an admin.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use anyhow::Context;
+use secrecy::SecretString;
+
+use crate::auth::{Role, password::PasswordHasher};
+use crate::clock::{Clock, SystemClock};
+use crate::config::Settings;
+use crate::domain::pool::count_by_area;
+use crate::domain::values::{EmailAddress, NewPassword, PersonName};
+use crate::persistence::{begin_write, users};
+use crate::pools::load_catalog;
+
+/// Checks every edition under `dir`; prints each problem, or a summary per qualification.
+/// Returns false when there are problems.
+pub fn pools_check(dir: &Path) -> bool {
+    match load_catalog(dir) {
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            eprintln!("{} problem(s) in {}", problems.len(), dir.display());
+            false
+        }
+        Ok(catalog) => {
+            for edition in &catalog.editions {
+                println!("{} edition {} ({}), pool hash {}", edition.scheme, edition.edition, edition.title, edition.pool_hash);
+                for q in &edition.qualifications {
+                    let counts = count_by_area(&q.questions);
+                    let total: u32 = counts.values().map(|c| c.0).sum();
+                    let pilots: u32 = counts.values().map(|c| c.1).sum();
+                    print!("  {}: {total} questions ({pilots} pilot)", q.qualification.code);
+                    match q.disjoint_papers() {
+                        Some(n) => println!(", enough for {n} papers without a shared question"),
+                        None => println!(", no blueprint yet (listed, not deliverable)"),
+                    }
+                    for (area, (scored, pilot)) in counts {
+                        let needed = q.qualification.blueprint.as_ref().and_then(|b| b.areas.get(&area)).copied().unwrap_or(0);
+                        println!("    {area}: {scored} scored, {pilot} pilot; a paper draws {needed}");
+                    }
+                }
+            }
+            println!("ok");
+            true
+        }
+    }
+}
+
+/// Reads the new administrator's password from `INVIGILATOR_ADMIN_PASSWORD`, else the first
+/// line of standard input. Never from an argument: those show in `ps` and shell history.
+pub fn read_admin_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("INVIGILATOR_ADMIN_PASSWORD") {
+        return Ok(p);
+    }
+    eprintln!("Password for the new administrator (one line on standard input):");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Splits "Given Names Family" at the last space.
+fn split_name(name: &str) -> anyhow::Result<(PersonName, PersonName)> {
+    let name = name.trim();
+    let (given, family) = name
+        .rsplit_once(char::is_whitespace)
+        .context("--name must hold a given name and a family name, e.g. \"Ada Lovelace\"")?;
+    let given = PersonName::parse(given).map_err(|e| anyhow::anyhow!("given name {e}"))?;
+    let family = PersonName::parse(family).map_err(|e| anyhow::anyhow!("family name {e}"))?;
+    Ok((given, family))
+}
+
+pub async fn admin_create(settings: &Settings, email: &str, name: &str, password: String) -> anyhow::Result<uuid::Uuid> {
+    let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
+    let (given, family) = split_name(name)?;
+    let password = NewPassword::parse(password).map_err(|e| anyhow::anyhow!("the password {e}"))?;
+    let db = crate::startup::connect_and_migrate(settings).await?;
+    let hasher = PasswordHasher::new(&settings.auth)?;
+    let hash = hasher.hash(SecretString::from(password.into_inner())).await?;
+    let tx = begin_write(&db).await?;
+    let id = users::insert_user(
+        &tx,
+        users::NewUser {
+            email: &email,
+            password_hash: hash,
+            given_name: &given,
+            family_name: &family,
+            roles: &[Role::Admin],
+            now: SystemClock.now(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}

@@ -1,0 +1,49 @@
+//! The server's clock, the only clock that decides deadlines. Injected so tests can move time.
+//!
+//! Times are truncated to whole seconds: RFC 3339 text with a varying number of fraction
+//! digits does not sort as text, and SQLite compares timestamps as text.
+
+use std::sync::{Arc, Mutex};
+
+use time::OffsetDateTime;
+
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// Truncates to whole seconds in UTC; every stored time passes through here.
+pub fn to_stored(t: OffsetDateTime) -> OffsetDateTime {
+    t.to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t)
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        to_stored(OffsetDateTime::now_utc())
+    }
+}
+
+/// A clock that stands still until told to move: for tests.
+#[derive(Debug, Clone)]
+pub struct ManualClock(Arc<Mutex<OffsetDateTime>>);
+
+impl ManualClock {
+    pub fn starting_at(t: OffsetDateTime) -> Self {
+        Self(Arc::new(Mutex::new(to_stored(t))))
+    }
+
+    pub fn advance(&self, by: time::Duration) {
+        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *guard = to_stored(*guard + by);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,10 @@
+//! The scheme's rules as plain data and functions: no I/O, no database, no clock.
+//! `now` and random seeds come in as arguments.
+
+pub mod eligibility;
+pub mod paper;
+pub mod pool;
+pub mod scheme;
+pub mod scoring;
+pub mod sitting;
+pub mod values;

@@ -1,0 +1,266 @@
+//! Paper assembly: draws a paper from a pool by its blueprint, reproducibly from a seed,
+//! and shuffles each item's options. The result is the snapshot a sitting keeps.
+
+use rand::{SeedableRng, seq::IndexedRandom, seq::SliceRandom};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::pool::{Item, ItemBody, Level, Question, Style};
+use super::scheme::{Area, Blueprint};
+
+/// One item as delivered in a sitting: options in the order this candidate sees them,
+/// keys pointing at those positions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaperItem {
+    pub number: u32,
+    pub question_id: String,
+    pub scenario: Option<String>,
+    pub item_id: String,
+    pub area: String,
+    pub level: Level,
+    pub clause: String,
+    pub marks: u32,
+    pub pilot: bool,
+    pub stem: String,
+    pub rationale: String,
+    pub body: ItemBody,
+}
+
+impl PaperItem {
+    pub fn style(&self) -> Style {
+        match self.body {
+            ItemBody::Classic { .. } => Style::Classic,
+            ItemBody::MultipleResponse { .. } => Style::MultipleResponse,
+            ItemBody::Matching { .. } => Style::Matching,
+            ItemBody::AssertionReason { .. } => Style::AssertionReason,
+            ItemBody::Sequencing { .. } => Style::Sequencing,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paper {
+    /// The syllabus areas of the paper, in the scheme's order, as they were when drawn.
+    pub areas: Vec<Area>,
+    pub items: Vec<PaperItem>,
+}
+
+impl Paper {
+    pub fn item(&self, number: u32) -> Option<&PaperItem> {
+        self.items.iter().find(|i| i.number == number)
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AssemblyError {
+    #[error("area {area} needs {needed} questions but the pool has {available}")]
+    NotEnoughQuestions { area: String, needed: u32, available: u32 },
+    #[error("the blueprint needs {needed} pilot questions but the pool has {available}")]
+    NotEnoughPilots { needed: u32, available: u32 },
+}
+
+/// Draws a paper. Areas are visited in the scheme's order so the same seed always gives the same
+/// paper; the chosen questions are then put in a random order, and options shuffled.
+pub fn assemble(
+    questions: &[Question],
+    blueprint: &Blueprint,
+    areas: &[Area],
+    seed: u64,
+) -> Result<Paper, AssemblyError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut chosen: Vec<&Question> = Vec::new();
+    for area in areas.iter().map(|a| &a.code) {
+        let Some(&needed) = blueprint.areas.get(area) else {
+            continue;
+        };
+        let candidates: Vec<&Question> = questions
+            .iter()
+            .filter(|q| !q.pilot && &q.area == area)
+            .collect();
+        if (candidates.len() as u32) < needed {
+            return Err(AssemblyError::NotEnoughQuestions {
+                area: area.clone(),
+                needed,
+                available: candidates.len() as u32,
+            });
+        }
+        chosen.extend(candidates.choose_multiple(&mut rng, needed as usize).copied());
+    }
+    let pilots: Vec<&Question> = questions.iter().filter(|q| q.pilot).collect();
+    if (pilots.len() as u32) < blueprint.pilot {
+        return Err(AssemblyError::NotEnoughPilots {
+            needed: blueprint.pilot,
+            available: pilots.len() as u32,
+        });
+    }
+    chosen.extend(pilots.choose_multiple(&mut rng, blueprint.pilot as usize).copied());
+    chosen.shuffle(&mut rng);
+
+    let mut items = Vec::new();
+    for question in chosen {
+        for item in &question.items {
+            let number = items.len() as u32 + 1;
+            items.push(deliver(question, item, number, &mut rng));
+        }
+    }
+    let areas = areas
+        .iter()
+        .filter(|a| items.iter().any(|i: &PaperItem| i.area == a.code))
+        .cloned()
+        .collect();
+    Ok(Paper { areas, items })
+}
+
+fn deliver(question: &Question, item: &Item, number: u32, rng: &mut ChaCha8Rng) -> PaperItem {
+    PaperItem {
+        number,
+        question_id: question.id.clone(),
+        scenario: question.scenario.clone(),
+        item_id: item.id.clone(),
+        area: item.area.clone(),
+        level: item.level,
+        clause: item.clause.clone(),
+        marks: item.marks,
+        pilot: item.pilot || question.pilot,
+        stem: item.stem.clone(),
+        rationale: item.rationale.clone(),
+        body: shuffle_body(&item.body, rng),
+    }
+}
+
+/// Shuffles options (and, for sequencing, the steps shown); keys follow their options.
+fn shuffle_body(body: &ItemBody, rng: &mut ChaCha8Rng) -> ItemBody {
+    fn permutation(n: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(rng);
+        order
+    }
+    // `order[shown] = written`; `position[written] = shown`.
+    fn apply(options: &[String], order: &[usize]) -> Vec<String> {
+        order.iter().map(|&i| options[i].clone()).collect()
+    }
+    fn position(order: &[usize], written: usize) -> usize {
+        order.iter().position(|&i| i == written).unwrap_or(written)
+    }
+    match body {
+        ItemBody::Classic { options, key } => {
+            let order = permutation(options.len(), rng);
+            ItemBody::Classic {
+                options: apply(options, &order),
+                key: position(&order, *key),
+            }
+        }
+        ItemBody::MultipleResponse { options, choose, keys } => {
+            let order = permutation(options.len(), rng);
+            let mut keys: Vec<usize> = keys.iter().map(|&k| position(&order, k)).collect();
+            keys.sort_unstable();
+            ItemBody::MultipleResponse {
+                options: apply(options, &order),
+                choose: *choose,
+                keys,
+            }
+        }
+        // Matching options, assertion/reason grades and sequencing steps keep their
+        // written order here; the Practitioner delivery decides how they are presented.
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn item(id: &str, area: &str, pilot: bool) -> Question {
+        Question {
+            id: id.into(),
+            area: area.into(),
+            scenario: None,
+            pilot,
+            items: vec![Item {
+                id: id.into(),
+                area: area.into(),
+                level: Level::Knowledge,
+                clause: "c".into(),
+                marks: 1,
+                pilot,
+                stem: format!("stem {id}"),
+                rationale: "r".into(),
+                body: ItemBody::Classic {
+                    options: vec![format!("{id} right"), "w1".into(), "w2".into(), "w3".into()],
+                    key: 0,
+                },
+            }],
+        }
+    }
+
+    fn pool() -> Vec<Question> {
+        let mut q = Vec::new();
+        for i in 0..10 {
+            q.push(item(&format!("A{i}"), "A", false));
+            q.push(item(&format!("B{i}"), "B", false));
+        }
+        q.push(item("P0", "A", true));
+        q.push(item("P1", "B", true));
+        q
+    }
+
+    fn blueprint(a: u32, b: u32, pilot: u32) -> Blueprint {
+        Blueprint {
+            areas: BTreeMap::from([("A".into(), a), ("B".into(), b)]),
+            pilot,
+        }
+    }
+
+    fn order() -> Vec<Area> {
+        ["A", "B"].map(|c| Area { code: c.into(), title: format!("Area {c}") }).to_vec()
+    }
+
+    #[test]
+    fn a_paper_has_the_blueprint_count_per_area_and_no_repeats() {
+        let paper = assemble(&pool(), &blueprint(3, 5, 1), &order(), 7).expect("assembles");
+        let count = |area: &str| paper.items.iter().filter(|i| i.area == area && !i.pilot).count();
+        assert_eq!(count("A"), 3);
+        assert_eq!(count("B"), 5);
+        assert_eq!(paper.items.iter().filter(|i| i.pilot).count(), 1);
+        let mut ids: Vec<&str> = paper.items.iter().map(|i| i.item_id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 9);
+        let numbers: Vec<u32> = paper.items.iter().map(|i| i.number).collect();
+        assert_eq!(numbers, (1..=9).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_paper_and_another_seed_another() {
+        let a = assemble(&pool(), &blueprint(3, 5, 0), &order(), 42).expect("assembles");
+        let b = assemble(&pool(), &blueprint(3, 5, 0), &order(), 42).expect("assembles");
+        let c = assemble(&pool(), &blueprint(3, 5, 0), &order(), 43).expect("assembles");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn the_key_follows_its_option_when_options_are_shuffled() {
+        let mut moved = false;
+        for seed in 0..20 {
+            let paper = assemble(&pool(), &blueprint(10, 10, 0), &order(), seed).expect("assembles");
+            for item in &paper.items {
+                let ItemBody::Classic { options, key } = &item.body else { panic!("classic") };
+                assert_eq!(options[*key], format!("{} right", item.item_id));
+                moved |= *key != 0;
+            }
+        }
+        assert!(moved, "options were never shuffled");
+    }
+
+    #[test]
+    fn a_pool_too_small_for_the_blueprint_is_refused() {
+        let err = assemble(&pool(), &blueprint(11, 1, 0), &order(), 1).expect_err("too small");
+        assert_eq!(
+            err,
+            AssemblyError::NotEnoughQuestions { area: "A".into(), needed: 11, available: 10 }
+        );
+    }
+}

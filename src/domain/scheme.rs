@@ -1,0 +1,144 @@
+//! A scheme edition as data: syllabus areas and qualifications (format, blueprint,
+//! prerequisites). Parsed from an edition's `scheme.toml`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::eligibility::Prerequisites;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemeFile {
+    pub scheme: String,
+    pub edition: String,
+    pub edition_title: String,
+    #[serde(default = "yes")]
+    pub open: bool,
+    #[serde(rename = "area", default)]
+    pub areas: Vec<Area>,
+    #[serde(rename = "qualification", default)]
+    pub qualifications: Vec<Qualification>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    pub code: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Qualification {
+    pub code: String,
+    pub title: String,
+    /// Folder (inside the edition folder) holding this qualification's items.
+    pub items: String,
+    pub format: Format,
+    /// Absent while no pool exists for the paper: it is listed but cannot be sat.
+    #[serde(default)]
+    pub blueprint: Option<Blueprint>,
+    pub prerequisites: Prerequisites,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Book {
+    Closed,
+    Open,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Format {
+    pub questions: u32,
+    pub marks: u32,
+    pub pass_mark: u32,
+    pub duration_minutes: u32,
+    pub book: Book,
+    #[serde(default)]
+    pub permitted_material: Option<String>,
+}
+
+impl Format {
+    /// Every question of a paper carries the same marks, so any paper drawn adds up.
+    pub fn marks_per_question(&self) -> Option<u32> {
+        (self.questions > 0 && self.marks % self.questions == 0).then(|| self.marks / self.questions)
+    }
+
+    /// Problems with the numbers themselves.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.questions == 0 {
+            problems.push("format.questions must be at least 1".to_owned());
+        }
+        if self.marks_per_question().is_none() {
+            problems.push(format!(
+                "format.marks ({}) must be a whole multiple of format.questions ({})",
+                self.marks, self.questions
+            ));
+        }
+        if self.pass_mark == 0 || self.pass_mark > self.marks {
+            problems.push(format!(
+                "format.pass_mark ({}) must be between 1 and the marks available ({})",
+                self.pass_mark, self.marks
+            ));
+        }
+        if self.duration_minutes == 0 {
+            problems.push("format.duration_minutes must be at least 1".to_owned());
+        }
+        if self.book == Book::Open && self.permitted_material.is_none() {
+            problems.push("an open-book paper must name its permitted_material".to_owned());
+        }
+        problems
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Blueprint {
+    /// Scored questions per syllabus area.
+    pub areas: BTreeMap<String, u32>,
+    /// Unscored pilot questions added to each paper.
+    #[serde(default)]
+    pub pilot: u32,
+}
+
+impl Blueprint {
+    pub fn scored_questions(&self) -> u32 {
+        self.areas.values().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn format(questions: u32, marks: u32, pass_mark: u32) -> Format {
+        Format {
+            questions,
+            marks,
+            pass_mark,
+            duration_minutes: 60,
+            book: Book::Closed,
+            permitted_material: None,
+        }
+    }
+
+    #[test]
+    fn a_pass_mark_above_the_marks_available_is_rejected() {
+        assert!(!format(40, 40, 41).problems().is_empty());
+        assert!(format(40, 40, 26).problems().is_empty());
+    }
+
+    #[test]
+    fn marks_that_do_not_divide_evenly_among_questions_are_rejected() {
+        assert!(!format(3, 40, 20).problems().is_empty());
+        assert_eq!(format(4, 80, 40).marks_per_question(), Some(20));
+    }
+}

@@ -1,0 +1,95 @@
+//! A sitting's lifecycle and deadline arithmetic.
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SittingStatus {
+    /// Started and before its deadline (or past it, until someone or the sweeper closes it).
+    InProgress,
+    /// Closed by the candidate before the deadline, and scored.
+    Submitted,
+    /// Closed at the deadline by the server, and scored with the answers saved in time.
+    Expired,
+}
+
+impl SittingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SittingStatus::InProgress => "in_progress",
+            SittingStatus::Submitted => "submitted",
+            SittingStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "in_progress" => Some(Self::InProgress),
+            "submitted" => Some(Self::Submitted),
+            "expired" => Some(Self::Expired),
+            _ => None,
+        }
+    }
+}
+
+/// `started_at + duration × (1 + extra_time_percent / 100)`, to the whole second
+/// (fractions of a second are given to the candidate).
+pub fn deadline(started_at: OffsetDateTime, duration_minutes: u32, extra_time_percent: u32) -> OffsetDateTime {
+    let base_seconds = i64::from(duration_minutes) * 60;
+    let total = (base_seconds * (100 + i64::from(extra_time_percent)) + 99) / 100;
+    started_at + Duration::seconds(total)
+}
+
+/// Whole seconds left, never negative.
+pub fn remaining_seconds(now: OffsetDateTime, deadline: OffsetDateTime) -> i64 {
+    (deadline - now).whole_seconds().max(0)
+}
+
+/// Answers are accepted strictly before the deadline.
+pub fn is_open(now: OffsetDateTime, deadline: OffsetDateTime) -> bool {
+    now < deadline
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn the_deadline_is_the_duration_after_the_start() {
+        let start = datetime!(2026-11-21 09:00:00 UTC);
+        assert_eq!(deadline(start, 60, 0), datetime!(2026-11-21 10:00:00 UTC));
+    }
+
+    #[test]
+    fn extra_time_lengthens_the_deadline_in_proportion() {
+        let start = datetime!(2026-11-21 09:00:00 UTC);
+        assert_eq!(deadline(start, 60, 25), datetime!(2026-11-21 10:15:00 UTC));
+        assert_eq!(deadline(start, 180, 50), datetime!(2026-11-21 13:30:00 UTC));
+    }
+
+    #[test]
+    fn a_fraction_of_a_second_of_extra_time_is_rounded_up() {
+        let start = datetime!(2026-11-21 09:00:00 UTC);
+        // 60 s × 1.01 = 60.6 s
+        assert_eq!(deadline(start, 1, 1), datetime!(2026-11-21 09:01:01 UTC));
+    }
+
+    #[test]
+    fn nothing_is_accepted_at_or_after_the_deadline() {
+        let d = datetime!(2026-11-21 10:00:00 UTC);
+        assert!(is_open(datetime!(2026-11-21 09:59:59 UTC), d));
+        assert!(!is_open(d, d));
+        assert_eq!(remaining_seconds(datetime!(2026-11-21 10:05:00 UTC), d), 0);
+        assert_eq!(remaining_seconds(datetime!(2026-11-21 09:59:00 UTC), d), 60);
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for s in [SittingStatus::InProgress, SittingStatus::Submitted, SittingStatus::Expired] {
+            assert_eq!(SittingStatus::parse(s.as_str()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Input values parsed at the edge: a value of one of these types is valid by construction.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// Trims and lower-cases; one `@` with a non-empty local part and a dotted domain.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let email = raw.trim().to_lowercase();
+        if email.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if email.len() > 254 {
+            return Err("must be at most 254 characters".into());
+        }
+        if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("must not contain spaces".into());
+        }
+        let Some((local, domain)) = email.split_once('@') else {
+            return Err("must be an e-mail address such as name@example.org".into());
+        };
+        let domain_ok = !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..");
+        if local.is_empty() || !domain_ok {
+            return Err("must be an e-mail address such as name@example.org".into());
+        }
+        Ok(Self(email))
+    }
+}
+
+impl AsRef<str> for EmailAddress {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub const MAX_CHARS: usize = 100;
+
+    /// A name as the person writes it: any script, accents, apostrophes and hyphens;
+    /// not blank, not too long, no control characters.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if name.chars().count() > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+        }
+        if name.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(name.to_owned()))
+    }
+}
+
+impl AsRef<str> for PersonName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password as typed, checked for length only (NIST SP 800-63B: length, not composition).
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub const MIN_CHARS: usize = 10;
+    pub const MAX_CHARS: usize = 128;
+
+    pub fn parse(raw: String) -> Result<Self, String> {
+        let n = raw.chars().count();
+        if n < Self::MIN_CHARS {
+            return Err(format!("must be at least {} characters", Self::MIN_CHARS));
+        }
+        if n > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+        }
+        Ok(Self(raw))
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// The label a candidate sees on an option: A, B, C, …
+pub fn option_label(index: usize) -> String {
+    char::from(b'A' + u8::try_from(index).unwrap_or(25).min(25)).to_string()
+}
+
+/// The index of an option label, if it names one of `count` options.
+pub fn option_index(label: &str, count: usize) -> Option<usize> {
+    let mut chars = label.chars();
+    let c = chars.next()?;
+    if chars.next().is_some() || !c.is_ascii_uppercase() {
+        return None;
+    }
+    let index = (c as u8 - b'A') as usize;
+    (index < count).then_some(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_email_address_is_trimmed_and_lower_cased() {
+        let email = EmailAddress::parse("  Ada.Lovelace@Example.ORG ").expect("valid");
+        assert_eq!(email.as_ref(), "ada.lovelace@example.org");
+    }
+
+    #[test]
+    fn an_email_address_without_a_dotted_domain_is_rejected() {
+        for bad in ["", "ada", "ada@", "@example.org", "ada@example", "a b@example.org", "a@b@c.org"] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn names_in_any_european_script_are_accepted() {
+        for name in ["Zoë O'Brien-Łukasiewicz", "Σωκράτης", "Пётр", "José"] {
+            assert!(PersonName::parse(name).is_ok(), "{name} rejected");
+        }
+    }
+
+    #[test]
+    fn a_blank_or_overlong_name_is_rejected() {
+        assert!(PersonName::parse("   ").is_err());
+        assert!(PersonName::parse(&"a".repeat(101)).is_err());
+        assert!(PersonName::parse("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn a_short_password_is_rejected() {
+        assert!(NewPassword::parse("short".into()).is_err());
+        assert!(NewPassword::parse("long enough pass".into()).is_ok());
+    }
+
+    #[test]
+    fn option_labels_round_trip() {
+        assert_eq!(option_label(1), "B");
+        assert_eq!(option_index("B", 4), Some(1));
+        assert_eq!(option_index("E", 4), None);
+        assert_eq!(option_index("b", 4), None);
+        assert_eq!(option_index("AB", 4), None);
+    }
+}

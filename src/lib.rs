@@ -1,0 +1,13 @@
+//! Invigilator: exam delivery and certification for the ISO/IEC 20000 scheme.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod persistence;
+pub mod pools;
+pub mod routes;
+pub mod sittings;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,83 @@
+//! The `invigilator` command: serve, migrate, check pools, create an administrator.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use invigilator::{cli, config, startup::Application, telemetry};
+
+#[derive(Parser)]
+#[command(name = "invigilator", version, about = "Exam delivery and certification server for ISO/IEC 20000")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (migrates the database and checks the pools first).
+    Serve,
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Question pools.
+    Pools {
+        #[command(subcommand)]
+        command: PoolsCommand,
+    },
+    /// Administrator accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PoolsCommand {
+    /// Validate every edition's scheme and items; report each problem with file and item id.
+    Check {
+        /// Pools folder (default: the configured one, `question-pools`).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator. The password is read from INVIGILATOR_ADMIN_PASSWORD or
+    /// standard input, never from an argument.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Given name(s) and family name, e.g. "Ada Lovelace".
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    telemetry::init_subscriber(telemetry::get_subscriber("info,sqlx=warn,sea_orm=warn", std::io::stderr));
+    let settings = config::get_settings()?;
+    match cli.command {
+        Command::Serve => {
+            let app = Application::build(settings.clone()).await?;
+            tracing::info!(host = %settings.server.host, port = app.port(), database = ?settings.database, "serving");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            invigilator::startup::connect_and_migrate(&settings).await?;
+            println!("database is up to date");
+        }
+        Command::Pools { command: PoolsCommand::Check { dir } } => {
+            let dir = dir.unwrap_or_else(|| settings.pools.dir.clone());
+            if !cli::pools_check(&dir) {
+                std::process::exit(1);
+            }
+        }
+        Command::Admin { command: AdminCommand::Create { email, name } } => {
+            let password = cli::read_admin_password()?;
+            let id = cli::admin_create(&settings, &email, &name, password).await?;
+            println!("administrator {id} created");
+        }
+    }
+    Ok(())
+}

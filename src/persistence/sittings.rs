@@ -1,0 +1,267 @@
+//! Sittings and their answers. Every state change is a conditional UPDATE on the sitting's
+//! row (`… WHERE status = 'in_progress' AND deadline …`), so on PostgreSQL a concurrent
+//! save and close serialize on the row lock and, with several servers, each change
+//! happens once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::{Expr, OnConflict},
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::entities::{answers, sittings};
+use crate::domain::paper::Paper;
+use crate::domain::scoring::{Response, ScoreSheet};
+use crate::domain::sitting::SittingStatus;
+
+#[derive(Debug, Clone)]
+pub struct SittingRecord {
+    pub id: Uuid,
+    pub candidate_id: Uuid,
+    pub qualification_code: String,
+    pub edition: String,
+    pub pool_hash: String,
+    pub seed: i64,
+    pub status: SittingStatus,
+    pub started_at: OffsetDateTime,
+    pub deadline: OffsetDateTime,
+    pub duration_minutes: u32,
+    pub extra_time_percent: u32,
+    pub paper: Paper,
+    pub max_score: u32,
+    pub pass_mark: u32,
+    pub closed_at: Option<OffsetDateTime>,
+    pub closed_reason: Option<String>,
+    pub result: Option<ScoreSheet>,
+}
+
+fn corrupt(what: &str, id: Uuid, e: impl std::fmt::Display) -> DbErr {
+    DbErr::Custom(format!("sitting {id}: stored {what} is unreadable: {e}"))
+}
+
+impl TryFrom<sittings::Model> for SittingRecord {
+    type Error = DbErr;
+
+    fn try_from(m: sittings::Model) -> Result<Self, DbErr> {
+        let status = SittingStatus::parse(&m.status).ok_or_else(|| corrupt("status", m.id, &m.status))?;
+        let paper: Paper = serde_json::from_str(&m.paper).map_err(|e| corrupt("paper", m.id, e))?;
+        let result = match &m.breakdown {
+            Some(b) => Some(serde_json::from_str(b).map_err(|e| corrupt("result", m.id, e))?),
+            None => None,
+        };
+        Ok(Self {
+            id: m.id,
+            candidate_id: m.candidate_id,
+            qualification_code: m.qualification_code,
+            edition: m.edition,
+            pool_hash: m.pool_hash,
+            seed: m.seed,
+            status,
+            started_at: m.started_at,
+            deadline: m.deadline,
+            duration_minutes: u32::try_from(m.duration_minutes).unwrap_or_default(),
+            extra_time_percent: u32::try_from(m.extra_time_percent).unwrap_or_default(),
+            paper,
+            max_score: u32::try_from(m.max_score).unwrap_or_default(),
+            pass_mark: u32::try_from(m.pass_mark).unwrap_or_default(),
+            closed_at: m.closed_at,
+            closed_reason: m.closed_reason,
+            result,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InsertSittingError {
+    #[error("the candidate already has a sitting in progress")]
+    AlreadyInProgress,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+#[tracing::instrument(skip_all, fields(sitting = %record.id))]
+pub async fn insert(db: &impl ConnectionTrait, record: &SittingRecord) -> Result<(), InsertSittingError> {
+    let paper = serde_json::to_string(&record.paper).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let result = sittings::Entity::insert(sittings::ActiveModel {
+        id: Set(record.id),
+        candidate_id: Set(record.candidate_id),
+        qualification_code: Set(record.qualification_code.clone()),
+        edition: Set(record.edition.clone()),
+        pool_hash: Set(record.pool_hash.clone()),
+        seed: Set(record.seed),
+        status: Set(record.status.as_str().to_owned()),
+        started_at: Set(record.started_at),
+        deadline: Set(record.deadline),
+        duration_minutes: Set(record.duration_minutes as i32),
+        extra_time_percent: Set(record.extra_time_percent as i32),
+        paper: Set(paper),
+        max_score: Set(record.max_score as i32),
+        pass_mark: Set(record.pass_mark as i32),
+        closed_at: Set(None),
+        closed_reason: Set(None),
+        score: Set(None),
+        passed: Set(None),
+        breakdown: Set(None),
+    })
+    .exec_without_returning(db)
+    .await;
+    match result {
+        Err(e) if super::is_unique_violation(&e, "sittings_one_in_progress_key", "sittings.candidate_id") => {
+            Err(InsertSittingError::AlreadyInProgress)
+        }
+        Err(e) => Err(e.into()),
+        Ok(_) => Ok(()),
+    }
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<SittingRecord>, DbErr> {
+    sittings::Entity::find_by_id(id).one(db).await?.map(SittingRecord::try_from).transpose()
+}
+
+/// The candidate's sitting in progress, if any (possibly past its deadline).
+#[tracing::instrument(skip(db))]
+pub async fn in_progress_for(db: &impl ConnectionTrait, candidate_id: Uuid) -> Result<Option<(Uuid, OffsetDateTime)>, DbErr> {
+    Ok(sittings::Entity::find()
+        .select_only()
+        .column(sittings::Column::Id)
+        .column(sittings::Column::Deadline)
+        .filter(sittings::Column::CandidateId.eq(candidate_id))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_str()))
+        .into_tuple::<(Uuid, OffsetDateTime)>()
+        .one(db)
+        .await?)
+}
+
+/// Qualifications the candidate has passed.
+#[tracing::instrument(skip(db))]
+pub async fn passed_qualifications(db: &impl ConnectionTrait, candidate_id: Uuid) -> Result<BTreeSet<String>, DbErr> {
+    let codes: Vec<String> = sittings::Entity::find()
+        .select_only()
+        .column(sittings::Column::QualificationCode)
+        .filter(sittings::Column::CandidateId.eq(candidate_id))
+        .filter(sittings::Column::Passed.eq(true))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(codes.into_iter().collect())
+}
+
+/// Ids of sittings still in progress whose deadline has passed, oldest first.
+#[tracing::instrument(skip(db))]
+pub async fn overdue(db: &impl ConnectionTrait, now: OffsetDateTime, limit: u64) -> Result<Vec<Uuid>, DbErr> {
+    sittings::Entity::find()
+        .select_only()
+        .column(sittings::Column::Id)
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_str()))
+        .filter(sittings::Column::Deadline.lte(now))
+        .order_by_asc(sittings::Column::Deadline)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Locks the sitting's row for an answer if it is the candidate's, in progress and
+/// before its deadline; false otherwise. Run inside the transaction that saves the answer.
+#[tracing::instrument(skip(db))]
+pub async fn lock_open_for_answer(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    candidate_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let result = sittings::Entity::update_many()
+        .col_expr(sittings::Column::Status, Expr::col(sittings::Column::Status).into())
+        .filter(sittings::Column::Id.eq(id))
+        .filter(sittings::Column::CandidateId.eq(candidate_id))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_str()))
+        .filter(sittings::Column::Deadline.gt(now))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+#[tracing::instrument(skip(db, response))]
+pub async fn upsert_answer(
+    db: &impl ConnectionTrait,
+    sitting_id: Uuid,
+    number: u32,
+    response: &Response,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let response = serde_json::to_string(response).map_err(|e| DbErr::Custom(e.to_string()))?;
+    answers::Entity::insert(answers::ActiveModel {
+        sitting_id: Set(sitting_id),
+        number: Set(number as i32),
+        response: Set(response),
+        saved_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([answers::Column::SittingId, answers::Column::Number])
+            .update_columns([answers::Column::Response, answers::Column::SavedAt])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn answers(db: &impl ConnectionTrait, sitting_id: Uuid) -> Result<BTreeMap<u32, Response>, DbErr> {
+    let rows = answers::Entity::find()
+        .filter(answers::Column::SittingId.eq(sitting_id))
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let response = serde_json::from_str(&r.response).map_err(|e| corrupt("answer", sitting_id, e))?;
+            Ok((u32::try_from(r.number).unwrap_or_default(), response))
+        })
+        .collect()
+}
+
+/// How a sitting is being closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closing {
+    /// By the candidate, before the deadline.
+    Submit,
+    /// By the server, at or after the deadline.
+    Expire,
+}
+
+/// Moves the sitting out of `in_progress` if the deadline allows this kind of closing;
+/// true when this call did it. Run inside the transaction that then scores it.
+#[tracing::instrument(skip(db))]
+pub async fn claim_close(db: &impl ConnectionTrait, id: Uuid, closing: Closing, now: OffsetDateTime) -> Result<bool, DbErr> {
+    let (status, reason, deadline) = match closing {
+        Closing::Submit => (SittingStatus::Submitted, "submitted by the candidate", sittings::Column::Deadline.gt(now)),
+        Closing::Expire => (SittingStatus::Expired, "deadline passed", sittings::Column::Deadline.lte(now)),
+    };
+    let result = sittings::Entity::update_many()
+        .col_expr(sittings::Column::Status, Expr::value(status.as_str()))
+        .col_expr(sittings::Column::ClosedAt, Expr::value(now))
+        .col_expr(sittings::Column::ClosedReason, Expr::value(reason))
+        .filter(sittings::Column::Id.eq(id))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_str()))
+        .filter(deadline)
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+#[tracing::instrument(skip(db, sheet))]
+pub async fn store_result(db: &impl ConnectionTrait, id: Uuid, sheet: &ScoreSheet) -> Result<(), DbErr> {
+    let breakdown = serde_json::to_string(sheet).map_err(|e| DbErr::Custom(e.to_string()))?;
+    sittings::Entity::update_many()
+        .col_expr(sittings::Column::Score, Expr::value(sheet.score as i32))
+        .col_expr(sittings::Column::Passed, Expr::value(sheet.passed))
+        .col_expr(sittings::Column::Breakdown, Expr::value(breakdown))
+        .filter(sittings::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! Accounts, roles and refresh tokens.
+
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::Expr,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::entities::{refresh_tokens, user_roles, users};
+use crate::auth::Role;
+use crate::domain::values::{EmailAddress, PersonName};
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub created_at: OffsetDateTime,
+}
+
+impl From<users::Model> for User {
+    fn from(m: users::Model) -> Self {
+        Self {
+            id: m.id,
+            email: m.email,
+            password_hash: m.password_hash,
+            given_name: m.given_name,
+            family_name: m.family_name,
+            created_at: m.created_at,
+        }
+    }
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a EmailAddress,
+    pub password_hash: String,
+    pub given_name: &'a PersonName,
+    pub family_name: &'a PersonName,
+    pub roles: &'a [Role],
+    pub now: OffsetDateTime,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InsertUserError {
+    #[error("an account with this e-mail address already exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn insert_user(db: &impl ConnectionTrait, new: NewUser<'_>) -> Result<Uuid, InsertUserError> {
+    let id = Uuid::now_v7();
+    let result = users::Entity::insert(users::ActiveModel {
+        id: Set(id),
+        email: Set(new.email.as_ref().to_owned()),
+        password_hash: Set(new.password_hash),
+        given_name: Set(new.given_name.as_ref().to_owned()),
+        family_name: Set(new.family_name.as_ref().to_owned()),
+        created_at: Set(new.now),
+    })
+    .exec_without_returning(db)
+    .await;
+    match result {
+        Err(e) if super::is_unique_violation(&e, "users_email_key", "users.email") => {
+            return Err(InsertUserError::EmailTaken);
+        }
+        other => {
+            other?;
+        }
+    }
+    for role in new.roles {
+        user_roles::Entity::insert(user_roles::ActiveModel {
+            user_id: Set(id),
+            role: Set(role.as_str().to_owned()),
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(id)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn find_by_email(db: &impl ConnectionTrait, email: &EmailAddress) -> Result<Option<User>, DbErr> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Email.eq(email.as_ref()))
+        .one(db)
+        .await?
+        .map(User::from))
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn find_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<User>, DbErr> {
+    Ok(users::Entity::find_by_id(id).one(db).await?.map(User::from))
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn roles_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Role>, DbErr> {
+    let rows = user_roles::Entity::find()
+        .filter(user_roles::Column::UserId.eq(user_id))
+        .all(db)
+        .await?;
+    let mut roles: Vec<Role> = rows.iter().filter_map(|r| Role::parse(&r.role)).collect();
+    roles.sort();
+    Ok(roles)
+}
+
+pub struct StoredRefreshToken {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub family_id: Uuid,
+    pub expires_at: OffsetDateTime,
+    pub revoked: bool,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn insert_refresh_token(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    family_id: Uuid,
+    token_hash: String,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> Result<(), DbErr> {
+    refresh_tokens::Entity::insert(refresh_tokens::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        family_id: Set(family_id),
+        token_hash: Set(token_hash),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn find_refresh_token(db: &impl ConnectionTrait, token_hash: &str) -> Result<Option<StoredRefreshToken>, DbErr> {
+    Ok(refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
+        .one(db)
+        .await?
+        .map(|m| StoredRefreshToken {
+            id: m.id,
+            user_id: m.user_id,
+            family_id: m.family_id,
+            expires_at: m.expires_at,
+            revoked: m.revoked_at.is_some(),
+        }))
+}
+
+/// Revokes one token if it is still live; true when this call revoked it (so two
+/// concurrent refreshes with the same token cannot both succeed).
+#[tracing::instrument(skip(db))]
+pub async fn revoke_refresh_token(db: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<bool, DbErr> {
+    let result = refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::Id.eq(id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Revokes every token descended from one login.
+#[tracing::instrument(skip(db))]
+pub async fn revoke_refresh_family(db: &impl ConnectionTrait, family_id: Uuid, now: OffsetDateTime) -> Result<(), DbErr> {
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::FamilyId.eq(family_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,330 @@
+//! Loads and validates the question pools under `question-pools/`: one folder per scheme
+//! edition. This is the only place that reads pool files; the rules are in `domain`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::pool::{Problem, Question, count_by_area, parse_item_file};
+use crate::domain::scheme::{Area, Qualification, SchemeFile};
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub editions: Vec<Edition>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Edition {
+    pub scheme: String,
+    pub edition: String,
+    pub title: String,
+    pub open: bool,
+    pub areas: Vec<Area>,
+    /// SHA-256 of every file of the edition, stored with each sitting.
+    pub pool_hash: String,
+    pub qualifications: Vec<QualificationPool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QualificationPool {
+    pub qualification: Qualification,
+    pub questions: Vec<Question>,
+}
+
+impl QualificationPool {
+    /// How many papers without a shared question the pool can make.
+    pub fn disjoint_papers(&self) -> Option<u32> {
+        let blueprint = self.qualification.blueprint.as_ref()?;
+        let counts = count_by_area(&self.questions);
+        blueprint
+            .areas
+            .iter()
+            .filter(|(_, needed)| **needed > 0)
+            .map(|(area, needed)| counts.get(area).map(|c| c.0).unwrap_or(0) / needed)
+            .min()
+    }
+}
+
+impl Edition {
+    pub fn area_codes(&self) -> Vec<String> {
+        self.areas.iter().map(|a| a.code.clone()).collect()
+    }
+
+    pub fn area_title(&self, code: &str) -> Option<&str> {
+        self.areas.iter().find(|a| a.code == code).map(|a| a.title.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FindError {
+    #[error("there is no qualification {0}")]
+    Unknown(String),
+    #[error("qualification {0} is offered in several editions: choose one of {1:?}")]
+    EditionRequired(String, Vec<String>),
+    #[error("qualification {0} is not offered in edition {1}")]
+    NotInEdition(String, String),
+}
+
+impl Catalog {
+    /// The open editions offering `code`, or the one named.
+    pub fn find(&self, code: &str, edition: Option<&str>) -> Result<(&Edition, &QualificationPool), FindError> {
+        let offering: Vec<(&Edition, &QualificationPool)> = self
+            .editions
+            .iter()
+            .filter(|e| e.open)
+            .filter_map(|e| {
+                e.qualifications
+                    .iter()
+                    .find(|q| q.qualification.code == code)
+                    .map(|q| (e, q))
+            })
+            .collect();
+        if offering.is_empty() {
+            return Err(FindError::Unknown(code.to_owned()));
+        }
+        match edition {
+            Some(wanted) => offering
+                .into_iter()
+                .find(|(e, _)| e.edition == wanted)
+                .ok_or_else(|| FindError::NotInEdition(code.to_owned(), wanted.to_owned())),
+            None if offering.len() == 1 => Ok(offering[0]),
+            None => Err(FindError::EditionRequired(
+                code.to_owned(),
+                offering.iter().map(|(e, _)| e.edition.clone()).collect(),
+            )),
+        }
+    }
+
+    pub fn edition(&self, edition: &str) -> Option<&Edition> {
+        self.editions.iter().find(|e| e.edition == edition)
+    }
+}
+
+/// Loads every edition folder under `dir`; returns every problem found if any.
+pub fn load_catalog(dir: &Path) -> Result<Catalog, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut editions = Vec::new();
+    let entries = match sorted_entries(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            return Err(vec![Problem {
+                file: dir.display().to_string(),
+                item: None,
+                message: format!("cannot read the pools folder: {e}"),
+            }]);
+        }
+    };
+    for path in entries.into_iter().filter(|p| p.is_dir()) {
+        if let Some(edition) = load_edition(dir, &path, &mut problems) {
+            editions.push(edition);
+        }
+    }
+    if editions.is_empty() && problems.is_empty() {
+        problems.push(Problem {
+            file: dir.display().to_string(),
+            item: None,
+            message: "no scheme edition folder (with a scheme.toml) found".into(),
+        });
+    }
+    let mut seen = HashSet::new();
+    for e in &editions {
+        if !seen.insert((e.scheme.clone(), e.edition.clone())) {
+            problems.push(Problem {
+                file: dir.display().to_string(),
+                item: None,
+                message: format!("edition {} of scheme {} is defined twice", e.edition, e.scheme),
+            });
+        }
+    }
+    if problems.is_empty() { Ok(Catalog { editions }) } else { Err(problems) }
+}
+
+fn sorted_entries(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    Ok(entries)
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root).unwrap_or(path).display().to_string()
+}
+
+fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<Edition> {
+    let scheme_path = dir.join("scheme.toml");
+    let scheme_name = relative(root, &scheme_path);
+    let problem = |problems: &mut Vec<Problem>, file: &str, item: Option<&str>, message: String| {
+        problems.push(Problem { file: file.to_owned(), item: item.map(str::to_owned), message })
+    };
+    let text = match std::fs::read_to_string(&scheme_path) {
+        Ok(t) => t,
+        Err(e) => {
+            problem(problems, &scheme_name, None, format!("cannot read: {e}"));
+            return None;
+        }
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(b"scheme.toml\0");
+    hasher.update(text.as_bytes());
+    let scheme: SchemeFile = match toml::from_str(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            problem(problems, &scheme_name, None, e.to_string().trim().replace('\n', " "));
+            return None;
+        }
+    };
+    let area_codes: HashSet<&str> = scheme.areas.iter().map(|a| a.code.as_str()).collect();
+    if area_codes.len() != scheme.areas.len() {
+        problem(problems, &scheme_name, None, "two areas share a code".into());
+    }
+    let mut qualification_codes = HashSet::new();
+    let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    let mut qualifications = Vec::new();
+    for q in scheme.qualifications.clone() {
+        let at = format!("{scheme_name} [{}]", q.code);
+        if !qualification_codes.insert(q.code.clone()) {
+            problem(problems, &scheme_name, None, format!("qualification {} is defined twice", q.code));
+        }
+        for p in q.format.problems() {
+            problem(problems, &at, None, p);
+        }
+        let items_dir = dir.join(&q.items);
+        let mut questions = Vec::new();
+        if items_dir.is_dir() {
+            let files = sorted_entries(&items_dir).unwrap_or_default();
+            for file in files.into_iter().filter(|f| f.extension().is_some_and(|x| x == "toml")) {
+                let name = relative(root, &file);
+                let text = match std::fs::read_to_string(&file) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        problem(problems, &name, None, format!("cannot read: {e}"));
+                        continue;
+                    }
+                };
+                hasher.update(relative(dir, &file).as_bytes());
+                hasher.update(b"\0");
+                hasher.update(text.as_bytes());
+                for question in parse_item_file(&text, &name, problems) {
+                    check_question(&question, &q, &area_codes, &name, &mut ids, problems);
+                    questions.push(question);
+                }
+            }
+        }
+        if let Some(blueprint) = &q.blueprint {
+            if !items_dir.is_dir() {
+                problem(problems, &at, None, format!("has a blueprint but no items folder {}", q.items));
+            }
+            if blueprint.scored_questions() != q.format.questions {
+                problem(
+                    problems,
+                    &at,
+                    None,
+                    format!(
+                        "blueprint asks for {} scored questions but the format says {}",
+                        blueprint.scored_questions(),
+                        q.format.questions
+                    ),
+                );
+            }
+            let counts = count_by_area(&questions);
+            for (area, needed) in &blueprint.areas {
+                if !area_codes.contains(area.as_str()) {
+                    problem(problems, &at, None, format!("blueprint names unknown area {area}"));
+                }
+                let available = counts.get(area).map(|c| c.0).unwrap_or(0);
+                if available < *needed {
+                    problem(
+                        problems,
+                        &at,
+                        None,
+                        format!("blueprint needs {needed} scored questions in {area}, the pool has {available} (pilots excluded)"),
+                    );
+                }
+            }
+            let pilots: u32 = counts.values().map(|c| c.1).sum();
+            if pilots < blueprint.pilot {
+                problem(problems, &at, None, format!("blueprint needs {} pilot questions, the pool has {pilots}", blueprint.pilot));
+            }
+        }
+        qualifications.push(QualificationPool { qualification: q, questions });
+    }
+    for q in &qualifications {
+        for r in &q.qualification.prerequisites.requirements {
+            use crate::domain::eligibility::RequirementKind;
+            if let RequirementKind::PassedQualification { qualification } | RequirementKind::Course { qualification } = &r.kind
+                && !qualification_codes.contains(qualification)
+            {
+                problem(
+                    problems,
+                    &scheme_name,
+                    None,
+                    format!("{} requires unknown qualification {qualification}", q.qualification.code),
+                );
+            }
+        }
+    }
+    Some(Edition {
+        scheme: scheme.scheme,
+        edition: scheme.edition,
+        title: scheme.edition_title,
+        open: scheme.open,
+        areas: scheme.areas,
+        pool_hash: hex::encode(hasher.finalize()),
+        qualifications,
+    })
+}
+
+fn check_question(
+    question: &Question,
+    qualification: &Qualification,
+    area_codes: &HashSet<&str>,
+    file: &str,
+    ids: &mut BTreeMap<String, String>,
+    problems: &mut Vec<Problem>,
+) {
+    let mut problem = |item: &str, message: String| {
+        problems.push(Problem { file: file.to_owned(), item: Some(item.to_owned()), message })
+    };
+    if !area_codes.contains(question.area.as_str()) {
+        problem(&question.id, format!("area {} is not defined in scheme.toml", question.area));
+    }
+    let mut all_ids = vec![question.id.clone()];
+    if question.scenario.is_some() {
+        all_ids.extend(question.items.iter().map(|i| i.id.clone()));
+    }
+    for id in all_ids {
+        if let Some(first) = ids.insert(id.clone(), file.to_owned()) {
+            problem(&id, format!("id is also used in {first}"));
+        }
+    }
+    if let Some(per_question) = qualification.format.marks_per_question()
+        && question.marks() != per_question
+    {
+        problem(
+            &question.id,
+            format!(
+                "carries {} marks but each {} question carries {per_question}",
+                question.marks(),
+                qualification.code
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_pools_pass_the_check() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("question-pools");
+        let catalog = load_catalog(&dir).unwrap_or_else(|problems| {
+            panic!("{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))
+        });
+        let (_, foundation) = catalog.find("iso20000-foundation", None).expect("foundation");
+        assert!(foundation.questions.len() >= 120);
+        assert!(foundation.disjoint_papers() >= Some(3));
+    }
+}

@@ -1,0 +1,158 @@
+//! Administrator endpoints. Examiners read a sitting's marked paper for appeals.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::problem::{ApiError, Problem};
+use super::parse_id;
+use super::views::OptionView;
+use crate::auth::{AuthenticatedUser, Role};
+use crate::domain::pool::{ItemBody, Level, Style};
+use crate::domain::scoring::{self, Response};
+use crate::domain::sitting::SittingStatus;
+use crate::domain::values::option_label;
+use crate::persistence::users;
+use crate::startup::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct CandidateView {
+    pub id: Uuid,
+    pub email: String,
+    pub given_name: String,
+    pub family_name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MarkedItemView {
+    pub number: u32,
+    pub item_id: String,
+    pub area: String,
+    pub level: Level,
+    pub clause: String,
+    pub style: Style,
+    pub stem: String,
+    /// In the order this candidate saw them.
+    pub options: Vec<OptionView>,
+    /// The key, as labelled for this candidate.
+    pub key: Vec<String>,
+    pub response: Option<Response>,
+    pub marks: u32,
+    pub awarded: u32,
+    pub pilot: bool,
+    pub rationale: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MarkedSittingView {
+    pub id: Uuid,
+    pub candidate: CandidateView,
+    pub qualification: String,
+    pub edition: String,
+    /// SHA-256 of the pool the paper was drawn from.
+    pub pool_hash: String,
+    pub seed: i64,
+    pub status: SittingStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub deadline: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub closed_at: Option<OffsetDateTime>,
+    pub closed_reason: Option<String>,
+    pub score: Option<u32>,
+    pub max_score: u32,
+    pub pass_mark: u32,
+    pub passed: Option<bool>,
+    pub items: Vec<MarkedItemView>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sittings/{id}",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Sitting id")),
+    responses(
+        (status = 200, description = "The marked paper: each item, the response, the key and the marks awarded", body = MarkedSittingView),
+        (status = 403, description = "Not an administrator", body = Problem),
+        (status = 404, description = "No such sitting", body = Problem),
+    )
+)]
+#[get("/admin/sittings/{id}")]
+pub async fn sitting(state: web::Data<AppState>, user: AuthenticatedUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let id = parse_id(&path, "sitting")?;
+    let now = state.clock.now();
+    let record = crate::sittings::load_current(&state.db, id, now)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such sitting"))?;
+    let candidate = users::find_by_id(&state.db, record.candidate_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("sitting {id} has no candidate")))?;
+    let answers = crate::sittings::answers_of(&state.db, id).await?;
+    let items = record
+        .paper
+        .items
+        .iter()
+        .map(|item| {
+            let response = answers.get(&item.number).cloned();
+            let (options, key): (&[String], Vec<String>) = match &item.body {
+                ItemBody::Classic { options, key } => (options, vec![option_label(*key)]),
+                ItemBody::MultipleResponse { options, keys, .. } | ItemBody::Matching { options, keys, .. } => {
+                    (options, keys.iter().map(|k| option_label(*k)).collect())
+                }
+                ItemBody::AssertionReason { keys, .. } => (&[], keys.iter().map(|k| option_label(*k)).collect()),
+                ItemBody::Sequencing { steps } => (&[], steps.clone()),
+            };
+            MarkedItemView {
+                number: item.number,
+                item_id: item.item_id.clone(),
+                area: item.area.clone(),
+                level: item.level,
+                clause: item.clause.clone(),
+                style: item.style(),
+                stem: item.stem.clone(),
+                options: options
+                    .iter()
+                    .enumerate()
+                    .map(|(i, text)| OptionView { label: option_label(i), text: text.clone() })
+                    .collect(),
+                key,
+                awarded: scoring::mark_item(item, response.as_ref()),
+                response,
+                marks: item.marks,
+                pilot: item.pilot,
+                rationale: item.rationale.clone(),
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(MarkedSittingView {
+        id: record.id,
+        candidate: CandidateView {
+            id: candidate.id,
+            email: candidate.email,
+            given_name: candidate.given_name,
+            family_name: candidate.family_name,
+        },
+        qualification: record.qualification_code.clone(),
+        edition: record.edition.clone(),
+        pool_hash: record.pool_hash.clone(),
+        seed: record.seed,
+        status: record.status,
+        started_at: record.started_at,
+        deadline: record.deadline,
+        closed_at: record.closed_at,
+        closed_reason: record.closed_reason.clone(),
+        score: record.result.as_ref().map(|r| r.score),
+        max_score: record.max_score,
+        pass_mark: record.pass_mark,
+        passed: record.result.as_ref().map(|r| r.passed),
+        items,
+    }))
+}

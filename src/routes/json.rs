@@ -1,0 +1,145 @@
+//! `ApiJson<T>`: a JSON body extractor whose errors are problem+json: 415 without a JSON
+//! content type, 413 over the size limit, 400 for malformed JSON, 422 naming the field
+//! for a missing, unknown or mistyped one.
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::StatusCode, web};
+use futures_util::future::LocalBoxFuture;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use super::problem::ApiError;
+
+/// The size limit, set once as app data.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonLimit(pub usize);
+
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<web::Data<JsonLimit>>().map(|l| l.0).unwrap_or(16 * 1024);
+        let is_json = req
+            .mime_type()
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
+        let declared = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "the body must be JSON (Content-Type: application/json)",
+                ));
+            }
+            let too_large = || {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload-too-large",
+                    format!("the body must be at most {limit} bytes"),
+                )
+            };
+            if declared.is_some_and(|n| n > limit) {
+                return Err(too_large());
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::bad_request(format!("the body could not be read: {e}")))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse(&body).map(ApiJson)
+        })
+    }
+}
+
+/// Parses JSON, telling syntax errors (400) from data errors (422 naming the field).
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => {
+            de.end().map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+            Ok(v)
+        }
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    let message = inner.to_string();
+                    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+                    let field = field_name(&path, &message);
+                    Err(ApiError::invalid(field, message))
+                }
+                _ => Err(ApiError::bad_request(format!("the body is not valid JSON: {inner}"))),
+            }
+        }
+    }
+}
+
+/// The field a data error is about: the path, or the name in "unknown field `x`" /
+/// "missing field `x`" (a missing field is reported against the enclosing object).
+fn field_name(path: &str, message: &str) -> String {
+    let named = ["unknown field `", "missing field `"]
+        .iter()
+        .find_map(|p| message.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next());
+    let prefix = if path == "." { "" } else { path };
+    match named {
+        Some(name) if prefix == name || prefix.ends_with(&format!(".{name}")) => prefix.to_owned(),
+        Some(name) if prefix.is_empty() => name.to_owned(),
+        Some(name) => format!("{prefix}.{name}"),
+        None if prefix.is_empty() => "body".to_owned(),
+        None => prefix.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        email: String,
+        age: u32,
+    }
+
+    fn field_of(body: &str) -> (u16, serde_json::Value) {
+        let err = parse::<Body>(body.as_bytes()).expect_err("fails");
+        let body = err.body();
+        (body["status"].as_u64().unwrap_or_default() as u16, body)
+    }
+
+    #[test]
+    fn an_unknown_field_is_named() {
+        let (status, body) = field_of(r#"{"email":"a","age":1,"admin":true}"#);
+        assert_eq!(status, 422);
+        assert_eq!(body["errors"][0]["field"], "admin");
+    }
+
+    #[test]
+    fn a_missing_or_mistyped_field_is_named() {
+        assert_eq!(field_of(r#"{"email":"a"}"#).1["errors"][0]["field"], "age");
+        assert_eq!(field_of(r#"{"email":"a","age":"x"}"#).1["errors"][0]["field"], "age");
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        assert_eq!(field_of(r#"{"email":"#).0, 400);
+        assert_eq!(field_of(r#"{"email":"a","age":1} trailing"#).0, 400);
+    }
+}

@@ -1,0 +1,83 @@
+//! The signed-in user: their account and their eligibility for each paper.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::problem::{ApiError, Problem};
+use super::views::{RequirementView, UserView};
+use crate::auth::AuthenticatedUser;
+use crate::domain::eligibility::{self as rules, Rule};
+use crate::persistence::users;
+use crate::startup::AppState;
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account", body = UserView),
+        (status = 401, description = "Not signed in", body = Problem),
+    )
+)]
+#[get("/me")]
+pub async fn me(state: web::Data<AppState>, user: AuthenticatedUser) -> Result<HttpResponse, ApiError> {
+    let account = users::find_by_id(&state.db, user.id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
+    Ok(HttpResponse::Ok().json(UserView {
+        id: account.id,
+        email: account.email,
+        given_name: account.given_name,
+        family_name: account.family_name,
+        roles: users::roles_of(&state.db, user.id).await?,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EligibilityView {
+    pub qualification: String,
+    pub title: String,
+    pub edition: String,
+    pub eligible: bool,
+    /// `none`, `any` (one requirement suffices) or `all`.
+    pub rule: Rule,
+    pub met: Vec<RequirementView>,
+    pub unmet: Vec<RequirementView>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/eligibility",
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "For every qualification of every open edition: eligible, and the requirements met and unmet", body = [EligibilityView]),
+        (status = 401, description = "Not signed in", body = Problem),
+    )
+)]
+#[get("/me/eligibility")]
+pub async fn eligibility(state: web::Data<AppState>, user: AuthenticatedUser) -> Result<HttpResponse, ApiError> {
+    let evidence = crate::sittings::evidence_of(&state.db, user.id).await?;
+    let views: Vec<EligibilityView> = state
+        .catalog
+        .editions
+        .iter()
+        .filter(|e| e.open)
+        .flat_map(|e| e.qualifications.iter().map(move |q| (e, q)))
+        .map(|(e, q)| {
+            let result = rules::evaluate(&q.qualification.prerequisites, &evidence);
+            EligibilityView {
+                qualification: q.qualification.code.clone(),
+                title: q.qualification.title.clone(),
+                edition: e.edition.clone(),
+                eligible: result.eligible,
+                rule: q.qualification.prerequisites.rule,
+                met: result.met.iter().map(RequirementView::from).collect(),
+                unmet: result.unmet.iter().map(RequirementView::from).collect(),
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}

@@ -1,0 +1,43 @@
+//! HTTP handlers, one module per resource. Handlers parse input into domain types, call
+//! the use case, and map its outcome to a status and a body.
+
+pub mod admin;
+pub mod auth;
+pub mod health;
+pub mod json;
+pub mod me;
+pub mod openapi;
+pub mod problem;
+pub mod qualifications;
+pub mod sittings;
+pub mod views;
+
+use actix_web::web;
+use uuid::Uuid;
+
+use problem::ApiError;
+
+/// The JSON API under `/api/v1`.
+pub fn api_v1(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .service(auth::register)
+            .service(auth::login)
+            .service(auth::refresh)
+            .service(auth::logout)
+            .service(me::me)
+            .service(me::eligibility)
+            .service(qualifications::list)
+            .service(sittings::start)
+            .service(sittings::get)
+            .service(sittings::save_answer)
+            .service(sittings::submit)
+            .service(sittings::result)
+            .service(admin::sitting),
+    );
+}
+
+/// A path id: anything that is not a UUID cannot name a resource, so it answers 404.
+pub fn parse_id(raw: &str, what: &str) -> Result<Uuid, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found(format!("no such {what}")))
+}

@@ -1,0 +1,50 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Invigilator",
+        description = "Exam delivery and certification for the ISO/IEC 20000 scheme. Errors are RFC 9457 problem+json.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    paths(
+        super::health::health,
+        super::auth::register,
+        super::auth::login,
+        super::auth::refresh,
+        super::auth::logout,
+        super::me::me,
+        super::me::eligibility,
+        super::qualifications::list,
+        super::sittings::start,
+        super::sittings::get,
+        super::sittings::save_answer,
+        super::sittings::submit,
+        super::sittings::result,
+        super::admin::sitting,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts and tokens"),
+        (name = "me", description = "The signed-in user"),
+        (name = "qualifications", description = "The papers of the scheme"),
+        (name = "sittings", description = "Sitting a paper"),
+        (name = "admin", description = "Administrators and examiners"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}

@@ -1,0 +1,217 @@
+//! A candidate's sittings: start, resume, save answers, submit, read the result.
+
+use actix_web::{HttpResponse, get, post, put, web};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use super::json::ApiJson;
+use super::problem::{ApiError, Problem};
+use super::views::{RequirementView, ResultView, SittingView};
+use super::parse_id;
+use crate::auth::{AuthenticatedUser, Role};
+use crate::domain::scoring::Response;
+use crate::domain::sitting::{self, SittingStatus};
+use crate::pools::FindError;
+use crate::sittings::{self as use_case, SaveAnswerError, StartSittingError, SubmitError};
+use crate::startup::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartSittingRequest {
+    #[schema(example = "iso20000-foundation")]
+    pub qualification: String,
+    /// Needed only when the qualification is offered in more than one open edition.
+    #[serde(default)]
+    pub edition: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/sittings",
+    tag = "sittings",
+    security(("bearer" = [])),
+    request_body = StartSittingRequest,
+    responses(
+        (status = 201, description = "The sitting, with its questions (never a key)", body = SittingView),
+        (status = 403, description = "Prerequisites not met; `unmet` lists them", body = Problem),
+        (status = 409, description = "A sitting is already in progress, or the paper cannot be sat yet", body = Problem),
+        (status = 422, description = "Unknown qualification or edition", body = Problem),
+    )
+)]
+#[post("/sittings")]
+pub async fn start(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    body: ApiJson<StartSittingRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Candidate)?;
+    let now = state.clock.now();
+    let record = use_case::start(&state.db, &state.catalog, user.id, &body.0.qualification, body.0.edition.as_deref(), now)
+        .await
+        .map_err(|e| match e {
+            StartSittingError::Unknown(FindError::Unknown(code)) => {
+                ApiError::invalid("qualification", format!("there is no qualification {code}"))
+            }
+            StartSittingError::Unknown(e @ (FindError::EditionRequired(..) | FindError::NotInEdition(..))) => {
+                ApiError::invalid("edition", e.to_string())
+            }
+            StartSittingError::NotOffered(code) => ApiError::conflict(
+                "not-offered",
+                format!("{code} cannot be sat yet: its question pool is not available"),
+            ),
+            StartSittingError::NotEligible(unmet) => ApiError::forbidden(format!(
+                "you do not yet meet the prerequisites for {}",
+                body.0.qualification
+            ))
+            .with("unmet", unmet.iter().map(RequirementView::from).collect::<Vec<_>>()),
+            StartSittingError::AlreadyInProgress(id) => {
+                let error = ApiError::conflict("sitting-in-progress", "you already have a sitting in progress; finish it first");
+                if id.is_nil() { error } else { error.with("sitting_id", id) }
+            }
+            StartSittingError::Unexpected(e) => ApiError::internal(e),
+        })?;
+    tracing::info!(sitting = %record.id, qualification = %record.qualification_code, "sitting started");
+    let view = SittingView::build(&record, &Default::default(), &state.catalog, now);
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/sittings/{id}",
+    tag = "sittings",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Sitting id")),
+    responses(
+        (status = 200, description = "The sitting with the answers saved so far", body = SittingView),
+        (status = 404, description = "No such sitting of yours", body = Problem),
+    )
+)]
+#[get("/sittings/{id}")]
+pub async fn get(state: web::Data<AppState>, user: AuthenticatedUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "sitting")?;
+    let now = state.clock.now();
+    let record = use_case::load_current(&state.db, id, now)
+        .await?
+        .filter(|r| r.candidate_id == user.id)
+        .ok_or_else(|| ApiError::not_found("no such sitting"))?;
+    let answers = use_case::answers_of(&state.db, id).await?;
+    Ok(HttpResponse::Ok().json(SittingView::build(&record, &answers, &state.catalog, now)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SavedAnswerView {
+    pub number: u32,
+    pub answer: Response,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub saved_at: OffsetDateTime,
+    pub remaining_seconds: i64,
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/sittings/{id}/answers/{number}",
+    tag = "sittings",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Sitting id"),
+        ("number" = u32, Path, description = "Question number, from 1"),
+    ),
+    request_body(content = Response, description = "A classic item takes the label of one option: `{\"choice\":\"B\"}`"),
+    responses(
+        (status = 200, description = "Saved (saving the same answer again changes nothing)", body = SavedAnswerView),
+        (status = 404, description = "No such sitting of yours, or no such question", body = Problem),
+        (status = 409, description = "The sitting is closed or past its deadline; nothing was saved", body = Problem),
+        (status = 422, description = "The answer does not fit the question", body = Problem),
+    )
+)]
+#[put("/sittings/{id}/answers/{number}")]
+pub async fn save_answer(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<(String, String)>,
+    body: ApiJson<Response>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, number) = path.into_inner();
+    let id = parse_id(&id, "sitting")?;
+    let number: u32 = number.parse().map_err(|_| ApiError::not_found("no such question"))?;
+    let now = state.clock.now();
+    use_case::save_answer(&state.db, id, user.id, number, &body.0, now)
+        .await
+        .map_err(|e| match e {
+            SaveAnswerError::NotFound => ApiError::not_found("no such sitting"),
+            SaveAnswerError::NoSuchQuestion(n) => ApiError::not_found(format!("this sitting has no question {n}")),
+            SaveAnswerError::Invalid(e) => ApiError::invalid("choice", e.to_string()),
+            SaveAnswerError::Closed => ApiError::conflict(
+                "sitting-closed",
+                "the sitting is closed or its deadline has passed; the answer was not saved",
+            ),
+            SaveAnswerError::Unexpected(e) => ApiError::internal(e),
+        })?;
+    let deadline = crate::persistence::sittings::find(&state.db, id).await?.map(|r| r.deadline).unwrap_or(now);
+    Ok(HttpResponse::Ok().json(SavedAnswerView {
+        number,
+        answer: body.0,
+        saved_at: now,
+        remaining_seconds: sitting::remaining_seconds(now, deadline),
+    }))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/sittings/{id}/submit",
+    tag = "sittings",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Sitting id")),
+    responses(
+        (status = 200, description = "Closed and scored", body = ResultView),
+        (status = 404, description = "No such sitting of yours", body = Problem),
+        (status = 409, description = "Already submitted, or closed at its deadline (its result is at /result)", body = Problem),
+    )
+)]
+#[post("/sittings/{id}/submit")]
+pub async fn submit(state: web::Data<AppState>, user: AuthenticatedUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "sitting")?;
+    let now = state.clock.now();
+    let record = use_case::submit(&state.db, id, user.id, now).await.map_err(|e| match e {
+        SubmitError::NotFound => ApiError::not_found("no such sitting"),
+        SubmitError::AlreadyClosed(SittingStatus::Expired) => ApiError::conflict(
+            "sitting-closed",
+            "the deadline has passed: the sitting was closed and scored with the answers saved in time",
+        )
+        .with("status", SittingStatus::Expired),
+        SubmitError::AlreadyClosed(status) => {
+            ApiError::conflict("sitting-closed", "the sitting has already been submitted").with("status", status)
+        }
+        SubmitError::Unexpected(e) => ApiError::internal(e),
+    })?;
+    let sheet = record.result.as_ref().ok_or_else(|| ApiError::internal(anyhow::anyhow!("sitting {id} closed without a result")))?;
+    Ok(HttpResponse::Ok().json(ResultView::build(&record, sheet)))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/sittings/{id}/result",
+    tag = "sittings",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Sitting id")),
+    responses(
+        (status = 200, description = "The score, pass mark, result and breakdown per syllabus area", body = ResultView),
+        (status = 404, description = "No such sitting of yours", body = Problem),
+        (status = 409, description = "The sitting is still in progress", body = Problem),
+    )
+)]
+#[get("/sittings/{id}/result")]
+pub async fn result(state: web::Data<AppState>, user: AuthenticatedUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "sitting")?;
+    let now = state.clock.now();
+    let record = use_case::load_current(&state.db, id, now)
+        .await?
+        .filter(|r| r.candidate_id == user.id || user.has(Role::Admin))
+        .ok_or_else(|| ApiError::not_found("no such sitting"))?;
+    let Some(sheet) = &record.result else {
+        return Err(ApiError::conflict("sitting-in-progress", "the sitting is still in progress").with("deadline", record.deadline.unix_timestamp()));
+    };
+    Ok(HttpResponse::Ok().json(ResultView::build(&record, sheet)))
+}

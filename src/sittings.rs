@@ -1,0 +1,236 @@
+//! Sitting use cases: start, save an answer, submit, close at the deadline. Each runs in
+//! one transaction; the domain decides, persistence records.
+
+use std::collections::BTreeMap;
+
+use rand::RngCore;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::eligibility::{self, Evidence, Requirement};
+use crate::domain::paper::{self, PaperItem};
+use crate::domain::scoring::{self, Response, ScoreSheet};
+use crate::domain::sitting::{self, SittingStatus};
+use crate::persistence::{begin_write, sittings::{self as repo, Closing, InsertSittingError, SittingRecord}};
+use crate::pools::{Catalog, FindError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartSittingError {
+    #[error(transparent)]
+    Unknown(#[from] FindError),
+    #[error("no paper can be drawn for {0} yet: its question pool is not available")]
+    NotOffered(String),
+    #[error("the candidate does not meet the prerequisites")]
+    NotEligible(Vec<Requirement>),
+    #[error("a sitting is already in progress")]
+    AlreadyInProgress(Uuid),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for StartSittingError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+/// What a candidate has proven, read inside the caller's transaction.
+pub async fn evidence_of(db: &impl ConnectionTrait, candidate_id: Uuid) -> Result<Evidence, sea_orm::DbErr> {
+    Ok(Evidence {
+        passed_qualifications: repo::passed_qualifications(db, candidate_id).await?,
+        ..Evidence::default()
+    })
+}
+
+#[tracing::instrument(skip(db, catalog))]
+pub async fn start(
+    db: &DatabaseConnection,
+    catalog: &Catalog,
+    candidate_id: Uuid,
+    qualification: &str,
+    edition: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<SittingRecord, StartSittingError> {
+    let (edition, pool) = catalog.find(qualification, edition)?;
+    let q = &pool.qualification;
+    let blueprint = q.blueprint.as_ref().ok_or_else(|| StartSittingError::NotOffered(q.code.clone()))?;
+
+    // A sitting left past its deadline is closed (and scored) before anything else.
+    if let Some((id, deadline)) = repo::in_progress_for(db, candidate_id).await?
+        && !sitting::is_open(now, deadline)
+    {
+        close(db, id, Closing::Expire, now).await?;
+    }
+
+    let seed = rand::rng().next_u64();
+    let paper = paper::assemble(&pool.questions, blueprint, &edition.areas, seed)
+        .map_err(|e| anyhow::anyhow!("pool {} cannot make a paper: {e}", q.code))?;
+
+    let tx = begin_write(db).await?;
+    let eligibility = eligibility::evaluate(&q.prerequisites, &evidence_of(&tx, candidate_id).await?);
+    if !eligibility.eligible {
+        return Err(StartSittingError::NotEligible(eligibility.unmet));
+    }
+    if let Some((id, _)) = repo::in_progress_for(&tx, candidate_id).await? {
+        return Err(StartSittingError::AlreadyInProgress(id));
+    }
+    let extra_time_percent = 0;
+    let record = SittingRecord {
+        id: Uuid::now_v7(),
+        candidate_id,
+        qualification_code: q.code.clone(),
+        edition: edition.edition.clone(),
+        pool_hash: edition.pool_hash.clone(),
+        // Stored as the same 64 bits, reinterpreted: SQL has no unsigned 64-bit integer.
+        seed: seed as i64,
+        status: SittingStatus::InProgress,
+        started_at: now,
+        deadline: sitting::deadline(now, q.format.duration_minutes, extra_time_percent),
+        duration_minutes: q.format.duration_minutes,
+        extra_time_percent,
+        paper,
+        max_score: q.format.marks,
+        pass_mark: q.format.pass_mark,
+        closed_at: None,
+        closed_reason: None,
+        result: None,
+    };
+    match repo::insert(&tx, &record).await {
+        Ok(()) => {}
+        Err(InsertSittingError::AlreadyInProgress) => {
+            return Err(StartSittingError::AlreadyInProgress(Uuid::nil()));
+        }
+        Err(InsertSittingError::Db(e)) => return Err(e.into()),
+    }
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// Closes and scores a sitting in one transaction, if `closing` is allowed at `now`;
+/// returns whether this call closed it.
+#[tracing::instrument(skip(db))]
+pub async fn close(db: &DatabaseConnection, id: Uuid, closing: Closing, now: OffsetDateTime) -> Result<bool, sea_orm::DbErr> {
+    let tx = begin_write(db).await?;
+    if !repo::claim_close(&tx, id, closing, now).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    let Some(record) = repo::find(&tx, id).await? else {
+        tx.rollback().await?;
+        return Ok(false);
+    };
+    // Read after the claim: on PostgreSQL the claim waited for any answer still being
+    // saved on this row, so every answer accepted before the deadline is here.
+    let answers = repo::answers(&tx, id).await?;
+    let sheet = scoring::score(&record.paper, &answers, record.pass_mark);
+    repo::store_result(&tx, id, &sheet).await?;
+    tx.commit().await?;
+    tracing::info!(sitting = %id, ?closing, score = sheet.score, passed = sheet.passed, "sitting closed");
+    Ok(true)
+}
+
+/// Reads a sitting, closing it first if its deadline has passed.
+pub async fn load_current(db: &DatabaseConnection, id: Uuid, now: OffsetDateTime) -> Result<Option<SittingRecord>, sea_orm::DbErr> {
+    let Some(record) = repo::find(db, id).await? else {
+        return Ok(None);
+    };
+    if record.status == SittingStatus::InProgress && !sitting::is_open(now, record.deadline) {
+        close(db, id, Closing::Expire, now).await?;
+        return repo::find(db, id).await;
+    }
+    Ok(Some(record))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveAnswerError {
+    #[error("no such sitting")]
+    NotFound,
+    #[error("no question {0} in this sitting")]
+    NoSuchQuestion(u32),
+    #[error("{0}")]
+    Invalid(scoring::ResponseError),
+    #[error("the sitting is closed")]
+    Closed,
+    #[error(transparent)]
+    Unexpected(#[from] sea_orm::DbErr),
+}
+
+#[tracing::instrument(skip(db, response))]
+pub async fn save_answer(
+    db: &DatabaseConnection,
+    id: Uuid,
+    candidate_id: Uuid,
+    number: u32,
+    response: &Response,
+    now: OffsetDateTime,
+) -> Result<(), SaveAnswerError> {
+    let record = load_current(db, id, now).await?.filter(|r| r.candidate_id == candidate_id).ok_or(SaveAnswerError::NotFound)?;
+    let item: &PaperItem = record.paper.item(number).ok_or(SaveAnswerError::NoSuchQuestion(number))?;
+    scoring::check_response(item, response).map_err(SaveAnswerError::Invalid)?;
+    let tx = begin_write(db).await?;
+    if !repo::lock_open_for_answer(&tx, id, candidate_id, now).await? {
+        tx.rollback().await?;
+        return Err(SaveAnswerError::Closed);
+    }
+    repo::upsert_answer(&tx, id, number, response, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("no such sitting")]
+    NotFound,
+    #[error("the sitting is already closed")]
+    AlreadyClosed(SittingStatus),
+    #[error(transparent)]
+    Unexpected(#[from] sea_orm::DbErr),
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn submit(db: &DatabaseConnection, id: Uuid, candidate_id: Uuid, now: OffsetDateTime) -> Result<SittingRecord, SubmitError> {
+    let record = load_current(db, id, now).await?.filter(|r| r.candidate_id == candidate_id).ok_or(SubmitError::NotFound)?;
+    if record.status != SittingStatus::InProgress {
+        return Err(SubmitError::AlreadyClosed(record.status));
+    }
+    if !close(db, id, Closing::Submit, now).await? {
+        // Someone else closed it between our read and our claim (a second submit, or the
+        // deadline passing and the sweeper winning).
+        let status = repo::find(db, id).await?.map(|r| r.status).unwrap_or(SittingStatus::Expired);
+        return Err(SubmitError::AlreadyClosed(status));
+    }
+    repo::find(db, id).await?.ok_or(SubmitError::NotFound)
+}
+
+/// Saved answers of a sitting.
+pub async fn answers_of(db: &DatabaseConnection, id: Uuid) -> Result<BTreeMap<u32, Response>, sea_orm::DbErr> {
+    repo::answers(db, id).await
+}
+
+/// Closes every sitting past its deadline; safe to run on several servers at once (each
+/// close is a conditional update, so each sitting is closed and scored once).
+#[tracing::instrument(skip(db))]
+pub async fn close_overdue(db: &DatabaseConnection, now: OffsetDateTime) -> Result<usize, sea_orm::DbErr> {
+    let mut closed = 0;
+    loop {
+        let ids = repo::overdue(db, now, 200).await?;
+        if ids.is_empty() {
+            return Ok(closed);
+        }
+        let batch = ids.len();
+        for id in ids {
+            if close(db, id, Closing::Expire, now).await? {
+                closed += 1;
+            }
+        }
+        if batch < 200 {
+            return Ok(closed);
+        }
+    }
+}
+
+/// The result of a closed sitting.
+pub fn result_of(record: &SittingRecord) -> Option<&ScoreSheet> {
+    record.result.as_ref()
+}

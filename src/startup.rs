@@ -1,0 +1,141 @@
+//! Builds the application: loads and checks the pools, connects and migrates the
+//! database, binds the listener (port 0 in tests), and runs the server with its sweeper.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::{App, HttpServer, dev::Server, web};
+use anyhow::Context;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::{password::PasswordHasher, tokens::{self, TokenService}};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Environment, Settings};
+use crate::pools::{Catalog, load_catalog};
+use crate::routes::{self, json::JsonLimit, openapi::ApiDoc, problem};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub catalog: Arc<Catalog>,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: TokenService,
+    pub passwords: PasswordHasher,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    sweep_interval: std::time::Duration,
+}
+
+/// Loads the pools or explains every problem.
+pub fn load_pools(settings: &Settings) -> anyhow::Result<Catalog> {
+    load_catalog(&settings.pools.dir).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+        anyhow::anyhow!(
+            "the question pools in {} are invalid ({} problems):\n{}",
+            settings.pools.dir.display(),
+            problems.len(),
+            list.join("\n")
+        )
+    })
+}
+
+/// Connects to the configured database and brings its schema up to date.
+pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let db = crate::persistence::connect(&settings.database)
+        .await
+        .with_context(|| format!("cannot connect to the database {:?}", settings.database))?;
+    Migrator::up(&db, None).await.context("database migration failed")?;
+    Ok(db)
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let catalog = load_pools(&settings)?;
+        let db = connect_and_migrate(&settings).await?;
+        let secret = match &settings.auth.jwt_secret {
+            Some(secret) => secret.clone(),
+            None if settings.environment == Environment::Production => {
+                anyhow::bail!("APP_AUTH__JWT_SECRET must be set in production");
+            }
+            None => {
+                tracing::warn!("no JWT secret configured: using a random one; tokens will not survive a restart");
+                tokens::random_secret()
+            }
+        };
+        let state = web::Data::new(AppState {
+            db,
+            catalog: Arc::new(catalog),
+            clock,
+            tokens: TokenService::new(&settings.auth, &secret),
+            passwords: PasswordHasher::new(&settings.auth)?,
+        });
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .with_context(|| format!("cannot listen on {}:{}", settings.server.host, settings.server.port))?;
+        let port = listener.local_addr()?.port();
+        let json_limit = web::Data::new(JsonLimit(settings.server.json_limit_bytes));
+        let openapi = ApiDoc::openapi();
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(app_state.clone())
+                .app_data(json_limit.clone())
+                .service(routes::health::health)
+                .configure(routes::api_v1)
+                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
+                .default_service(web::route().to(problem::not_found))
+        })
+        .listen(listener)?;
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+            state,
+            sweep_interval: std::time::Duration::from_secs(settings.sittings.sweep_interval_seconds.max(1)),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until the server stops, closing overdue sittings in the background.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let sweeper = tokio::spawn(sweep_forever(self.state.clone(), self.sweep_interval));
+        let result = self.server.await;
+        sweeper.abort();
+        result
+    }
+}
+
+/// Closes sittings past their deadline at every tick, whether or not anyone calls.
+async fn sweep_forever(state: web::Data<AppState>, every: std::time::Duration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match crate::sittings::close_overdue(&state.db, state.clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(closed = n, "closed sittings past their deadline"),
+            Err(e) => tracing::error!(error = %e, "closing overdue sittings failed"),
+        }
+    }
+}
