@@ -124,13 +124,19 @@ pub struct SittingSettings {
     pub sweep_interval_seconds: u64,
 }
 
-/// Reads the settings from `<base>/config` and the environment.
+/// Reads the settings from `<base>/config` for the environment named by `APP_ENVIRONMENT`
+/// (default `local`), then `APP_…` variables.
 pub fn get_settings_from(base: &Path) -> Result<Settings, config::ConfigError> {
-    let dir = base.join("config");
     let environment: Environment = std::env::var("APP_ENVIRONMENT")
         .unwrap_or_else(|_| "local".into())
         .try_into()
         .map_err(config::ConfigError::Message)?;
+    load(base, environment)
+}
+
+/// Reads the settings from `<base>/config` for `environment`, then `APP_…` variables.
+pub fn load(base: &Path, environment: Environment) -> Result<Settings, config::ConfigError> {
+    let dir = base.join("config");
     let settings = config::Config::builder()
         .add_source(config::File::from(dir.join("base.toml")))
         .add_source(config::File::from(dir.join(format!("{}.toml", environment.as_str()))).required(false))

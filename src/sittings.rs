@@ -54,7 +54,6 @@ pub async fn start(
 ) -> Result<SittingRecord, StartSittingError> {
     let (edition, pool) = catalog.find(qualification, edition)?;
     let q = &pool.qualification;
-    let blueprint = q.blueprint.as_ref().ok_or_else(|| StartSittingError::NotOffered(q.code.clone()))?;
 
     // A sitting left past its deadline is closed (and scored) before anything else.
     if let Some((id, deadline)) = repo::in_progress_for(db, candidate_id).await?
@@ -62,10 +61,6 @@ pub async fn start(
     {
         close(db, id, Closing::Expire, now).await?;
     }
-
-    let seed = rand::rng().next_u64();
-    let paper = paper::assemble(&pool.questions, blueprint, &edition.areas, seed)
-        .map_err(|e| anyhow::anyhow!("pool {} cannot make a paper: {e}", q.code))?;
 
     let tx = begin_write(db).await?;
     let eligibility = eligibility::evaluate(&q.prerequisites, &evidence_of(&tx, candidate_id).await?);
@@ -75,6 +70,10 @@ pub async fn start(
     if let Some((id, _)) = repo::in_progress_for(&tx, candidate_id).await? {
         return Err(StartSittingError::AlreadyInProgress(id));
     }
+    let blueprint = q.blueprint.as_ref().ok_or_else(|| StartSittingError::NotOffered(q.code.clone()))?;
+    let seed = rand::rng().next_u64();
+    let paper = paper::assemble(&pool.questions, blueprint, &edition.areas, seed)
+        .map_err(|e| anyhow::anyhow!("pool {} cannot make a paper: {e}", q.code))?;
     let extra_time_percent = 0;
     let record = SittingRecord {
         id: Uuid::now_v7(),

@@ -94,6 +94,7 @@ impl Application {
                 .app_data(json_limit.clone())
                 .service(routes::health::health)
                 .configure(routes::api_v1)
+                .route("/api/docs", web::get().to(docs_redirect))
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
                 .default_service(web::route().to(problem::not_found))
         })
@@ -124,6 +125,12 @@ impl Application {
         sweeper.abort();
         result
     }
+}
+
+async fn docs_redirect() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::PermanentRedirect()
+        .insert_header(("Location", "/api/docs/"))
+        .finish()
 }
 
 /// Closes sittings past their deadline at every tick, whether or not anyone calls.

@@ -14,6 +14,7 @@ where
     Registry::default().with(filter).with(
         tracing_subscriber::fmt::layer()
             .with_writer(sink)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_target(true),
     )
 }

@@ -95,8 +95,10 @@ impl ApiError {
         )
     }
 
-    /// Adds a member to the problem object (RFC 9457 extension).
+    /// Adds a member to the problem object (RFC 9457 extension); the standard members
+    /// cannot be overwritten.
     pub fn with(mut self, key: &str, value: impl Serialize) -> Self {
+        debug_assert!(!["type", "title", "status", "detail", "errors"].contains(&key));
         if let Ok(v) = serde_json::to_value(value) {
             self.extensions.insert(key.to_owned(), v);
         }
@@ -121,7 +123,7 @@ impl ApiError {
             body.insert("errors".into(), serde_json::to_value(&self.errors).unwrap_or_default());
         }
         for (k, v) in &self.extensions {
-            body.insert(k.clone(), v.clone());
+            body.entry(k.clone()).or_insert_with(|| v.clone());
         }
         Value::Object(body)
     }

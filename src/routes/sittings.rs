@@ -180,9 +180,9 @@ pub async fn submit(state: web::Data<AppState>, user: AuthenticatedUser, path: w
             "sitting-closed",
             "the deadline has passed: the sitting was closed and scored with the answers saved in time",
         )
-        .with("status", SittingStatus::Expired),
+        .with("sitting_status", SittingStatus::Expired),
         SubmitError::AlreadyClosed(status) => {
-            ApiError::conflict("sitting-closed", "the sitting has already been submitted").with("status", status)
+            ApiError::conflict("sitting-closed", "the sitting has already been submitted").with("sitting_status", status)
         }
         SubmitError::Unexpected(e) => ApiError::internal(e),
     })?;

@@ -1,0 +1,344 @@
+//! `spawn_app()` and typed helpers for driving the API as a candidate or administrator.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use invigilator::clock::{Clock, ManualClock};
+use invigilator::config::{Environment, Settings};
+use invigilator::domain::pool::ItemBody;
+use invigilator::domain::values::option_label;
+use invigilator::persistence::sittings::SittingRecord;
+use invigilator::startup::{AppState, Application};
+use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Declares a test that runs once on SQLite and once on PostgreSQL.
+macro_rules! db_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        db_test!($name, |_settings| {}, |$app| $body);
+    };
+    ($name:ident, |$settings:ident| $configure:block, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[allow(unused_variables)]
+            fn configure($settings: &mut invigilator::config::Settings) $configure
+
+            #[tokio::test]
+            async fn sqlite() {
+                let $app = crate::helpers::spawn_app_with(crate::helpers::Engine::Sqlite, configure).await;
+                $body
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some(engine) = crate::helpers::Engine::postgres() else {
+                    return;
+                };
+                let $app = crate::helpers::spawn_app_with(engine, configure).await;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use db_test;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub enum Engine {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Engine {
+    /// The PostgreSQL engine when `TEST_POSTGRES_URL` is set; fails the test when it is
+    /// not but `TEST_REQUIRE_POSTGRES` is, so CI cannot silently skip PostgreSQL.
+    pub fn postgres() -> Option<Self> {
+        match std::env::var("TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => Some(Engine::Postgres(url.trim_end_matches('/').to_owned())),
+            _ if std::env::var("TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") => {
+                panic!("TEST_REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
+            }
+            _ => None,
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub state: actix_web::web::Data<AppState>,
+    pub settings: Settings,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Candidate {
+    pub id: Uuid,
+    pub email: String,
+    pub token: String,
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+static TRACING: std::sync::Once = std::sync::Once::new();
+
+fn init_tracing() {
+    TRACING.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            invigilator::telemetry::init_subscriber(invigilator::telemetry::get_subscriber(
+                "debug,sqlx=warn",
+                std::io::stdout,
+            ));
+        }
+    });
+}
+
+/// A fresh database URL for one test.
+async fn fresh_database(engine: &Engine, dir: &Path) -> String {
+    match engine {
+        Engine::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+        Engine::Postgres(base) => {
+            let name = format!("invigilator_test_{}", Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(format!("{base}/postgres")).await.expect("connect to PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create a test database");
+            admin.close().await.ok();
+            format!("{base}/{name}")
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Engine::Sqlite, |_| {}).await
+}
+
+pub async fn spawn_app_with(engine: Engine, configure: fn(&mut Settings)) -> TestApp {
+    init_tracing();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut settings = invigilator::config::load(&repo_root(), Environment::Test).expect("settings");
+    settings.server.port = 0;
+    settings.server.workers = 1;
+    settings.database.url = fresh_database(&engine, dir.path()).await.into();
+    settings.database.max_connections = 5;
+    settings.auth.jwt_secret = Some("a test secret that is long enough for HS256".to_owned().into());
+    // The background sweeper ticks once at start; tests that need it set a short interval.
+    settings.sittings.sweep_interval_seconds = 3600;
+    configure(&mut settings);
+    let clock = ManualClock::starting_at(time::OffsetDateTime::now_utc());
+    let app = Application::build_with_clock(settings.clone(), Arc::new(clock.clone()))
+        .await
+        .expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        clock,
+        state,
+        settings,
+        _dir: dir,
+    }
+}
+
+/// A response's status and JSON body (Null when the body is not JSON).
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Reply {
+    async fn from(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = response.text().await.expect("a body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Self { status, content_type, text, body }
+    }
+
+    /// Asserts a problem+json body with this status; returns the body.
+    pub fn problem(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
+        assert_eq!(self.content_type, "application/problem+json", "body: {}", self.text);
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["title"].is_string() && self.body["detail"].is_string() && self.body["type"].is_string());
+        &self.body
+    }
+
+    /// The field names of a validation problem.
+    pub fn fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Reply::from(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>, token: Option<&str>) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Reply::from(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Reply {
+        self.send(reqwest::Method::POST, path, Some(body), token).await
+    }
+
+    pub async fn register(&self, email: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/register",
+            json!({"email": email, "password": PASSWORD, "given_name": "Zoë", "family_name": "O'Brien-Łukasiewicz"}),
+            None,
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post("/api/v1/auth/login", json!({"email": email, "password": password}), None).await
+    }
+
+    /// A registered, logged-in candidate with a unique e-mail address.
+    pub async fn candidate(&self) -> Candidate {
+        let email = format!("candidate-{}@example.org", Uuid::new_v4().simple());
+        let reply = self.register(&email).await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        let id = reply.body["id"].as_str().unwrap().parse().unwrap();
+        let login = self.login(&email, PASSWORD).await;
+        assert_eq!(login.status, 200, "{}", login.text);
+        Candidate { id, email, token: login.body["access_token"].as_str().unwrap().to_owned() }
+    }
+
+    /// A fresh access token for someone already registered (after the clock has moved
+    /// past their token's expiry, as a real client would refresh).
+    pub async fn relogin(&self, who: &Candidate) -> String {
+        let login = self.login(&who.email, PASSWORD).await;
+        assert_eq!(login.status, 200, "{}", login.text);
+        login.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// An administrator created the way an operator does (the CLI's function), logged in.
+    pub async fn admin(&self) -> Candidate {
+        let email = format!("admin-{}@example.org", Uuid::new_v4().simple());
+        let id = invigilator::cli::admin_create(&self.settings, &email, "Ada Lovelace", PASSWORD.to_owned())
+            .await
+            .expect("admin created");
+        let login = self.login(&email, PASSWORD).await;
+        assert_eq!(login.status, 200, "{}", login.text);
+        Candidate { id, email, token: login.body["access_token"].as_str().unwrap().to_owned() }
+    }
+
+    pub async fn start_sitting(&self, token: &str, qualification: &str) -> Reply {
+        self.post("/api/v1/sittings", json!({"qualification": qualification}), Some(token)).await
+    }
+
+    /// Starts a Foundation sitting and returns its body.
+    pub async fn start_foundation(&self, token: &str) -> Value {
+        let reply = self.start_sitting(token, "iso20000-foundation").await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.body
+    }
+
+    pub async fn save_answer(&self, token: &str, sitting: &str, number: u32, choice: &str) -> Reply {
+        self.send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/sittings/{sitting}/answers/{number}"),
+            Some(json!({"choice": choice})),
+            Some(token),
+        )
+        .await
+    }
+
+    pub async fn submit(&self, token: &str, sitting: &str) -> Reply {
+        self.send(reqwest::Method::POST, &format!("/api/v1/sittings/{sitting}/submit"), None, Some(token)).await
+    }
+
+    pub async fn result(&self, token: &str, sitting: &str) -> Reply {
+        self.get(&format!("/api/v1/sittings/{sitting}/result"), Some(token)).await
+    }
+
+    /// The stored sitting, read straight from the database.
+    pub async fn stored(&self, sitting: &str) -> SittingRecord {
+        invigilator::persistence::sittings::find(&self.state.db, sitting.parse().unwrap())
+            .await
+            .unwrap()
+            .expect("the sitting is stored")
+    }
+
+    /// The label of the key of question `number` as this candidate sees it (read from
+    /// the database, as an examiner could; never from a candidate response).
+    pub async fn key_of(&self, sitting: &str, number: u32) -> String {
+        let record = self.stored(sitting).await;
+        match &record.paper.item(number).unwrap().body {
+            ItemBody::Classic { key, .. } => option_label(*key),
+            other => panic!("not a classic item: {other:?}"),
+        }
+    }
+
+    /// A label that is not the key.
+    pub async fn wrong_of(&self, sitting: &str, number: u32) -> String {
+        let key = self.key_of(sitting, number).await;
+        if key == "A" { "B".into() } else { "A".into() }
+    }
+
+    /// Answers the first `correct` questions right and the rest wrong.
+    pub async fn answer_all(&self, token: &str, sitting: &str, correct: u32) {
+        for number in 1..=40 {
+            let choice = if number <= correct {
+                self.key_of(sitting, number).await
+            } else {
+                self.wrong_of(sitting, number).await
+            };
+            let reply = self.save_answer(token, sitting, number, &choice).await;
+            assert_eq!(reply.status, 200, "{}", reply.text);
+        }
+    }
+
+    pub fn advance(&self, by: time::Duration) {
+        self.clock.advance(by);
+    }
+
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// Runs the background sweeper's work once, as a server's timer would.
+    pub async fn sweep(&self) -> usize {
+        invigilator::sittings::close_overdue(&self.state.db, self.clock.now()).await.unwrap()
+    }
+}

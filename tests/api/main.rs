@@ -1,0 +1,17 @@
+//! Integration tests through HTTP. Each test runs on SQLite and, when `TEST_POSTGRES_URL`
+//! is set (e.g. `postgres://postgres@127.0.0.1:5432`), on PostgreSQL too, each time
+//! against a fresh database. `TEST_REQUIRE_POSTGRES=1` turns a missing URL into a failure.
+
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+mod admin;
+mod auth;
+mod cli;
+mod deadlines;
+mod errors;
+mod health;
+mod no_leaks;
+mod qualifications;
+mod sittings;
