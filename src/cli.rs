@@ -27,19 +27,33 @@ pub fn pools_check(dir: &Path) -> bool {
         }
         Ok(catalog) => {
             for edition in &catalog.editions {
-                println!("{} edition {} ({}), pool hash {}", edition.scheme, edition.edition, edition.title, edition.pool_hash);
+                println!(
+                    "{} edition {} ({}), pool hash {}",
+                    edition.scheme, edition.edition, edition.title, edition.pool_hash
+                );
                 for q in &edition.qualifications {
                     let counts = count_by_area(&q.questions);
                     let total: u32 = counts.values().map(|c| c.0).sum();
                     let pilots: u32 = counts.values().map(|c| c.1).sum();
-                    print!("  {}: {total} questions ({pilots} pilot)", q.qualification.code);
+                    print!(
+                        "  {}: {total} questions ({pilots} pilot)",
+                        q.qualification.code
+                    );
                     match q.disjoint_papers() {
                         Some(n) => println!(", enough for {n} papers without a shared question"),
                         None => println!(", no blueprint yet (listed, not deliverable)"),
                     }
                     for (area, (scored, pilot)) in counts {
-                        let needed = q.qualification.blueprint.as_ref().and_then(|b| b.areas.get(&area)).copied().unwrap_or(0);
-                        println!("    {area}: {scored} scored, {pilot} pilot; a paper draws {needed}");
+                        let needed = q
+                            .qualification
+                            .blueprint
+                            .as_ref()
+                            .and_then(|b| b.areas.get(&area))
+                            .copied()
+                            .unwrap_or(0);
+                        println!(
+                            "    {area}: {scored} scored, {pilot} pilot; a paper draws {needed}"
+                        );
                     }
                 }
             }
@@ -57,7 +71,10 @@ pub fn read_admin_password() -> anyhow::Result<String> {
     }
     eprintln!("Password for the new administrator (one line on standard input):");
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
@@ -72,13 +89,20 @@ fn split_name(name: &str) -> anyhow::Result<(PersonName, PersonName)> {
     Ok((given, family))
 }
 
-pub async fn admin_create(settings: &Settings, email: &str, name: &str, password: String) -> anyhow::Result<uuid::Uuid> {
+pub async fn admin_create(
+    settings: &Settings,
+    email: &str,
+    name: &str,
+    password: String,
+) -> anyhow::Result<uuid::Uuid> {
     let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
     let (given, family) = split_name(name)?;
     let password = NewPassword::parse(password).map_err(|e| anyhow::anyhow!("the password {e}"))?;
     let db = crate::startup::connect_and_migrate(settings).await?;
     let hasher = PasswordHasher::new(&settings.auth)?;
-    let hash = hasher.hash(SecretString::from(password.into_inner())).await?;
+    let hash = hasher
+        .hash(SecretString::from(password.into_inner()))
+        .await?;
     let tx = begin_write(&db).await?;
     let id = users::insert_user(
         &tx,

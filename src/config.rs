@@ -139,7 +139,9 @@ pub fn load(base: &Path, environment: Environment) -> Result<Settings, config::C
     let dir = base.join("config");
     let settings = config::Config::builder()
         .add_source(config::File::from(dir.join("base.toml")))
-        .add_source(config::File::from(dir.join(format!("{}.toml", environment.as_str()))).required(false))
+        .add_source(
+            config::File::from(dir.join(format!("{}.toml", environment.as_str()))).required(false),
+        )
         .add_source(
             config::Environment::with_prefix("APP")
                 .prefix_separator("_")

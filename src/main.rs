@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use invigilator::{cli, config, startup::Application, telemetry};
 
 #[derive(Parser)]
-#[command(name = "invigilator", version, about = "Exam delivery and certification server for ISO/IEC 20000")]
+#[command(
+    name = "invigilator",
+    version,
+    about = "Exam delivery and certification server for ISO/IEC 20000"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,7 +59,10 @@ enum AdminCommand {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    telemetry::init_subscriber(telemetry::get_subscriber("info,sqlx=warn,sea_orm=warn", std::io::stderr));
+    telemetry::init_subscriber(telemetry::get_subscriber(
+        "info,sqlx=warn,sea_orm=warn",
+        std::io::stderr,
+    ));
     let settings = config::get_settings()?;
     match cli.command {
         Command::Serve => {
@@ -67,13 +74,17 @@ async fn main() -> anyhow::Result<()> {
             invigilator::startup::connect_and_migrate(&settings).await?;
             println!("database is up to date");
         }
-        Command::Pools { command: PoolsCommand::Check { dir } } => {
+        Command::Pools {
+            command: PoolsCommand::Check { dir },
+        } => {
             let dir = dir.unwrap_or_else(|| settings.pools.dir.clone());
             if !cli::pools_check(&dir) {
                 std::process::exit(1);
             }
         }
-        Command::Admin { command: AdminCommand::Create { email, name } } => {
+        Command::Admin {
+            command: AdminCommand::Create { email, name },
+        } => {
             let password = cli::read_admin_password()?;
             let id = cli::admin_create(&settings, &email, &name, password).await?;
             println!("administrator {id} created");

@@ -52,7 +52,10 @@ impl Edition {
     }
 
     pub fn area_title(&self, code: &str) -> Option<&str> {
-        self.areas.iter().find(|a| a.code == code).map(|a| a.title.as_str())
+        self.areas
+            .iter()
+            .find(|a| a.code == code)
+            .map(|a| a.title.as_str())
     }
 }
 
@@ -68,7 +71,11 @@ pub enum FindError {
 
 impl Catalog {
     /// The open editions offering `code`, or the one named.
-    pub fn find(&self, code: &str, edition: Option<&str>) -> Result<(&Edition, &QualificationPool), FindError> {
+    pub fn find(
+        &self,
+        code: &str,
+        edition: Option<&str>,
+    ) -> Result<(&Edition, &QualificationPool), FindError> {
         let offering: Vec<(&Edition, &QualificationPool)> = self
             .editions
             .iter()
@@ -133,11 +140,18 @@ pub fn load_catalog(dir: &Path) -> Result<Catalog, Vec<Problem>> {
             problems.push(Problem {
                 file: dir.display().to_string(),
                 item: None,
-                message: format!("edition {} of scheme {} is defined twice", e.edition, e.scheme),
+                message: format!(
+                    "edition {} of scheme {} is defined twice",
+                    e.edition, e.scheme
+                ),
             });
         }
     }
-    if problems.is_empty() { Ok(Catalog { editions }) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(Catalog { editions })
+    } else {
+        Err(problems)
+    }
 }
 
 fn sorted_entries(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
@@ -149,14 +163,21 @@ fn sorted_entries(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
 }
 
 fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).display().to_string()
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<Edition> {
     let scheme_path = dir.join("scheme.toml");
     let scheme_name = relative(root, &scheme_path);
     let problem = |problems: &mut Vec<Problem>, file: &str, item: Option<&str>, message: String| {
-        problems.push(Problem { file: file.to_owned(), item: item.map(str::to_owned), message })
+        problems.push(Problem {
+            file: file.to_owned(),
+            item: item.map(str::to_owned),
+            message,
+        })
     };
     let text = match std::fs::read_to_string(&scheme_path) {
         Ok(t) => t,
@@ -171,13 +192,23 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
     let scheme: SchemeFile = match toml::from_str(&text) {
         Ok(s) => s,
         Err(e) => {
-            problem(problems, &scheme_name, None, e.to_string().trim().replace('\n', " "));
+            problem(
+                problems,
+                &scheme_name,
+                None,
+                e.to_string().trim().replace('\n', " "),
+            );
             return None;
         }
     };
     let area_codes: HashSet<&str> = scheme.areas.iter().map(|a| a.code.as_str()).collect();
     if area_codes.len() != scheme.areas.len() {
-        problem(problems, &scheme_name, None, "two areas share a code".into());
+        problem(
+            problems,
+            &scheme_name,
+            None,
+            "two areas share a code".into(),
+        );
     }
     let mut qualification_codes = HashSet::new();
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
@@ -185,7 +216,12 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
     for q in scheme.qualifications.clone() {
         let at = format!("{scheme_name} [{}]", q.code);
         if !qualification_codes.insert(q.code.clone()) {
-            problem(problems, &scheme_name, None, format!("qualification {} is defined twice", q.code));
+            problem(
+                problems,
+                &scheme_name,
+                None,
+                format!("qualification {} is defined twice", q.code),
+            );
         }
         for p in q.format.problems() {
             problem(problems, &at, None, p);
@@ -194,7 +230,10 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
         let mut questions = Vec::new();
         if items_dir.is_dir() {
             let files = sorted_entries(&items_dir).unwrap_or_default();
-            for file in files.into_iter().filter(|f| f.extension().is_some_and(|x| x == "toml")) {
+            for file in files
+                .into_iter()
+                .filter(|f| f.extension().is_some_and(|x| x == "toml"))
+            {
                 let name = relative(root, &file);
                 let text = match std::fs::read_to_string(&file) {
                     Ok(t) => t,
@@ -214,7 +253,12 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
         }
         if let Some(blueprint) = &q.blueprint {
             if !items_dir.is_dir() {
-                problem(problems, &at, None, format!("has a blueprint but no items folder {}", q.items));
+                problem(
+                    problems,
+                    &at,
+                    None,
+                    format!("has a blueprint but no items folder {}", q.items),
+                );
             }
             if blueprint.scored_questions() != q.format.questions {
                 problem(
@@ -231,7 +275,12 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
             let counts = count_by_area(&questions);
             for (area, needed) in &blueprint.areas {
                 if !area_codes.contains(area.as_str()) {
-                    problem(problems, &at, None, format!("blueprint names unknown area {area}"));
+                    problem(
+                        problems,
+                        &at,
+                        None,
+                        format!("blueprint names unknown area {area}"),
+                    );
                 }
                 let available = counts.get(area).map(|c| c.0).unwrap_or(0);
                 if available < *needed {
@@ -239,28 +288,45 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
                         problems,
                         &at,
                         None,
-                        format!("blueprint needs {needed} scored questions in {area}, the pool has {available} (pilots excluded)"),
+                        format!(
+                            "blueprint needs {needed} scored questions in {area}, the pool has {available} (pilots excluded)"
+                        ),
                     );
                 }
             }
             let pilots: u32 = counts.values().map(|c| c.1).sum();
             if pilots < blueprint.pilot {
-                problem(problems, &at, None, format!("blueprint needs {} pilot questions, the pool has {pilots}", blueprint.pilot));
+                problem(
+                    problems,
+                    &at,
+                    None,
+                    format!(
+                        "blueprint needs {} pilot questions, the pool has {pilots}",
+                        blueprint.pilot
+                    ),
+                );
             }
         }
-        qualifications.push(QualificationPool { qualification: q, questions });
+        qualifications.push(QualificationPool {
+            qualification: q,
+            questions,
+        });
     }
     for q in &qualifications {
         for r in &q.qualification.prerequisites.requirements {
             use crate::domain::eligibility::RequirementKind;
-            if let RequirementKind::PassedQualification { qualification } | RequirementKind::Course { qualification } = &r.kind
+            if let RequirementKind::PassedQualification { qualification }
+            | RequirementKind::Course { qualification } = &r.kind
                 && !qualification_codes.contains(qualification)
             {
                 problem(
                     problems,
                     &scheme_name,
                     None,
-                    format!("{} requires unknown qualification {qualification}", q.qualification.code),
+                    format!(
+                        "{} requires unknown qualification {qualification}",
+                        q.qualification.code
+                    ),
                 );
             }
         }
@@ -285,10 +351,17 @@ fn check_question(
     problems: &mut Vec<Problem>,
 ) {
     let mut problem = |item: &str, message: String| {
-        problems.push(Problem { file: file.to_owned(), item: Some(item.to_owned()), message })
+        problems.push(Problem {
+            file: file.to_owned(),
+            item: Some(item.to_owned()),
+            message,
+        })
     };
     if !area_codes.contains(question.area.as_str()) {
-        problem(&question.id, format!("area {} is not defined in scheme.toml", question.area));
+        problem(
+            &question.id,
+            format!("area {} is not defined in scheme.toml", question.area),
+        );
     }
     let mut all_ids = vec![question.id.clone()];
     if question.scenario.is_some() {
@@ -321,9 +394,18 @@ mod tests {
     fn the_shipped_pools_pass_the_check() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("question-pools");
         let catalog = load_catalog(&dir).unwrap_or_else(|problems| {
-            panic!("{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))
+            panic!(
+                "{}",
+                problems
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
         });
-        let (_, foundation) = catalog.find("iso20000-foundation", None).expect("foundation");
+        let (_, foundation) = catalog
+            .find("iso20000-foundation", None)
+            .expect("foundation");
         assert!(foundation.questions.len() >= 120);
         assert!(foundation.disjoint_papers() >= Some(3));
     }

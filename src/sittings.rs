@@ -12,7 +12,10 @@ use crate::domain::eligibility::{self, Evidence, Requirement};
 use crate::domain::paper::{self, PaperItem};
 use crate::domain::scoring::{self, Response, ScoreSheet};
 use crate::domain::sitting::{self, SittingStatus};
-use crate::persistence::{begin_write, sittings::{self as repo, Closing, InsertSittingError, SittingRecord}};
+use crate::persistence::{
+    begin_write,
+    sittings::{self as repo, Closing, InsertSittingError, SittingRecord},
+};
 use crate::pools::{Catalog, FindError};
 
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +39,10 @@ impl From<sea_orm::DbErr> for StartSittingError {
 }
 
 /// What a candidate has proven, read inside the caller's transaction.
-pub async fn evidence_of(db: &impl ConnectionTrait, candidate_id: Uuid) -> Result<Evidence, sea_orm::DbErr> {
+pub async fn evidence_of(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+) -> Result<Evidence, sea_orm::DbErr> {
     Ok(Evidence {
         passed_qualifications: repo::passed_qualifications(db, candidate_id).await?,
         ..Evidence::default()
@@ -63,14 +69,18 @@ pub async fn start(
     }
 
     let tx = begin_write(db).await?;
-    let eligibility = eligibility::evaluate(&q.prerequisites, &evidence_of(&tx, candidate_id).await?);
+    let eligibility =
+        eligibility::evaluate(&q.prerequisites, &evidence_of(&tx, candidate_id).await?);
     if !eligibility.eligible {
         return Err(StartSittingError::NotEligible(eligibility.unmet));
     }
     if let Some((id, _)) = repo::in_progress_for(&tx, candidate_id).await? {
         return Err(StartSittingError::AlreadyInProgress(id));
     }
-    let blueprint = q.blueprint.as_ref().ok_or_else(|| StartSittingError::NotOffered(q.code.clone()))?;
+    let blueprint = q
+        .blueprint
+        .as_ref()
+        .ok_or_else(|| StartSittingError::NotOffered(q.code.clone()))?;
     let seed = rand::rng().next_u64();
     let paper = paper::assemble(&pool.questions, blueprint, &edition.areas, seed)
         .map_err(|e| anyhow::anyhow!("pool {} cannot make a paper: {e}", q.code))?;
@@ -109,7 +119,12 @@ pub async fn start(
 /// Closes and scores a sitting in one transaction, if `closing` is allowed at `now`;
 /// returns whether this call closed it.
 #[tracing::instrument(skip(db))]
-pub async fn close(db: &DatabaseConnection, id: Uuid, closing: Closing, now: OffsetDateTime) -> Result<bool, sea_orm::DbErr> {
+pub async fn close(
+    db: &DatabaseConnection,
+    id: Uuid,
+    closing: Closing,
+    now: OffsetDateTime,
+) -> Result<bool, sea_orm::DbErr> {
     let tx = begin_write(db).await?;
     if !repo::claim_close(&tx, id, closing, now).await? {
         tx.rollback().await?;
@@ -130,7 +145,11 @@ pub async fn close(db: &DatabaseConnection, id: Uuid, closing: Closing, now: Off
 }
 
 /// Reads a sitting, closing it first if its deadline has passed.
-pub async fn load_current(db: &DatabaseConnection, id: Uuid, now: OffsetDateTime) -> Result<Option<SittingRecord>, sea_orm::DbErr> {
+pub async fn load_current(
+    db: &DatabaseConnection,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<Option<SittingRecord>, sea_orm::DbErr> {
     let Some(record) = repo::find(db, id).await? else {
         return Ok(None);
     };
@@ -164,8 +183,14 @@ pub async fn save_answer(
     response: &Response,
     now: OffsetDateTime,
 ) -> Result<(), SaveAnswerError> {
-    let record = load_current(db, id, now).await?.filter(|r| r.candidate_id == candidate_id).ok_or(SaveAnswerError::NotFound)?;
-    let item: &PaperItem = record.paper.item(number).ok_or(SaveAnswerError::NoSuchQuestion(number))?;
+    let record = load_current(db, id, now)
+        .await?
+        .filter(|r| r.candidate_id == candidate_id)
+        .ok_or(SaveAnswerError::NotFound)?;
+    let item: &PaperItem = record
+        .paper
+        .item(number)
+        .ok_or(SaveAnswerError::NoSuchQuestion(number))?;
     scoring::check_response(item, response).map_err(SaveAnswerError::Invalid)?;
     let tx = begin_write(db).await?;
     if !repo::lock_open_for_answer(&tx, id, candidate_id, now).await? {
@@ -188,29 +213,46 @@ pub enum SubmitError {
 }
 
 #[tracing::instrument(skip(db))]
-pub async fn submit(db: &DatabaseConnection, id: Uuid, candidate_id: Uuid, now: OffsetDateTime) -> Result<SittingRecord, SubmitError> {
-    let record = load_current(db, id, now).await?.filter(|r| r.candidate_id == candidate_id).ok_or(SubmitError::NotFound)?;
+pub async fn submit(
+    db: &DatabaseConnection,
+    id: Uuid,
+    candidate_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<SittingRecord, SubmitError> {
+    let record = load_current(db, id, now)
+        .await?
+        .filter(|r| r.candidate_id == candidate_id)
+        .ok_or(SubmitError::NotFound)?;
     if record.status != SittingStatus::InProgress {
         return Err(SubmitError::AlreadyClosed(record.status));
     }
     if !close(db, id, Closing::Submit, now).await? {
         // Someone else closed it between our read and our claim (a second submit, or the
         // deadline passing and the sweeper winning).
-        let status = repo::find(db, id).await?.map(|r| r.status).unwrap_or(SittingStatus::Expired);
+        let status = repo::find(db, id)
+            .await?
+            .map(|r| r.status)
+            .unwrap_or(SittingStatus::Expired);
         return Err(SubmitError::AlreadyClosed(status));
     }
     repo::find(db, id).await?.ok_or(SubmitError::NotFound)
 }
 
 /// Saved answers of a sitting.
-pub async fn answers_of(db: &DatabaseConnection, id: Uuid) -> Result<BTreeMap<u32, Response>, sea_orm::DbErr> {
+pub async fn answers_of(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<BTreeMap<u32, Response>, sea_orm::DbErr> {
     repo::answers(db, id).await
 }
 
 /// Closes every sitting past its deadline; safe to run on several servers at once (each
 /// close is a conditional update, so each sitting is closed and scored once).
 #[tracing::instrument(skip(db))]
-pub async fn close_overdue(db: &DatabaseConnection, now: OffsetDateTime) -> Result<usize, sea_orm::DbErr> {
+pub async fn close_overdue(
+    db: &DatabaseConnection,
+    now: OffsetDateTime,
+) -> Result<usize, sea_orm::DbErr> {
     let mut closed = 0;
     loop {
         let ids = repo::overdue(db, now, 200).await?;

@@ -12,7 +12,10 @@ use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::{password::PasswordHasher, tokens::{self, TokenService}};
+use crate::auth::{
+    password::PasswordHasher,
+    tokens::{self, TokenService},
+};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Environment, Settings};
 use crate::pools::{Catalog, load_catalog};
@@ -52,7 +55,9 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<Database
     let db = crate::persistence::connect(&settings.database)
         .await
         .with_context(|| format!("cannot connect to the database {:?}", settings.database))?;
-    Migrator::up(&db, None).await.context("database migration failed")?;
+    Migrator::up(&db, None)
+        .await
+        .context("database migration failed")?;
     Ok(db)
 }
 
@@ -61,7 +66,10 @@ impl Application {
         Self::build_with_clock(settings, Arc::new(SystemClock)).await
     }
 
-    pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         let catalog = load_pools(&settings)?;
         let db = connect_and_migrate(&settings).await?;
         let secret = match &settings.auth.jwt_secret {
@@ -70,7 +78,9 @@ impl Application {
                 anyhow::bail!("APP_AUTH__JWT_SECRET must be set in production");
             }
             None => {
-                tracing::warn!("no JWT secret configured: using a random one; tokens will not survive a restart");
+                tracing::warn!(
+                    "no JWT secret configured: using a random one; tokens will not survive a restart"
+                );
                 tokens::random_secret()
             }
         };
@@ -82,7 +92,12 @@ impl Application {
             passwords: PasswordHasher::new(&settings.auth)?,
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
-            .with_context(|| format!("cannot listen on {}:{}", settings.server.host, settings.server.port))?;
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}:{}",
+                    settings.server.host, settings.server.port
+                )
+            })?;
         let port = listener.local_addr()?.port();
         let json_limit = web::Data::new(JsonLimit(settings.server.json_limit_bytes));
         let openapi = ApiDoc::openapi();
@@ -95,7 +110,9 @@ impl Application {
                 .service(routes::health::health)
                 .configure(routes::api_v1)
                 .route("/api/docs", web::get().to(docs_redirect))
-                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
+                .service(
+                    SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),
+                )
                 .default_service(web::route().to(problem::not_found))
         })
         .listen(listener)?;
@@ -106,7 +123,9 @@ impl Application {
             port,
             server: server.run(),
             state,
-            sweep_interval: std::time::Duration::from_secs(settings.sittings.sweep_interval_seconds.max(1)),
+            sweep_interval: std::time::Duration::from_secs(
+                settings.sittings.sweep_interval_seconds.max(1),
+            ),
         })
     }
 

@@ -25,7 +25,10 @@ impl AuthenticatedUser {
         if self.has(role) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("this needs the {} role", role.as_str())))
+            Err(ApiError::forbidden(format!(
+                "this needs the {} role",
+                role.as_str()
+            )))
         }
     }
 }
@@ -55,5 +58,8 @@ fn authenticate(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
         .tokens
         .verify_access(token.trim(), state.clock.now())
         .ok_or_else(|| ApiError::unauthorized("the access token is invalid or has expired"))?;
-    Ok(AuthenticatedUser { id: verified.user_id, roles: verified.roles })
+    Ok(AuthenticatedUser {
+        id: verified.user_id,
+        roles: verified.roles,
+    })
 }

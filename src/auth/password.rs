@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier, Version};
+use argon2::{
+    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier, Version,
+};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 
@@ -39,17 +41,23 @@ impl PasswordHasher {
     pub async fn hash(&self, password: SecretString) -> anyhow::Result<String> {
         let _permit = self.permits.acquire().await?;
         let params = self.params.clone();
-        spawn_blocking_with_tracing(move || hash_blocking(&params, password.expose_secret())).await?
+        spawn_blocking_with_tracing(move || hash_blocking(&params, password.expose_secret()))
+            .await?
     }
 
     /// Verifies against `hash`, or against a dummy hash when there is no account, so the
     /// answer and its timing do not reveal whether the account exists.
-    pub async fn verify(&self, password: SecretString, hash: Option<String>) -> anyhow::Result<bool> {
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        hash: Option<String>,
+    ) -> anyhow::Result<bool> {
         let _permit = self.permits.acquire().await?;
         let exists = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
         let matched = spawn_blocking_with_tracing(move || {
-            let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
+            let parsed = PasswordHash::new(&hash)
+                .map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
             Ok::<bool, anyhow::Error>(
                 Argon2::default()
                     .verify_password(password.expose_secret().as_bytes(), &parsed)

@@ -64,7 +64,12 @@ impl TokenService {
         }
     }
 
-    pub fn issue_access(&self, user_id: Uuid, roles: &[Role], now: OffsetDateTime) -> anyhow::Result<String> {
+    pub fn issue_access(
+        &self,
+        user_id: Uuid,
+        roles: &[Role],
+        now: OffsetDateTime,
+    ) -> anyhow::Result<String> {
         let claims = Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
@@ -73,7 +78,11 @@ impl TokenService {
             exp: (now + self.access_ttl).unix_timestamp(),
             roles: roles.to_vec(),
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// None for any token that is malformed, forged, for another audience, or expired.
@@ -135,11 +144,19 @@ mod tests {
         let service = TokenService::new(&settings(), &SecretString::from("k".repeat(40)));
         let now = datetime!(2026-11-21 09:00:00 UTC);
         let user = Uuid::now_v7();
-        let token = service.issue_access(user, &[Role::Candidate], now).expect("issued");
-        let verified = service.verify_access(&token, now + time::Duration::minutes(14)).expect("valid");
+        let token = service
+            .issue_access(user, &[Role::Candidate], now)
+            .expect("issued");
+        let verified = service
+            .verify_access(&token, now + time::Duration::minutes(14))
+            .expect("valid");
         assert_eq!(verified.user_id, user);
         assert_eq!(verified.roles, [Role::Candidate]);
-        assert!(service.verify_access(&token, now + time::Duration::minutes(16)).is_none());
+        assert!(
+            service
+                .verify_access(&token, now + time::Duration::minutes(16))
+                .is_none()
+        );
     }
 
     #[test]
@@ -147,13 +164,20 @@ mod tests {
         let now = datetime!(2026-11-21 09:00:00 UTC);
         let ours = TokenService::new(&settings(), &SecretString::from("k".repeat(40)));
         let theirs = TokenService::new(&settings(), &SecretString::from("x".repeat(40)));
-        let token = theirs.issue_access(Uuid::now_v7(), &[Role::Admin], now).expect("issued");
+        let token = theirs
+            .issue_access(Uuid::now_v7(), &[Role::Admin], now)
+            .expect("issued");
         assert!(ours.verify_access(&token, now).is_none());
         let other_audience = TokenService::new(
-            &AuthSettings { audience: "elsewhere".into(), ..settings() },
+            &AuthSettings {
+                audience: "elsewhere".into(),
+                ..settings()
+            },
             &SecretString::from("k".repeat(40)),
         );
-        let token = other_audience.issue_access(Uuid::now_v7(), &[], now).expect("issued");
+        let token = other_audience
+            .issue_access(Uuid::now_v7(), &[], now)
+            .expect("issued");
         assert!(ours.verify_access(&token, now).is_none());
     }
 
@@ -161,9 +185,12 @@ mod tests {
     fn an_unsigned_token_is_refused() {
         let service = TokenService::new(&settings(), &SecretString::from("k".repeat(40)));
         let now = datetime!(2026-11-21 09:00:00 UTC);
-        let token = service.issue_access(Uuid::now_v7(), &[Role::Admin], now).expect("issued");
+        let token = service
+            .issue_access(Uuid::now_v7(), &[Role::Admin], now)
+            .expect("issued");
         let mut parts: Vec<&str> = token.split('.').collect();
-        let none_header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let none_header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"alg":"none","typ":"JWT"}"#);
         parts[0] = &none_header;
         parts[2] = "";
         assert!(service.verify_access(&parts.join("."), now).is_none());

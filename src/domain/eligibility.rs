@@ -91,7 +91,11 @@ pub fn evaluate(prerequisites: &Prerequisites, evidence: &Evidence) -> Eligibili
     };
     // Once an "any" rule is satisfied, the alternatives not taken are not missing.
     let unmet = if eligible { Vec::new() } else { unmet };
-    Eligibility { eligible, met, unmet }
+    Eligibility {
+        eligible,
+        met,
+        unmet,
+    }
 }
 
 #[cfg(test)]
@@ -99,15 +103,22 @@ mod tests {
     use super::*;
 
     fn req(kind: RequirementKind) -> Requirement {
-        Requirement { kind, description: "d".into() }
+        Requirement {
+            kind,
+            description: "d".into(),
+        }
     }
 
     fn practitioner() -> Prerequisites {
         Prerequisites {
             rule: Rule::Any,
             requirements: vec![
-                req(RequirementKind::PassedQualification { qualification: "f".into() }),
-                req(RequirementKind::Credential { credential: "itil-foundation".into() }),
+                req(RequirementKind::PassedQualification {
+                    qualification: "f".into(),
+                }),
+                req(RequirementKind::Credential {
+                    credential: "itil-foundation".into(),
+                }),
             ],
         }
     }
@@ -117,14 +128,19 @@ mod tests {
             rule: Rule::All,
             requirements: vec![
                 req(RequirementKind::AuditExperience { years: 3 }),
-                req(RequirementKind::Course { qualification: "a".into() }),
+                req(RequirementKind::Course {
+                    qualification: "a".into(),
+                }),
             ],
         }
     }
 
     #[test]
     fn a_paper_without_prerequisites_is_open_to_everyone() {
-        let p = Prerequisites { rule: Rule::None, requirements: vec![] };
+        let p = Prerequisites {
+            rule: Rule::None,
+            requirements: vec![],
+        };
         assert!(evaluate(&p, &Evidence::default()).eligible);
     }
 
@@ -134,7 +150,9 @@ mod tests {
         let before = evaluate(&practitioner(), &evidence);
         assert!(!before.eligible);
         assert_eq!(before.unmet.len(), 2);
-        evidence.approved_credentials.insert("itil-foundation".into());
+        evidence
+            .approved_credentials
+            .insert("itil-foundation".into());
         let after = evaluate(&practitioner(), &evidence);
         assert!(after.eligible);
         assert!(after.unmet.is_empty());
@@ -142,16 +160,25 @@ mod tests {
 
     #[test]
     fn an_all_rule_with_one_requirement_met_is_not_satisfied_and_names_the_other() {
-        let evidence = Evidence { approved_audit_years: 5, ..Evidence::default() };
+        let evidence = Evidence {
+            approved_audit_years: 5,
+            ..Evidence::default()
+        };
         let result = evaluate(&auditor(), &evidence);
         assert!(!result.eligible);
         assert_eq!(result.unmet.len(), 1);
-        assert!(matches!(result.unmet[0].kind, RequirementKind::Course { .. }));
+        assert!(matches!(
+            result.unmet[0].kind,
+            RequirementKind::Course { .. }
+        ));
     }
 
     #[test]
     fn two_years_of_audit_experience_do_not_meet_a_three_year_requirement() {
-        let evidence = Evidence { approved_audit_years: 2, ..Evidence::default() };
+        let evidence = Evidence {
+            approved_audit_years: 2,
+            ..Evidence::default()
+        };
         assert_eq!(evaluate(&auditor(), &evidence).unmet.len(), 2);
     }
 }

@@ -54,7 +54,11 @@ impl Paper {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AssemblyError {
     #[error("area {area} needs {needed} questions but the pool has {available}")]
-    NotEnoughQuestions { area: String, needed: u32, available: u32 },
+    NotEnoughQuestions {
+        area: String,
+        needed: u32,
+        available: u32,
+    },
     #[error("the blueprint needs {needed} pilot questions but the pool has {available}")]
     NotEnoughPilots { needed: u32, available: u32 },
 }
@@ -84,7 +88,11 @@ pub fn assemble(
                 available: candidates.len() as u32,
             });
         }
-        chosen.extend(candidates.choose_multiple(&mut rng, needed as usize).copied());
+        chosen.extend(
+            candidates
+                .choose_multiple(&mut rng, needed as usize)
+                .copied(),
+        );
     }
     let pilots: Vec<&Question> = questions.iter().filter(|q| q.pilot).collect();
     if (pilots.len() as u32) < blueprint.pilot {
@@ -93,7 +101,11 @@ pub fn assemble(
             available: pilots.len() as u32,
         });
     }
-    chosen.extend(pilots.choose_multiple(&mut rng, blueprint.pilot as usize).copied());
+    chosen.extend(
+        pilots
+            .choose_multiple(&mut rng, blueprint.pilot as usize)
+            .copied(),
+    );
     chosen.shuffle(&mut rng);
 
     let mut items = Vec::new();
@@ -150,7 +162,11 @@ fn shuffle_body(body: &ItemBody, rng: &mut ChaCha8Rng) -> ItemBody {
                 key: position(&order, *key),
             }
         }
-        ItemBody::MultipleResponse { options, choose, keys } => {
+        ItemBody::MultipleResponse {
+            options,
+            choose,
+            keys,
+        } => {
             let order = permutation(options.len(), rng);
             let mut keys: Vec<usize> = keys.iter().map(|&k| position(&order, k)).collect();
             keys.sort_unstable();
@@ -214,13 +230,24 @@ mod tests {
     }
 
     fn order() -> Vec<Area> {
-        ["A", "B"].map(|c| Area { code: c.into(), title: format!("Area {c}") }).to_vec()
+        ["A", "B"]
+            .map(|c| Area {
+                code: c.into(),
+                title: format!("Area {c}"),
+            })
+            .to_vec()
     }
 
     #[test]
     fn a_paper_has_the_blueprint_count_per_area_and_no_repeats() {
         let paper = assemble(&pool(), &blueprint(3, 5, 1), &order(), 7).expect("assembles");
-        let count = |area: &str| paper.items.iter().filter(|i| i.area == area && !i.pilot).count();
+        let count = |area: &str| {
+            paper
+                .items
+                .iter()
+                .filter(|i| i.area == area && !i.pilot)
+                .count()
+        };
         assert_eq!(count("A"), 3);
         assert_eq!(count("B"), 5);
         assert_eq!(paper.items.iter().filter(|i| i.pilot).count(), 1);
@@ -245,9 +272,12 @@ mod tests {
     fn the_key_follows_its_option_when_options_are_shuffled() {
         let mut moved = false;
         for seed in 0..20 {
-            let paper = assemble(&pool(), &blueprint(10, 10, 0), &order(), seed).expect("assembles");
+            let paper =
+                assemble(&pool(), &blueprint(10, 10, 0), &order(), seed).expect("assembles");
             for item in &paper.items {
-                let ItemBody::Classic { options, key } = &item.body else { panic!("classic") };
+                let ItemBody::Classic { options, key } = &item.body else {
+                    panic!("classic")
+                };
                 assert_eq!(options[*key], format!("{} right", item.item_id));
                 moved |= *key != 0;
             }
@@ -260,7 +290,11 @@ mod tests {
         let err = assemble(&pool(), &blueprint(11, 1, 0), &order(), 1).expect_err("too small");
         assert_eq!(
             err,
-            AssemblyError::NotEnoughQuestions { area: "A".into(), needed: 11, available: 10 }
+            AssemblyError::NotEnoughQuestions {
+                area: "A".into(),
+                needed: 11,
+                available: 10
+            }
         );
     }
 }

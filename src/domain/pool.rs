@@ -117,7 +117,9 @@ pub enum ItemBody {
         keys: Vec<usize>,
     },
     /// Steps in their correct order.
-    Sequencing { steps: Vec<String> },
+    Sequencing {
+        steps: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,7 +224,10 @@ pub fn parse_item(
     };
     let options_ok = |problem: &mut dyn FnMut(String), options: &[String], min: usize| {
         if options.len() < min {
-            problem(format!("needs at least {min} options, has {}", options.len()));
+            problem(format!(
+                "needs at least {min} options, has {}",
+                options.len()
+            ));
         }
         if options.len() > 26 {
             problem("has more than 26 options".into());
@@ -238,7 +243,10 @@ pub fn parse_item(
     let key_index = |problem: &mut dyn FnMut(String), label: &str, count: usize| {
         let index = option_index(label, count);
         if index.is_none() {
-            problem(format!("key {label:?} is not among the options A–{}", option_label(count.saturating_sub(1))));
+            problem(format!(
+                "key {label:?} is not among the options A–{}",
+                option_label(count.saturating_sub(1))
+            ));
         }
         index.unwrap_or(0)
     };
@@ -261,7 +269,10 @@ pub fn parse_item(
                     0
                 }
             };
-            ItemBody::Classic { options: raw.options, key }
+            ItemBody::Classic {
+                options: raw.options,
+                key,
+            }
         }
         Style::MultipleResponse => {
             options_ok(&mut problem, &raw.options, 3);
@@ -271,16 +282,27 @@ pub fn parse_item(
                 problem("choose must be at least 2 (use classic for one)".into());
             }
             if raw.keys.len() != choose as usize {
-                problem(format!("has {} keys but asks the candidate to choose {choose}", raw.keys.len()));
+                problem(format!(
+                    "has {} keys but asks the candidate to choose {choose}",
+                    raw.keys.len()
+                ));
             }
             if choose as usize >= raw.options.len() {
                 problem("choose must be fewer than the options".into());
             }
-            let keys: Vec<usize> = raw.keys.iter().map(|k| key_index(&mut problem, k, raw.options.len())).collect();
+            let keys: Vec<usize> = raw
+                .keys
+                .iter()
+                .map(|k| key_index(&mut problem, k, raw.options.len()))
+                .collect();
             if keys.iter().collect::<HashSet<_>>().len() != keys.len() {
                 problem("names the same key twice".into());
             }
-            ItemBody::MultipleResponse { options: raw.options, choose, keys }
+            ItemBody::MultipleResponse {
+                options: raw.options,
+                choose,
+                keys,
+            }
         }
         Style::Matching => {
             options_ok(&mut problem, &raw.options, 2);
@@ -296,13 +318,29 @@ pub fn parse_item(
                 problem("a matching item needs at least 2 text lines".into());
             }
             if raw.keys.len() != lines.len() {
-                problem(format!("has {} lines but {} keys", lines.len(), raw.keys.len()));
+                problem(format!(
+                    "has {} lines but {} keys",
+                    lines.len(),
+                    raw.keys.len()
+                ));
             }
-            let keys = raw.keys.iter().map(|k| key_index(&mut problem, k, raw.options.len())).collect();
-            ItemBody::Matching { lines, options: raw.options, keys }
+            let keys = raw
+                .keys
+                .iter()
+                .map(|k| key_index(&mut problem, k, raw.options.len()))
+                .collect();
+            ItemBody::Matching {
+                lines,
+                options: raw.options,
+                keys,
+            }
         }
         Style::AssertionReason => {
-            unused(&mut problem, "options (the grades A–E are fixed)", !raw.options.is_empty());
+            unused(
+                &mut problem,
+                "options (the grades A–E are fixed)",
+                !raw.options.is_empty(),
+            );
             let lines: Vec<(String, String)> = raw
                 .lines
                 .into_iter()
@@ -315,16 +353,28 @@ pub fn parse_item(
                 problem("needs lines with an assertion and a reason".into());
             }
             if raw.keys.len() != lines.len() {
-                problem(format!("has {} lines but {} keys", lines.len(), raw.keys.len()));
+                problem(format!(
+                    "has {} lines but {} keys",
+                    lines.len(),
+                    raw.keys.len()
+                ));
             }
-            let keys = raw.keys.iter().map(|k| key_index(&mut problem, k, ASSERTION_REASON_GRADES)).collect();
+            let keys = raw
+                .keys
+                .iter()
+                .map(|k| key_index(&mut problem, k, ASSERTION_REASON_GRADES))
+                .collect();
             ItemBody::AssertionReason { lines, keys }
         }
         Style::Sequencing => {
             if raw.steps.len() < 3 {
                 problem("a sequencing item needs at least 3 steps".into());
             }
-            unused(&mut problem, "key", raw.key.is_some() || !raw.keys.is_empty());
+            unused(
+                &mut problem,
+                "key",
+                raw.key.is_some() || !raw.keys.is_empty(),
+            );
             ItemBody::Sequencing { steps: raw.steps }
         }
     };
@@ -460,10 +510,15 @@ rationale = "because"
 
     #[test]
     fn a_multiple_response_item_must_have_as_many_keys_as_it_asks_for() {
-        let text = CLASSIC
-            .replace("key = \"C\"", "style = \"multiple_response\"\nchoose = 2\nkeys = [\"A\"]");
+        let text = CLASSIC.replace(
+            "key = \"C\"",
+            "style = \"multiple_response\"\nchoose = 2\nkeys = [\"A\"]",
+        );
         let (_, problems) = parse(&text);
-        assert!(problems.iter().any(|p| p.message.contains("choose 2")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.message.contains("choose 2")),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -68,7 +68,8 @@ pub struct Format {
 impl Format {
     /// Every question of a paper carries the same marks, so any paper drawn adds up.
     pub fn marks_per_question(&self) -> Option<u32> {
-        (self.questions > 0 && self.marks % self.questions == 0).then(|| self.marks / self.questions)
+        (self.questions > 0 && self.marks.is_multiple_of(self.questions))
+            .then(|| self.marks / self.questions)
     }
 
     /// Problems with the numbers themselves.

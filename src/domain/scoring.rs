@@ -39,12 +39,10 @@ pub fn check_response(item: &PaperItem, response: &Response) -> Result<(), Respo
 /// Marks awarded for one item (pilot or not).
 pub fn mark_item(item: &PaperItem, response: Option<&Response>) -> u32 {
     match (&item.body, response) {
-        (ItemBody::Classic { options, key }, Some(r)) => {
-            if option_index(&r.choice, options.len()) == Some(*key) {
-                item.marks
-            } else {
-                0
-            }
+        (ItemBody::Classic { options, key }, Some(r))
+            if option_index(&r.choice, options.len()) == Some(*key) =>
+        {
+            item.marks
         }
         _ => 0,
     }
@@ -70,11 +68,7 @@ pub struct ScoreSheet {
     pub awarded: BTreeMap<u32, u32>,
 }
 
-pub fn score(
-    paper: &Paper,
-    responses: &BTreeMap<u32, Response>,
-    pass_mark: u32,
-) -> ScoreSheet {
+pub fn score(paper: &Paper, responses: &BTreeMap<u32, Response>, pass_mark: u32) -> ScoreSheet {
     let mut awarded = BTreeMap::new();
     let mut by_area: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
     for item in &paper.items {
@@ -91,21 +85,27 @@ pub fn score(
         .areas
         .iter()
         .filter_map(|a| {
-            by_area.remove(a.code.as_str()).map(|(score, max_score)| AreaScore {
-                area: a.code.clone(),
-                title: a.title.clone(),
-                score,
-                max_score,
-            })
+            by_area
+                .remove(a.code.as_str())
+                .map(|(score, max_score)| AreaScore {
+                    area: a.code.clone(),
+                    title: a.title.clone(),
+                    score,
+                    max_score,
+                })
         })
         .collect();
     // Areas missing from the snapshot's list still count (titled by their code).
-    areas.extend(by_area.into_iter().map(|(a, (score, max_score))| AreaScore {
-        area: a.to_owned(),
-        title: a.to_owned(),
-        score,
-        max_score,
-    }));
+    areas.extend(
+        by_area
+            .into_iter()
+            .map(|(a, (score, max_score))| AreaScore {
+                area: a.to_owned(),
+                title: a.to_owned(),
+                score,
+                max_score,
+            }),
+    );
     let score: u32 = areas.iter().map(|a| a.score).sum();
     let max_score = areas.iter().map(|a| a.max_score).sum();
     ScoreSheet {
@@ -147,11 +147,18 @@ mod tests {
     }
 
     fn choice(label: &str) -> Response {
-        Response { choice: label.into() }
+        Response {
+            choice: label.into(),
+        }
     }
 
     fn areas() -> Vec<Area> {
-        ["X", "Y"].map(|c| Area { code: c.into(), title: c.into() }).to_vec()
+        ["X", "Y"]
+            .map(|c| Area {
+                code: c.into(),
+                title: c.into(),
+            })
+            .to_vec()
     }
 
     #[test]
@@ -164,7 +171,10 @@ mod tests {
 
     #[test]
     fn pilot_items_never_count_toward_the_score() {
-        let paper = Paper { areas: areas(), items: vec![item(1, "X", 0, false), item(2, "Y", 0, true)] };
+        let paper = Paper {
+            areas: areas(),
+            items: vec![item(1, "X", 0, false), item(2, "Y", 0, true)],
+        };
         let responses = BTreeMap::from([(1, choice("A")), (2, choice("A"))]);
         let sheet = score(&paper, &responses, 1);
         assert_eq!(sheet.score, 1);
@@ -175,7 +185,10 @@ mod tests {
 
     #[test]
     fn the_pass_mark_is_inclusive() {
-        let paper = Paper { areas: areas(), items: (1..=4).map(|n| item(n, "X", 0, false)).collect() };
+        let paper = Paper {
+            areas: areas(),
+            items: (1..=4).map(|n| item(n, "X", 0, false)).collect(),
+        };
         let two = BTreeMap::from([(1, choice("A")), (2, choice("A"))]);
         assert!(score(&paper, &two, 2).passed);
         assert!(!score(&paper, &two, 3).passed);
@@ -183,7 +196,10 @@ mod tests {
 
     #[test]
     fn the_breakdown_follows_the_area_order() {
-        let paper = Paper { areas: areas(), items: vec![item(1, "Y", 0, false), item(2, "X", 0, false)] };
+        let paper = Paper {
+            areas: areas(),
+            items: vec![item(1, "Y", 0, false), item(2, "X", 0, false)],
+        };
         let sheet = score(&paper, &BTreeMap::from([(1, choice("A"))]), 1);
         let names: Vec<&str> = sheet.areas.iter().map(|a| a.area.as_str()).collect();
         assert_eq!(names, ["X", "Y"]);
@@ -193,7 +209,10 @@ mod tests {
     #[test]
     fn an_option_that_is_not_on_the_item_is_refused() {
         let it = item(1, "X", 0, false);
-        assert_eq!(check_response(&it, &choice("E")), Err(ResponseError::UnknownOption("E".into())));
+        assert_eq!(
+            check_response(&it, &choice("E")),
+            Err(ResponseError::UnknownOption("E".into()))
+        );
         assert_eq!(check_response(&it, &choice("D")), Ok(()));
     }
 

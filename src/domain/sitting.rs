@@ -35,7 +35,11 @@ impl SittingStatus {
 
 /// `started_at + duration × (1 + extra_time_percent / 100)`, to the whole second
 /// (fractions of a second are given to the candidate).
-pub fn deadline(started_at: OffsetDateTime, duration_minutes: u32, extra_time_percent: u32) -> OffsetDateTime {
+pub fn deadline(
+    started_at: OffsetDateTime,
+    duration_minutes: u32,
+    extra_time_percent: u32,
+) -> OffsetDateTime {
     let base_seconds = i64::from(duration_minutes) * 60;
     let total = (base_seconds * (100 + i64::from(extra_time_percent)) + 99) / 100;
     started_at + Duration::seconds(total)
@@ -88,7 +92,11 @@ mod tests {
 
     #[test]
     fn status_names_round_trip() {
-        for s in [SittingStatus::InProgress, SittingStatus::Submitted, SittingStatus::Expired] {
+        for s in [
+            SittingStatus::InProgress,
+            SittingStatus::Submitted,
+            SittingStatus::Expired,
+        ] {
             assert_eq!(SittingStatus::parse(s.as_str()), Some(s));
         }
     }

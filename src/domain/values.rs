@@ -125,7 +125,15 @@ mod tests {
 
     #[test]
     fn an_email_address_without_a_dotted_domain_is_rejected() {
-        for bad in ["", "ada", "ada@", "@example.org", "ada@example", "a b@example.org", "a@b@c.org"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@example",
+            "a b@example.org",
+            "a@b@c.org",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -6,8 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::{Expr, OnConflict},
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, OnConflict},
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -46,7 +47,8 @@ impl TryFrom<sittings::Model> for SittingRecord {
     type Error = DbErr;
 
     fn try_from(m: sittings::Model) -> Result<Self, DbErr> {
-        let status = SittingStatus::parse(&m.status).ok_or_else(|| corrupt("status", m.id, &m.status))?;
+        let status =
+            SittingStatus::parse(&m.status).ok_or_else(|| corrupt("status", m.id, &m.status))?;
         let paper: Paper = serde_json::from_str(&m.paper).map_err(|e| corrupt("paper", m.id, e))?;
         let result = match &m.breakdown {
             Some(b) => Some(serde_json::from_str(b).map_err(|e| corrupt("result", m.id, e))?),
@@ -83,7 +85,10 @@ pub enum InsertSittingError {
 }
 
 #[tracing::instrument(skip_all, fields(sitting = %record.id))]
-pub async fn insert(db: &impl ConnectionTrait, record: &SittingRecord) -> Result<(), InsertSittingError> {
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    record: &SittingRecord,
+) -> Result<(), InsertSittingError> {
     let paper = serde_json::to_string(&record.paper).map_err(|e| DbErr::Custom(e.to_string()))?;
     let result = sittings::Entity::insert(sittings::ActiveModel {
         id: Set(record.id),
@@ -109,7 +114,13 @@ pub async fn insert(db: &impl ConnectionTrait, record: &SittingRecord) -> Result
     .exec_without_returning(db)
     .await;
     match result {
-        Err(e) if super::is_unique_violation(&e, "sittings_one_in_progress_key", "sittings.candidate_id") => {
+        Err(e)
+            if super::is_unique_violation(
+                &e,
+                "sittings_one_in_progress_key",
+                "sittings.candidate_id",
+            ) =>
+        {
             Err(InsertSittingError::AlreadyInProgress)
         }
         Err(e) => Err(e.into()),
@@ -119,13 +130,20 @@ pub async fn insert(db: &impl ConnectionTrait, record: &SittingRecord) -> Result
 
 #[tracing::instrument(skip(db))]
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<SittingRecord>, DbErr> {
-    sittings::Entity::find_by_id(id).one(db).await?.map(SittingRecord::try_from).transpose()
+    sittings::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(SittingRecord::try_from)
+        .transpose()
 }
 
 /// The candidate's sitting in progress, if any (possibly past its deadline).
 #[tracing::instrument(skip(db))]
-pub async fn in_progress_for(db: &impl ConnectionTrait, candidate_id: Uuid) -> Result<Option<(Uuid, OffsetDateTime)>, DbErr> {
-    Ok(sittings::Entity::find()
+pub async fn in_progress_for(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+) -> Result<Option<(Uuid, OffsetDateTime)>, DbErr> {
+    sittings::Entity::find()
         .select_only()
         .column(sittings::Column::Id)
         .column(sittings::Column::Deadline)
@@ -133,12 +151,15 @@ pub async fn in_progress_for(db: &impl ConnectionTrait, candidate_id: Uuid) -> R
         .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_str()))
         .into_tuple::<(Uuid, OffsetDateTime)>()
         .one(db)
-        .await?)
+        .await
 }
 
 /// Qualifications the candidate has passed.
 #[tracing::instrument(skip(db))]
-pub async fn passed_qualifications(db: &impl ConnectionTrait, candidate_id: Uuid) -> Result<BTreeSet<String>, DbErr> {
+pub async fn passed_qualifications(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+) -> Result<BTreeSet<String>, DbErr> {
     let codes: Vec<String> = sittings::Entity::find()
         .select_only()
         .column(sittings::Column::QualificationCode)
@@ -152,7 +173,11 @@ pub async fn passed_qualifications(db: &impl ConnectionTrait, candidate_id: Uuid
 
 /// Ids of sittings still in progress whose deadline has passed, oldest first.
 #[tracing::instrument(skip(db))]
-pub async fn overdue(db: &impl ConnectionTrait, now: OffsetDateTime, limit: u64) -> Result<Vec<Uuid>, DbErr> {
+pub async fn overdue(
+    db: &impl ConnectionTrait,
+    now: OffsetDateTime,
+    limit: u64,
+) -> Result<Vec<Uuid>, DbErr> {
     sittings::Entity::find()
         .select_only()
         .column(sittings::Column::Id)
@@ -175,7 +200,10 @@ pub async fn lock_open_for_answer(
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
     let result = sittings::Entity::update_many()
-        .col_expr(sittings::Column::Status, Expr::col(sittings::Column::Status).into())
+        .col_expr(
+            sittings::Column::Status,
+            Expr::col(sittings::Column::Status),
+        )
         .filter(sittings::Column::Id.eq(id))
         .filter(sittings::Column::CandidateId.eq(candidate_id))
         .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_str()))
@@ -211,14 +239,18 @@ pub async fn upsert_answer(
 }
 
 #[tracing::instrument(skip(db))]
-pub async fn answers(db: &impl ConnectionTrait, sitting_id: Uuid) -> Result<BTreeMap<u32, Response>, DbErr> {
+pub async fn answers(
+    db: &impl ConnectionTrait,
+    sitting_id: Uuid,
+) -> Result<BTreeMap<u32, Response>, DbErr> {
     let rows = answers::Entity::find()
         .filter(answers::Column::SittingId.eq(sitting_id))
         .all(db)
         .await?;
     rows.into_iter()
         .map(|r| {
-            let response = serde_json::from_str(&r.response).map_err(|e| corrupt("answer", sitting_id, e))?;
+            let response =
+                serde_json::from_str(&r.response).map_err(|e| corrupt("answer", sitting_id, e))?;
             Ok((u32::try_from(r.number).unwrap_or_default(), response))
         })
         .collect()
@@ -236,10 +268,23 @@ pub enum Closing {
 /// Moves the sitting out of `in_progress` if the deadline allows this kind of closing;
 /// true when this call did it. Run inside the transaction that then scores it.
 #[tracing::instrument(skip(db))]
-pub async fn claim_close(db: &impl ConnectionTrait, id: Uuid, closing: Closing, now: OffsetDateTime) -> Result<bool, DbErr> {
+pub async fn claim_close(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    closing: Closing,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
     let (status, reason, deadline) = match closing {
-        Closing::Submit => (SittingStatus::Submitted, "submitted by the candidate", sittings::Column::Deadline.gt(now)),
-        Closing::Expire => (SittingStatus::Expired, "deadline passed", sittings::Column::Deadline.lte(now)),
+        Closing::Submit => (
+            SittingStatus::Submitted,
+            "submitted by the candidate",
+            sittings::Column::Deadline.gt(now),
+        ),
+        Closing::Expire => (
+            SittingStatus::Expired,
+            "deadline passed",
+            sittings::Column::Deadline.lte(now),
+        ),
     };
     let result = sittings::Entity::update_many()
         .col_expr(sittings::Column::Status, Expr::value(status.as_str()))
@@ -254,7 +299,11 @@ pub async fn claim_close(db: &impl ConnectionTrait, id: Uuid, closing: Closing, 
 }
 
 #[tracing::instrument(skip(db, sheet))]
-pub async fn store_result(db: &impl ConnectionTrait, id: Uuid, sheet: &ScoreSheet) -> Result<(), DbErr> {
+pub async fn store_result(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    sheet: &ScoreSheet,
+) -> Result<(), DbErr> {
     let breakdown = serde_json::to_string(sheet).map_err(|e| DbErr::Custom(e.to_string()))?;
     sittings::Entity::update_many()
         .col_expr(sittings::Column::Score, Expr::value(sheet.score as i32))

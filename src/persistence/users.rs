@@ -52,7 +52,10 @@ pub enum InsertUserError {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn insert_user(db: &impl ConnectionTrait, new: NewUser<'_>) -> Result<Uuid, InsertUserError> {
+pub async fn insert_user(
+    db: &impl ConnectionTrait,
+    new: NewUser<'_>,
+) -> Result<Uuid, InsertUserError> {
     let id = Uuid::now_v7();
     let result = users::Entity::insert(users::ActiveModel {
         id: Set(id),
@@ -84,7 +87,10 @@ pub async fn insert_user(db: &impl ConnectionTrait, new: NewUser<'_>) -> Result<
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn find_by_email(db: &impl ConnectionTrait, email: &EmailAddress) -> Result<Option<User>, DbErr> {
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &EmailAddress,
+) -> Result<Option<User>, DbErr> {
     Ok(users::Entity::find()
         .filter(users::Column::Email.eq(email.as_ref()))
         .one(db)
@@ -140,7 +146,10 @@ pub async fn insert_refresh_token(
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn find_refresh_token(db: &impl ConnectionTrait, token_hash: &str) -> Result<Option<StoredRefreshToken>, DbErr> {
+pub async fn find_refresh_token(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<StoredRefreshToken>, DbErr> {
     Ok(refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
         .one(db)
@@ -157,7 +166,11 @@ pub async fn find_refresh_token(db: &impl ConnectionTrait, token_hash: &str) -> 
 /// Revokes one token if it is still live; true when this call revoked it (so two
 /// concurrent refreshes with the same token cannot both succeed).
 #[tracing::instrument(skip(db))]
-pub async fn revoke_refresh_token(db: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<bool, DbErr> {
+pub async fn revoke_refresh_token(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
     let result = refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
         .filter(refresh_tokens::Column::Id.eq(id))
@@ -169,7 +182,11 @@ pub async fn revoke_refresh_token(db: &impl ConnectionTrait, id: Uuid, now: Offs
 
 /// Revokes every token descended from one login.
 #[tracing::instrument(skip(db))]
-pub async fn revoke_refresh_family(db: &impl ConnectionTrait, family_id: Uuid, now: OffsetDateTime) -> Result<(), DbErr> {
+pub async fn revoke_refresh_family(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
     refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
         .filter(refresh_tokens::Column::FamilyId.eq(family_id))

@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::problem::{ApiError, Problem};
 use super::parse_id;
+use super::problem::{ApiError, Problem};
 use super::views::OptionView;
 use crate::auth::{AuthenticatedUser, Role};
 use crate::domain::pool::{ItemBody, Level, Style};
@@ -85,7 +85,11 @@ pub struct MarkedSittingView {
     )
 )]
 #[get("/admin/sittings/{id}")]
-pub async fn sitting(state: web::Data<AppState>, user: AuthenticatedUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn sitting(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
@@ -104,10 +108,13 @@ pub async fn sitting(state: web::Data<AppState>, user: AuthenticatedUser, path: 
             let response = answers.get(&item.number).cloned();
             let (options, key): (&[String], Vec<String>) = match &item.body {
                 ItemBody::Classic { options, key } => (options, vec![option_label(*key)]),
-                ItemBody::MultipleResponse { options, keys, .. } | ItemBody::Matching { options, keys, .. } => {
+                ItemBody::MultipleResponse { options, keys, .. }
+                | ItemBody::Matching { options, keys, .. } => {
                     (options, keys.iter().map(|k| option_label(*k)).collect())
                 }
-                ItemBody::AssertionReason { keys, .. } => (&[], keys.iter().map(|k| option_label(*k)).collect()),
+                ItemBody::AssertionReason { keys, .. } => {
+                    (&[], keys.iter().map(|k| option_label(*k)).collect())
+                }
                 ItemBody::Sequencing { steps } => (&[], steps.clone()),
             };
             MarkedItemView {
@@ -121,7 +128,10 @@ pub async fn sitting(state: web::Data<AppState>, user: AuthenticatedUser, path: 
                 options: options
                     .iter()
                     .enumerate()
-                    .map(|(i, text)| OptionView { label: option_label(i), text: text.clone() })
+                    .map(|(i, text)| OptionView {
+                        label: option_label(i),
+                        text: text.clone(),
+                    })
                     .collect(),
                 key,
                 awarded: scoring::mark_item(item, response.as_ref()),

@@ -38,12 +38,18 @@ pub struct RegisterRequest {
     )
 )]
 #[post("/auth/register")]
-pub async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn register(
+    state: web::Data<AppState>,
+    body: ApiJson<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let mut errors = Vec::new();
     let mut field = |name: &str, result: Result<(), String>| {
         if let Err(message) = result {
-            errors.push(FieldError { field: name.into(), message });
+            errors.push(FieldError {
+                field: name.into(),
+                message,
+            });
         }
     };
     let email = EmailAddress::parse(&body.email);
@@ -51,13 +57,25 @@ pub async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>
     let family = PersonName::parse(&body.family_name);
     let password = NewPassword::parse(body.password);
     field("email", email.as_ref().map(|_| ()).map_err(Clone::clone));
-    field("password", password.as_ref().map(|_| ()).map_err(Clone::clone));
-    field("given_name", given.as_ref().map(|_| ()).map_err(Clone::clone));
-    field("family_name", family.as_ref().map(|_| ()).map_err(Clone::clone));
+    field(
+        "password",
+        password.as_ref().map(|_| ()).map_err(Clone::clone),
+    );
+    field(
+        "given_name",
+        given.as_ref().map(|_| ()).map_err(Clone::clone),
+    );
+    field(
+        "family_name",
+        family.as_ref().map(|_| ()).map_err(Clone::clone),
+    );
     let (Ok(email), Ok(password), Ok(given), Ok(family)) = (email, password, given, family) else {
         return Err(ApiError::invalid_fields(errors));
     };
-    let hash = state.passwords.hash(SecretString::from(password.into_inner())).await?;
+    let hash = state
+        .passwords
+        .hash(SecretString::from(password.into_inner()))
+        .await?;
     let now = state.clock.now();
     let tx = begin_write(&state.db).await?;
     let id = users::insert_user(
@@ -73,7 +91,10 @@ pub async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>
     )
     .await
     .map_err(|e| match e {
-        users::InsertUserError::EmailTaken => ApiError::conflict("email-taken", "an account with this e-mail address already exists"),
+        users::InsertUserError::EmailTaken => ApiError::conflict(
+            "email-taken",
+            "an account with this e-mail address already exists",
+        ),
         users::InsertUserError::Db(e) => e.into(),
     })?;
     tx.commit().await.map_err(ApiError::from)?;
@@ -115,7 +136,15 @@ async fn issue_tokens(
     let roles = users::roles_of(db, user_id).await?;
     let access_token = state.tokens.issue_access(user_id, &roles, now)?;
     let (refresh_token, hash) = tokens::new_refresh_token();
-    users::insert_refresh_token(db, user_id, family_id, hash, now, now + state.tokens.refresh_ttl).await?;
+    users::insert_refresh_token(
+        db,
+        user_id,
+        family_id,
+        hash,
+        now,
+        now + state.tokens.refresh_ttl,
+    )
+    .await?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
@@ -139,14 +168,21 @@ fn bad_credentials() -> ApiError {
     )
 )]
 #[post("/auth/login")]
-pub async fn login(state: web::Data<AppState>, body: ApiJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    state: web::Data<AppState>,
+    body: ApiJson<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let user = match EmailAddress::parse(&body.email) {
         Ok(email) => users::find_by_email(&state.db, &email).await?,
         Err(_) => None,
     };
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    if !state.passwords.verify(SecretString::from(body.password), hash).await? {
+    if !state
+        .passwords
+        .verify(SecretString::from(body.password), hash)
+        .await?
+    {
         return Err(bad_credentials());
     }
     let Some(user) = user else {
@@ -175,7 +211,10 @@ pub struct RefreshRequest {
     )
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: ApiJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let hash = tokens::hash_refresh_token(&body.0.refresh_token);
     let refused = || ApiError::unauthorized("the refresh token is not valid; log in again");
@@ -207,7 +246,10 @@ pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) 
     responses((status = 204, description = "The login behind this refresh token is revoked")),
 )]
 #[post("/auth/logout")]
-pub async fn logout(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: ApiJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let hash = tokens::hash_refresh_token(&body.0.refresh_token);
     let tx = begin_write(&state.db).await?;

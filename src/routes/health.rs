@@ -17,17 +17,13 @@ use crate::startup::AppState;
 )]
 #[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state
-        .db
-        .execute_unprepared("SELECT 1")
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "health check: database unreachable");
-            ApiError::new(
-                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the database does not answer",
-            )
-        })?;
+    state.db.execute_unprepared("SELECT 1").await.map_err(|e| {
+        tracing::error!(error = %e, "health check: database unreachable");
+        ApiError::new(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database does not answer",
+        )
+    })?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ok"})))
 }

@@ -3,8 +3,8 @@
 //! for a missing, unknown or mistyped one.
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::StatusCode, web};
-use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 use super::problem::ApiError;
@@ -20,7 +20,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<web::Data<JsonLimit>>().map(|l| l.0).unwrap_or(16 * 1024);
+        let limit = req
+            .app_data::<web::Data<JsonLimit>>()
+            .map(|l| l.0)
+            .unwrap_or(16 * 1024);
         let is_json = req
             .mime_type()
             .ok()
@@ -52,7 +55,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::bad_request(format!("the body could not be read: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    ApiError::bad_request(format!("the body could not be read: {e}"))
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large());
                 }
@@ -68,7 +73,8 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(body);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(v) => {
-            de.end().map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+            de.end()
+                .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
             Ok(v)
         }
         Err(e) => {
@@ -77,11 +83,17 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             match inner.classify() {
                 serde_json::error::Category::Data => {
                     let message = inner.to_string();
-                    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+                    let message = message
+                        .split(" at line ")
+                        .next()
+                        .unwrap_or(&message)
+                        .to_owned();
                     let field = field_name(&path, &message);
                     Err(ApiError::invalid(field, message))
                 }
-                _ => Err(ApiError::bad_request(format!("the body is not valid JSON: {inner}"))),
+                _ => Err(ApiError::bad_request(format!(
+                    "the body is not valid JSON: {inner}"
+                ))),
             }
         }
     }
@@ -134,7 +146,10 @@ mod tests {
     #[test]
     fn a_missing_or_mistyped_field_is_named() {
         assert_eq!(field_of(r#"{"email":"a"}"#).1["errors"][0]["field"], "age");
-        assert_eq!(field_of(r#"{"email":"a","age":"x"}"#).1["errors"][0]["field"], "age");
+        assert_eq!(
+            field_of(r#"{"email":"a","age":"x"}"#).1["errors"][0]["field"],
+            "age"
+        );
     }
 
     #[test]

@@ -22,7 +22,10 @@ use crate::startup::AppState;
     )
 )]
 #[get("/me")]
-pub async fn me(state: web::Data<AppState>, user: AuthenticatedUser) -> Result<HttpResponse, ApiError> {
+pub async fn me(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+) -> Result<HttpResponse, ApiError> {
     let account = users::find_by_id(&state.db, user.id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
@@ -58,7 +61,10 @@ pub struct EligibilityView {
     )
 )]
 #[get("/me/eligibility")]
-pub async fn eligibility(state: web::Data<AppState>, user: AuthenticatedUser) -> Result<HttpResponse, ApiError> {
+pub async fn eligibility(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+) -> Result<HttpResponse, ApiError> {
     let evidence = crate::sittings::evidence_of(&state.db, user.id).await?;
     let views: Vec<EligibilityView> = state
         .catalog

@@ -49,7 +49,10 @@ impl ApiError {
 
     /// 422 naming one field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::invalid_fields(vec![FieldError { field: field.into(), message: message.into() }])
+        Self::invalid_fields(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 
     /// 422 naming every field that failed.
@@ -112,7 +115,10 @@ impl ApiError {
 
     pub fn body(&self) -> Value {
         let mut body = Map::new();
-        body.insert("type".into(), Value::String(format!("urn:invigilator:problem:{}", self.slug)));
+        body.insert(
+            "type".into(),
+            Value::String(format!("urn:invigilator:problem:{}", self.slug)),
+        );
         body.insert(
             "title".into(),
             Value::String(self.status.canonical_reason().unwrap_or("Error").to_owned()),
@@ -120,7 +126,10 @@ impl ApiError {
         body.insert("status".into(), Value::from(self.status.as_u16()));
         body.insert("detail".into(), Value::String(self.detail.clone()));
         if !self.errors.is_empty() {
-            body.insert("errors".into(), serde_json::to_value(&self.errors).unwrap_or_default());
+            body.insert(
+                "errors".into(),
+                serde_json::to_value(&self.errors).unwrap_or_default(),
+            );
         }
         for (k, v) in &self.extensions {
             body.entry(k.clone()).or_insert_with(|| v.clone());

@@ -72,7 +72,13 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
                 },
                 prerequisites: PrerequisitesView {
                     rule: q.qualification.prerequisites.rule,
-                    requirements: q.qualification.prerequisites.requirements.iter().map(RequirementView::from).collect(),
+                    requirements: q
+                        .qualification
+                        .prerequisites
+                        .requirements
+                        .iter()
+                        .map(RequirementView::from)
+                        .collect(),
                 },
                 available: q.qualification.blueprint.is_some(),
             }

@@ -6,9 +6,9 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use super::json::ApiJson;
+use super::parse_id;
 use super::problem::{ApiError, Problem};
 use super::views::{RequirementView, ResultView, SittingView};
-use super::parse_id;
 use crate::auth::{AuthenticatedUser, Role};
 use crate::domain::scoring::Response;
 use crate::domain::sitting::{self, SittingStatus};
@@ -47,30 +47,47 @@ pub async fn start(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Candidate)?;
     let now = state.clock.now();
-    let record = use_case::start(&state.db, &state.catalog, user.id, &body.0.qualification, body.0.edition.as_deref(), now)
-        .await
-        .map_err(|e| match e {
-            StartSittingError::Unknown(FindError::Unknown(code)) => {
-                ApiError::invalid("qualification", format!("there is no qualification {code}"))
+    let record = use_case::start(
+        &state.db,
+        &state.catalog,
+        user.id,
+        &body.0.qualification,
+        body.0.edition.as_deref(),
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        StartSittingError::Unknown(FindError::Unknown(code)) => {
+            ApiError::invalid("qualification", format!("there is no qualification {code}"))
+        }
+        StartSittingError::Unknown(
+            e @ (FindError::EditionRequired(..) | FindError::NotInEdition(..)),
+        ) => ApiError::invalid("edition", e.to_string()),
+        StartSittingError::NotOffered(code) => ApiError::conflict(
+            "not-offered",
+            format!("{code} cannot be sat yet: its question pool is not available"),
+        ),
+        StartSittingError::NotEligible(unmet) => ApiError::forbidden(format!(
+            "you do not yet meet the prerequisites for {}",
+            body.0.qualification
+        ))
+        .with(
+            "unmet",
+            unmet.iter().map(RequirementView::from).collect::<Vec<_>>(),
+        ),
+        StartSittingError::AlreadyInProgress(id) => {
+            let error = ApiError::conflict(
+                "sitting-in-progress",
+                "you already have a sitting in progress; finish it first",
+            );
+            if id.is_nil() {
+                error
+            } else {
+                error.with("sitting_id", id)
             }
-            StartSittingError::Unknown(e @ (FindError::EditionRequired(..) | FindError::NotInEdition(..))) => {
-                ApiError::invalid("edition", e.to_string())
-            }
-            StartSittingError::NotOffered(code) => ApiError::conflict(
-                "not-offered",
-                format!("{code} cannot be sat yet: its question pool is not available"),
-            ),
-            StartSittingError::NotEligible(unmet) => ApiError::forbidden(format!(
-                "you do not yet meet the prerequisites for {}",
-                body.0.qualification
-            ))
-            .with("unmet", unmet.iter().map(RequirementView::from).collect::<Vec<_>>()),
-            StartSittingError::AlreadyInProgress(id) => {
-                let error = ApiError::conflict("sitting-in-progress", "you already have a sitting in progress; finish it first");
-                if id.is_nil() { error } else { error.with("sitting_id", id) }
-            }
-            StartSittingError::Unexpected(e) => ApiError::internal(e),
-        })?;
+        }
+        StartSittingError::Unexpected(e) => ApiError::internal(e),
+    })?;
     tracing::info!(sitting = %record.id, qualification = %record.qualification_code, "sitting started");
     let view = SittingView::build(&record, &Default::default(), &state.catalog, now);
     Ok(HttpResponse::Created().json(view))
@@ -88,7 +105,11 @@ pub async fn start(
     )
 )]
 #[get("/sittings/{id}")]
-pub async fn get(state: web::Data<AppState>, user: AuthenticatedUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
     let record = use_case::load_current(&state.db, id, now)
@@ -135,13 +156,17 @@ pub async fn save_answer(
 ) -> Result<HttpResponse, ApiError> {
     let (id, number) = path.into_inner();
     let id = parse_id(&id, "sitting")?;
-    let number: u32 = number.parse().map_err(|_| ApiError::not_found("no such question"))?;
+    let number: u32 = number
+        .parse()
+        .map_err(|_| ApiError::not_found("no such question"))?;
     let now = state.clock.now();
     use_case::save_answer(&state.db, id, user.id, number, &body.0, now)
         .await
         .map_err(|e| match e {
             SaveAnswerError::NotFound => ApiError::not_found("no such sitting"),
-            SaveAnswerError::NoSuchQuestion(n) => ApiError::not_found(format!("this sitting has no question {n}")),
+            SaveAnswerError::NoSuchQuestion(n) => {
+                ApiError::not_found(format!("this sitting has no question {n}"))
+            }
             SaveAnswerError::Invalid(e) => ApiError::invalid("choice", e.to_string()),
             SaveAnswerError::Closed => ApiError::conflict(
                 "sitting-closed",
@@ -149,7 +174,10 @@ pub async fn save_answer(
             ),
             SaveAnswerError::Unexpected(e) => ApiError::internal(e),
         })?;
-    let deadline = crate::persistence::sittings::find(&state.db, id).await?.map(|r| r.deadline).unwrap_or(now);
+    let deadline = crate::persistence::sittings::find(&state.db, id)
+        .await?
+        .map(|r| r.deadline)
+        .unwrap_or(now);
     Ok(HttpResponse::Ok().json(SavedAnswerView {
         number,
         answer: body.0,
@@ -171,7 +199,11 @@ pub async fn save_answer(
     )
 )]
 #[post("/sittings/{id}/submit")]
-pub async fn submit(state: web::Data<AppState>, user: AuthenticatedUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn submit(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
     let record = use_case::submit(&state.db, id, user.id, now).await.map_err(|e| match e {
@@ -186,7 +218,9 @@ pub async fn submit(state: web::Data<AppState>, user: AuthenticatedUser, path: w
         }
         SubmitError::Unexpected(e) => ApiError::internal(e),
     })?;
-    let sheet = record.result.as_ref().ok_or_else(|| ApiError::internal(anyhow::anyhow!("sitting {id} closed without a result")))?;
+    let sheet = record.result.as_ref().ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!("sitting {id} closed without a result"))
+    })?;
     Ok(HttpResponse::Ok().json(ResultView::build(&record, sheet)))
 }
 
@@ -203,7 +237,11 @@ pub async fn submit(state: web::Data<AppState>, user: AuthenticatedUser, path: w
     )
 )]
 #[get("/sittings/{id}/result")]
-pub async fn result(state: web::Data<AppState>, user: AuthenticatedUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn result(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
     let record = use_case::load_current(&state.db, id, now)
@@ -211,7 +249,10 @@ pub async fn result(state: web::Data<AppState>, user: AuthenticatedUser, path: w
         .filter(|r| r.candidate_id == user.id || user.has(Role::Admin))
         .ok_or_else(|| ApiError::not_found("no such sitting"))?;
     let Some(sheet) = &record.result else {
-        return Err(ApiError::conflict("sitting-in-progress", "the sitting is still in progress").with("deadline", record.deadline.unix_timestamp()));
+        return Err(
+            ApiError::conflict("sitting-in-progress", "the sitting is still in progress")
+                .with("deadline", record.deadline.unix_timestamp()),
+        );
     };
     Ok(HttpResponse::Ok().json(ResultView::build(&record, sheet)))
 }

@@ -41,7 +41,10 @@ impl From<&Requirement> for RequirementView {
             RequirementKind::AuditExperience { .. } => "audit_experience",
             RequirementKind::Course { .. } => "course",
         };
-        Self { kind, description: r.description.clone() }
+        Self {
+            kind,
+            description: r.description.clone(),
+        }
     }
 }
 
@@ -74,7 +77,10 @@ fn options_of(item: &PaperItem) -> Vec<OptionView> {
     options
         .iter()
         .enumerate()
-        .map(|(i, text)| OptionView { label: option_label(i), text: text.clone() })
+        .map(|(i, text)| OptionView {
+            label: option_label(i),
+            text: text.clone(),
+        })
         .collect()
 }
 
@@ -114,7 +120,9 @@ impl SittingView {
     ) -> Self {
         let edition = catalog.edition(&record.edition);
         let qualification = edition.and_then(|e| {
-            e.qualifications.iter().find(|q| q.qualification.code == record.qualification_code)
+            e.qualifications
+                .iter()
+                .find(|q| q.qualification.code == record.qualification_code)
         });
         let remaining_seconds = if record.status == SittingStatus::InProgress {
             sitting::remaining_seconds(now, record.deadline)
@@ -124,7 +132,9 @@ impl SittingView {
         Self {
             id: record.id,
             qualification: record.qualification_code.clone(),
-            title: qualification.map(|q| q.qualification.title.clone()).unwrap_or_else(|| record.qualification_code.clone()),
+            title: qualification
+                .map(|q| q.qualification.title.clone())
+                .unwrap_or_else(|| record.qualification_code.clone()),
             edition: record.edition.clone(),
             edition_title: edition.map(|e| e.title.clone()).unwrap_or_default(),
             status: record.status,
@@ -133,8 +143,11 @@ impl SittingView {
             remaining_seconds,
             duration_minutes: record.duration_minutes,
             extra_time_percent: record.extra_time_percent,
-            book: qualification.map(|q| q.qualification.format.book).unwrap_or(Book::Closed),
-            permitted_material: qualification.and_then(|q| q.qualification.format.permitted_material.clone()),
+            book: qualification
+                .map(|q| q.qualification.format.book)
+                .unwrap_or(Book::Closed),
+            permitted_material: qualification
+                .and_then(|q| q.qualification.format.permitted_material.clone()),
             answered: answers.len(),
             questions: record
                 .paper

@@ -7,7 +7,10 @@ use crate::helpers::*;
 
 fn invigilator() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_invigilator"));
-    command.current_dir(repo_root()).env("APP_ENVIRONMENT", "test").env_remove("INVIGILATOR_ADMIN_PASSWORD");
+    command
+        .current_dir(repo_root())
+        .env("APP_ENVIRONMENT", "test")
+        .env_remove("INVIGILATOR_ADMIN_PASSWORD");
     command
 }
 
@@ -15,8 +18,15 @@ fn invigilator() -> Command {
 fn pools_check_passes_on_the_shipped_pools_and_reports_the_sizes() {
     let output = invigilator().args(["pools", "check"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains("iso20000-foundation: 134 questions"), "{stdout}");
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("iso20000-foundation: 134 questions"),
+        "{stdout}"
+    );
     assert!(stdout.contains("enough for 3 papers"), "{stdout}");
 }
 
@@ -86,13 +96,26 @@ rationale = "r"
 "#,
     )
     .unwrap();
-    let output = invigilator().args(["pools", "check"]).arg(dir.path()).output().unwrap();
+    let output = invigilator()
+        .args(["pools", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("x-1/items/a.toml: X-2: key \"E\" is not among the options"), "{stderr}");
-    assert!(stderr.contains("x-1/items/a.toml: X-1: id is also used in"), "{stderr}");
+    assert!(
+        stderr.contains("x-1/items/a.toml: X-2: key \"E\" is not among the options"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("x-1/items/a.toml: X-1: id is also used in"),
+        "{stderr}"
+    );
     assert!(stderr.contains("area Z is not defined"), "{stderr}");
-    assert!(stderr.contains("blueprint needs 2 scored questions in A, the pool has 1"), "{stderr}");
+    assert!(
+        stderr.contains("blueprint needs 2 scored questions in A, the pool has 1"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -100,28 +123,55 @@ async fn admin_create_reads_the_password_from_stdin_and_the_admin_can_log_in() {
     let app = spawn_app().await;
     let url = secrecy::ExposeSecret::expose_secret(&app.settings.database.url).to_owned();
     let mut child = invigilator()
-        .args(["admin", "create", "--email", "Examiner@Example.org", "--name", "Grace Brewster Hopper"])
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "Examiner@Example.org",
+            "--name",
+            "Grace Brewster Hopper",
+        ])
         .env("APP_DATABASE__URL", &url)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(!String::from_utf8_lossy(&output.stderr).contains(PASSWORD));
 
     let login = app.login("examiner@example.org", PASSWORD).await;
     assert_eq!(login.status, 200, "{}", login.text);
-    let me = app.get("/api/v1/me", login.body["access_token"].as_str()).await;
+    let me = app
+        .get("/api/v1/me", login.body["access_token"].as_str())
+        .await;
     assert_eq!(me.body["roles"], serde_json::json!(["admin"]));
     assert_eq!(me.body["given_name"], "Grace Brewster");
     assert_eq!(me.body["family_name"], "Hopper");
 
     // The password is never taken as an argument.
     let refused = invigilator()
-        .args(["admin", "create", "--email", "x@example.org", "--name", "X Y", "--password", PASSWORD])
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "x@example.org",
+            "--name",
+            "X Y",
+            "--password",
+            PASSWORD,
+        ])
         .env("APP_DATABASE__URL", &url)
         .output()
         .unwrap();

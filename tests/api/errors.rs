@@ -36,7 +36,11 @@ async fn a_body_over_the_limit_is_a_413_problem() {
     let app = spawn_app().await;
     let huge = "x".repeat(app.settings.server.json_limit_bytes + 1);
     let reply = app
-        .post("/api/v1/auth/register", serde_json::json!({"email": huge}), None)
+        .post(
+            "/api/v1/auth/register",
+            serde_json::json!({"email": huge}),
+            None,
+        )
         .await;
     reply.problem(413);
 }

@@ -34,7 +34,10 @@ async fn the_openapi_document_is_3_1_and_lists_every_contract_path() {
         let operation = &paths.get(path).unwrap_or_else(|| panic!("{path} missing"))[method];
         assert!(operation.is_object(), "{method} {path} missing");
         for (status, response) in operation["responses"].as_object().unwrap() {
-            assert!(response["description"].is_string(), "{method} {path} {status} has no description");
+            assert!(
+                response["description"].is_string(),
+                "{method} {path} {status} has no description"
+            );
         }
     }
 }
@@ -47,7 +50,10 @@ async fn the_docs_page_is_served_without_a_cdn() {
     let page = app.get("/api/docs/", None).await;
     assert_eq!(page.status, 200);
     assert!(page.text.contains("swagger-ui"));
-    assert!(!page.text.contains("http://") && !page.text.contains("https://"), "the page loads something from elsewhere");
+    assert!(
+        !page.text.contains("http://") && !page.text.contains("https://"),
+        "the page loads something from elsewhere"
+    );
     let script = app.get("/api/docs/swagger-ui-bundle.js", None).await;
     assert_eq!(script.status, 200);
     assert!(script.text.len() > 100_000);

@@ -58,7 +58,9 @@ impl Engine {
     /// not but `TEST_REQUIRE_POSTGRES` is, so CI cannot silently skip PostgreSQL.
     pub fn postgres() -> Option<Self> {
         match std::env::var("TEST_POSTGRES_URL") {
-            Ok(url) if !url.is_empty() => Some(Engine::Postgres(url.trim_end_matches('/').to_owned())),
+            Ok(url) if !url.is_empty() => {
+                Some(Engine::Postgres(url.trim_end_matches('/').to_owned()))
+            }
             _ if std::env::var("TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") => {
                 panic!("TEST_REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
             }
@@ -105,7 +107,9 @@ async fn fresh_database(engine: &Engine, dir: &Path) -> String {
         Engine::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
         Engine::Postgres(base) => {
             let name = format!("invigilator_test_{}", Uuid::new_v4().simple());
-            let admin = sea_orm::Database::connect(format!("{base}/postgres")).await.expect("connect to PostgreSQL");
+            let admin = sea_orm::Database::connect(format!("{base}/postgres"))
+                .await
+                .expect("connect to PostgreSQL");
             admin
                 .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                 .await
@@ -123,12 +127,17 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(engine: Engine, configure: fn(&mut Settings)) -> TestApp {
     init_tracing();
     let dir = tempfile::tempdir().expect("temporary directory");
-    let mut settings = invigilator::config::load(&repo_root(), Environment::Test).expect("settings");
+    let mut settings =
+        invigilator::config::load(&repo_root(), Environment::Test).expect("settings");
     settings.server.port = 0;
     settings.server.workers = 1;
     settings.database.url = fresh_database(&engine, dir.path()).await.into();
     settings.database.max_connections = 5;
-    settings.auth.jwt_secret = Some("a test secret that is long enough for HS256".to_owned().into());
+    settings.auth.jwt_secret = Some(
+        "a test secret that is long enough for HS256"
+            .to_owned()
+            .into(),
+    );
     // The background sweeper ticks once at start; tests that need it set a short interval.
     settings.sittings.sweep_interval_seconds = 3600;
     configure(&mut settings);
@@ -171,15 +180,33 @@ impl Reply {
             .to_owned();
         let text = response.text().await.expect("a body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Self { status, content_type, text, body }
+        Self {
+            status,
+            content_type,
+            text,
+            body,
+        }
     }
 
     /// Asserts a problem+json body with this status; returns the body.
     pub fn problem(&self, status: u16) -> &Value {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
-        assert_eq!(self.content_type, "application/problem+json", "body: {}", self.text);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "body: {}",
+            self.text
+        );
         assert_eq!(self.body["status"], status);
-        assert!(self.body["title"].is_string() && self.body["detail"].is_string() && self.body["type"].is_string());
+        assert!(
+            self.body["title"].is_string()
+                && self.body["detail"].is_string()
+                && self.body["type"].is_string()
+        );
         &self.body
     }
 
@@ -187,7 +214,11 @@ impl Reply {
     pub fn fields(&self) -> Vec<String> {
         self.body["errors"]
             .as_array()
-            .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -205,7 +236,13 @@ impl TestApp {
         Reply::from(request.send().await.expect("request sent")).await
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>, token: Option<&str>) -> Reply {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> Reply {
         let mut request = self.client.request(method, self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -217,7 +254,8 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Reply {
-        self.send(reqwest::Method::POST, path, Some(body), token).await
+        self.send(reqwest::Method::POST, path, Some(body), token)
+            .await
     }
 
     pub async fn register(&self, email: &str) -> Reply {
@@ -230,7 +268,12 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Reply {
-        self.post("/api/v1/auth/login", json!({"email": email, "password": password}), None).await
+        self.post(
+            "/api/v1/auth/login",
+            json!({"email": email, "password": password}),
+            None,
+        )
+        .await
     }
 
     /// A registered, logged-in candidate with a unique e-mail address.
@@ -241,7 +284,11 @@ impl TestApp {
         let id = reply.body["id"].as_str().unwrap().parse().unwrap();
         let login = self.login(&email, PASSWORD).await;
         assert_eq!(login.status, 200, "{}", login.text);
-        Candidate { id, email, token: login.body["access_token"].as_str().unwrap().to_owned() }
+        Candidate {
+            id,
+            email,
+            token: login.body["access_token"].as_str().unwrap().to_owned(),
+        }
     }
 
     /// A fresh access token for someone already registered (after the clock has moved
@@ -255,16 +302,30 @@ impl TestApp {
     /// An administrator created the way an operator does (the CLI's function), logged in.
     pub async fn admin(&self) -> Candidate {
         let email = format!("admin-{}@example.org", Uuid::new_v4().simple());
-        let id = invigilator::cli::admin_create(&self.settings, &email, "Ada Lovelace", PASSWORD.to_owned())
-            .await
-            .expect("admin created");
+        let id = invigilator::cli::admin_create(
+            &self.settings,
+            &email,
+            "Ada Lovelace",
+            PASSWORD.to_owned(),
+        )
+        .await
+        .expect("admin created");
         let login = self.login(&email, PASSWORD).await;
         assert_eq!(login.status, 200, "{}", login.text);
-        Candidate { id, email, token: login.body["access_token"].as_str().unwrap().to_owned() }
+        Candidate {
+            id,
+            email,
+            token: login.body["access_token"].as_str().unwrap().to_owned(),
+        }
     }
 
     pub async fn start_sitting(&self, token: &str, qualification: &str) -> Reply {
-        self.post("/api/v1/sittings", json!({"qualification": qualification}), Some(token)).await
+        self.post(
+            "/api/v1/sittings",
+            json!({"qualification": qualification}),
+            Some(token),
+        )
+        .await
     }
 
     /// Starts a Foundation sitting and returns its body.
@@ -274,7 +335,13 @@ impl TestApp {
         reply.body
     }
 
-    pub async fn save_answer(&self, token: &str, sitting: &str, number: u32, choice: &str) -> Reply {
+    pub async fn save_answer(
+        &self,
+        token: &str,
+        sitting: &str,
+        number: u32,
+        choice: &str,
+    ) -> Reply {
         self.send(
             reqwest::Method::PUT,
             &format!("/api/v1/sittings/{sitting}/answers/{number}"),
@@ -285,11 +352,18 @@ impl TestApp {
     }
 
     pub async fn submit(&self, token: &str, sitting: &str) -> Reply {
-        self.send(reqwest::Method::POST, &format!("/api/v1/sittings/{sitting}/submit"), None, Some(token)).await
+        self.send(
+            reqwest::Method::POST,
+            &format!("/api/v1/sittings/{sitting}/submit"),
+            None,
+            Some(token),
+        )
+        .await
     }
 
     pub async fn result(&self, token: &str, sitting: &str) -> Reply {
-        self.get(&format!("/api/v1/sittings/{sitting}/result"), Some(token)).await
+        self.get(&format!("/api/v1/sittings/{sitting}/result"), Some(token))
+            .await
     }
 
     /// The stored sitting, read straight from the database.
@@ -339,6 +413,8 @@ impl TestApp {
 
     /// Runs the background sweeper's work once, as a server's timer would.
     pub async fn sweep(&self) -> usize {
-        invigilator::sittings::close_overdue(&self.state.db, self.clock.now()).await.unwrap()
+        invigilator::sittings::close_overdue(&self.state.db, self.clock.now())
+            .await
+            .unwrap()
     }
 }

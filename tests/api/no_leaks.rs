@@ -4,7 +4,15 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-const FORBIDDEN_FIELDS: [&str; 7] = ["key", "keys", "rationale", "awarded", "item_id", "clause", "seed"];
+const FORBIDDEN_FIELDS: [&str; 7] = [
+    "key",
+    "keys",
+    "rationale",
+    "awarded",
+    "item_id",
+    "clause",
+    "seed",
+];
 
 fn walk(value: &Value, path: &str, found: &mut Vec<String>) {
     match value {
@@ -25,42 +33,93 @@ fn walk(value: &Value, path: &str, found: &mut Vec<String>) {
     }
 }
 
-db_test!(no_candidate_response_of_a_whole_sitting_contains_a_key_or_rationale, |app| {
-    let candidate = app.candidate().await;
-    let mut replies: Vec<(String, Reply)> = Vec::new();
-    let start = app.start_sitting(&candidate.token, "iso20000-foundation").await;
-    let id = start.body["id"].as_str().unwrap().to_owned();
-    replies.push(("start".into(), start));
-    for number in 1..=40 {
-        let choice = if number % 2 == 0 { app.key_of(&id, number).await } else { app.wrong_of(&id, number).await };
-        replies.push((format!("save {number}"), app.save_answer(&candidate.token, &id, number, &choice).await));
-    }
-    replies.push(("bad save".into(), app.save_answer(&candidate.token, &id, 1, "Z").await));
-    replies.push(("get".into(), app.get(&format!("/api/v1/sittings/{id}"), Some(&candidate.token)).await));
-    replies.push(("early result".into(), app.result(&candidate.token, &id).await));
-    replies.push(("second start".into(), app.start_sitting(&candidate.token, "iso20000-foundation").await));
-    replies.push(("submit".into(), app.submit(&candidate.token, &id).await));
-    replies.push(("second submit".into(), app.submit(&candidate.token, &id).await));
-    replies.push(("late save".into(), app.save_answer(&candidate.token, &id, 1, "A").await));
-    replies.push(("result".into(), app.result(&candidate.token, &id).await));
-    replies.push(("get after".into(), app.get(&format!("/api/v1/sittings/{id}"), Some(&candidate.token)).await));
-    replies.push(("eligibility".into(), app.get("/api/v1/me/eligibility", Some(&candidate.token)).await));
-    replies.push(("qualifications".into(), app.get("/api/v1/qualifications", None).await));
-    replies.push(("me".into(), app.get("/api/v1/me", Some(&candidate.token)).await));
+db_test!(
+    no_candidate_response_of_a_whole_sitting_contains_a_key_or_rationale,
+    |app| {
+        let candidate = app.candidate().await;
+        let mut replies: Vec<(String, Reply)> = Vec::new();
+        let start = app
+            .start_sitting(&candidate.token, "iso20000-foundation")
+            .await;
+        let id = start.body["id"].as_str().unwrap().to_owned();
+        replies.push(("start".into(), start));
+        for number in 1..=40 {
+            let choice = if number % 2 == 0 {
+                app.key_of(&id, number).await
+            } else {
+                app.wrong_of(&id, number).await
+            };
+            replies.push((
+                format!("save {number}"),
+                app.save_answer(&candidate.token, &id, number, &choice)
+                    .await,
+            ));
+        }
+        replies.push((
+            "bad save".into(),
+            app.save_answer(&candidate.token, &id, 1, "Z").await,
+        ));
+        replies.push((
+            "get".into(),
+            app.get(&format!("/api/v1/sittings/{id}"), Some(&candidate.token))
+                .await,
+        ));
+        replies.push((
+            "early result".into(),
+            app.result(&candidate.token, &id).await,
+        ));
+        replies.push((
+            "second start".into(),
+            app.start_sitting(&candidate.token, "iso20000-foundation")
+                .await,
+        ));
+        replies.push(("submit".into(), app.submit(&candidate.token, &id).await));
+        replies.push((
+            "second submit".into(),
+            app.submit(&candidate.token, &id).await,
+        ));
+        replies.push((
+            "late save".into(),
+            app.save_answer(&candidate.token, &id, 1, "A").await,
+        ));
+        replies.push(("result".into(), app.result(&candidate.token, &id).await));
+        replies.push((
+            "get after".into(),
+            app.get(&format!("/api/v1/sittings/{id}"), Some(&candidate.token))
+                .await,
+        ));
+        replies.push((
+            "eligibility".into(),
+            app.get("/api/v1/me/eligibility", Some(&candidate.token))
+                .await,
+        ));
+        replies.push((
+            "qualifications".into(),
+            app.get("/api/v1/qualifications", None).await,
+        ));
+        replies.push((
+            "me".into(),
+            app.get("/api/v1/me", Some(&candidate.token)).await,
+        ));
 
-    let (_, pool) = app.state.catalog.find("iso20000-foundation", None).unwrap();
-    let rationales: Vec<&str> = pool.questions.iter().flat_map(|q| q.items.iter().map(|i| i.rationale.as_str())).collect();
-    let ids: Vec<&str> = pool.questions.iter().map(|q| q.id.as_str()).collect();
-    assert_eq!(replies.len(), 53);
-    for (what, reply) in &replies {
-        let mut found = Vec::new();
-        walk(&reply.body, "$", &mut found);
-        assert!(found.is_empty(), "{what} exposes {found:?}");
-        for r in &rationales {
-            assert!(!reply.text.contains(r), "{what} contains a rationale");
-        }
-        for item in &ids {
-            assert!(!reply.text.contains(item), "{what} names item {item}");
+        let (_, pool) = app.state.catalog.find("iso20000-foundation", None).unwrap();
+        let rationales: Vec<&str> = pool
+            .questions
+            .iter()
+            .flat_map(|q| q.items.iter().map(|i| i.rationale.as_str()))
+            .collect();
+        let ids: Vec<&str> = pool.questions.iter().map(|q| q.id.as_str()).collect();
+        assert_eq!(replies.len(), 53);
+        for (what, reply) in &replies {
+            let mut found = Vec::new();
+            walk(&reply.body, "$", &mut found);
+            assert!(found.is_empty(), "{what} exposes {found:?}");
+            for r in &rationales {
+                assert!(!reply.text.contains(r), "{what} contains a rationale");
+            }
+            for item in &ids {
+                assert!(!reply.text.contains(item), "{what} names item {item}");
+            }
         }
     }
-});
+);
