@@ -4,14 +4,13 @@ use std::io::BufRead;
 use std::path::Path;
 
 use anyhow::Context;
-use secrecy::SecretString;
 
+use crate::accounts::{self, NewAccount};
 use crate::auth::{Role, password::PasswordHasher};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::domain::pool::count_by_area;
 use crate::domain::values::{EmailAddress, NewPassword, PersonName};
-use crate::persistence::{begin_write, users};
 use crate::pools::load_catalog;
 
 /// Checks every edition under `dir`; prints each problem, or a summary per qualification.
@@ -100,22 +99,11 @@ pub async fn admin_create(
     let password = NewPassword::parse(password).map_err(|e| anyhow::anyhow!("the password {e}"))?;
     let db = crate::startup::connect_and_migrate(settings).await?;
     let hasher = PasswordHasher::new(&settings.auth)?;
-    let hash = hasher
-        .hash(SecretString::from(password.into_inner()))
-        .await?;
-    let tx = begin_write(&db).await?;
-    let id = users::insert_user(
-        &tx,
-        users::NewUser {
-            email: &email,
-            password_hash: hash,
-            given_name: &given,
-            family_name: &family,
-            roles: &[Role::Admin],
-            now: SystemClock.now(),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
+    let account = NewAccount {
+        email,
+        given_name: given,
+        family_name: family,
+        roles: vec![Role::Admin],
+    };
+    Ok(accounts::create(&db, &hasher, &account, password, SystemClock.now()).await?)
 }

@@ -1,5 +1,6 @@
 //! Invigilator: exam delivery and certification for the ISO/IEC 20000 scheme.
 
+pub mod accounts;
 pub mod auth;
 pub mod cli;
 pub mod clock;

@@ -103,6 +103,14 @@ impl Catalog {
         }
     }
 
+    /// Every qualification of every open edition, in file order.
+    pub fn offered(&self) -> impl Iterator<Item = (&Edition, &QualificationPool)> {
+        self.editions
+            .iter()
+            .filter(|e| e.open)
+            .flat_map(|e| e.qualifications.iter().map(move |q| (e, q)))
+    }
+
     pub fn edition(&self, edition: &str) -> Option<&Edition> {
         self.editions.iter().find(|e| e.edition == edition)
     }

@@ -174,6 +174,7 @@ pub enum SaveAnswerError {
     Unexpected(#[from] sea_orm::DbErr),
 }
 
+/// Saves one answer; returns the sitting's deadline.
 #[tracing::instrument(skip(db, response))]
 pub async fn save_answer(
     db: &DatabaseConnection,
@@ -182,7 +183,7 @@ pub async fn save_answer(
     number: u32,
     response: &Response,
     now: OffsetDateTime,
-) -> Result<(), SaveAnswerError> {
+) -> Result<OffsetDateTime, SaveAnswerError> {
     let record = load_current(db, id, now)
         .await?
         .filter(|r| r.candidate_id == candidate_id)
@@ -199,7 +200,7 @@ pub async fn save_answer(
     }
     repo::upsert_answer(&tx, id, number, response, now).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(record.deadline)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -28,13 +28,7 @@ pub struct PaperItem {
 
 impl PaperItem {
     pub fn style(&self) -> Style {
-        match self.body {
-            ItemBody::Classic { .. } => Style::Classic,
-            ItemBody::MultipleResponse { .. } => Style::MultipleResponse,
-            ItemBody::Matching { .. } => Style::Matching,
-            ItemBody::AssertionReason { .. } => Style::AssertionReason,
-            ItemBody::Sequencing { .. } => Style::Sequencing,
-        }
+        self.body.style()
     }
 }
 

@@ -135,14 +135,24 @@ pub struct Item {
     pub body: ItemBody,
 }
 
-impl Item {
+impl ItemBody {
     pub fn style(&self) -> Style {
-        match self.body {
+        match self {
             ItemBody::Classic { .. } => Style::Classic,
             ItemBody::MultipleResponse { .. } => Style::MultipleResponse,
             ItemBody::Matching { .. } => Style::Matching,
             ItemBody::AssertionReason { .. } => Style::AssertionReason,
             ItemBody::Sequencing { .. } => Style::Sequencing,
+        }
+    }
+
+    /// The options, in the order written or delivered (empty for styles without options).
+    pub fn options(&self) -> &[String] {
+        match self {
+            ItemBody::Classic { options, .. }
+            | ItemBody::MultipleResponse { options, .. }
+            | ItemBody::Matching { options, .. } => options,
+            ItemBody::AssertionReason { .. } | ItemBody::Sequencing { .. } => &[],
         }
     }
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::parse_id;
 use super::problem::{ApiError, Problem};
-use super::views::OptionView;
+use super::views::{OptionView, options_of};
 use crate::auth::{AuthenticatedUser, Role};
 use crate::domain::pool::{ItemBody, Level, Style};
 use crate::domain::scoring::{self, Response};
@@ -106,16 +106,14 @@ pub async fn sitting(
         .iter()
         .map(|item| {
             let response = answers.get(&item.number).cloned();
-            let (options, key): (&[String], Vec<String>) = match &item.body {
-                ItemBody::Classic { options, key } => (options, vec![option_label(*key)]),
-                ItemBody::MultipleResponse { options, keys, .. }
-                | ItemBody::Matching { options, keys, .. } => {
-                    (options, keys.iter().map(|k| option_label(*k)).collect())
+            let key: Vec<String> = match &item.body {
+                ItemBody::Classic { key, .. } => vec![option_label(*key)],
+                ItemBody::MultipleResponse { keys, .. }
+                | ItemBody::Matching { keys, .. }
+                | ItemBody::AssertionReason { keys, .. } => {
+                    keys.iter().map(|k| option_label(*k)).collect()
                 }
-                ItemBody::AssertionReason { keys, .. } => {
-                    (&[], keys.iter().map(|k| option_label(*k)).collect())
-                }
-                ItemBody::Sequencing { steps } => (&[], steps.clone()),
+                ItemBody::Sequencing { steps } => steps.clone(),
             };
             MarkedItemView {
                 number: item.number,
@@ -125,14 +123,7 @@ pub async fn sitting(
                 clause: item.clause.clone(),
                 style: item.style(),
                 stem: item.stem.clone(),
-                options: options
-                    .iter()
-                    .enumerate()
-                    .map(|(i, text)| OptionView {
-                        label: option_label(i),
-                        text: text.clone(),
-                    })
-                    .collect(),
+                options: options_of(item),
                 key,
                 awarded: scoring::mark_item(item, response.as_ref()),
                 response,

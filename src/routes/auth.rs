@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use super::json::ApiJson;
 use super::problem::{ApiError, FieldError, Problem};
 use super::views::UserView;
+use crate::accounts::{self, CreateAccountError, NewAccount};
 use crate::auth::{Role, tokens};
 use crate::domain::values::{EmailAddress, NewPassword, PersonName};
 use crate::persistence::{begin_write, users};
@@ -72,39 +73,34 @@ pub async fn register(
     let (Ok(email), Ok(password), Ok(given), Ok(family)) = (email, password, given, family) else {
         return Err(ApiError::invalid_fields(errors));
     };
-    let hash = state
-        .passwords
-        .hash(SecretString::from(password.into_inner()))
-        .await?;
-    let now = state.clock.now();
-    let tx = begin_write(&state.db).await?;
-    let id = users::insert_user(
-        &tx,
-        users::NewUser {
-            email: &email,
-            password_hash: hash,
-            given_name: &given,
-            family_name: &family,
-            roles: &[Role::Candidate],
-            now,
-        },
+    let account = NewAccount {
+        email,
+        given_name: given,
+        family_name: family,
+        roles: vec![Role::Candidate],
+    };
+    let id = accounts::create(
+        &state.db,
+        &state.passwords,
+        &account,
+        password,
+        state.clock.now(),
     )
     .await
     .map_err(|e| match e {
-        users::InsertUserError::EmailTaken => ApiError::conflict(
+        CreateAccountError::EmailTaken => ApiError::conflict(
             "email-taken",
             "an account with this e-mail address already exists",
         ),
-        users::InsertUserError::Db(e) => e.into(),
+        CreateAccountError::Unexpected(e) => ApiError::internal(e),
     })?;
-    tx.commit().await.map_err(ApiError::from)?;
     tracing::info!(user = %id, "candidate registered");
     Ok(HttpResponse::Created().json(UserView {
         id,
-        email: email.to_string(),
-        given_name: given.as_ref().to_owned(),
-        family_name: family.as_ref().to_owned(),
-        roles: vec![Role::Candidate],
+        email: account.email.to_string(),
+        given_name: account.given_name.as_ref().to_owned(),
+        family_name: account.family_name.as_ref().to_owned(),
+        roles: account.roles,
     }))
 }
 

@@ -68,10 +68,7 @@ pub async fn eligibility(
     let evidence = crate::sittings::evidence_of(&state.db, user.id).await?;
     let views: Vec<EligibilityView> = state
         .catalog
-        .editions
-        .iter()
-        .filter(|e| e.open)
-        .flat_map(|e| e.qualifications.iter().map(move |q| (e, q)))
+        .offered()
         .map(|(e, q)| {
             let result = rules::evaluate(&q.qualification.prerequisites, &evidence);
             EligibilityView {

@@ -50,10 +50,7 @@ pub struct QualificationView {
 pub async fn list(state: web::Data<AppState>) -> HttpResponse {
     let views: Vec<QualificationView> = state
         .catalog
-        .editions
-        .iter()
-        .filter(|e| e.open)
-        .flat_map(|e| e.qualifications.iter().map(move |q| (e, q)))
+        .offered()
         .map(|(e, q)| {
             let f = &q.qualification.format;
             QualificationView {

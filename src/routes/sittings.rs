@@ -160,7 +160,7 @@ pub async fn save_answer(
         .parse()
         .map_err(|_| ApiError::not_found("no such question"))?;
     let now = state.clock.now();
-    use_case::save_answer(&state.db, id, user.id, number, &body.0, now)
+    let deadline = use_case::save_answer(&state.db, id, user.id, number, &body.0, now)
         .await
         .map_err(|e| match e {
             SaveAnswerError::NotFound => ApiError::not_found("no such sitting"),
@@ -174,10 +174,6 @@ pub async fn save_answer(
             ),
             SaveAnswerError::Unexpected(e) => ApiError::internal(e),
         })?;
-    let deadline = crate::persistence::sittings::find(&state.db, id)
-        .await?
-        .map(|r| r.deadline)
-        .unwrap_or(now);
     Ok(HttpResponse::Ok().json(SavedAnswerView {
         number,
         answer: body.0,
@@ -250,8 +246,13 @@ pub async fn result(
         .ok_or_else(|| ApiError::not_found("no such sitting"))?;
     let Some(sheet) = &record.result else {
         return Err(
-            ApiError::conflict("sitting-in-progress", "the sitting is still in progress")
-                .with("deadline", record.deadline.unix_timestamp()),
+            ApiError::conflict("sitting-in-progress", "the sitting is still in progress").with(
+                "deadline",
+                record
+                    .deadline
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+            ),
         );
     };
     Ok(HttpResponse::Ok().json(ResultView::build(&record, sheet)))

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::auth::Role;
 use crate::domain::eligibility::{Requirement, RequirementKind};
 use crate::domain::paper::PaperItem;
-use crate::domain::pool::{ItemBody, Style};
+use crate::domain::pool::Style;
 use crate::domain::scheme::Book;
 use crate::domain::scoring::{Response, ScoreSheet};
 use crate::domain::sitting::{self, SittingStatus};
@@ -67,14 +67,10 @@ pub struct QuestionView {
     pub answer: Option<Response>,
 }
 
-fn options_of(item: &PaperItem) -> Vec<OptionView> {
-    let options: &[String] = match &item.body {
-        ItemBody::Classic { options, .. }
-        | ItemBody::MultipleResponse { options, .. }
-        | ItemBody::Matching { options, .. } => options,
-        ItemBody::AssertionReason { .. } | ItemBody::Sequencing { .. } => &[],
-    };
-    options
+/// The options of an item, labelled as this candidate sees them.
+pub fn options_of(item: &PaperItem) -> Vec<OptionView> {
+    item.body
+        .options()
         .iter()
         .enumerate()
         .map(|(i, text)| OptionView {

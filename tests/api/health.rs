@@ -58,3 +58,49 @@ async fn the_docs_page_is_served_without_a_cdn() {
     assert_eq!(script.status, 200);
     assert!(script.text.len() > 100_000);
 }
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_with_full_synchronous_writes_and_foreign_keys() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let pragma = |name: &str| {
+        let sql = format!("PRAGMA {name}");
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+                .unwrap()
+        }
+    };
+    assert_eq!(pragma("journal_mode").await, "wal");
+    assert_eq!(pragma("synchronous").await, "2", "2 is FULL");
+    assert_eq!(pragma("foreign_keys").await, "1");
+}
+
+#[tokio::test]
+async fn the_server_refuses_to_start_on_an_invalid_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = dir.path().join("broken");
+    std::fs::create_dir_all(&edition).unwrap();
+    std::fs::write(edition.join("scheme.toml"), "scheme = \"x\"\n").unwrap();
+    let mut settings =
+        invigilator::config::load(&repo_root(), invigilator::config::Environment::Test).unwrap();
+    settings.server.port = 0;
+    settings.database.url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("db.sqlite").display()
+    )
+    .into();
+    settings.pools.dir = dir.path().to_owned();
+    let error = match invigilator::startup::Application::build(settings).await {
+        Ok(_) => panic!("the server started on an invalid pool"),
+        Err(e) => e.to_string(),
+    };
+    assert!(error.contains("broken/scheme.toml"), "{error}");
+    assert!(error.contains("edition"), "{error}");
+}
