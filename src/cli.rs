@@ -39,7 +39,7 @@ pub fn pools_check(dir: &Path) -> bool {
                         q.qualification.code
                     );
                     match q.disjoint_papers() {
-                        Some(n) => println!(", enough for {n} papers without a shared question"),
+                        Some(n) => println!(", enough for {n} paper(s) without a shared question"),
                         None => println!(", no blueprint yet (listed, not deliverable)"),
                     }
                     for (area, (scored, pilot)) in counts {

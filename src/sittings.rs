@@ -13,7 +13,7 @@ use crate::domain::paper::{self, PaperItem};
 use crate::domain::scoring::{self, Response, ScoreSheet};
 use crate::domain::sitting::{self, SittingStatus};
 use crate::persistence::{
-    begin_write,
+    begin_write, evidence,
     sittings::{self as repo, Closing, InsertSittingError, SittingRecord},
 };
 use crate::pools::{Catalog, FindError};
@@ -43,9 +43,17 @@ pub async fn evidence_of(
     db: &impl ConnectionTrait,
     candidate_id: Uuid,
 ) -> Result<Evidence, sea_orm::DbErr> {
+    let (approved_credentials, approved_audit_years) = evidence::approved(db, candidate_id).await?;
+    let completed_courses = evidence::courses_for(db, candidate_id)
+        .await?
+        .into_iter()
+        .map(|c| c.qualification)
+        .collect();
     Ok(Evidence {
         passed_qualifications: repo::passed_qualifications(db, candidate_id).await?,
-        ..Evidence::default()
+        approved_credentials,
+        approved_audit_years,
+        completed_courses,
     })
 }
 
@@ -84,7 +92,8 @@ pub async fn start(
     let seed = rand::rng().next_u64();
     let paper = paper::assemble(&pool.questions, blueprint, &edition.areas, seed)
         .map_err(|e| anyhow::anyhow!("pool {} cannot make a paper: {e}", q.code))?;
-    let extra_time_percent = 0;
+    // The allowance in force now; a later change never touches this sitting.
+    let extra_time_percent = evidence::current_extra_time(&tx, candidate_id).await?;
     let record = SittingRecord {
         id: Uuid::now_v7(),
         candidate_id,

@@ -2,6 +2,7 @@
 //! `now` and random seeds come in as arguments.
 
 pub mod eligibility;
+pub mod evidence;
 pub mod paper;
 pub mod pool;
 pub mod scheme;

@@ -13,6 +13,8 @@ use super::scheme::{Area, Blueprint};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaperItem {
     pub number: u32,
+    /// The question (1, 2, …) this item belongs to: a scenario's items share one.
+    pub question: u32,
     pub question_id: String,
     pub scenario: Option<String>,
     pub item_id: String,
@@ -103,10 +105,10 @@ pub fn assemble(
     chosen.shuffle(&mut rng);
 
     let mut items = Vec::new();
-    for question in chosen {
+    for (index, question) in chosen.into_iter().enumerate() {
         for item in &question.items {
             let number = items.len() as u32 + 1;
-            items.push(deliver(question, item, number, &mut rng));
+            items.push(deliver(question, index as u32 + 1, item, number, &mut rng));
         }
     }
     let areas = areas
@@ -117,9 +119,16 @@ pub fn assemble(
     Ok(Paper { areas, items })
 }
 
-fn deliver(question: &Question, item: &Item, number: u32, rng: &mut ChaCha8Rng) -> PaperItem {
+fn deliver(
+    question: &Question,
+    question_number: u32,
+    item: &Item,
+    number: u32,
+    rng: &mut ChaCha8Rng,
+) -> PaperItem {
     PaperItem {
         number,
+        question: question_number,
         question_id: question.id.clone(),
         scenario: question.scenario.clone(),
         item_id: item.id.clone(),
@@ -134,7 +143,8 @@ fn deliver(question: &Question, item: &Item, number: u32, rng: &mut ChaCha8Rng) 
     }
 }
 
-/// Shuffles options (and, for sequencing, the steps shown); keys follow their options.
+/// Shuffles options (matching and choice styles) and steps (sequencing); keys follow
+/// what they point at. Matching lines and assertion/reason lines keep their order.
 fn shuffle_body(body: &ItemBody, rng: &mut ChaCha8Rng) -> ItemBody {
     fn permutation(n: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
         let mut order: Vec<usize> = (0..n).collect();
@@ -147,6 +157,9 @@ fn shuffle_body(body: &ItemBody, rng: &mut ChaCha8Rng) -> ItemBody {
     }
     fn position(order: &[usize], written: usize) -> usize {
         order.iter().position(|&i| i == written).unwrap_or(written)
+    }
+    fn remap(order: &[usize], keys: &[usize]) -> Vec<usize> {
+        keys.iter().map(|&k| position(order, k)).collect()
     }
     match body {
         ItemBody::Classic { options, key } => {
@@ -162,7 +175,7 @@ fn shuffle_body(body: &ItemBody, rng: &mut ChaCha8Rng) -> ItemBody {
             keys,
         } => {
             let order = permutation(options.len(), rng);
-            let mut keys: Vec<usize> = keys.iter().map(|&k| position(&order, k)).collect();
+            let mut keys = remap(&order, keys);
             keys.sort_unstable();
             ItemBody::MultipleResponse {
                 options: apply(options, &order),
@@ -170,9 +183,26 @@ fn shuffle_body(body: &ItemBody, rng: &mut ChaCha8Rng) -> ItemBody {
                 keys,
             }
         }
-        // Matching options, assertion/reason grades and sequencing steps keep their
-        // written order here; the Practitioner delivery decides how they are presented.
-        other => other.clone(),
+        ItemBody::Matching {
+            lines,
+            options,
+            keys,
+        } => {
+            let order = permutation(options.len(), rng);
+            ItemBody::Matching {
+                lines: lines.clone(),
+                options: apply(options, &order),
+                keys: remap(&order, keys),
+            }
+        }
+        ItemBody::Sequencing { steps, keys } => {
+            let order = permutation(steps.len(), rng);
+            ItemBody::Sequencing {
+                steps: apply(steps, &order),
+                keys: remap(&order, keys),
+            }
+        }
+        ItemBody::AssertionReason { .. } => body.clone(),
     }
 }
 
@@ -277,6 +307,50 @@ mod tests {
             }
         }
         assert!(moved, "options were never shuffled");
+    }
+
+    #[test]
+    fn shuffled_sequencing_steps_and_matching_options_keep_their_keys() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let steps: Vec<String> = ["one", "two", "three", "four", "five"]
+            .map(String::from)
+            .to_vec();
+        let mut moved = false;
+        for _ in 0..10 {
+            let ItemBody::Sequencing { steps: shown, keys } = shuffle_body(
+                &ItemBody::Sequencing {
+                    steps: steps.clone(),
+                    keys: vec![0, 1, 2, 3, 4],
+                },
+                &mut rng,
+            ) else {
+                panic!("sequencing")
+            };
+            let in_key_order: Vec<&String> = keys.iter().map(|&k| &shown[k]).collect();
+            assert_eq!(in_key_order, steps.iter().collect::<Vec<_>>());
+            moved |= shown != steps;
+            let options: Vec<String> = ["x", "y", "z"].map(String::from).to_vec();
+            let ItemBody::Matching {
+                options: shown,
+                keys,
+                ..
+            } = shuffle_body(
+                &ItemBody::Matching {
+                    lines: vec!["l1".into(), "l2".into()],
+                    options: options.clone(),
+                    keys: vec![2, 0],
+                },
+                &mut rng,
+            )
+            else {
+                panic!("matching")
+            };
+            assert_eq!(
+                (shown[keys[0]].as_str(), shown[keys[1]].as_str()),
+                ("z", "x")
+            );
+        }
+        assert!(moved);
     }
 
     #[test]

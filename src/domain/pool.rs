@@ -116,9 +116,11 @@ pub enum ItemBody {
         lines: Vec<(String, String)>,
         keys: Vec<usize>,
     },
-    /// Steps in their correct order.
+    /// Steps as written or shown; `keys` lists their positions in the correct order
+    /// (as written, the steps are in the correct order: `keys` is 0, 1, 2, …).
     Sequencing {
         steps: Vec<String>,
+        keys: Vec<usize>,
     },
 }
 
@@ -146,13 +148,15 @@ impl ItemBody {
         }
     }
 
-    /// The options, in the order written or delivered (empty for styles without options).
+    /// What the candidate picks from, in the order written or delivered: the options, or
+    /// for sequencing the steps (empty for assertion/reason, graded A–E).
     pub fn options(&self) -> &[String] {
         match self {
             ItemBody::Classic { options, .. }
             | ItemBody::MultipleResponse { options, .. }
             | ItemBody::Matching { options, .. } => options,
-            ItemBody::AssertionReason { .. } | ItemBody::Sequencing { .. } => &[],
+            ItemBody::Sequencing { steps, .. } => steps,
+            ItemBody::AssertionReason { .. } => &[],
         }
     }
 }
@@ -334,6 +338,13 @@ pub fn parse_item(
                     raw.keys.len()
                 ));
             }
+            if !lines.is_empty() && !raw.marks.is_multiple_of(lines.len() as u32) {
+                problem(format!(
+                    "marks ({}) must divide evenly among its {} lines",
+                    raw.marks,
+                    lines.len()
+                ));
+            }
             let keys = raw
                 .keys
                 .iter()
@@ -369,6 +380,13 @@ pub fn parse_item(
                     raw.keys.len()
                 ));
             }
+            if !lines.is_empty() && !raw.marks.is_multiple_of(lines.len() as u32) {
+                problem(format!(
+                    "marks ({}) must divide evenly among its {} lines",
+                    raw.marks,
+                    lines.len()
+                ));
+            }
             let keys = raw
                 .keys
                 .iter()
@@ -385,7 +403,11 @@ pub fn parse_item(
                 "key",
                 raw.key.is_some() || !raw.keys.is_empty(),
             );
-            ItemBody::Sequencing { steps: raw.steps }
+            let keys = (0..raw.steps.len()).collect();
+            ItemBody::Sequencing {
+                steps: raw.steps,
+                keys,
+            }
         }
     };
     if problems.len() > before {
@@ -540,6 +562,7 @@ area = "CP"
 level = "analysis"
 clause = "20000-1:2011 9.2"
 style = "assertion_reason"
+marks = 2
 stem = "Grade each line."
 lines = [{ assertion = "x", reason = "y" }, { assertion = "p", reason = "q" }]
 keys = ["A", "F"]
@@ -548,6 +571,27 @@ rationale = "r"
         let (_, problems) = parse(text);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].message.contains("\"F\""));
+    }
+
+    #[test]
+    fn line_marks_must_divide_evenly() {
+        let text = r#"
+[[item]]
+id = "M-1"
+area = "SD"
+level = "application"
+clause = "20000-1:2011 6.1"
+style = "matching"
+marks = 4
+stem = "Match."
+lines = ["one", "two", "three"]
+options = ["x", "y"]
+keys = ["A", "B", "A"]
+rationale = "r"
+"#;
+        let (_, problems) = parse(text);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("divide evenly"));
     }
 
     #[test]

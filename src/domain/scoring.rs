@@ -1,51 +1,257 @@
 //! Responses and scoring. A response is checked against its item when saved; scoring
 //! never sees an invalid one. Pilot items are shown but never scored.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::paper::{Paper, PaperItem};
-use super::pool::ItemBody;
-use super::values::option_index;
+use super::pool::{ASSERTION_REASON_GRADES, ItemBody};
+use super::values::{option_index, option_label};
 
-/// A candidate's answer to one item, as sent and stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// A candidate's answer to one item, as sent and stored. Exactly one field is given,
+/// the one the item's style takes; labels are as the candidate sees them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Response {
-    /// The label of the chosen option, e.g. "B".
+    /// Classic: the label of one option, e.g. "B".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "B")]
-    pub choice: String,
+    pub choice: Option<String>,
+    /// Multiple response: the labels chosen, e.g. ["A", "D"]. More than the item asks
+    /// for is accepted and scores zero.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choices: Option<Vec<String>>,
+    /// Matching: one option label per line, in line order (options may repeat).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matches: Option<Vec<String>>,
+    /// Assertion/reason: one grade A–E per line, in line order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grades: Option<Vec<String>>,
+    /// Sequencing: every step label, in the order the candidate puts them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Vec<String>>,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ResponseError {
-    #[error("{0} is not one of this question's options")]
-    UnknownOption(String),
-    #[error("this item is not answered with a single choice")]
-    WrongShape,
-}
-
-/// Checks that a response fits its item.
-pub fn check_response(item: &PaperItem, response: &Response) -> Result<(), ResponseError> {
-    match &item.body {
-        ItemBody::Classic { options, .. } => option_index(&response.choice, options.len())
-            .map(|_| ())
-            .ok_or_else(|| ResponseError::UnknownOption(response.choice.clone())),
-        _ => Err(ResponseError::WrongShape),
-    }
-}
-
-/// Marks awarded for one item (pilot or not).
-pub fn mark_item(item: &PaperItem, response: Option<&Response>) -> u32 {
-    match (&item.body, response) {
-        (ItemBody::Classic { options, key }, Some(r))
-            if option_index(&r.choice, options.len()) == Some(*key) =>
-        {
-            item.marks
+impl Response {
+    pub fn choice(label: &str) -> Self {
+        Self {
+            choice: Some(label.to_owned()),
+            ..Self::default()
         }
-        _ => 0,
     }
+}
+
+/// Why a response does not fit its item; `field` names the part of the body at fault.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("{message}")]
+pub struct ResponseError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn refuse(field: &'static str, message: impl Into<String>) -> ResponseError {
+    ResponseError {
+        field,
+        message: message.into(),
+    }
+}
+
+/// The one field each style is answered with.
+pub fn response_field(body: &ItemBody) -> &'static str {
+    match body {
+        ItemBody::Classic { .. } => "choice",
+        ItemBody::MultipleResponse { .. } => "choices",
+        ItemBody::Matching { .. } => "matches",
+        ItemBody::AssertionReason { .. } => "grades",
+        ItemBody::Sequencing { .. } => "order",
+    }
+}
+
+fn labels(
+    field: &'static str,
+    given: &[String],
+    count: usize,
+) -> Result<Vec<usize>, ResponseError> {
+    given
+        .iter()
+        .map(|label| {
+            option_index(label, count).ok_or_else(|| {
+                refuse(
+                    field,
+                    format!(
+                        "{label} is not one of the labels A–{}",
+                        option_label(count.saturating_sub(1))
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+fn distinct(field: &'static str, indexes: &[usize]) -> Result<(), ResponseError> {
+    let set: BTreeSet<usize> = indexes.iter().copied().collect();
+    if set.len() == indexes.len() {
+        Ok(())
+    } else {
+        Err(refuse(field, "names the same label twice"))
+    }
+}
+
+/// Checks that a response has the item's shape and only names what the item shows.
+pub fn check_response(item: &PaperItem, response: &Response) -> Result<(), ResponseError> {
+    let field = response_field(&item.body);
+    let given = [
+        ("choice", response.choice.is_some()),
+        ("choices", response.choices.is_some()),
+        ("matches", response.matches.is_some()),
+        ("grades", response.grades.is_some()),
+        ("order", response.order.is_some()),
+    ];
+    if given
+        .iter()
+        .any(|(name, present)| *present && *name != field)
+        || !given
+            .iter()
+            .any(|(name, present)| *present && *name == field)
+    {
+        return Err(refuse(
+            field,
+            format!("this question is answered with `{field}` alone"),
+        ));
+    }
+    let empty = Vec::new();
+    match &item.body {
+        ItemBody::Classic { options, .. } => {
+            let choice = response.choice.clone().unwrap_or_default();
+            labels(field, &[choice], options.len()).map(|_| ())
+        }
+        ItemBody::MultipleResponse { options, .. } => {
+            let chosen = labels(
+                field,
+                response.choices.as_ref().unwrap_or(&empty),
+                options.len(),
+            )?;
+            if chosen.is_empty() {
+                return Err(refuse(field, "choose at least one option"));
+            }
+            distinct(field, &chosen)
+        }
+        ItemBody::Matching { lines, options, .. } => {
+            let given = response.matches.as_ref().unwrap_or(&empty);
+            if given.len() != lines.len() {
+                return Err(refuse(
+                    field,
+                    format!(
+                        "give one option for each of the {} lines (got {})",
+                        lines.len(),
+                        given.len()
+                    ),
+                ));
+            }
+            labels(field, given, options.len()).map(|_| ())
+        }
+        ItemBody::AssertionReason { lines, .. } => {
+            let given = response.grades.as_ref().unwrap_or(&empty);
+            if given.len() != lines.len() {
+                return Err(refuse(
+                    field,
+                    format!(
+                        "give one grade for each of the {} lines (got {})",
+                        lines.len(),
+                        given.len()
+                    ),
+                ));
+            }
+            labels(field, given, ASSERTION_REASON_GRADES).map(|_| ())
+        }
+        ItemBody::Sequencing { steps, .. } => {
+            let given = response.order.as_ref().unwrap_or(&empty);
+            if given.len() != steps.len() {
+                return Err(refuse(
+                    field,
+                    format!(
+                        "put all {} steps in order (got {})",
+                        steps.len(),
+                        given.len()
+                    ),
+                ));
+            }
+            let order = labels(field, given, steps.len())?;
+            distinct(field, &order)
+        }
+    }
+}
+
+/// Marks awarded for one item (pilot or not). See question-pools/README.md for the rules.
+pub fn mark_item(item: &PaperItem, response: Option<&Response>) -> u32 {
+    let Some(response) = response else {
+        return 0;
+    };
+    if check_response(item, response).is_err() {
+        return 0;
+    }
+    let indexes = |given: &Option<Vec<String>>, count: usize| -> Vec<usize> {
+        given
+            .iter()
+            .flatten()
+            .filter_map(|l| option_index(l, count))
+            .collect()
+    };
+    let per_line = |keys: &[usize], given: Vec<usize>| -> u32 {
+        let right = keys.iter().zip(&given).filter(|(k, g)| k == g).count() as u32;
+        (item.marks / keys.len().max(1) as u32) * right
+    };
+    match &item.body {
+        ItemBody::Classic { options, key } => {
+            if response
+                .choice
+                .as_deref()
+                .and_then(|c| option_index(c, options.len()))
+                == Some(*key)
+            {
+                item.marks
+            } else {
+                0
+            }
+        }
+        ItemBody::MultipleResponse {
+            options,
+            choose,
+            keys,
+        } => {
+            let chosen: BTreeSet<usize> = indexes(&response.choices, options.len())
+                .into_iter()
+                .collect();
+            let keys: BTreeSet<usize> = keys.iter().copied().collect();
+            if chosen.len() <= *choose as usize && chosen == keys {
+                item.marks
+            } else {
+                0
+            }
+        }
+        ItemBody::Matching { options, keys, .. } => {
+            per_line(keys, indexes(&response.matches, options.len()))
+        }
+        ItemBody::AssertionReason { keys, .. } => {
+            per_line(keys, indexes(&response.grades, ASSERTION_REASON_GRADES))
+        }
+        ItemBody::Sequencing { steps, keys } => {
+            if indexes(&response.order, steps.len()) == *keys {
+                item.marks
+            } else {
+                0
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuestionScore {
+    pub question: u32,
+    pub area: String,
+    pub score: u32,
+    pub max_score: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +270,9 @@ pub struct ScoreSheet {
     pub passed: bool,
     /// Per syllabus area, in the scheme's order.
     pub areas: Vec<AreaScore>,
+    /// Per question (a scenario and its items count as one), pilot questions excluded.
+    #[serde(default)]
+    pub questions: Vec<QuestionScore>,
     /// Marks awarded per item number (pilot items included, for examiners).
     pub awarded: BTreeMap<u32, u32>,
 }
@@ -71,6 +280,7 @@ pub struct ScoreSheet {
 pub fn score(paper: &Paper, responses: &BTreeMap<u32, Response>, pass_mark: u32) -> ScoreSheet {
     let mut awarded = BTreeMap::new();
     let mut by_area: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
+    let mut questions: Vec<QuestionScore> = Vec::new();
     for item in &paper.items {
         let marks = mark_item(item, responses.get(&item.number));
         awarded.insert(item.number, marks);
@@ -80,6 +290,18 @@ pub fn score(paper: &Paper, responses: &BTreeMap<u32, Response>, pass_mark: u32)
         let entry = by_area.entry(item.area.as_str()).or_default();
         entry.0 += marks;
         entry.1 += item.marks;
+        match questions.last_mut() {
+            Some(q) if q.question == item.question => {
+                q.score += marks;
+                q.max_score += item.marks;
+            }
+            _ => questions.push(QuestionScore {
+                question: item.question,
+                area: item.area.clone(),
+                score: marks,
+                max_score: item.marks,
+            }),
+        }
     }
     let mut areas: Vec<AreaScore> = paper
         .areas
@@ -114,6 +336,7 @@ pub fn score(paper: &Paper, responses: &BTreeMap<u32, Response>, pass_mark: u32)
         pass_mark,
         passed: score >= pass_mark,
         areas,
+        questions,
         awarded,
     }
 }
@@ -129,6 +352,7 @@ mod tests {
     fn item(number: u32, area: &str, key: usize, pilot: bool) -> PaperItem {
         PaperItem {
             number,
+            question: number,
             question_id: format!("q{number}"),
             scenario: None,
             item_id: format!("i{number}"),
@@ -147,9 +371,7 @@ mod tests {
     }
 
     fn choice(label: &str) -> Response {
-        Response {
-            choice: label.into(),
-        }
+        Response::choice(label)
     }
 
     fn areas() -> Vec<Area> {
@@ -210,10 +432,185 @@ mod tests {
     fn an_option_that_is_not_on_the_item_is_refused() {
         let it = item(1, "X", 0, false);
         assert_eq!(
-            check_response(&it, &choice("E")),
-            Err(ResponseError::UnknownOption("E".into()))
+            check_response(&it, &choice("E")).map_err(|e| e.field),
+            Err("choice")
         );
         assert_eq!(check_response(&it, &choice("D")), Ok(()));
+    }
+
+    fn styled(body: ItemBody, marks: u32) -> PaperItem {
+        PaperItem {
+            marks,
+            body,
+            ..item(1, "X", 0, false)
+        }
+    }
+
+    fn strings(labels: &[&str]) -> Option<Vec<String>> {
+        Some(labels.iter().map(|l| (*l).to_owned()).collect())
+    }
+
+    fn five() -> Vec<String> {
+        ["a", "b", "c", "d", "e"].map(String::from).to_vec()
+    }
+
+    #[test]
+    fn multiple_response_scores_only_the_exact_keys() {
+        let it = styled(
+            ItemBody::MultipleResponse {
+                options: five(),
+                choose: 2,
+                keys: vec![1, 3],
+            },
+            4,
+        );
+        let answer = |l: &[&str]| Response {
+            choices: strings(l),
+            ..Response::default()
+        };
+        assert_eq!(mark_item(&it, Some(&answer(&["D", "B"]))), 4);
+        assert_eq!(mark_item(&it, Some(&answer(&["B", "C"]))), 0);
+        assert_eq!(mark_item(&it, Some(&answer(&["B"]))), 0);
+    }
+
+    #[test]
+    fn choosing_more_than_asked_scores_zero_even_with_both_keys() {
+        let it = styled(
+            ItemBody::MultipleResponse {
+                options: five(),
+                choose: 2,
+                keys: vec![1, 3],
+            },
+            4,
+        );
+        let over = Response {
+            choices: strings(&["B", "D", "E"]),
+            ..Response::default()
+        };
+        assert_eq!(check_response(&it, &over), Ok(()), "accepted, as on paper");
+        assert_eq!(mark_item(&it, Some(&over)), 0);
+    }
+
+    #[test]
+    fn matching_gives_partial_credit_per_line_and_reuses_options() {
+        let it = styled(
+            ItemBody::Matching {
+                lines: vec!["l1".into(), "l2".into(), "l3".into()],
+                options: vec!["o1".into(), "o2".into()],
+                keys: vec![0, 1, 0],
+            },
+            6,
+        );
+        let answer = |l: &[&str]| Response {
+            matches: strings(l),
+            ..Response::default()
+        };
+        assert_eq!(mark_item(&it, Some(&answer(&["A", "B", "A"]))), 6);
+        assert_eq!(mark_item(&it, Some(&answer(&["A", "A", "A"]))), 4);
+        assert_eq!(mark_item(&it, Some(&answer(&["B", "A", "B"]))), 0);
+        assert_eq!(
+            check_response(&it, &answer(&["A", "B"])).map_err(|e| e.field),
+            Err("matches")
+        );
+        assert_eq!(
+            check_response(&it, &answer(&["A", "B", "C"])).map_err(|e| e.field),
+            Err("matches")
+        );
+    }
+
+    #[test]
+    fn assertion_reason_lines_are_graded_a_to_e_with_credit_per_line() {
+        let it = styled(
+            ItemBody::AssertionReason {
+                lines: vec![("a1".into(), "r1".into()), ("a2".into(), "r2".into())],
+                keys: vec![0, 3],
+            },
+            4,
+        );
+        let answer = |l: &[&str]| Response {
+            grades: strings(l),
+            ..Response::default()
+        };
+        assert_eq!(mark_item(&it, Some(&answer(&["A", "D"]))), 4);
+        assert_eq!(mark_item(&it, Some(&answer(&["B", "D"]))), 2);
+        assert_eq!(
+            check_response(&it, &answer(&["A", "F"])).map_err(|e| e.field),
+            Err("grades")
+        );
+    }
+
+    #[test]
+    fn sequencing_scores_only_the_whole_right_order() {
+        let it = styled(
+            ItemBody::Sequencing {
+                steps: vec!["s3".into(), "s1".into(), "s2".into()],
+                keys: vec![1, 2, 0],
+            },
+            3,
+        );
+        let answer = |l: &[&str]| Response {
+            order: strings(l),
+            ..Response::default()
+        };
+        assert_eq!(mark_item(&it, Some(&answer(&["B", "C", "A"]))), 3);
+        assert_eq!(mark_item(&it, Some(&answer(&["A", "B", "C"]))), 0);
+        assert_eq!(
+            check_response(&it, &answer(&["B", "B", "A"])).map_err(|e| e.field),
+            Err("order")
+        );
+        assert_eq!(
+            check_response(&it, &answer(&["B", "C"])).map_err(|e| e.field),
+            Err("order")
+        );
+    }
+
+    #[test]
+    fn a_response_in_another_styles_shape_is_refused_naming_the_right_field() {
+        let it = item(1, "X", 0, false);
+        let wrong = Response {
+            choices: strings(&["A"]),
+            ..Response::default()
+        };
+        assert_eq!(
+            check_response(&it, &wrong).map_err(|e| e.field),
+            Err("choice")
+        );
+        assert_eq!(mark_item(&it, Some(&wrong)), 0);
+        assert_eq!(
+            check_response(&it, &Response::default()).map_err(|e| e.field),
+            Err("choice")
+        );
+    }
+
+    #[test]
+    fn the_breakdown_by_question_groups_a_scenarios_items() {
+        let mut a = item(1, "X", 0, false);
+        let mut b = item(2, "X", 0, false);
+        let c = item(3, "Y", 0, false);
+        a.question = 1;
+        b.question = 1;
+        let paper = Paper {
+            areas: areas(),
+            items: vec![a, b, {
+                let mut c = c;
+                c.question = 2;
+                c
+            }],
+        };
+        let sheet = score(
+            &paper,
+            &BTreeMap::from([(1, choice("A")), (3, choice("A"))]),
+            1,
+        );
+        assert_eq!(sheet.questions.len(), 2);
+        assert_eq!(
+            (sheet.questions[0].score, sheet.questions[0].max_score),
+            (1, 2)
+        );
+        assert_eq!(
+            (sheet.questions[1].score, sheet.questions[1].max_score),
+            (1, 1)
+        );
     }
 
     proptest! {

@@ -117,3 +117,79 @@ pub mod answers {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod evidence {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "evidence")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub candidate_id: Uuid,
+        pub kind: String,
+        pub credential: Option<String>,
+        pub issuer: Option<String>,
+        pub certificate_number: Option<String>,
+        pub issued_on: Option<TimeDate>,
+        pub years: Option<i32>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub description: Option<String>,
+        pub status: String,
+        pub submitted_at: TimeDateTimeWithTimeZone,
+        pub decided_by: Option<Uuid>,
+        pub decided_at: Option<TimeDateTimeWithTimeZone>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub decision_reason: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod course_attendance {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "course_attendance")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub candidate_id: Uuid,
+        pub qualification_code: String,
+        pub course_title: String,
+        pub provider: String,
+        pub completed_on: TimeDate,
+        pub recorded_by: Uuid,
+        pub recorded_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod extra_time_grants {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "extra_time_grants")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub candidate_id: Uuid,
+        pub percent: i32,
+        #[sea_orm(column_type = "Text")]
+        pub reason: String,
+        pub granted_by: Uuid,
+        pub granted_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,6 +1,7 @@
 //! sea-orm entities and repository functions. Models stay here: callers get domain types.
 
 pub mod entities;
+pub mod evidence;
 pub mod sittings;
 pub mod users;
 

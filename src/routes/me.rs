@@ -8,7 +8,8 @@ use super::problem::{ApiError, Problem};
 use super::views::{RequirementView, UserView};
 use crate::auth::AuthenticatedUser;
 use crate::domain::eligibility::{self as rules, Rule};
-use crate::persistence::users;
+use crate::persistence::{evidence, users};
+use crate::routes::admin::candidates::CourseView;
 use crate::startup::AppState;
 
 #[utoipa::path(
@@ -17,7 +18,7 @@ use crate::startup::AppState;
     tag = "me",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The account", body = UserView),
+        (status = 200, description = "The account, with its roles and extra-time allowance", body = MeView),
         (status = 401, description = "Not signed in", body = Problem),
     )
 )]
@@ -29,13 +30,45 @@ pub async fn me(
     let account = users::find_by_id(&state.db, user.id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
-    Ok(HttpResponse::Ok().json(UserView {
-        id: account.id,
-        email: account.email,
-        given_name: account.given_name,
-        family_name: account.family_name,
-        roles: users::roles_of(&state.db, user.id).await?,
+    Ok(HttpResponse::Ok().json(MeView {
+        user: UserView {
+            id: account.id,
+            email: account.email,
+            given_name: account.given_name,
+            family_name: account.family_name,
+            roles: users::roles_of(&state.db, user.id).await?,
+        },
+        extra_time_percent: evidence::current_extra_time(&state.db, user.id).await?,
     }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeView {
+    #[serde(flatten)]
+    pub user: UserView,
+    /// Extra time added to every paper started from now on, in percent of its duration.
+    pub extra_time_percent: u32,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/courses",
+    tag = "me",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Courses recorded as completed by this candidate", body = [CourseView]))
+)]
+#[get("/me/courses")]
+pub async fn courses(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+) -> Result<HttpResponse, ApiError> {
+    let courses = evidence::courses_for(&state.db, user.id).await?;
+    Ok(HttpResponse::Ok().json(
+        courses
+            .into_iter()
+            .map(CourseView::from)
+            .collect::<Vec<_>>(),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod evidence;
 pub mod health;
 pub mod json;
 pub mod me;
@@ -27,13 +28,23 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(auth::logout)
             .service(me::me)
             .service(me::eligibility)
+            .service(me::courses)
+            .service(evidence::declare_credential)
+            .service(evidence::declare_experience)
+            .service(evidence::list)
             .service(qualifications::list)
             .service(sittings::start)
             .service(sittings::get)
             .service(sittings::save_answer)
             .service(sittings::submit)
             .service(sittings::result)
-            .service(admin::sitting),
+            .service(admin::sittings::sitting)
+            .service(admin::evidence::list)
+            .service(admin::evidence::decide)
+            .service(admin::candidates::find)
+            .service(admin::candidates::grant_extra_time)
+            .service(admin::candidates::extra_time_history)
+            .service(admin::candidates::record_course),
     );
 }
 

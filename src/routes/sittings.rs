@@ -167,7 +167,7 @@ pub async fn save_answer(
             SaveAnswerError::NoSuchQuestion(n) => {
                 ApiError::not_found(format!("this sitting has no question {n}"))
             }
-            SaveAnswerError::Invalid(e) => ApiError::invalid("choice", e.to_string()),
+            SaveAnswerError::Invalid(e) => ApiError::invalid(e.field, e.message),
             SaveAnswerError::Closed => ApiError::conflict(
                 "sitting-closed",
                 "the sitting is closed or its deadline has passed; the answer was not saved",

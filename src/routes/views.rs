@@ -9,9 +9,9 @@ use uuid::Uuid;
 use crate::auth::Role;
 use crate::domain::eligibility::{Requirement, RequirementKind};
 use crate::domain::paper::PaperItem;
-use crate::domain::pool::Style;
+use crate::domain::pool::{ItemBody, Style};
 use crate::domain::scheme::Book;
-use crate::domain::scoring::{Response, ScoreSheet};
+use crate::domain::scoring::{self, Response, ScoreSheet};
 use crate::domain::sitting::{self, SittingStatus};
 use crate::domain::values::option_label;
 use crate::persistence::sittings::SittingRecord;
@@ -55,29 +55,107 @@ pub struct OptionView {
     pub text: String,
 }
 
-/// A question as the candidate sees it.
+/// An assertion/reason line as the candidate sees it.
+#[derive(Serialize, ToSchema)]
+pub struct AssertionView {
+    pub assertion: String,
+    pub reason: String,
+}
+
+/// A question as the candidate sees it. Which fields are set depends on `style`:
+/// classic and multiple response show `options` (and `choose`); matching shows `lines`
+/// and the shared `options`; assertion/reason shows `assertions` and the grades A–E as
+/// `options`; sequencing shows the steps as `options`, to be put in order.
 #[derive(Serialize, ToSchema)]
 pub struct QuestionView {
     pub number: u32,
+    /// The scenario question this item belongs to (see `scenarios`); on papers without
+    /// scenarios each item is its own question.
+    pub question: u32,
     pub style: Style,
     pub area: String,
+    pub marks: u32,
     pub stem: String,
     pub options: Vec<OptionView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choose: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assertions: Option<Vec<AssertionView>>,
+    /// The body to send to save an answer: `choice`, `choices`, `matches`, `grades` or `order`.
+    pub answer_with: &'static str,
     /// The answer saved so far, if any.
     pub answer: Option<Response>,
 }
 
+/// What the five assertion/reason grades mean.
+pub const GRADES: [&str; 5] = [
+    "Both true, and the reason explains the assertion",
+    "Both true, but the reason does not explain the assertion",
+    "The assertion is true, the reason is false",
+    "The assertion is false, the reason is true",
+    "Both false",
+];
+
 /// The options of an item, labelled as this candidate sees them.
 pub fn options_of(item: &PaperItem) -> Vec<OptionView> {
-    item.body
-        .options()
-        .iter()
+    let texts: Vec<String> = match &item.body {
+        ItemBody::AssertionReason { .. } => GRADES.iter().map(|g| (*g).to_owned()).collect(),
+        body => body.options().to_vec(),
+    };
+    texts
+        .into_iter()
         .enumerate()
         .map(|(i, text)| OptionView {
             label: option_label(i),
-            text: text.clone(),
+            text,
         })
         .collect()
+}
+
+impl QuestionView {
+    pub fn build(item: &PaperItem, answer: Option<Response>) -> Self {
+        let (choose, lines, assertions) = match &item.body {
+            ItemBody::MultipleResponse { choose, .. } => (Some(*choose), None, None),
+            ItemBody::Matching { lines, .. } => (None, Some(lines.clone()), None),
+            ItemBody::AssertionReason { lines, .. } => (
+                None,
+                None,
+                Some(
+                    lines
+                        .iter()
+                        .map(|(assertion, reason)| AssertionView {
+                            assertion: assertion.clone(),
+                            reason: reason.clone(),
+                        })
+                        .collect(),
+                ),
+            ),
+            ItemBody::Classic { .. } | ItemBody::Sequencing { .. } => (None, None, None),
+        };
+        Self {
+            number: item.number,
+            question: item.question,
+            style: item.style(),
+            area: item.area.clone(),
+            marks: item.marks,
+            stem: item.stem.clone(),
+            options: options_of(item),
+            choose,
+            lines,
+            assertions,
+            answer_with: scoring::response_field(&item.body),
+            answer,
+        }
+    }
+}
+
+/// A scenario, shown once for all the items of its question.
+#[derive(Serialize, ToSchema)]
+pub struct ScenarioView {
+    pub question: u32,
+    pub text: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -104,6 +182,9 @@ pub struct SittingView {
     pub book: Book,
     pub permitted_material: Option<String>,
     pub answered: usize,
+    /// Scenario texts, for papers made of scenario questions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<ScenarioView>,
     pub questions: Vec<QuestionView>,
 }
 
@@ -145,21 +226,38 @@ impl SittingView {
             permitted_material: qualification
                 .and_then(|q| q.qualification.format.permitted_material.clone()),
             answered: answers.len(),
+            scenarios: scenarios_of(record),
             questions: record
                 .paper
                 .items
                 .iter()
-                .map(|item| QuestionView {
-                    number: item.number,
-                    style: item.style(),
-                    area: item.area.clone(),
-                    stem: item.stem.clone(),
-                    options: options_of(item),
-                    answer: answers.get(&item.number).cloned(),
-                })
+                .map(|item| QuestionView::build(item, answers.get(&item.number).cloned()))
                 .collect(),
         }
     }
+}
+
+fn scenarios_of(record: &SittingRecord) -> Vec<ScenarioView> {
+    let mut scenarios: Vec<ScenarioView> = Vec::new();
+    for item in &record.paper.items {
+        if let Some(text) = &item.scenario
+            && scenarios.last().is_none_or(|s| s.question != item.question)
+        {
+            scenarios.push(ScenarioView {
+                question: item.question,
+                text: text.clone(),
+            });
+        }
+    }
+    scenarios
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuestionResultView {
+    pub question: u32,
+    pub area: String,
+    pub score: u32,
+    pub max_score: u32,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -186,6 +284,8 @@ pub struct ResultView {
     pub passed: bool,
     /// Score per syllabus area (pilot items excluded).
     pub areas: Vec<AreaResultView>,
+    /// Score per question (a scenario question with all its items counts as one).
+    pub questions: Vec<QuestionResultView>,
     /// The certificate issued for this pass, once certificates exist.
     pub certificate_number: Option<String>,
 }
@@ -210,6 +310,16 @@ impl ResultView {
                     title: a.title.clone(),
                     score: a.score,
                     max_score: a.max_score,
+                })
+                .collect(),
+            questions: sheet
+                .questions
+                .iter()
+                .map(|q| QuestionResultView {
+                    question: q.question,
+                    area: q.area.clone(),
+                    score: q.score,
+                    max_score: q.max_score,
                 })
                 .collect(),
             certificate_number: None,

@@ -27,7 +27,7 @@ fn pools_check_passes_on_the_shipped_pools_and_reports_the_sizes() {
         stdout.contains("iso20000-foundation: 134 questions"),
         "{stdout}"
     );
-    assert!(stdout.contains("enough for 3 papers"), "{stdout}");
+    assert!(stdout.contains("enough for 3 paper(s)"), "{stdout}");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Administrator endpoints. Examiners read a sitting's marked paper for appeals.
+//! Examiners read a sitting's marked paper, for appeals.
 
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
@@ -6,15 +6,15 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::parse_id;
-use super::problem::{ApiError, Problem};
-use super::views::{OptionView, options_of};
 use crate::auth::{AuthenticatedUser, Role};
 use crate::domain::pool::{ItemBody, Level, Style};
 use crate::domain::scoring::{self, Response};
 use crate::domain::sitting::SittingStatus;
 use crate::domain::values::option_label;
 use crate::persistence::users;
+use crate::routes::parse_id;
+use crate::routes::problem::{ApiError, Problem};
+use crate::routes::views::{OptionView, options_of};
 use crate::startup::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -110,10 +110,10 @@ pub async fn sitting(
                 ItemBody::Classic { key, .. } => vec![option_label(*key)],
                 ItemBody::MultipleResponse { keys, .. }
                 | ItemBody::Matching { keys, .. }
-                | ItemBody::AssertionReason { keys, .. } => {
+                | ItemBody::AssertionReason { keys, .. }
+                | ItemBody::Sequencing { keys, .. } => {
                     keys.iter().map(|k| option_label(*k)).collect()
                 }
-                ItemBody::Sequencing { steps } => steps.clone(),
             };
             MarkedItemView {
                 number: item.number,

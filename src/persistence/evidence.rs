@@ -1,0 +1,311 @@
+//! Declared evidence, decisions on it, recorded course attendance and extra-time grants.
+
+use std::collections::BTreeSet;
+
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::Expr,
+};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::entities::{course_attendance, evidence, extra_time_grants};
+use crate::domain::evidence::{Claim, EvidenceStatus};
+
+#[derive(Debug, Clone)]
+pub struct EvidenceRecord {
+    pub id: Uuid,
+    pub candidate_id: Uuid,
+    pub claim: Claim,
+    pub status: EvidenceStatus,
+    pub submitted_at: OffsetDateTime,
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<OffsetDateTime>,
+    pub decision_reason: Option<String>,
+}
+
+impl TryFrom<evidence::Model> for EvidenceRecord {
+    type Error = DbErr;
+
+    fn try_from(m: evidence::Model) -> Result<Self, DbErr> {
+        let unreadable = || DbErr::Custom(format!("evidence {}: stored row is unreadable", m.id));
+        let claim = match m.kind.as_str() {
+            "credential" => Claim::Credential {
+                credential: m.credential.clone().ok_or_else(unreadable)?,
+                issuer: m.issuer.clone().unwrap_or_default(),
+                certificate_number: m.certificate_number.clone().unwrap_or_default(),
+                issued_on: m.issued_on.ok_or_else(unreadable)?,
+            },
+            "audit_experience" => Claim::AuditExperience {
+                years: u32::try_from(m.years.unwrap_or_default()).unwrap_or_default(),
+                description: m.description.clone().unwrap_or_default(),
+            },
+            _ => return Err(unreadable()),
+        };
+        Ok(Self {
+            id: m.id,
+            candidate_id: m.candidate_id,
+            claim,
+            status: EvidenceStatus::parse(&m.status).ok_or_else(unreadable)?,
+            submitted_at: m.submitted_at,
+            decided_by: m.decided_by,
+            decided_at: m.decided_at,
+            decision_reason: m.decision_reason,
+        })
+    }
+}
+
+#[tracing::instrument(skip(db, claim))]
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+    claim: &Claim,
+    now: OffsetDateTime,
+) -> Result<EvidenceRecord, DbErr> {
+    let mut row = evidence::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        candidate_id: Set(candidate_id),
+        kind: Set(claim.kind().to_owned()),
+        credential: Set(None),
+        issuer: Set(None),
+        certificate_number: Set(None),
+        issued_on: Set(None),
+        years: Set(None),
+        description: Set(None),
+        status: Set(EvidenceStatus::Pending.as_str().to_owned()),
+        submitted_at: Set(now),
+        decided_by: Set(None),
+        decided_at: Set(None),
+        decision_reason: Set(None),
+    };
+    match claim {
+        Claim::Credential {
+            credential,
+            issuer,
+            certificate_number,
+            issued_on,
+        } => {
+            row.credential = Set(Some(credential.clone()));
+            row.issuer = Set(Some(issuer.clone()));
+            row.certificate_number = Set(Some(certificate_number.clone()));
+            row.issued_on = Set(Some(*issued_on));
+        }
+        Claim::AuditExperience { years, description } => {
+            row.years = Set(Some(*years as i32));
+            row.description = Set(Some(description.clone()));
+        }
+    }
+    let id = *row.id.as_ref();
+    evidence::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
+    find(db, id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(id.to_string()))
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<EvidenceRecord>, DbErr> {
+    evidence::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(EvidenceRecord::try_from)
+        .transpose()
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn for_candidate(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+) -> Result<Vec<EvidenceRecord>, DbErr> {
+    evidence::Entity::find()
+        .filter(evidence::Column::CandidateId.eq(candidate_id))
+        .order_by_asc(evidence::Column::SubmittedAt)
+        .order_by_asc(evidence::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(EvidenceRecord::try_from)
+        .collect()
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn with_status(
+    db: &impl ConnectionTrait,
+    status: EvidenceStatus,
+) -> Result<Vec<EvidenceRecord>, DbErr> {
+    evidence::Entity::find()
+        .filter(evidence::Column::Status.eq(status.as_str()))
+        .order_by_asc(evidence::Column::SubmittedAt)
+        .order_by_asc(evidence::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(EvidenceRecord::try_from)
+        .collect()
+}
+
+/// Records a decision on pending evidence; false if it was not pending (already decided).
+#[tracing::instrument(skip(db, reason))]
+pub async fn decide(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    status: EvidenceStatus,
+    reason: Option<&str>,
+    decided_by: Uuid,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let result = evidence::Entity::update_many()
+        .col_expr(evidence::Column::Status, Expr::value(status.as_str()))
+        .col_expr(evidence::Column::DecidedBy, Expr::value(decided_by))
+        .col_expr(evidence::Column::DecidedAt, Expr::value(now))
+        .col_expr(
+            evidence::Column::DecisionReason,
+            Expr::value(reason.map(str::to_owned)),
+        )
+        .filter(evidence::Column::Id.eq(id))
+        .filter(evidence::Column::Status.eq(EvidenceStatus::Pending.as_str()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Approved credential kinds and the most years of approved audit experience.
+pub async fn approved(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+) -> Result<(BTreeSet<String>, u32), DbErr> {
+    let mut credentials = BTreeSet::new();
+    let mut years = 0;
+    for record in for_candidate(db, candidate_id).await? {
+        if record.status != EvidenceStatus::Approved {
+            continue;
+        }
+        match record.claim {
+            Claim::Credential { credential, .. } => {
+                credentials.insert(credential);
+            }
+            Claim::AuditExperience { years: y, .. } => years = years.max(y),
+        }
+    }
+    Ok((credentials, years))
+}
+
+#[derive(Debug, Clone)]
+pub struct CourseRecord {
+    pub id: Uuid,
+    pub candidate_id: Uuid,
+    pub qualification: String,
+    pub course_title: String,
+    pub provider: String,
+    pub completed_on: Date,
+    pub recorded_by: Uuid,
+    pub recorded_at: OffsetDateTime,
+}
+
+impl From<course_attendance::Model> for CourseRecord {
+    fn from(m: course_attendance::Model) -> Self {
+        Self {
+            id: m.id,
+            candidate_id: m.candidate_id,
+            qualification: m.qualification_code,
+            course_title: m.course_title,
+            provider: m.provider,
+            completed_on: m.completed_on,
+            recorded_by: m.recorded_by,
+            recorded_at: m.recorded_at,
+        }
+    }
+}
+
+#[tracing::instrument(skip(db, record))]
+pub async fn insert_course(db: &impl ConnectionTrait, record: &CourseRecord) -> Result<(), DbErr> {
+    course_attendance::Entity::insert(course_attendance::ActiveModel {
+        id: Set(record.id),
+        candidate_id: Set(record.candidate_id),
+        qualification_code: Set(record.qualification.clone()),
+        course_title: Set(record.course_title.clone()),
+        provider: Set(record.provider.clone()),
+        completed_on: Set(record.completed_on),
+        recorded_by: Set(record.recorded_by),
+        recorded_at: Set(record.recorded_at),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn courses_for(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+) -> Result<Vec<CourseRecord>, DbErr> {
+    Ok(course_attendance::Entity::find()
+        .filter(course_attendance::Column::CandidateId.eq(candidate_id))
+        .order_by_asc(course_attendance::Column::CompletedOn)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(CourseRecord::from)
+        .collect())
+}
+
+#[derive(Debug, Clone)]
+pub struct ExtraTimeGrant {
+    pub id: Uuid,
+    pub candidate_id: Uuid,
+    pub percent: u32,
+    pub reason: String,
+    pub granted_by: Uuid,
+    pub granted_at: OffsetDateTime,
+}
+
+#[tracing::instrument(skip(db, grant))]
+pub async fn insert_grant(db: &impl ConnectionTrait, grant: &ExtraTimeGrant) -> Result<(), DbErr> {
+    extra_time_grants::Entity::insert(extra_time_grants::ActiveModel {
+        id: Set(grant.id),
+        candidate_id: Set(grant.candidate_id),
+        percent: Set(grant.percent as i32),
+        reason: Set(grant.reason.clone()),
+        granted_by: Set(grant.granted_by),
+        granted_at: Set(grant.granted_at),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Every grant for a candidate, oldest first; the last one is in force.
+#[tracing::instrument(skip(db))]
+pub async fn grants_for(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+) -> Result<Vec<ExtraTimeGrant>, DbErr> {
+    Ok(extra_time_grants::Entity::find()
+        .filter(extra_time_grants::Column::CandidateId.eq(candidate_id))
+        .order_by_asc(extra_time_grants::Column::GrantedAt)
+        .order_by_asc(extra_time_grants::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| ExtraTimeGrant {
+            id: m.id,
+            candidate_id: m.candidate_id,
+            percent: u32::try_from(m.percent).unwrap_or_default(),
+            reason: m.reason,
+            granted_by: m.granted_by,
+            granted_at: m.granted_at,
+        })
+        .collect())
+}
+
+/// The allowance in force: the latest grant's, or none.
+pub async fn current_extra_time(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+) -> Result<u32, DbErr> {
+    Ok(grants_for(db, candidate_id)
+        .await?
+        .last()
+        .map(|g| g.percent)
+        .unwrap_or(0))
+}

@@ -1,0 +1,320 @@
+//! Administrators look candidates up, grant extra time, and record course attendance
+//! (until accredited training organizations record it themselves).
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::{AuthenticatedUser, Role};
+use crate::domain::evidence::{ExtraTime, parse_text};
+use crate::domain::values::EmailAddress;
+use crate::persistence::evidence::{self, CourseRecord, ExtraTimeGrant};
+use crate::persistence::{begin_write, users};
+use crate::routes::admin::sittings::CandidateView;
+use crate::routes::json::ApiJson;
+use crate::routes::parse_id;
+use crate::routes::problem::{ApiError, FieldError, Problem};
+use crate::startup::AppState;
+
+#[derive(Deserialize, IntoParams)]
+pub struct CandidateQuery {
+    pub email: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/candidates",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(CandidateQuery),
+    responses(
+        (status = 200, description = "The account with this e-mail address, if any", body = [CandidateView]),
+        (status = 403, description = "Not an administrator", body = Problem),
+    )
+)]
+#[get("/admin/candidates")]
+pub async fn find(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    query: web::Query<CandidateQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let found = match EmailAddress::parse(&query.email) {
+        Ok(email) => users::find_by_email(&state.db, &email).await?,
+        Err(m) => return Err(ApiError::invalid("email", m)),
+    };
+    let views: Vec<CandidateView> = found
+        .into_iter()
+        .map(|u| CandidateView {
+            id: u.id,
+            email: u.email,
+            given_name: u.given_name,
+            family_name: u.family_name,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+async fn candidate(state: &AppState, raw: &str) -> Result<Uuid, ApiError> {
+    let id = parse_id(raw, "candidate")?;
+    let exists = users::find_by_id(&state.db, id).await?.is_some()
+        && users::roles_of(&state.db, id)
+            .await?
+            .contains(&Role::Candidate);
+    if exists {
+        Ok(id)
+    } else {
+        Err(ApiError::not_found("no such candidate"))
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraTimeRequest {
+    /// Percent of each paper's duration added (0 removes the allowance), at most 100.
+    #[schema(example = 25)]
+    pub percent: i64,
+    /// Why, e.g. "sitting in a second language" or a reference to the evidence seen.
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExtraTimeView {
+    pub id: Uuid,
+    pub candidate_id: Uuid,
+    pub percent: u32,
+    pub reason: String,
+    pub granted_by: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub granted_at: OffsetDateTime,
+}
+
+impl From<ExtraTimeGrant> for ExtraTimeView {
+    fn from(g: ExtraTimeGrant) -> Self {
+        Self {
+            id: g.id,
+            candidate_id: g.candidate_id,
+            percent: g.percent,
+            reason: g.reason,
+            granted_by: g.granted_by,
+            granted_at: g.granted_at,
+        }
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/candidates/{id}/extra-time",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Candidate id")),
+    request_body = ExtraTimeRequest,
+    responses(
+        (status = 201, description = "In force for sittings started from now on; sittings in progress keep their deadline", body = ExtraTimeView),
+        (status = 403, description = "Not an administrator", body = Problem),
+        (status = 404, description = "No such candidate", body = Problem),
+        (status = 422, description = "A field is invalid", body = Problem),
+    )
+)]
+#[post("/admin/candidates/{id}/extra-time")]
+pub async fn grant_extra_time(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<String>,
+    body: ApiJson<ExtraTimeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let candidate_id = candidate(&state, &path).await?;
+    let mut errors = Vec::new();
+    let percent = ExtraTime::parse(body.0.percent)
+        .map_err(|message| {
+            errors.push(FieldError {
+                field: "percent".into(),
+                message,
+            })
+        })
+        .ok();
+    let reason = parse_text(&body.0.reason, 2000)
+        .map_err(|message| {
+            errors.push(FieldError {
+                field: "reason".into(),
+                message,
+            })
+        })
+        .ok();
+    let (Some(percent), Some(reason)) = (percent, reason) else {
+        return Err(ApiError::invalid_fields(errors));
+    };
+    let grant = ExtraTimeGrant {
+        id: Uuid::now_v7(),
+        candidate_id,
+        percent: percent.percent(),
+        reason,
+        granted_by: user.id,
+        granted_at: state.clock.now(),
+    };
+    let tx = begin_write(&state.db).await?;
+    evidence::insert_grant(&tx, &grant).await?;
+    tx.commit().await.map_err(ApiError::from)?;
+    tracing::info!(candidate = %candidate_id, percent = grant.percent, by = %user.id, "extra time granted");
+    Ok(HttpResponse::Created().json(ExtraTimeView::from(grant)))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/candidates/{id}/extra-time",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Candidate id")),
+    responses(
+        (status = 200, description = "Every grant, oldest first; the last is in force", body = [ExtraTimeView]),
+        (status = 404, description = "No such candidate", body = Problem),
+    )
+)]
+#[get("/admin/candidates/{id}/extra-time")]
+pub async fn extra_time_history(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let candidate_id = candidate(&state, &path).await?;
+    let grants = evidence::grants_for(&state.db, candidate_id).await?;
+    Ok(HttpResponse::Ok().json(
+        grants
+            .into_iter()
+            .map(ExtraTimeView::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CourseAttendanceRequest {
+    /// The qualification the course prepares for, e.g. `iso20000-auditor`.
+    pub qualification: String,
+    pub course_title: String,
+    /// The training organization that ran it.
+    pub provider: String,
+    #[schema(value_type = String, format = Date, example = "2026-10-30")]
+    pub completed_on: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CourseView {
+    pub id: Uuid,
+    pub candidate_id: Uuid,
+    pub qualification: String,
+    pub course_title: String,
+    pub provider: String,
+    #[schema(value_type = String, format = Date)]
+    pub completed_on: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub recorded_at: OffsetDateTime,
+}
+
+impl From<CourseRecord> for CourseView {
+    fn from(c: CourseRecord) -> Self {
+        Self {
+            id: c.id,
+            candidate_id: c.candidate_id,
+            qualification: c.qualification,
+            course_title: c.course_title,
+            provider: c.provider,
+            completed_on: c.completed_on.to_string(),
+            recorded_at: c.recorded_at,
+        }
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/candidates/{id}/courses",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Candidate id")),
+    request_body = CourseAttendanceRequest,
+    responses(
+        (status = 201, description = "Attendance recorded", body = CourseView),
+        (status = 404, description = "No such candidate", body = Problem),
+        (status = 422, description = "A field is invalid", body = Problem),
+    )
+)]
+#[post("/admin/candidates/{id}/courses")]
+pub async fn record_course(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<String>,
+    body: ApiJson<CourseAttendanceRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let candidate_id = candidate(&state, &path).await?;
+    let body = body.0;
+    let mut errors = Vec::new();
+    let mut check = |field: &str, r: Result<String, String>| {
+        r.map_err(|message| {
+            errors.push(FieldError {
+                field: field.into(),
+                message,
+            })
+        })
+        .ok()
+    };
+    let known = state
+        .catalog
+        .offered()
+        .any(|(_, q)| q.qualification.code == body.qualification);
+    let qualification = check(
+        "qualification",
+        if known {
+            Ok(body.qualification.clone())
+        } else {
+            Err(format!("there is no qualification {}", body.qualification))
+        },
+    );
+    let title = check("course_title", parse_text(&body.course_title, 200));
+    let provider = check("provider", parse_text(&body.provider, 200));
+    let today = state.clock.now().date();
+    let completed = Date::parse(
+        &body.completed_on,
+        &time::format_description::well_known::Iso8601::DATE,
+    )
+    .map_err(|_| "must be a date such as 2026-10-30".to_owned())
+    .and_then(|d| {
+        if d > today {
+            Err("must not be in the future".to_owned())
+        } else {
+            Ok(d)
+        }
+    })
+    .map_err(|message| {
+        errors.push(FieldError {
+            field: "completed_on".into(),
+            message,
+        })
+    })
+    .ok();
+    let (Some(qualification), Some(course_title), Some(provider), Some(completed_on)) =
+        (qualification, title, provider, completed)
+    else {
+        return Err(ApiError::invalid_fields(errors));
+    };
+    let record = CourseRecord {
+        id: Uuid::now_v7(),
+        candidate_id,
+        qualification,
+        course_title,
+        provider,
+        completed_on,
+        recorded_by: user.id,
+        recorded_at: state.clock.now(),
+    };
+    let tx = begin_write(&state.db).await?;
+    evidence::insert_course(&tx, &record).await?;
+    tx.commit().await.map_err(ApiError::from)?;
+    Ok(HttpResponse::Created().json(CourseView::from(record)))
+}

@@ -1,0 +1,5 @@
+//! Administrator endpoints under `/api/v1/admin`: every handler requires the admin role.
+
+pub mod candidates;
+pub mod evidence;
+pub mod sittings;

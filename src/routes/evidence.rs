@@ -1,0 +1,278 @@
+//! A candidate declares evidence toward prerequisites: external credentials and audit
+//! experience. Each stays pending until an administrator decides.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::json::ApiJson;
+use super::problem::{ApiError, FieldError, Problem};
+use crate::auth::{AuthenticatedUser, Role};
+use crate::domain::eligibility::RequirementKind;
+use crate::domain::evidence::{Claim, EvidenceStatus, parse_text, parse_years};
+use crate::persistence::{
+    begin_write,
+    evidence::{self, EvidenceRecord},
+};
+use crate::startup::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialRequest {
+    /// A credential named by the scheme's prerequisites, e.g. `itil-foundation` or
+    /// `bcs-iso20000-foundation`.
+    #[schema(example = "itil-foundation")]
+    pub kind: String,
+    #[schema(example = "PeopleCert")]
+    pub issuer: String,
+    pub certificate_number: String,
+    /// The date on the certificate (YYYY-MM-DD), not in the future.
+    #[schema(value_type = String, format = Date, example = "2024-05-17")]
+    pub date: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExperienceRequest {
+    /// Whole years conducting audits in an IT environment.
+    pub years: i64,
+    /// Where and what was audited; an administrator checks it.
+    pub description: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EvidenceView {
+    pub id: Uuid,
+    pub candidate_id: Uuid,
+    /// `credential` or `audit_experience`.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub years: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub status: EvidenceStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub submitted_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub decided_at: Option<OffsetDateTime>,
+    /// Why it was rejected (or a note on approval).
+    pub decision_reason: Option<String>,
+}
+
+impl From<EvidenceRecord> for EvidenceView {
+    fn from(r: EvidenceRecord) -> Self {
+        let mut view = Self {
+            id: r.id,
+            candidate_id: r.candidate_id,
+            kind: r.claim.kind(),
+            credential: None,
+            issuer: None,
+            certificate_number: None,
+            date: None,
+            years: None,
+            description: None,
+            status: r.status,
+            submitted_at: r.submitted_at,
+            decided_at: r.decided_at,
+            decision_reason: r.decision_reason,
+        };
+        match r.claim {
+            Claim::Credential {
+                credential,
+                issuer,
+                certificate_number,
+                issued_on,
+            } => {
+                view.credential = Some(credential);
+                view.issuer = Some(issuer);
+                view.certificate_number = Some(certificate_number);
+                view.date = Some(issued_on.to_string());
+            }
+            Claim::AuditExperience { years, description } => {
+                view.years = Some(years);
+                view.description = Some(description);
+            }
+        }
+        view
+    }
+}
+
+/// The credential codes any open qualification accepts.
+fn known_credentials(state: &AppState) -> Vec<String> {
+    let mut codes: Vec<String> = state
+        .catalog
+        .offered()
+        .flat_map(|(_, q)| q.qualification.prerequisites.requirements.iter())
+        .filter_map(|r| match &r.kind {
+            RequirementKind::Credential { credential } => Some(credential.clone()),
+            _ => None,
+        })
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+fn collect<T>(errors: &mut Vec<FieldError>, field: &str, result: Result<T, String>) -> Option<T> {
+    result
+        .map_err(|message| {
+            errors.push(FieldError {
+                field: field.into(),
+                message,
+            })
+        })
+        .ok()
+}
+
+async fn store(
+    state: &AppState,
+    candidate_id: Uuid,
+    claim: Claim,
+) -> Result<HttpResponse, ApiError> {
+    let tx = begin_write(&state.db).await?;
+    let record = evidence::insert(&tx, candidate_id, &claim, state.clock.now()).await?;
+    tx.commit().await.map_err(ApiError::from)?;
+    tracing::info!(evidence = %record.id, kind = claim.kind(), "evidence declared");
+    Ok(HttpResponse::Created().json(EvidenceView::from(record)))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/credentials",
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = CredentialRequest,
+    responses(
+        (status = 201, description = "Declared; pending an administrator's decision", body = EvidenceView),
+        (status = 422, description = "A field is invalid", body = Problem),
+    )
+)]
+#[post("/me/credentials")]
+pub async fn declare_credential(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    body: ApiJson<CredentialRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Candidate)?;
+    let body = body.0;
+    let mut errors = Vec::new();
+    let known = known_credentials(&state);
+    let kind = collect(
+        &mut errors,
+        "kind",
+        if known.contains(&body.kind) {
+            Ok(body.kind.clone())
+        } else {
+            Err(format!("must be one of {}", known.join(", ")))
+        },
+    );
+    let issuer = collect(&mut errors, "issuer", parse_text(&body.issuer, 200));
+    let number = collect(
+        &mut errors,
+        "certificate_number",
+        parse_text(&body.certificate_number, 100),
+    );
+    let today = state.clock.now().date();
+    let date = collect(
+        &mut errors,
+        "date",
+        Date::parse(
+            &body.date,
+            &time::format_description::well_known::Iso8601::DATE,
+        )
+        .map_err(|_| "must be a date such as 2024-05-17".to_owned())
+        .and_then(|d| {
+            if d > today {
+                Err("must not be in the future".to_owned())
+            } else {
+                Ok(d)
+            }
+        }),
+    );
+    let (Some(credential), Some(issuer), Some(certificate_number), Some(issued_on)) =
+        (kind, issuer, number, date)
+    else {
+        return Err(ApiError::invalid_fields(errors));
+    };
+    store(
+        &state,
+        user.id,
+        Claim::Credential {
+            credential,
+            issuer,
+            certificate_number,
+            issued_on,
+        },
+    )
+    .await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/experience",
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = ExperienceRequest,
+    responses(
+        (status = 201, description = "Declared; pending an administrator's decision", body = EvidenceView),
+        (status = 422, description = "A field is invalid", body = Problem),
+    )
+)]
+#[post("/me/experience")]
+pub async fn declare_experience(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    body: ApiJson<ExperienceRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Candidate)?;
+    let mut errors = Vec::new();
+    let years = collect(&mut errors, "years", parse_years(body.0.years));
+    let description = collect(
+        &mut errors,
+        "description",
+        parse_text(&body.0.description, 4000),
+    );
+    let (Some(years), Some(description)) = (years, description) else {
+        return Err(ApiError::invalid_fields(errors));
+    };
+    store(
+        &state,
+        user.id,
+        Claim::AuditExperience { years, description },
+    )
+    .await
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/evidence",
+    tag = "me",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Everything the candidate has declared, with its status", body = [EvidenceView]))
+)]
+#[get("/me/evidence")]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+) -> Result<HttpResponse, ApiError> {
+    let records = evidence::for_candidate(&state.db, user.id).await?;
+    Ok(HttpResponse::Ok().json(
+        records
+            .into_iter()
+            .map(EvidenceView::from)
+            .collect::<Vec<_>>(),
+    ))
+}
