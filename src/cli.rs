@@ -42,6 +42,13 @@ pub fn pools_check(dir: &Path) -> bool {
                         Some(n) => println!(", enough for {n} paper(s) without a shared question"),
                         None => println!(", no blueprint yet (listed, not deliverable)"),
                     }
+                    let mut styles: std::collections::BTreeMap<String, u32> = Default::default();
+                    for item in q.questions.iter().flat_map(|q| &q.items) {
+                        *styles.entry(format!("{:?}", item.style())).or_default() += 1;
+                    }
+                    let styles: Vec<String> =
+                        styles.iter().map(|(s, n)| format!("{s} {n}")).collect();
+                    println!("    items by style: {}", styles.join(", "));
                     for (area, (scored, pilot)) in counts {
                         let needed = q
                             .qualification

@@ -161,6 +161,12 @@ impl ItemBody {
     }
 }
 
+impl Item {
+    pub fn style(&self) -> Style {
+        self.body.style()
+    }
+}
+
 /// The unit a blueprint counts: a standalone item, or a scenario with its items.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Question {

@@ -637,5 +637,61 @@ mod tests {
             let sheet = score(&paper, &responses, 1);
             prop_assert_eq!(sheet.score, sheet.max_score);
         }
+
+        #[test]
+        fn any_response_to_any_style_scores_between_zero_and_the_items_marks(
+            style in 0usize..5,
+            n in 3usize..6,
+            seed in proptest::collection::vec(0usize..6, 12),
+            answer in proptest::collection::vec(0usize..6, 0..8),
+        ) {
+            let options: Vec<String> = (0..n).map(|i| format!("o{i}")).collect();
+            let lines = 2usize;
+            let key_of = |i: usize, m: usize| seed[i] % m;
+            let (body, correct): (ItemBody, Response) = match style {
+                0 => (
+                    ItemBody::Classic { options: options.clone(), key: key_of(0, n) },
+                    Response::choice(&option_label(key_of(0, n))),
+                ),
+                1 => {
+                    let mut keys = vec![key_of(0, n), (key_of(0, n) + 1) % n];
+                    keys.sort_unstable();
+                    let r = Response { choices: Some(keys.iter().map(|k| option_label(*k)).collect()), ..Response::default() };
+                    (ItemBody::MultipleResponse { options: options.clone(), choose: 2, keys }, r)
+                }
+                2 => {
+                    let keys: Vec<usize> = (0..lines).map(|i| key_of(i, n)).collect();
+                    let r = Response { matches: Some(keys.iter().map(|k| option_label(*k)).collect()), ..Response::default() };
+                    (ItemBody::Matching { lines: vec!["a".into(), "b".into()], options: options.clone(), keys }, r)
+                }
+                3 => {
+                    let keys: Vec<usize> = (0..lines).map(|i| key_of(i, 5)).collect();
+                    let r = Response { grades: Some(keys.iter().map(|k| option_label(*k)).collect()), ..Response::default() };
+                    (ItemBody::AssertionReason { lines: vec![("a".into(), "r".into()); 2], keys }, r)
+                }
+                _ => {
+                    let mut keys: Vec<usize> = (0..n).collect();
+                    keys.rotate_left(key_of(0, n));
+                    let r = Response { order: Some(keys.iter().map(|k| option_label(*k)).collect()), ..Response::default() };
+                    (ItemBody::Sequencing { steps: options.clone(), keys }, r)
+                }
+            };
+            let it = PaperItem { marks: 4, body, ..item(1, "X", 0, false) };
+            prop_assert_eq!(mark_item(&it, Some(&correct)), 4);
+            let labels: Vec<String> = answer.iter().map(|a| option_label(*a)).collect();
+            let field = response_field(&it.body);
+            let arbitrary = match field {
+                "choice" => Response::choice(labels.first().map(String::as_str).unwrap_or("A")),
+                "choices" => Response { choices: Some(labels.clone()), ..Response::default() },
+                "matches" => Response { matches: Some(labels.clone()), ..Response::default() },
+                "grades" => Response { grades: Some(labels.clone()), ..Response::default() },
+                _ => Response { order: Some(labels.clone()), ..Response::default() },
+            };
+            let marks = mark_item(&it, Some(&arbitrary));
+            prop_assert!(marks <= 4);
+            if check_response(&it, &arbitrary).is_err() {
+                prop_assert_eq!(marks, 0);
+            }
+        }
     }
 }

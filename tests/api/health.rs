@@ -30,6 +30,15 @@ async fn the_openapi_document_is_3_1_and_lists_every_contract_path() {
         ("/api/v1/sittings/{id}/submit", "post"),
         ("/api/v1/sittings/{id}/result", "get"),
         ("/api/v1/admin/sittings/{id}", "get"),
+        ("/api/v1/me/credentials", "post"),
+        ("/api/v1/me/experience", "post"),
+        ("/api/v1/me/evidence", "get"),
+        ("/api/v1/me/courses", "get"),
+        ("/api/v1/admin/evidence", "get"),
+        ("/api/v1/admin/evidence/{id}/decision", "post"),
+        ("/api/v1/admin/candidates", "get"),
+        ("/api/v1/admin/candidates/{id}/extra-time", "post"),
+        ("/api/v1/admin/candidates/{id}/courses", "post"),
     ] {
         let operation = &paths.get(path).unwrap_or_else(|| panic!("{path} missing"))[method];
         assert!(operation.is_object(), "{method} {path} missing");

@@ -403,6 +403,112 @@ impl TestApp {
         }
     }
 
+    /// A fully correct response to question `number`, in its style's shape.
+    pub async fn correct_response(&self, sitting: &str, number: u32) -> Value {
+        let record = self.stored(sitting).await;
+        let labels = |keys: &[usize]| keys.iter().map(|k| option_label(*k)).collect::<Vec<_>>();
+        match &record.paper.item(number).unwrap().body {
+            ItemBody::Classic { key, .. } => json!({"choice": option_label(*key)}),
+            ItemBody::MultipleResponse { keys, .. } => json!({"choices": labels(keys)}),
+            ItemBody::Matching { keys, .. } => json!({"matches": labels(keys)}),
+            ItemBody::AssertionReason { keys, .. } => json!({"grades": labels(keys)}),
+            ItemBody::Sequencing { keys, .. } => json!({"order": labels(keys)}),
+        }
+    }
+
+    /// A well-formed response to question `number` that scores nothing.
+    pub async fn wrong_response(&self, sitting: &str, number: u32) -> Value {
+        let record = self.stored(sitting).await;
+        let other = |k: usize, n: usize| option_label((k + 1) % n);
+        match &record.paper.item(number).unwrap().body {
+            ItemBody::Classic { key, options } => json!({"choice": other(*key, options.len())}),
+            ItemBody::MultipleResponse { keys, options, .. } => {
+                let wrong: Vec<String> = (0..options.len())
+                    .filter(|i| !keys.contains(i))
+                    .take(keys.len())
+                    .map(option_label)
+                    .collect();
+                json!({"choices": wrong})
+            }
+            ItemBody::Matching { keys, options, .. } => {
+                json!({"matches": keys.iter().map(|k| other(*k, options.len())).collect::<Vec<_>>()})
+            }
+            ItemBody::AssertionReason { keys, .. } => {
+                json!({"grades": keys.iter().map(|k| other(*k, 5)).collect::<Vec<_>>()})
+            }
+            ItemBody::Sequencing { keys, .. } => {
+                let mut order: Vec<String> = keys.iter().map(|k| option_label(*k)).collect();
+                order.reverse();
+                json!({"order": order})
+            }
+        }
+    }
+
+    pub async fn put_answer(&self, token: &str, sitting: &str, number: u32, body: Value) -> Reply {
+        self.send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/sittings/{sitting}/answers/{number}"),
+            Some(body),
+            Some(token),
+        )
+        .await
+    }
+
+    /// Declares an external credential as the candidate; returns the evidence id.
+    pub async fn declare_credential(&self, token: &str, kind: &str) -> String {
+        let reply = self
+            .post(
+                "/api/v1/me/credentials",
+                json!({"kind": kind, "issuer": "PeopleCert", "certificate_number": "GR750123456", "date": "2024-05-17"}),
+                Some(token),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Declares audit experience as the candidate; returns the evidence id.
+    pub async fn declare_experience(&self, token: &str, years: u32) -> String {
+        let reply = self
+            .post(
+                "/api/v1/me/experience",
+                json!({"years": years, "description": "Internal ISMS and ITSM audits at a managed service provider"}),
+                Some(token),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn decide(
+        &self,
+        admin: &str,
+        evidence: &str,
+        decision: &str,
+        reason: Option<&str>,
+    ) -> Reply {
+        let mut body = json!({"decision": decision});
+        if let Some(reason) = reason {
+            body["reason"] = json!(reason);
+        }
+        self.post(
+            &format!("/api/v1/admin/evidence/{evidence}/decision"),
+            body,
+            Some(admin),
+        )
+        .await
+    }
+
+    /// Records a completed Auditor course for the candidate, as an administrator.
+    pub async fn record_auditor_course(&self, admin: &str, candidate: Uuid) -> Reply {
+        self.post(
+            &format!("/api/v1/admin/candidates/{candidate}/courses"),
+            json!({"qualification": "iso20000-auditor", "course_title": "ISO/IEC 20000 Auditor", "provider": "Example Training Ltd", "completed_on": "2026-10-30"}),
+            Some(admin),
+        )
+        .await
+    }
+
     pub fn advance(&self, by: time::Duration) {
         self.clock.advance(by);
     }

@@ -123,3 +123,74 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    no_candidate_response_of_a_practitioner_sitting_reveals_a_key,
+    |app| {
+        let candidate = app.candidate().await;
+        let admin = app.admin().await;
+        let evidence = app
+            .declare_credential(&candidate.token, "itil-foundation")
+            .await;
+        app.decide(&admin.token, &evidence, "approve", None).await;
+        let mut replies: Vec<(String, Reply)> = Vec::new();
+        let start = app
+            .start_sitting(&candidate.token, "iso20000-practitioner")
+            .await;
+        let id = start.body["id"].as_str().unwrap().to_owned();
+        let numbers: Vec<u32> = start.body["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["number"].as_u64().unwrap() as u32)
+            .collect();
+        replies.push(("start".into(), start));
+        for number in numbers {
+            let body = app.correct_response(&id, number).await;
+            replies.push((
+                format!("save {number}"),
+                app.put_answer(&candidate.token, &id, number, body).await,
+            ));
+        }
+        replies.push((
+            "get".into(),
+            app.get(&format!("/api/v1/sittings/{id}"), Some(&candidate.token))
+                .await,
+        ));
+        replies.push(("submit".into(), app.submit(&candidate.token, &id).await));
+        replies.push(("result".into(), app.result(&candidate.token, &id).await));
+        replies.push((
+            "evidence".into(),
+            app.get("/api/v1/me/evidence", Some(&candidate.token)).await,
+        ));
+
+        let (_, pool) = app
+            .state
+            .catalog
+            .find("iso20000-practitioner", None)
+            .unwrap();
+        let rationales: Vec<&str> = pool
+            .questions
+            .iter()
+            .flat_map(|q| q.items.iter().map(|i| i.rationale.as_str()))
+            .collect();
+        for (what, reply) in &replies {
+            let mut found = Vec::new();
+            walk(&reply.body, "$", &mut found);
+            assert!(found.is_empty(), "{what} exposes {found:?}");
+            for r in &rationales {
+                assert!(!reply.text.contains(r), "{what} contains a rationale");
+            }
+        }
+        // Before submitting, the saved (correct) answers are echoed back, as the candidate
+        // gave them; the sitting view itself never carries the keys.
+        let view = &replies.iter().find(|(w, _)| w == "start").unwrap().1.body;
+        assert!(
+            view["questions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|q| q["answer"].is_null())
+        );
+    }
+);

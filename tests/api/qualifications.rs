@@ -153,10 +153,10 @@ db_test!(
             .clone();
         assert_eq!(practitioner["eligible"], true);
         assert_eq!(practitioner["met"][0]["kind"], "passed_qualification");
-        // Eligible now, but the Practitioner pool arrives with the scheme issue.
-        app.start_sitting(&candidate.token, "iso20000-practitioner")
-            .await
-            .problem(409);
+        let practitioner = app
+            .start_sitting(&candidate.token, "iso20000-practitioner")
+            .await;
+        assert_eq!(practitioner.status, 201, "{}", practitioner.text);
     }
 );
 
