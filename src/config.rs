@@ -45,6 +45,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub pools: PoolSettings,
     pub sittings: SittingSettings,
+    pub email: EmailSettings,
     #[serde(skip, default = "default_environment")]
     pub environment: Environment,
 }
@@ -124,6 +125,40 @@ pub struct SittingSettings {
     pub sweep_interval_seconds: u64,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailTransport {
+    Smtp,
+    File,
+    Memory,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmailSettings {
+    pub transport: EmailTransport,
+    pub from: String,
+    pub public_base_url: String,
+    pub file_dir: PathBuf,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    #[serde(default)]
+    pub smtp_username: Option<String>,
+    #[serde(default)]
+    pub smtp_password: Option<SecretString>,
+    pub deliver_interval_seconds: u64,
+    pub max_attempts: u32,
+    pub invitation_days: i64,
+}
+
 /// Reads the settings from `<base>/config` for the environment named by `APP_ENVIRONMENT`
 /// (default `local`), then `APP_…` variables.
 pub fn get_settings_from(base: &Path) -> Result<Settings, config::ConfigError> {
@@ -152,6 +187,9 @@ pub fn load(base: &Path, environment: Environment) -> Result<Settings, config::C
     settings.environment = environment;
     if !settings.pools.dir.is_absolute() {
         settings.pools.dir = base.join(&settings.pools.dir);
+    }
+    if !settings.email.file_dir.is_absolute() {
+        settings.email.file_dir = base.join(&settings.email.file_dir);
     }
     Ok(settings)
 }

@@ -1,11 +1,14 @@
 //! Invigilator: exam delivery and certification for the ISO/IEC 20000 scheme.
 
 pub mod accounts;
+pub mod atos;
 pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod email;
+pub mod notices;
 pub mod persistence;
 pub mod pools;
 pub mod routes;

@@ -8,12 +8,13 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::ato::Outcome;
 use crate::domain::eligibility::{self, Evidence, Requirement};
 use crate::domain::paper::{self, PaperItem};
 use crate::domain::scoring::{self, Response, ScoreSheet};
 use crate::domain::sitting::{self, SittingStatus};
 use crate::persistence::{
-    begin_write, evidence,
+    atos, begin_write, evidence,
     sittings::{self as repo, Closing, InsertSittingError, SittingRecord},
 };
 use crate::pools::{Catalog, FindError};
@@ -44,10 +45,18 @@ pub async fn evidence_of(
     candidate_id: Uuid,
 ) -> Result<Evidence, sea_orm::DbErr> {
     let (approved_credentials, approved_audit_years) = evidence::approved(db, candidate_id).await?;
-    let completed_courses = evidence::courses_for(db, candidate_id)
+    // Only a completed course run while its ATO was accredited for it counts.
+    let completed_courses = atos::courses_of_candidate(db, candidate_id)
         .await?
         .into_iter()
-        .map(|c| c.qualification)
+        .filter(|c| c.accredited && c.outcome == Some(Outcome::Completed))
+        .map(|c| {
+            let detail = format!(
+                "{}, {}, {} to {}",
+                c.course.title, c.ato_name, c.course.starts_on, c.course.ends_on
+            );
+            (c.course.qualification, detail)
+        })
         .collect();
     Ok(Evidence {
         passed_qualifications: repo::passed_qualifications(db, candidate_id).await?,

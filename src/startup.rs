@@ -18,6 +18,7 @@ use crate::auth::{
 };
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Environment, Settings};
+use crate::email::Mailer;
 use crate::pools::{Catalog, load_catalog};
 use crate::routes::{self, json::JsonLimit, openapi::ApiDoc, problem};
 
@@ -28,6 +29,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub tokens: TokenService,
     pub passwords: PasswordHasher,
+    pub mailer: Mailer,
+    /// How long invitation links stay valid.
+    pub invitation_ttl: time::Duration,
 }
 
 pub struct Application {
@@ -35,6 +39,7 @@ pub struct Application {
     server: Server,
     state: web::Data<AppState>,
     sweep_interval: std::time::Duration,
+    deliver_interval: std::time::Duration,
 }
 
 /// Loads the pools or explains every problem.
@@ -90,6 +95,8 @@ impl Application {
             clock,
             tokens: TokenService::new(&settings.auth, &secret),
             passwords: PasswordHasher::new(&settings.auth)?,
+            mailer: Mailer::new(&settings.email)?,
+            invitation_ttl: time::Duration::days(settings.email.invitation_days.max(1)),
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
@@ -109,6 +116,7 @@ impl Application {
                 .app_data(json_limit.clone())
                 .service(routes::health::health)
                 .configure(routes::api_v1)
+                .service(routes::invitations::page)
                 .route("/api/docs", web::get().to(docs_redirect))
                 .service(
                     SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),
@@ -126,6 +134,9 @@ impl Application {
             sweep_interval: std::time::Duration::from_secs(
                 settings.sittings.sweep_interval_seconds.max(1),
             ),
+            deliver_interval: std::time::Duration::from_secs(
+                settings.email.deliver_interval_seconds.max(1),
+            ),
         })
     }
 
@@ -137,11 +148,14 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server stops, closing overdue sittings in the background.
+    /// Serves until the server stops, closing overdue sittings and sending queued e-mail
+    /// in the background.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep_forever(self.state.clone(), self.sweep_interval));
+        let postman = tokio::spawn(deliver_forever(self.state.clone(), self.deliver_interval));
         let result = self.server.await;
         sweeper.abort();
+        postman.abort();
         result
     }
 }
@@ -162,6 +176,21 @@ async fn sweep_forever(state: web::Data<AppState>, every: std::time::Duration) {
             Ok(0) => {}
             Ok(n) => tracing::info!(closed = n, "closed sittings past their deadline"),
             Err(e) => tracing::error!(error = %e, "closing overdue sittings failed"),
+        }
+    }
+}
+
+/// Sends what is due in the e-mail outbox at every tick. A failing SMTP server only
+/// delays mail: requests never wait for it.
+async fn deliver_forever(state: web::Data<AppState>, every: std::time::Duration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match crate::email::deliver_due(&state.db, &state.mailer, state.clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sent = n, "e-mail sent"),
+            Err(e) => tracing::error!(error = %e, "sending queued e-mail failed"),
         }
     }
 }

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Candidate,
+    /// Staff of one accredited training organization.
+    AtoStaff,
     Admin,
 }
 
@@ -22,6 +24,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Candidate => "candidate",
+            Role::AtoStaff => "ato_staff",
             Role::Admin => "admin",
         }
     }
@@ -29,6 +32,7 @@ impl Role {
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "candidate" => Some(Self::Candidate),
+            "ato_staff" => Some(Self::AtoStaff),
             "admin" => Some(Self::Admin),
             _ => None,
         }

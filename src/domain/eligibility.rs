@@ -1,7 +1,7 @@
 //! Prerequisite rules (data from the scheme file) and the one function that evaluates them
 //! against a candidate's evidence.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -53,7 +53,8 @@ pub struct Evidence {
     pub passed_qualifications: BTreeSet<String>,
     pub approved_credentials: BTreeSet<String>,
     pub approved_audit_years: u32,
-    pub completed_courses: BTreeSet<String>,
+    /// Qualification → the accredited course completed for it, described for people.
+    pub completed_courses: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,8 +74,18 @@ fn is_met(kind: &RequirementKind, evidence: &Evidence) -> bool {
         }
         RequirementKind::AuditExperience { years } => evidence.approved_audit_years >= *years,
         RequirementKind::Course { qualification } => {
-            evidence.completed_courses.contains(qualification)
+            evidence.completed_courses.contains_key(qualification)
         }
+    }
+}
+
+/// What satisfied a met requirement, where there is something to name (the course).
+pub fn satisfied_by(requirement: &Requirement, evidence: &Evidence) -> Option<String> {
+    match &requirement.kind {
+        RequirementKind::Course { qualification } => {
+            evidence.completed_courses.get(qualification).cloned()
+        }
+        _ => None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The scheme's rules as plain data and functions: no I/O, no database, no clock.
 //! `now` and random seeds come in as arguments.
 
+pub mod ato;
 pub mod eligibility;
 pub mod evidence;
 pub mod paper;

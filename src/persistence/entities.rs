@@ -149,29 +149,6 @@ pub mod evidence {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-pub mod course_attendance {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "course_attendance")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub candidate_id: Uuid,
-        pub qualification_code: String,
-        pub course_title: String,
-        pub provider: String,
-        pub completed_on: TimeDate,
-        pub recorded_by: Uuid,
-        pub recorded_at: TimeDateTimeWithTimeZone,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
 pub mod extra_time_grants {
     use sea_orm::entity::prelude::*;
 
@@ -186,6 +163,173 @@ pub mod extra_time_grants {
         pub reason: String,
         pub granted_by: Uuid,
         pub granted_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod atos {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "atos")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub name: String,
+        pub country: String,
+        pub contact_email: String,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod accreditations {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "accreditations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub ato_id: Uuid,
+        pub qualification_code: String,
+        pub valid_from: TimeDate,
+        pub valid_until: TimeDate,
+        pub ended_on: Option<TimeDate>,
+        pub status: String,
+        pub status_reason: Option<String>,
+        pub status_changed_by: Option<Uuid>,
+        pub status_changed_at: Option<TimeDateTimeWithTimeZone>,
+        pub created_by: Uuid,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod ato_staff {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ato_staff")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        pub ato_id: Uuid,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod invitations {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "invitations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub email: String,
+        pub kind: String,
+        pub ato_id: Option<Uuid>,
+        pub user_id: Option<Uuid>,
+        pub token_hash: String,
+        pub created_by: Option<Uuid>,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub expires_at: TimeDateTimeWithTimeZone,
+        pub accepted_at: Option<TimeDateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod courses {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "courses")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub ato_id: Uuid,
+        pub qualification_code: String,
+        pub title: String,
+        pub starts_on: TimeDate,
+        pub ends_on: TimeDate,
+        pub delivery: String,
+        pub trainer_name: String,
+        pub created_by: Uuid,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod enrolments {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "enrolments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub course_id: Uuid,
+        pub candidate_id: Uuid,
+        pub enrolled_by: Uuid,
+        pub enrolled_at: TimeDateTimeWithTimeZone,
+        pub outcome: Option<String>,
+        pub outcome_recorded_by: Option<Uuid>,
+        pub outcome_recorded_at: Option<TimeDateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod outbox {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "outbox")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub recipient: String,
+        pub subject: String,
+        #[sea_orm(column_type = "Text")]
+        pub text_body: String,
+        #[sea_orm(column_type = "Text")]
+        pub html_body: String,
+        pub status: String,
+        pub attempts: i32,
+        pub next_attempt_at: TimeDateTimeWithTimeZone,
+        pub locked_until: Option<TimeDateTimeWithTimeZone>,
+        pub last_error: Option<String>,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub sent_at: Option<TimeDateTimeWithTimeZone>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,4 @@
-//! Declared evidence, decisions on it, recorded course attendance and extra-time grants.
+//! Declared evidence, decisions on it, and extra-time grants.
 
 use std::collections::BTreeSet;
 
@@ -6,10 +6,10 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     sea_query::Expr,
 };
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::entities::{course_attendance, evidence, extra_time_grants};
+use super::entities::{evidence, extra_time_grants};
 use crate::domain::evidence::{Claim, EvidenceStatus};
 
 #[derive(Debug, Clone)]
@@ -188,65 +188,6 @@ pub async fn approved(
         }
     }
     Ok((credentials, years))
-}
-
-#[derive(Debug, Clone)]
-pub struct CourseRecord {
-    pub id: Uuid,
-    pub candidate_id: Uuid,
-    pub qualification: String,
-    pub course_title: String,
-    pub provider: String,
-    pub completed_on: Date,
-    pub recorded_by: Uuid,
-    pub recorded_at: OffsetDateTime,
-}
-
-impl From<course_attendance::Model> for CourseRecord {
-    fn from(m: course_attendance::Model) -> Self {
-        Self {
-            id: m.id,
-            candidate_id: m.candidate_id,
-            qualification: m.qualification_code,
-            course_title: m.course_title,
-            provider: m.provider,
-            completed_on: m.completed_on,
-            recorded_by: m.recorded_by,
-            recorded_at: m.recorded_at,
-        }
-    }
-}
-
-#[tracing::instrument(skip(db, record))]
-pub async fn insert_course(db: &impl ConnectionTrait, record: &CourseRecord) -> Result<(), DbErr> {
-    course_attendance::Entity::insert(course_attendance::ActiveModel {
-        id: Set(record.id),
-        candidate_id: Set(record.candidate_id),
-        qualification_code: Set(record.qualification.clone()),
-        course_title: Set(record.course_title.clone()),
-        provider: Set(record.provider.clone()),
-        completed_on: Set(record.completed_on),
-        recorded_by: Set(record.recorded_by),
-        recorded_at: Set(record.recorded_at),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
-}
-
-#[tracing::instrument(skip(db))]
-pub async fn courses_for(
-    db: &impl ConnectionTrait,
-    candidate_id: Uuid,
-) -> Result<Vec<CourseRecord>, DbErr> {
-    Ok(course_attendance::Entity::find()
-        .filter(course_attendance::Column::CandidateId.eq(candidate_id))
-        .order_by_asc(course_attendance::Column::CompletedOn)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(CourseRecord::from)
-        .collect())
 }
 
 #[derive(Debug, Clone)]

@@ -1,7 +1,9 @@
 //! sea-orm entities and repository functions. Models stay here: callers get domain types.
 
+pub mod atos;
 pub mod entities;
 pub mod evidence;
+pub mod outbox;
 pub mod sittings;
 pub mod users;
 

@@ -195,3 +195,20 @@ pub async fn revoke_refresh_family(
         .await?;
     Ok(())
 }
+
+/// Sets a password hash; used when an invited person chooses their password.
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    password_hash: String,
+) -> Result<(), DbErr> {
+    users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(password_hash))
+        .filter(users::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The stored hash for a password that has not been chosen yet: it verifies nothing.
+pub const NO_PASSWORD: &str = "";

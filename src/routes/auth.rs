@@ -173,7 +173,11 @@ pub async fn login(
         Ok(email) => users::find_by_email(&state.db, &email).await?,
         Err(_) => None,
     };
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    // An account whose owner has not chosen a password yet cannot log in.
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .filter(|h| h != users::NO_PASSWORD);
     if !state
         .passwords
         .verify(SecretString::from(body.password), hash)

@@ -29,12 +29,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             .ok()
             .flatten()
             .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
-        let declared = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let declared = declared_length(req);
+        let payload = payload.take();
         Box::pin(async move {
             if !is_json {
                 return Err(ApiError::new(
@@ -43,29 +39,46 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     "the body must be JSON (Content-Type: application/json)",
                 ));
             }
-            let too_large = || {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload-too-large",
-                    format!("the body must be at most {limit} bytes"),
-                )
-            };
-            if declared.is_some_and(|n| n > limit) {
-                return Err(too_large());
-            }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::bad_request(format!("the body could not be read: {e}"))
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large());
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_limited(payload, limit, declared).await?;
             parse(&body).map(ApiJson)
         })
     }
+}
+
+/// Reads a whole body, refusing (413) past `limit` bytes.
+pub async fn read_limited(
+    mut payload: Payload,
+    limit: usize,
+    declared: Option<usize>,
+) -> Result<web::BytesMut, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            format!("the body must be at most {limit} bytes"),
+        )
+    };
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request(format!("the body could not be read: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The Content-Length a request declares, if any.
+pub fn declared_length(req: &HttpRequest) -> Option<usize> {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
 }
 
 /// Parses JSON, telling syntax errors (400) from data errors (422 naming the field).

@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 use super::problem::{ApiError, Problem};
 use super::views::{RequirementView, UserView};
 use crate::auth::AuthenticatedUser;
+use crate::domain::ato::{Delivery, Outcome};
 use crate::domain::eligibility::{self as rules, Rule};
-use crate::persistence::{evidence, users};
-use crate::routes::admin::candidates::CourseView;
+use crate::persistence::{atos, evidence, users};
 use crate::startup::AppState;
 
 #[utoipa::path(
@@ -50,25 +50,58 @@ pub struct MeView {
     pub extra_time_percent: u32,
 }
 
+/// A course the candidate is enrolled on.
+#[derive(Serialize, ToSchema)]
+pub struct MyCourseView {
+    pub enrolment_id: uuid::Uuid,
+    pub course_id: uuid::Uuid,
+    pub qualification: String,
+    pub title: String,
+    /// The accredited training organization running it.
+    pub training_organization: String,
+    #[schema(value_type = String, format = Date)]
+    pub starts_on: String,
+    #[schema(value_type = String, format = Date)]
+    pub ends_on: String,
+    pub delivery: Delivery,
+    pub trainer_name: String,
+    /// Recorded by the training organization once the course has run.
+    pub outcome: Option<Outcome>,
+    /// Whether the organization was accredited for this course on its dates; only a
+    /// completed accredited course meets a course prerequisite.
+    pub accredited: bool,
+}
+
 #[utoipa::path(
     get,
     path = "/api/v1/me/courses",
     tag = "me",
     security(("bearer" = [])),
-    responses((status = 200, description = "Courses recorded as completed by this candidate", body = [CourseView]))
+    responses((status = 200, description = "The courses this candidate is enrolled on", body = [MyCourseView]))
 )]
 #[get("/me/courses")]
 pub async fn courses(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
-    let courses = evidence::courses_for(&state.db, user.id).await?;
-    Ok(HttpResponse::Ok().json(
-        courses
-            .into_iter()
-            .map(CourseView::from)
-            .collect::<Vec<_>>(),
-    ))
+    let courses = atos::courses_of_candidate(&state.db, user.id).await?;
+    let views: Vec<MyCourseView> = courses
+        .into_iter()
+        .map(|c| MyCourseView {
+            enrolment_id: c.enrolment_id,
+            course_id: c.course.id,
+            qualification: c.course.qualification,
+            title: c.course.title,
+            training_organization: c.ato_name,
+            starts_on: c.course.starts_on.to_string(),
+            ends_on: c.course.ends_on.to_string(),
+            delivery: c.course.delivery,
+            trainer_name: c.course.trainer_name,
+            outcome: c.outcome,
+            accredited: c.accredited,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -110,7 +143,13 @@ pub async fn eligibility(
                 edition: e.edition.clone(),
                 eligible: result.eligible,
                 rule: q.qualification.prerequisites.rule,
-                met: result.met.iter().map(RequirementView::from).collect(),
+                met: result
+                    .met
+                    .iter()
+                    .map(|r| {
+                        RequirementView::from(r).satisfied_by(rules::satisfied_by(r, &evidence))
+                    })
+                    .collect(),
                 unmet: result.unmet.iter().map(RequirementView::from).collect(),
             }
         })

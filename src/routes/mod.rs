@@ -2,9 +2,11 @@
 //! the use case, and map its outcome to a status and a body.
 
 pub mod admin;
+pub mod ato;
 pub mod auth;
 pub mod evidence;
 pub mod health;
+pub mod invitations;
 pub mod json;
 pub mod me;
 pub mod openapi;
@@ -44,7 +46,24 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(admin::candidates::find)
             .service(admin::candidates::grant_extra_time)
             .service(admin::candidates::extra_time_history)
-            .service(admin::candidates::record_course),
+            .service(admin::atos::create)
+            .service(admin::atos::list)
+            .service(admin::atos::get)
+            .service(admin::atos::accredit)
+            .service(admin::atos::end_accreditation)
+            .service(admin::atos::invite_staff)
+            .service(ato::me)
+            .service(ato::invite_colleague)
+            .service(ato::create_course)
+            .service(ato::courses)
+            .service(ato::enrolments_csv)
+            .service(ato::show_course)
+            .service(ato::enrol_csv)
+            .service(ato::enrol)
+            .service(ato::enrolments)
+            .service(ato::record_outcome)
+            .service(ato::results)
+            .service(invitations::accept),
     );
 }
 

@@ -34,7 +34,24 @@ use utoipa::{Modify, OpenApi};
         super::admin::candidates::find,
         super::admin::candidates::grant_extra_time,
         super::admin::candidates::extra_time_history,
-        super::admin::candidates::record_course,
+        super::admin::atos::create,
+        super::admin::atos::list,
+        super::admin::atos::get,
+        super::admin::atos::accredit,
+        super::admin::atos::end_accreditation,
+        super::admin::atos::invite_staff,
+        super::ato::me,
+        super::ato::invite_colleague,
+        super::ato::create_course,
+        super::ato::courses,
+        super::ato::show_course,
+        super::ato::enrol,
+        super::ato::enrol_csv,
+        super::ato::enrolments,
+        super::ato::enrolments_csv,
+        super::ato::record_outcome,
+        super::ato::results,
+        super::invitations::accept,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -43,6 +60,7 @@ use utoipa::{Modify, OpenApi};
         (name = "qualifications", description = "The papers of the scheme"),
         (name = "sittings", description = "Sitting a paper"),
         (name = "admin", description = "Administrators and examiners"),
+        (name = "ato", description = "Staff of accredited training organizations"),
     )
 )]
 pub struct ApiDoc;

@@ -31,6 +31,16 @@ pub struct RequirementView {
     /// `passed_qualification`, `credential`, `audit_experience` or `course`.
     pub kind: &'static str,
     pub description: String,
+    /// For a met course requirement: the course that satisfied it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub satisfied_by: Option<String>,
+}
+
+impl RequirementView {
+    pub fn satisfied_by(mut self, detail: Option<String>) -> Self {
+        self.satisfied_by = detail;
+        self
+    }
 }
 
 impl From<&Requirement> for RequirementView {
@@ -44,6 +54,7 @@ impl From<&Requirement> for RequirementView {
         Self {
             kind,
             description: r.description.clone(),
+            satisfied_by: None,
         }
     }
 }

@@ -38,7 +38,25 @@ async fn the_openapi_document_is_3_1_and_lists_every_contract_path() {
         ("/api/v1/admin/evidence/{id}/decision", "post"),
         ("/api/v1/admin/candidates", "get"),
         ("/api/v1/admin/candidates/{id}/extra-time", "post"),
-        ("/api/v1/admin/candidates/{id}/courses", "post"),
+        ("/api/v1/admin/atos", "post"),
+        ("/api/v1/admin/atos/{id}/accreditations", "post"),
+        (
+            "/api/v1/admin/atos/{id}/accreditations/{accreditation}/status",
+            "post",
+        ),
+        ("/api/v1/admin/atos/{id}/invitations", "post"),
+        ("/api/v1/invitations/accept", "post"),
+        ("/api/v1/ato", "get"),
+        ("/api/v1/ato/invitations", "post"),
+        ("/api/v1/ato/courses", "post"),
+        ("/api/v1/ato/courses/{id}/enrolments", "post"),
+        ("/api/v1/ato/courses/{id}/enrolments/csv", "post"),
+        ("/api/v1/ato/courses/{id}/enrolments.csv", "get"),
+        (
+            "/api/v1/ato/courses/{id}/enrolments/{enrolment}/outcome",
+            "put",
+        ),
+        ("/api/v1/ato/results", "get"),
     ] {
         let operation = &paths.get(path).unwrap_or_else(|| panic!("{path} missing"))[method];
         assert!(operation.is_object(), "{method} {path} missing");

@@ -71,11 +71,20 @@ impl Engine {
 
 pub struct TestApp {
     pub address: String,
+    /// The SMTP server this app's mail goes to.
+    pub mail: crate::mail::MailServer,
     pub client: reqwest::Client,
     pub clock: ManualClock,
     pub state: actix_web::web::Data<AppState>,
     pub settings: Settings,
     _dir: tempfile::TempDir,
+}
+
+/// A logged-in member of an ATO's staff.
+pub struct Staff {
+    pub ato: String,
+    pub email: String,
+    pub token: String,
 }
 
 pub struct Candidate {
@@ -140,6 +149,15 @@ pub async fn spawn_app_with(engine: Engine, configure: fn(&mut Settings)) -> Tes
     );
     // The background sweeper ticks once at start; tests that need it set a short interval.
     settings.sittings.sweep_interval_seconds = 3600;
+    // Mail goes over real SMTP to a server on loopback; the outbox is sent when a test
+    // calls `deliver_mail` (the background task ticks once an hour here).
+    let mail = crate::mail::MailServer::start();
+    settings.email.transport = invigilator::config::EmailTransport::Smtp;
+    settings.email.smtp_host = "127.0.0.1".into();
+    settings.email.smtp_port = mail.port;
+    settings.email.smtp_tls = invigilator::config::SmtpTls::None;
+    settings.email.deliver_interval_seconds = 3600;
+    settings.email.public_base_url = "https://exams.invigilator.test".into();
     configure(&mut settings);
     let clock = ManualClock::starting_at(time::OffsetDateTime::now_utc());
     let app = Application::build_with_clock(settings.clone(), Arc::new(clock.clone()))
@@ -150,6 +168,7 @@ pub async fn spawn_app_with(engine: Engine, configure: fn(&mut Settings)) -> Tes
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        mail,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -295,6 +314,13 @@ impl TestApp {
     /// past their token's expiry, as a real client would refresh).
     pub async fn relogin(&self, who: &Candidate) -> String {
         let login = self.login(&who.email, PASSWORD).await;
+        assert_eq!(login.status, 200, "{}", login.text);
+        login.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A fresh access token for anyone by e-mail address.
+    pub async fn relogin_email(&self, email: &str) -> String {
+        let login = self.login(email, PASSWORD).await;
         assert_eq!(login.status, 200, "{}", login.text);
         login.body["access_token"].as_str().unwrap().to_owned()
     }
@@ -499,14 +525,136 @@ impl TestApp {
         .await
     }
 
-    /// Records a completed Auditor course for the candidate, as an administrator.
-    pub async fn record_auditor_course(&self, admin: &str, candidate: Uuid) -> Reply {
-        self.post(
-            &format!("/api/v1/admin/candidates/{candidate}/courses"),
-            json!({"qualification": "iso20000-auditor", "course_title": "ISO/IEC 20000 Auditor", "provider": "Example Training Ltd", "completed_on": "2026-10-30"}),
-            Some(admin),
-        )
-        .await
+    /// A date `days` from the server's today, as YYYY-MM-DD.
+    pub fn day(&self, days: i64) -> String {
+        (self.now().date() + time::Duration::days(days)).to_string()
+    }
+
+    /// The token in the invitation link most recently mailed to `email`.
+    pub fn invitation_token(&self, email: &str) -> String {
+        let messages = self.mail.to(email);
+        let link = messages
+            .iter()
+            .rev()
+            .find_map(|m| m.link("https://exams.invigilator.test/invitations/accept#token="))
+            .unwrap_or_else(|| panic!("no invitation link mailed to {email}"));
+        link.rsplit("token=").next().unwrap().to_owned()
+    }
+
+    /// A training organization accredited for `qualifications` (from 300 days ago for a
+    /// year and more), and a logged-in member of its staff, invited by e-mail as in life.
+    pub async fn ato(&self, admin: &Candidate, qualifications: &[&str]) -> Staff {
+        let created = self
+            .post("/api/v1/admin/atos", json!({"name": format!("Training {}", Uuid::new_v4().simple()), "country": "GB", "contact_email": "office@training.example"}), Some(&admin.token))
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let ato = created.body["id"].as_str().unwrap().to_owned();
+        for q in qualifications {
+            let accredited = self
+                .post(&format!("/api/v1/admin/atos/{ato}/accreditations"), json!({"qualification": q, "valid_from": self.day(-300), "valid_until": self.day(400)}), Some(&admin.token))
+                .await;
+            assert_eq!(accredited.status, 201, "{}", accredited.text);
+        }
+        let email = format!("staff-{}@training.example", Uuid::new_v4().simple());
+        let invited = self
+            .post(
+                &format!("/api/v1/admin/atos/{ato}/invitations"),
+                json!({"email": email}),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(invited.status, 202, "{}", invited.text);
+        self.deliver_mail().await;
+        let token = self.invitation_token(&email);
+        let accepted = self
+            .post("/api/v1/invitations/accept", json!({"token": token, "password": PASSWORD, "given_name": "Tomasz", "family_name": "Kowal"}), None)
+            .await;
+        assert_eq!(accepted.status, 200, "{}", accepted.text);
+        let login = self.login(&email, PASSWORD).await;
+        assert_eq!(login.status, 200, "{}", login.text);
+        Staff {
+            ato,
+            email,
+            token: login.body["access_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// A course of the staff member's ATO; returns its id.
+    pub async fn course(
+        &self,
+        staff: &Staff,
+        qualification: &str,
+        starts: i64,
+        ends: i64,
+    ) -> String {
+        let reply = self
+            .post(
+                "/api/v1/ato/courses",
+                json!({"qualification": qualification, "title": "ISO/IEC 20000 course", "starts_on": self.day(starts), "ends_on": self.day(ends), "delivery": "classroom", "trainer_name": "Maria Nowak"}),
+                Some(&staff.token),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Enrols `email` on a course (JSON) and records `outcome`; returns the enrolment id.
+    pub async fn enrol_and_record(
+        &self,
+        staff: &Staff,
+        course: &str,
+        email: &str,
+        outcome: &str,
+    ) -> String {
+        let enrolled = self
+            .post(
+                &format!("/api/v1/ato/courses/{course}/enrolments"),
+                json!({"given_name": "Zoë", "family_name": "O'Brien", "email": email}),
+                Some(&staff.token),
+            )
+            .await;
+        assert_eq!(enrolled.status, 200, "{}", enrolled.text);
+        let list = self
+            .get(
+                &format!("/api/v1/ato/courses/{course}/enrolments"),
+                Some(&staff.token),
+            )
+            .await;
+        let enrolment = list
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["email"] == email)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let recorded = self
+            .send(
+                reqwest::Method::PUT,
+                &format!("/api/v1/ato/courses/{course}/enrolments/{enrolment}/outcome"),
+                Some(json!({"outcome": outcome})),
+                Some(&staff.token),
+            )
+            .await;
+        assert_eq!(recorded.status, 200, "{}", recorded.text);
+        enrolment
+    }
+
+    /// The candidate completes an accredited Auditor course that ended yesterday.
+    pub async fn complete_auditor_course(&self, admin: &Candidate, candidate: &Candidate) {
+        let staff = self.ato(admin, &["iso20000-auditor"]).await;
+        let course = self.course(&staff, "iso20000-auditor", -5, -1).await;
+        self.enrol_and_record(&staff, &course, &candidate.email, "completed")
+            .await;
+    }
+
+    /// Sends what is due in the outbox, as a server's timer would; returns how many.
+    pub async fn deliver_mail(&self) -> usize {
+        invigilator::email::deliver_due(&self.state.db, &self.state.mailer, self.clock.now())
+            .await
+            .unwrap()
     }
 
     pub fn advance(&self, by: time::Duration) {

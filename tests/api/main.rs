@@ -5,8 +5,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod helpers;
+mod mail;
 
 mod admin;
+mod atos;
 mod auth;
 mod cli;
 mod deadlines;

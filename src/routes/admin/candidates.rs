@@ -1,16 +1,15 @@
-//! Administrators look candidates up, grant extra time, and record course attendance
-//! (until accredited training organizations record it themselves).
+//! Administrators look candidates up and grant extra time.
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::{AuthenticatedUser, Role};
 use crate::domain::evidence::{ExtraTime, parse_text};
 use crate::domain::values::EmailAddress;
-use crate::persistence::evidence::{self, CourseRecord, ExtraTimeGrant};
+use crate::persistence::evidence::{self, ExtraTimeGrant};
 use crate::persistence::{begin_write, users};
 use crate::routes::admin::sittings::CandidateView;
 use crate::routes::json::ApiJson;
@@ -189,132 +188,4 @@ pub async fn extra_time_history(
             .map(ExtraTimeView::from)
             .collect::<Vec<_>>(),
     ))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CourseAttendanceRequest {
-    /// The qualification the course prepares for, e.g. `iso20000-auditor`.
-    pub qualification: String,
-    pub course_title: String,
-    /// The training organization that ran it.
-    pub provider: String,
-    #[schema(value_type = String, format = Date, example = "2026-10-30")]
-    pub completed_on: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CourseView {
-    pub id: Uuid,
-    pub candidate_id: Uuid,
-    pub qualification: String,
-    pub course_title: String,
-    pub provider: String,
-    #[schema(value_type = String, format = Date)]
-    pub completed_on: String,
-    #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    pub recorded_at: OffsetDateTime,
-}
-
-impl From<CourseRecord> for CourseView {
-    fn from(c: CourseRecord) -> Self {
-        Self {
-            id: c.id,
-            candidate_id: c.candidate_id,
-            qualification: c.qualification,
-            course_title: c.course_title,
-            provider: c.provider,
-            completed_on: c.completed_on.to_string(),
-            recorded_at: c.recorded_at,
-        }
-    }
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/admin/candidates/{id}/courses",
-    tag = "admin",
-    security(("bearer" = [])),
-    params(("id" = String, Path, description = "Candidate id")),
-    request_body = CourseAttendanceRequest,
-    responses(
-        (status = 201, description = "Attendance recorded", body = CourseView),
-        (status = 404, description = "No such candidate", body = Problem),
-        (status = 422, description = "A field is invalid", body = Problem),
-    )
-)]
-#[post("/admin/candidates/{id}/courses")]
-pub async fn record_course(
-    state: web::Data<AppState>,
-    user: AuthenticatedUser,
-    path: web::Path<String>,
-    body: ApiJson<CourseAttendanceRequest>,
-) -> Result<HttpResponse, ApiError> {
-    user.require(Role::Admin)?;
-    let candidate_id = candidate(&state, &path).await?;
-    let body = body.0;
-    let mut errors = Vec::new();
-    let mut check = |field: &str, r: Result<String, String>| {
-        r.map_err(|message| {
-            errors.push(FieldError {
-                field: field.into(),
-                message,
-            })
-        })
-        .ok()
-    };
-    let known = state
-        .catalog
-        .offered()
-        .any(|(_, q)| q.qualification.code == body.qualification);
-    let qualification = check(
-        "qualification",
-        if known {
-            Ok(body.qualification.clone())
-        } else {
-            Err(format!("there is no qualification {}", body.qualification))
-        },
-    );
-    let title = check("course_title", parse_text(&body.course_title, 200));
-    let provider = check("provider", parse_text(&body.provider, 200));
-    let today = state.clock.now().date();
-    let completed = Date::parse(
-        &body.completed_on,
-        &time::format_description::well_known::Iso8601::DATE,
-    )
-    .map_err(|_| "must be a date such as 2026-10-30".to_owned())
-    .and_then(|d| {
-        if d > today {
-            Err("must not be in the future".to_owned())
-        } else {
-            Ok(d)
-        }
-    })
-    .map_err(|message| {
-        errors.push(FieldError {
-            field: "completed_on".into(),
-            message,
-        })
-    })
-    .ok();
-    let (Some(qualification), Some(course_title), Some(provider), Some(completed_on)) =
-        (qualification, title, provider, completed)
-    else {
-        return Err(ApiError::invalid_fields(errors));
-    };
-    let record = CourseRecord {
-        id: Uuid::now_v7(),
-        candidate_id,
-        qualification,
-        course_title,
-        provider,
-        completed_on,
-        recorded_by: user.id,
-        recorded_at: state.clock.now(),
-    };
-    let tx = begin_write(&state.db).await?;
-    evidence::insert_course(&tx, &record).await?;
-    tx.commit().await.map_err(ApiError::from)?;
-    Ok(HttpResponse::Created().json(CourseView::from(record)))
 }

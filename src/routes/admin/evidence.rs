@@ -5,8 +5,10 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AuthenticatedUser, Role};
-use crate::domain::evidence::{EvidenceStatus, parse_text};
-use crate::persistence::{begin_write, evidence};
+use crate::domain::evidence::{Claim, EvidenceStatus, parse_text};
+use crate::email;
+use crate::notices;
+use crate::persistence::{begin_write, evidence, users};
 use crate::routes::evidence::EvidenceView;
 use crate::routes::json::ApiJson;
 use crate::routes::parse_id;
@@ -123,6 +125,30 @@ pub async fn decide(
     let record = evidence::find(&tx, id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such evidence"))?;
+    // Tell the candidate, in the same transaction as the decision.
+    if let Some(candidate) = users::find_by_id(&tx, record.candidate_id).await? {
+        let what = match &record.claim {
+            Claim::Credential {
+                issuer,
+                certificate_number,
+                ..
+            } => {
+                format!("certificate {certificate_number} from {issuer}")
+            }
+            Claim::AuditExperience { years, .. } => {
+                format!("declaration of {years} years' audit experience")
+            }
+        };
+        let approved = status == EvidenceStatus::Approved;
+        let message = notices::evidence_decided(
+            &candidate.email,
+            &candidate.given_name,
+            &what,
+            approved,
+            reason.as_deref(),
+        );
+        email::queue(&tx, &message, state.clock.now()).await?;
+    }
     tx.commit().await.map_err(ApiError::from)?;
     tracing::info!(evidence = %id, decision = status.as_str(), by = %user.id, "evidence decided");
     Ok(HttpResponse::Ok().json(EvidenceView::from(record)))

@@ -1,5 +1,6 @@
 //! Administrator endpoints under `/api/v1/admin`: every handler requires the admin role.
 
+pub mod atos;
 pub mod candidates;
 pub mod evidence;
 pub mod sittings;

@@ -1,0 +1,232 @@
+//! E-mail: one small interface over lettre with SMTP (production), file (.eml files, for
+//! local development) and in-memory (tests) transports. Requests never send mail: they
+//! queue it in the outbox in their own transaction, and `deliver_due` sends it later,
+//! retrying with back-off; each message is claimed by one server at a time.
+
+use std::sync::{Arc, Mutex};
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use secrecy::ExposeSecret;
+use time::OffsetDateTime;
+
+use crate::config::{EmailSettings, EmailTransport, SmtpTls};
+use crate::persistence::outbox;
+
+/// An e-mail to send: plain text and HTML of the same content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Clone)]
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(AsyncFileTransport<Tokio1Executor>),
+    Memory(Arc<Mutex<Vec<Message>>>),
+}
+
+#[derive(Clone)]
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+    pub public_base_url: String,
+    pub max_attempts: u32,
+}
+
+impl Mailer {
+    pub fn new(settings: &EmailSettings) -> anyhow::Result<Self> {
+        let from: Mailbox = settings
+            .from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("email.from is not an address: {e}"))?;
+        let transport = match settings.transport {
+            EmailTransport::Smtp => {
+                let mut builder = match settings.smtp_tls {
+                    SmtpTls::None => {
+                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.smtp_host)
+                    }
+                    SmtpTls::Starttls => {
+                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.smtp_host)?
+                    }
+                    SmtpTls::Tls => {
+                        AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.smtp_host)?
+                    }
+                }
+                .port(settings.smtp_port)
+                .timeout(Some(std::time::Duration::from_secs(10)));
+                if let (Some(user), Some(password)) =
+                    (&settings.smtp_username, &settings.smtp_password)
+                {
+                    builder = builder.credentials(Credentials::new(
+                        user.clone(),
+                        password.expose_secret().to_owned(),
+                    ));
+                }
+                Transport::Smtp(builder.build())
+            }
+            EmailTransport::File => {
+                std::fs::create_dir_all(&settings.file_dir)?;
+                Transport::File(AsyncFileTransport::new(&settings.file_dir))
+            }
+            EmailTransport::Memory => Transport::Memory(Arc::default()),
+        };
+        Ok(Self {
+            transport,
+            from,
+            public_base_url: settings.public_base_url.trim_end_matches('/').to_owned(),
+            max_attempts: settings.max_attempts.max(1),
+        })
+    }
+
+    /// Messages kept by the in-memory transport.
+    pub fn sent_in_memory(&self) -> Vec<Message> {
+        match &self.transport {
+            Transport::Memory(kept) => kept.lock().map(|m| m.clone()).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn build(&self, email: &OutgoingEmail) -> anyhow::Result<Message> {
+        let to: Mailbox = email
+            .to
+            .parse()
+            .map_err(|e| anyhow::anyhow!("recipient is not an address: {e}"))?;
+        Ok(Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&email.subject)
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))?)
+    }
+
+    pub async fn send(&self, email: &OutgoingEmail) -> anyhow::Result<()> {
+        let message = self.build(email)?;
+        match &self.transport {
+            Transport::Smtp(t) => {
+                t.send(message).await?;
+            }
+            Transport::File(t) => {
+                t.send(message).await?;
+            }
+            Transport::Memory(kept) => kept
+                .lock()
+                .map_err(|_| anyhow::anyhow!("mailbox poisoned"))?
+                .push(message),
+        }
+        Ok(())
+    }
+}
+
+/// Queues an e-mail in the caller's transaction: it is sent only if that commits.
+pub async fn queue(
+    db: &impl ConnectionTrait,
+    email: &OutgoingEmail,
+    now: OffsetDateTime,
+) -> Result<(), sea_orm::DbErr> {
+    outbox::enqueue(db, email, now).await
+}
+
+/// Seconds to wait before attempt `n + 1` (after `n` failures): 30 s, 1 min, 2 min, … ≤ 1 h.
+pub fn backoff_seconds(failures: u32) -> i64 {
+    (30_i64 << failures.saturating_sub(1).min(7)).min(3600)
+}
+
+/// Sends every message due now; returns how many were sent. Several servers may run
+/// this at once: each message is claimed (a lease) before it is sent.
+pub async fn deliver_due(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    now: OffsetDateTime,
+) -> Result<usize, sea_orm::DbErr> {
+    let mut sent = 0;
+    for id in outbox::due(db, now, 100).await? {
+        let Some(message) = outbox::claim(db, id, now, time::Duration::minutes(5)).await? else {
+            continue;
+        };
+        match mailer.send(&message.email).await {
+            Ok(()) => {
+                outbox::mark_sent(db, id, now).await?;
+                sent += 1;
+            }
+            Err(e) => {
+                let give_up = message.attempts >= mailer.max_attempts;
+                let retry_at = now + time::Duration::seconds(backoff_seconds(message.attempts));
+                tracing::warn!(message = %id, attempt = message.attempts, give_up, error = %e, "e-mail not sent");
+                outbox::mark_failed(db, id, &e.to_string(), retry_at, give_up).await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Escapes text for HTML bodies.
+pub fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped_at_an_hour() {
+        assert_eq!(backoff_seconds(1), 30);
+        assert_eq!(backoff_seconds(2), 60);
+        assert_eq!(backoff_seconds(3), 120);
+        assert_eq!(backoff_seconds(20), 3600);
+    }
+
+    #[test]
+    fn names_are_escaped_in_html() {
+        assert_eq!(
+            html_escape("<b>O'Brien & co</b>"),
+            "&lt;b&gt;O&#39;Brien &amp; co&lt;/b&gt;"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_memory_transport_keeps_a_two_part_message() {
+        let settings = EmailSettings {
+            transport: EmailTransport::Memory,
+            from: "Invigilator <no-reply@example.org>".into(),
+            public_base_url: "http://x/".into(),
+            file_dir: std::env::temp_dir(),
+            smtp_host: "localhost".into(),
+            smtp_port: 25,
+            smtp_tls: SmtpTls::None,
+            smtp_username: None,
+            smtp_password: None,
+            deliver_interval_seconds: 5,
+            max_attempts: 3,
+            invitation_days: 7,
+        };
+        let mailer = Mailer::new(&settings).expect("mailer");
+        mailer
+            .send(&OutgoingEmail {
+                to: "zoë@example.org".into(),
+                subject: "Hello".into(),
+                text: "plain".into(),
+                html: "<p>html</p>".into(),
+            })
+            .await
+            .expect("sent");
+        let kept = mailer.sent_in_memory();
+        assert_eq!(kept.len(), 1);
+        let raw = String::from_utf8_lossy(&kept[0].formatted()).to_string();
+        assert!(raw.contains("multipart/alternative"));
+        assert!(raw.contains("text/plain") && raw.contains("text/html"));
+        assert_eq!(mailer.public_base_url, "http://x");
+    }
+}

@@ -1,0 +1,194 @@
+//! The texts of the e-mails Invigilator sends, plain and HTML. Links are built from the
+//! configured public base URL; a secret token travels in the URL fragment, which browsers
+//! never send to a server, so it cannot end up in an access log.
+
+use time::{Date, OffsetDateTime};
+
+use crate::email::{OutgoingEmail, html_escape};
+
+fn html(paragraphs: &[String], link: Option<(&str, &str)>) -> String {
+    let mut body = String::from(
+        "<!doctype html><html><body style=\"font-family: sans-serif; line-height: 1.5\">",
+    );
+    for p in paragraphs {
+        body.push_str(&format!("<p>{}</p>", html_escape(p)));
+    }
+    if let Some((label, url)) = link {
+        body.push_str(&format!(
+            "<p><a href=\"{}\">{}</a></p>",
+            html_escape(url),
+            html_escape(label)
+        ));
+    }
+    body.push_str(
+        "<p style=\"color: #555\">Invigilator, ISO/IEC 20000 certification</p></body></html>",
+    );
+    body
+}
+
+fn text(paragraphs: &[String], link: Option<(&str, &str)>) -> String {
+    let mut body = paragraphs.join("\n\n");
+    if let Some((label, url)) = link {
+        body.push_str(&format!("\n\n{label}:\n{url}"));
+    }
+    body.push_str("\n\n-- \nInvigilator, ISO/IEC 20000 certification\n");
+    body
+}
+
+fn email(
+    to: &str,
+    subject: String,
+    paragraphs: Vec<String>,
+    link: Option<(&str, &str)>,
+) -> OutgoingEmail {
+    OutgoingEmail {
+        to: to.to_owned(),
+        subject,
+        text: text(&paragraphs, link),
+        html: html(&paragraphs, link),
+    }
+}
+
+/// The page where an invitation is accepted, with the token in the fragment.
+pub fn invitation_link(base_url: &str, token: &str) -> String {
+    format!("{base_url}/invitations/accept#token={token}")
+}
+
+fn until(expires_at: OffsetDateTime) -> String {
+    expires_at.date().to_string()
+}
+
+pub fn staff_invitation(
+    base_url: &str,
+    to: &str,
+    ato_name: &str,
+    token: &str,
+    expires_at: OffsetDateTime,
+) -> OutgoingEmail {
+    let link = invitation_link(base_url, token);
+    email(
+        to,
+        format!("You are invited to manage {ato_name} on Invigilator"),
+        vec![
+            format!(
+                "You have been invited to join {ato_name} as a member of staff on Invigilator, where accredited training organizations run their ISO/IEC 20000 courses, enrol delegates and record attendance."
+            ),
+            format!(
+                "Choose a password to accept. The link works once, until {}.",
+                until(expires_at)
+            ),
+        ],
+        Some(("Accept the invitation", &link)),
+    )
+}
+
+pub struct CourseSummary<'a> {
+    pub title: &'a str,
+    pub ato_name: &'a str,
+    pub starts_on: Date,
+    pub ends_on: Date,
+}
+
+impl CourseSummary<'_> {
+    fn describe(&self) -> String {
+        format!(
+            "{} with {}, {} to {}",
+            self.title, self.ato_name, self.starts_on, self.ends_on
+        )
+    }
+}
+
+pub fn delegate_invitation(
+    base_url: &str,
+    to: &str,
+    given_name: &str,
+    course: &CourseSummary<'_>,
+    token: &str,
+    expires_at: OffsetDateTime,
+) -> OutgoingEmail {
+    let link = invitation_link(base_url, token);
+    email(
+        to,
+        format!("You are enrolled on {}", course.title),
+        vec![
+            format!("Dear {given_name},"),
+            format!("{} has enrolled you on {}.", course.ato_name, course.describe()),
+            "An Invigilator account has been opened for you, where you will see your courses, sit your examinations and find your results. Choose a password to start using it.".to_owned(),
+            format!("The link works once, until {}.", until(expires_at)),
+        ],
+        Some(("Choose your password", &link)),
+    )
+}
+
+pub fn enrolment_notice(
+    base_url: &str,
+    to: &str,
+    given_name: &str,
+    course: &CourseSummary<'_>,
+) -> OutgoingEmail {
+    let link = format!("{base_url}/api/docs/");
+    email(
+        to,
+        format!("You are enrolled on {}", course.title),
+        vec![
+            format!("Dear {given_name},"),
+            format!(
+                "{} has enrolled you on {}. The course is now listed on your Invigilator account.",
+                course.ato_name,
+                course.describe()
+            ),
+        ],
+        Some(("Invigilator", &link)),
+    )
+}
+
+pub fn evidence_decided(
+    to: &str,
+    given_name: &str,
+    what: &str,
+    approved: bool,
+    reason: Option<&str>,
+) -> OutgoingEmail {
+    let mut paragraphs = vec![format!("Dear {given_name},")];
+    if approved {
+        paragraphs.push(format!("Your {what} has been approved and now counts toward the prerequisites of your examinations."));
+    } else {
+        paragraphs.push(format!("Your {what} could not be approved."));
+    }
+    if let Some(reason) = reason {
+        paragraphs.push(format!("The administrator's note: {reason}"));
+    }
+    let subject = if approved {
+        format!("Your {what} has been approved")
+    } else {
+        format!("Your {what} was not approved")
+    };
+    email(to, subject, paragraphs, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn an_invitation_carries_its_token_in_the_fragment_only() {
+        let mail = staff_invitation(
+            "https://exams.example.org",
+            "a@example.org",
+            "Acme <Training>",
+            "tok123",
+            datetime!(2026-11-28 10:00 UTC),
+        );
+        assert!(
+            mail.text
+                .contains("https://exams.example.org/invitations/accept#token=tok123")
+        );
+        assert!(
+            mail.html.contains("Acme &lt;Training&gt;"),
+            "names are escaped in HTML"
+        );
+        assert!(mail.text.contains("until 2026-11-28"));
+    }
+}

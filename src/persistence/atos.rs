@@ -1,0 +1,613 @@
+//! Training organizations, their accreditations, staff, invitations, courses and
+//! enrolments.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, OnConflict},
+};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::entities::{
+    accreditations, ato_staff, atos, courses, enrolments, invitations, sittings, users,
+};
+use crate::domain::ato::{Accreditation, AccreditationStatus, Delivery, Outcome};
+
+#[derive(Debug, Clone)]
+pub struct AtoRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub country: String,
+    pub contact_email: String,
+    pub created_at: OffsetDateTime,
+}
+
+impl From<atos::Model> for AtoRecord {
+    fn from(m: atos::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            country: m.country,
+            contact_email: m.contact_email,
+            created_at: m.created_at,
+        }
+    }
+}
+
+pub async fn insert_ato(db: &impl ConnectionTrait, ato: &AtoRecord) -> Result<(), DbErr> {
+    atos::Entity::insert(atos::ActiveModel {
+        id: Set(ato.id),
+        name: Set(ato.name.clone()),
+        country: Set(ato.country.clone()),
+        contact_email: Set(ato.contact_email.clone()),
+        created_at: Set(ato.created_at),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn list_atos(db: &impl ConnectionTrait) -> Result<Vec<AtoRecord>, DbErr> {
+    Ok(atos::Entity::find()
+        .order_by_asc(atos::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(AtoRecord::from)
+        .collect())
+}
+
+pub async fn find_ato(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<AtoRecord>, DbErr> {
+    Ok(atos::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(AtoRecord::from))
+}
+
+#[derive(Debug, Clone)]
+pub struct AccreditationRecord {
+    pub id: Uuid,
+    pub ato_id: Uuid,
+    pub period: Accreditation,
+    pub status: AccreditationStatus,
+    pub status_reason: Option<String>,
+    pub status_changed_by: Option<Uuid>,
+    pub status_changed_at: Option<OffsetDateTime>,
+    pub created_by: Uuid,
+    pub created_at: OffsetDateTime,
+}
+
+impl TryFrom<accreditations::Model> for AccreditationRecord {
+    type Error = DbErr;
+
+    fn try_from(m: accreditations::Model) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: m.id,
+            ato_id: m.ato_id,
+            period: Accreditation {
+                qualification: m.qualification_code,
+                valid_from: m.valid_from,
+                valid_until: m.valid_until,
+                ended_on: m.ended_on,
+            },
+            status: AccreditationStatus::parse(&m.status)
+                .ok_or_else(|| DbErr::Custom(format!("accreditation {}: unknown status", m.id)))?,
+            status_reason: m.status_reason,
+            status_changed_by: m.status_changed_by,
+            status_changed_at: m.status_changed_at,
+            created_by: m.created_by,
+            created_at: m.created_at,
+        })
+    }
+}
+
+pub async fn insert_accreditation(
+    db: &impl ConnectionTrait,
+    a: &AccreditationRecord,
+) -> Result<(), DbErr> {
+    accreditations::Entity::insert(accreditations::ActiveModel {
+        id: Set(a.id),
+        ato_id: Set(a.ato_id),
+        qualification_code: Set(a.period.qualification.clone()),
+        valid_from: Set(a.period.valid_from),
+        valid_until: Set(a.period.valid_until),
+        ended_on: Set(a.period.ended_on),
+        status: Set(a.status.as_str().to_owned()),
+        status_reason: Set(a.status_reason.clone()),
+        status_changed_by: Set(a.status_changed_by),
+        status_changed_at: Set(a.status_changed_at),
+        created_by: Set(a.created_by),
+        created_at: Set(a.created_at),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn accreditations_of(
+    db: &impl ConnectionTrait,
+    ato_id: Uuid,
+) -> Result<Vec<AccreditationRecord>, DbErr> {
+    accreditations::Entity::find()
+        .filter(accreditations::Column::AtoId.eq(ato_id))
+        .order_by_asc(accreditations::Column::CreatedAt)
+        .order_by_asc(accreditations::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(AccreditationRecord::try_from)
+        .collect()
+}
+
+/// Suspends or withdraws an active accreditation from `ended_on`; false if it is not
+/// this ATO's or no longer active.
+#[allow(clippy::too_many_arguments)]
+pub async fn end_accreditation(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    ato_id: Uuid,
+    status: AccreditationStatus,
+    reason: &str,
+    ended_on: Date,
+    by: Uuid,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let result = accreditations::Entity::update_many()
+        .col_expr(accreditations::Column::Status, Expr::value(status.as_str()))
+        .col_expr(accreditations::Column::StatusReason, Expr::value(reason))
+        .col_expr(accreditations::Column::EndedOn, Expr::value(ended_on))
+        .col_expr(accreditations::Column::StatusChangedBy, Expr::value(by))
+        .col_expr(accreditations::Column::StatusChangedAt, Expr::value(now))
+        .filter(accreditations::Column::Id.eq(id))
+        .filter(accreditations::Column::AtoId.eq(ato_id))
+        .filter(accreditations::Column::Status.eq(AccreditationStatus::Active.as_str()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The ATO a staff member works for.
+pub async fn ato_of_staff(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<Uuid>, DbErr> {
+    Ok(ato_staff::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map(|s| s.ato_id))
+}
+
+pub async fn add_staff(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    ato_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    ato_staff::Entity::insert(ato_staff::ActiveModel {
+        user_id: Set(user_id),
+        ato_id: Set(ato_id),
+        created_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationKind {
+    /// Becomes a staff member of the invitation's ATO.
+    AtoStaff,
+    /// Sets a password on a delegate account made at enrolment.
+    Delegate,
+}
+
+impl InvitationKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            InvitationKind::AtoStaff => "ato_staff",
+            InvitationKind::Delegate => "delegate",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct InvitationRecord {
+    pub id: Uuid,
+    pub email: String,
+    pub kind: InvitationKind,
+    pub ato_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+    pub token_hash: String,
+    pub created_by: Option<Uuid>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub accepted_at: Option<OffsetDateTime>,
+}
+
+pub async fn insert_invitation(
+    db: &impl ConnectionTrait,
+    i: &InvitationRecord,
+) -> Result<(), DbErr> {
+    invitations::Entity::insert(invitations::ActiveModel {
+        id: Set(i.id),
+        email: Set(i.email.clone()),
+        kind: Set(i.kind.as_str().to_owned()),
+        ato_id: Set(i.ato_id),
+        user_id: Set(i.user_id),
+        token_hash: Set(i.token_hash.clone()),
+        created_by: Set(i.created_by),
+        created_at: Set(i.created_at),
+        expires_at: Set(i.expires_at),
+        accepted_at: Set(None),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_invitation(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<InvitationRecord>, DbErr> {
+    let Some(m) = invitations::Entity::find()
+        .filter(invitations::Column::TokenHash.eq(token_hash))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let kind = match m.kind.as_str() {
+        "ato_staff" => InvitationKind::AtoStaff,
+        "delegate" => InvitationKind::Delegate,
+        other => {
+            return Err(DbErr::Custom(format!(
+                "invitation {}: unknown kind {other}",
+                m.id
+            )));
+        }
+    };
+    Ok(Some(InvitationRecord {
+        id: m.id,
+        email: m.email,
+        kind,
+        ato_id: m.ato_id,
+        user_id: m.user_id,
+        token_hash: m.token_hash,
+        created_by: m.created_by,
+        created_at: m.created_at,
+        expires_at: m.expires_at,
+        accepted_at: m.accepted_at,
+    }))
+}
+
+/// Marks an invitation used, once, before it expires.
+pub async fn accept_invitation(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let result = invitations::Entity::update_many()
+        .col_expr(invitations::Column::AcceptedAt, Expr::value(now))
+        .filter(invitations::Column::Id.eq(id))
+        .filter(invitations::Column::AcceptedAt.is_null())
+        .filter(invitations::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+#[derive(Debug, Clone)]
+pub struct CourseRecord {
+    pub id: Uuid,
+    pub ato_id: Uuid,
+    pub qualification: String,
+    pub title: String,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub delivery: Delivery,
+    pub trainer_name: String,
+    pub created_by: Uuid,
+    pub created_at: OffsetDateTime,
+}
+
+impl TryFrom<courses::Model> for CourseRecord {
+    type Error = DbErr;
+
+    fn try_from(m: courses::Model) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: m.id,
+            ato_id: m.ato_id,
+            qualification: m.qualification_code,
+            title: m.title,
+            starts_on: m.starts_on,
+            ends_on: m.ends_on,
+            delivery: Delivery::parse(&m.delivery)
+                .ok_or_else(|| DbErr::Custom(format!("course {}: unknown delivery", m.id)))?,
+            trainer_name: m.trainer_name,
+            created_by: m.created_by,
+            created_at: m.created_at,
+        })
+    }
+}
+
+pub async fn insert_course(db: &impl ConnectionTrait, c: &CourseRecord) -> Result<(), DbErr> {
+    courses::Entity::insert(courses::ActiveModel {
+        id: Set(c.id),
+        ato_id: Set(c.ato_id),
+        qualification_code: Set(c.qualification.clone()),
+        title: Set(c.title.clone()),
+        starts_on: Set(c.starts_on),
+        ends_on: Set(c.ends_on),
+        delivery: Set(c.delivery.as_str().to_owned()),
+        trainer_name: Set(c.trainer_name.clone()),
+        created_by: Set(c.created_by),
+        created_at: Set(c.created_at),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn courses_of(
+    db: &impl ConnectionTrait,
+    ato_id: Uuid,
+) -> Result<Vec<CourseRecord>, DbErr> {
+    courses::Entity::find()
+        .filter(courses::Column::AtoId.eq(ato_id))
+        .order_by_asc(courses::Column::StartsOn)
+        .order_by_asc(courses::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(CourseRecord::try_from)
+        .collect()
+}
+
+/// A course of this ATO; another ATO's course is None, as if it did not exist.
+pub async fn find_course(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    ato_id: Uuid,
+) -> Result<Option<CourseRecord>, DbErr> {
+    courses::Entity::find_by_id(id)
+        .filter(courses::Column::AtoId.eq(ato_id))
+        .one(db)
+        .await?
+        .map(CourseRecord::try_from)
+        .transpose()
+}
+
+/// Enrols a candidate; false when already enrolled on this course (nothing changes).
+pub async fn enrol(
+    db: &impl ConnectionTrait,
+    course_id: Uuid,
+    candidate_id: Uuid,
+    by: Uuid,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let inserted = enrolments::Entity::insert(enrolments::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        course_id: Set(course_id),
+        candidate_id: Set(candidate_id),
+        enrolled_by: Set(by),
+        enrolled_at: Set(now),
+        outcome: Set(None),
+        outcome_recorded_by: Set(None),
+        outcome_recorded_at: Set(None),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            enrolments::Column::CourseId,
+            enrolments::Column::CandidateId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(inserted == 1)
+}
+
+#[derive(Debug, Clone)]
+pub struct EnrolmentRecord {
+    pub id: Uuid,
+    pub course_id: Uuid,
+    pub candidate_id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: String,
+    pub enrolled_at: OffsetDateTime,
+    pub outcome: Option<Outcome>,
+    pub outcome_recorded_at: Option<OffsetDateTime>,
+}
+
+async fn with_people(
+    db: &impl ConnectionTrait,
+    rows: Vec<enrolments::Model>,
+) -> Result<Vec<EnrolmentRecord>, DbErr> {
+    let ids: BTreeSet<Uuid> = rows.iter().map(|r| r.candidate_id).collect();
+    let people: BTreeMap<Uuid, users::Model> = users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    rows.into_iter()
+        .map(|r| {
+            let person = people
+                .get(&r.candidate_id)
+                .ok_or_else(|| DbErr::RecordNotFound(r.candidate_id.to_string()))?;
+            Ok(EnrolmentRecord {
+                id: r.id,
+                course_id: r.course_id,
+                candidate_id: r.candidate_id,
+                given_name: person.given_name.clone(),
+                family_name: person.family_name.clone(),
+                email: person.email.clone(),
+                enrolled_at: r.enrolled_at,
+                outcome: r.outcome.as_deref().and_then(Outcome::parse),
+                outcome_recorded_at: r.outcome_recorded_at,
+            })
+        })
+        .collect()
+}
+
+pub async fn enrolments_of_course(
+    db: &impl ConnectionTrait,
+    course_id: Uuid,
+) -> Result<Vec<EnrolmentRecord>, DbErr> {
+    let rows = enrolments::Entity::find()
+        .filter(enrolments::Column::CourseId.eq(course_id))
+        .order_by_asc(enrolments::Column::EnrolledAt)
+        .order_by_asc(enrolments::Column::Id)
+        .all(db)
+        .await?;
+    with_people(db, rows).await
+}
+
+pub async fn find_enrolment(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    course_id: Uuid,
+) -> Result<Option<EnrolmentRecord>, DbErr> {
+    let rows = enrolments::Entity::find_by_id(id)
+        .filter(enrolments::Column::CourseId.eq(course_id))
+        .all(db)
+        .await?;
+    Ok(with_people(db, rows).await?.into_iter().next())
+}
+
+pub async fn set_outcome(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    outcome: Outcome,
+    by: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    enrolments::Entity::update_many()
+        .col_expr(enrolments::Column::Outcome, Expr::value(outcome.as_str()))
+        .col_expr(enrolments::Column::OutcomeRecordedBy, Expr::value(by))
+        .col_expr(enrolments::Column::OutcomeRecordedAt, Expr::value(now))
+        .filter(enrolments::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A candidate's enrolment with its course and training organization.
+#[derive(Debug, Clone)]
+pub struct CandidateCourse {
+    pub enrolment_id: Uuid,
+    pub course: CourseRecord,
+    pub ato_name: String,
+    pub outcome: Option<Outcome>,
+    /// Whether an accreditation of the ATO covered the whole course.
+    pub accredited: bool,
+}
+
+pub async fn courses_of_candidate(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+) -> Result<Vec<CandidateCourse>, DbErr> {
+    let rows = enrolments::Entity::find()
+        .filter(enrolments::Column::CandidateId.eq(candidate_id))
+        .order_by_asc(enrolments::Column::EnrolledAt)
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let Some(course) = courses::Entity::find_by_id(row.course_id).one(db).await? else {
+            continue;
+        };
+        let course = CourseRecord::try_from(course)?;
+        let ato_name = find_ato(db, course.ato_id)
+            .await?
+            .map(|a| a.name)
+            .unwrap_or_default();
+        let accredited = accreditations_of(db, course.ato_id).await?.iter().any(|a| {
+            a.period
+                .covers(&course.qualification, course.starts_on, course.ends_on)
+        });
+        out.push(CandidateCourse {
+            enrolment_id: row.id,
+            course,
+            ato_name,
+            outcome: row.outcome.as_deref().and_then(Outcome::parse),
+            accredited,
+        });
+    }
+    Ok(out)
+}
+
+/// A sitting of one of an ATO's delegates, as the ATO may see it (no item content).
+#[derive(Debug, Clone)]
+pub struct DelegateResult {
+    pub candidate_id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub qualification: String,
+    pub edition: String,
+    pub started_at: OffsetDateTime,
+    pub status: String,
+    pub score: Option<i32>,
+    pub max_score: i32,
+    pub passed: Option<bool>,
+}
+
+/// Sittings of the delegates enrolled on this ATO's courses, for the qualifications of
+/// those courses only.
+pub async fn results_of_ato(
+    db: &impl ConnectionTrait,
+    ato_id: Uuid,
+) -> Result<Vec<DelegateResult>, DbErr> {
+    let courses = courses_of(db, ato_id).await?;
+    let course_ids: Vec<Uuid> = courses.iter().map(|c| c.id).collect();
+    let qualification_of: BTreeMap<Uuid, String> = courses
+        .iter()
+        .map(|c| (c.id, c.qualification.clone()))
+        .collect();
+    let pairs: BTreeSet<(Uuid, String)> = enrolments::Entity::find()
+        .filter(enrolments::Column::CourseId.is_in(course_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|e| {
+            qualification_of
+                .get(&e.course_id)
+                .map(|q| (e.candidate_id, q.clone()))
+        })
+        .collect();
+    let candidate_ids: BTreeSet<Uuid> = pairs.iter().map(|(c, _)| *c).collect();
+    let people: BTreeMap<Uuid, users::Model> = users::Entity::find()
+        .filter(users::Column::Id.is_in(candidate_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let rows = sittings::Entity::find()
+        .filter(sittings::Column::CandidateId.is_in(candidate_ids))
+        .order_by_asc(sittings::Column::StartedAt)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|s| pairs.contains(&(s.candidate_id, s.qualification_code.clone())))
+        .filter_map(|s| {
+            let person = people.get(&s.candidate_id)?;
+            Some(DelegateResult {
+                candidate_id: s.candidate_id,
+                given_name: person.given_name.clone(),
+                family_name: person.family_name.clone(),
+                qualification: s.qualification_code,
+                edition: s.edition,
+                started_at: s.started_at,
+                status: s.status,
+                score: s.score,
+                max_score: s.max_score,
+                passed: s.passed,
+            })
+        })
+        .collect())
+}

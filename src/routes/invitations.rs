@@ -1,0 +1,137 @@
+//! Accepting an invitation: the API call, and the small page an e-mailed link opens.
+//! The token travels in the link's fragment, which the browser keeps to itself; the page
+//! posts it in a JSON body, so it never appears in a URL the server logs.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::json::ApiJson;
+use super::problem::{ApiError, FieldError, Problem};
+use crate::atos::{self as use_case, AcceptError};
+use crate::domain::values::{NewPassword, PersonName};
+use crate::startup::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptRequest {
+    pub token: String,
+    pub password: String,
+    /// Needed for a staff invitation; a delegate's account already has the names.
+    #[serde(default)]
+    pub given_name: Option<String>,
+    #[serde(default)]
+    pub family_name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AcceptedView {
+    pub user_id: Uuid,
+}
+
+#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "auth", request_body = AcceptRequest,
+    responses((status = 200, description = "The password is set; log in with it", body = AcceptedView),
+        (status = 409, description = "The address already has an account", body = Problem),
+        (status = 410, description = "The invitation is unknown, used or expired", body = Problem),
+        (status = 422, description = "A field is invalid", body = Problem)))]
+#[post("/invitations/accept")]
+pub async fn accept(
+    state: web::Data<AppState>,
+    body: ApiJson<AcceptRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let mut errors = Vec::new();
+    let password = NewPassword::parse(b.password)
+        .map_err(|message| {
+            errors.push(FieldError {
+                field: "password".into(),
+                message,
+            })
+        })
+        .ok();
+    let mut name = |field: &str, raw: Option<String>| match raw {
+        None => None,
+        Some(raw) => PersonName::parse(&raw)
+            .map_err(|message| {
+                errors.push(FieldError {
+                    field: field.into(),
+                    message,
+                })
+            })
+            .ok(),
+    };
+    let given = name("given_name", b.given_name);
+    let family = name("family_name", b.family_name);
+    let Some(password) = password else {
+        return Err(ApiError::invalid_fields(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_fields(errors));
+    }
+    let names = given.zip(family);
+    let user_id = use_case::accept(
+        &state.db,
+        &state.passwords,
+        &b.token,
+        password,
+        names,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        AcceptError::Invalid => ApiError::new(
+            actix_web::http::StatusCode::GONE,
+            "invitation-invalid",
+            e.to_string(),
+        ),
+        AcceptError::NamesRequired => ApiError::invalid_fields(vec![
+            FieldError {
+                field: "given_name".into(),
+                message: "is required".into(),
+            },
+            FieldError {
+                field: "family_name".into(),
+                message: "is required".into(),
+            },
+        ]),
+        AcceptError::HasAccount => ApiError::conflict("has-account", e.to_string()),
+        AcceptError::Unexpected(e) => ApiError::internal(e),
+    })?;
+    Ok(HttpResponse::Ok().json(AcceptedView { user_id }))
+}
+
+const PAGE: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Accept your invitation · Invigilator</title>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
+label{display:block;margin-top:1rem}input{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}
+button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}#message{margin-top:1rem;font-weight:bold}</style></head>
+<body><h1>Choose your password</h1>
+<form id="accept"><label>Given name (staff invitations)<input name="given_name" autocomplete="given-name"></label>
+<label>Family name (staff invitations)<input name="family_name" autocomplete="family-name"></label>
+<label>Password (at least 10 characters)<input name="password" type="password" autocomplete="new-password" required minlength="10"></label>
+<button type="submit">Accept</button></form><p id="message" role="status"></p>
+<script>
+const token = new URLSearchParams(location.hash.slice(1)).get("token");
+document.getElementById("accept").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  const body = { token, password: f.get("password") };
+  if (f.get("given_name")) body.given_name = f.get("given_name");
+  if (f.get("family_name")) body.family_name = f.get("family_name");
+  const r = await fetch("/api/v1/invitations/accept", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const j = await r.json();
+  document.getElementById("message").textContent = r.ok ? "Done. You can now log in." : (j.detail || "Something went wrong.");
+});
+</script></body></html>"#;
+
+/// The page an invitation link opens.
+#[get("/invitations/accept")]
+pub async fn page() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'"))
+        .body(PAGE)
+}
