@@ -114,3 +114,26 @@ pub async fn admin_create(
     };
     Ok(accounts::create(&db, &hasher, &account, password, SystemClock.now()).await?)
 }
+
+/// Verifies a signed certificate (from `GET /api/v1/certificates/{number}/signed`) against
+/// published keys (from `GET /api/v1/certificates/keys`), with no server involved.
+pub fn verify_certificate(document: &Path, keys: &Path) -> anyhow::Result<String> {
+    let document: crate::signing::SignedCertificate = serde_json::from_slice(
+        &std::fs::read(document).with_context(|| format!("cannot read {}", document.display()))?,
+    )
+    .context("the certificate file is not a signed certificate")?;
+    let keys: crate::signing::Jwks = serde_json::from_slice(
+        &std::fs::read(keys).with_context(|| format!("cannot read {}", keys.display()))?,
+    )
+    .context("the keys file is not a JWKS")?;
+    crate::signing::verify(&document, &keys)?;
+    Ok(format!(
+        "valid signature: {} issued to {} for {} ({}) on {} by {}",
+        document.certificate.number,
+        document.certificate.holder_name,
+        document.certificate.qualification_title,
+        document.certificate.edition_title,
+        document.certificate.issued_on,
+        document.certificate.issuer
+    ))
+}

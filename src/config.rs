@@ -46,6 +46,7 @@ pub struct Settings {
     pub pools: PoolSettings,
     pub sittings: SittingSettings,
     pub email: EmailSettings,
+    pub certificates: CertificateSettings,
     #[serde(skip, default = "default_environment")]
     pub environment: Environment,
 }
@@ -157,6 +158,25 @@ pub struct EmailSettings {
     pub deliver_interval_seconds: u64,
     pub max_attempts: u32,
     pub invitation_days: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CertificateSettings {
+    pub issuer: String,
+    pub key_id: String,
+    #[serde(default)]
+    pub signing_key: Option<SecretString>,
+    /// Public keys of earlier signing keys, still published so older certificates verify.
+    #[serde(default)]
+    pub previous_keys: Vec<PublishedKey>,
+    pub verification_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PublishedKey {
+    pub kid: String,
+    /// The 32-byte public key, base64url without padding (as in a JWK's `x`).
+    pub x: String,
 }
 
 /// Reads the settings from `<base>/config` for the environment named by `APP_ENVIRONMENT`

@@ -5,10 +5,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Mailbox, MultiPart, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::ConnectionTrait;
+
+use crate::startup::AppState;
 use secrecy::ExposeSecret;
 use time::OffsetDateTime;
 
@@ -22,6 +24,14 @@ pub struct OutgoingEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 #[derive(Clone)]
@@ -97,14 +107,24 @@ impl Mailer {
             .to
             .parse()
             .map_err(|e| anyhow::anyhow!("recipient is not an address: {e}"))?;
-        Ok(Message::builder()
+        let body = MultiPart::alternative_plain_html(email.text.clone(), email.html.clone());
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&email.subject)
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))?)
+            .subject(&email.subject);
+        if email.attachments.is_empty() {
+            return Ok(builder.multipart(body)?);
+        }
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for a in &email.attachments {
+            let content_type = ContentType::parse(&a.content_type)
+                .map_err(|e| anyhow::anyhow!("attachment type: {e}"))?;
+            mixed = mixed.singlepart(
+                lettre::message::Attachment::new(a.filename.clone())
+                    .body(a.bytes.clone(), content_type),
+            );
+        }
+        Ok(builder.multipart(mixed)?)
     }
 
     pub async fn send(&self, email: &OutgoingEmail) -> anyhow::Result<()> {
@@ -141,17 +161,24 @@ pub fn backoff_seconds(failures: u32) -> i64 {
 
 /// Sends every message due now; returns how many were sent. Several servers may run
 /// this at once: each message is claimed (a lease) before it is sent.
-pub async fn deliver_due(
-    db: &DatabaseConnection,
-    mailer: &Mailer,
-    now: OffsetDateTime,
-) -> Result<usize, sea_orm::DbErr> {
+pub async fn deliver_due(state: &AppState, now: OffsetDateTime) -> Result<usize, sea_orm::DbErr> {
+    let (db, mailer) = (&state.db, &state.mailer);
     let mut sent = 0;
     for id in outbox::due(db, now, 100).await? {
         let Some(message) = outbox::claim(db, id, now, time::Duration::minutes(5)).await? else {
             continue;
         };
-        match mailer.send(&message.email).await {
+        let built = match (message.kind.as_str(), message.reference) {
+            ("result", Some(sitting)) => {
+                crate::results::result_email(state, sitting, &message.email.to).await
+            }
+            _ => Ok(message.email.clone()),
+        };
+        let outcome = match built {
+            Ok(email) => mailer.send(&email).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
             Ok(()) => {
                 outbox::mark_sent(db, id, now).await?;
                 sent += 1;
@@ -219,6 +246,11 @@ mod tests {
                 subject: "Hello".into(),
                 text: "plain".into(),
                 html: "<p>html</p>".into(),
+                attachments: vec![Attachment {
+                    filename: "a.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    bytes: b"%PDF-1.7".to_vec(),
+                }],
             })
             .await
             .expect("sent");
@@ -226,6 +258,8 @@ mod tests {
         assert_eq!(kept.len(), 1);
         let raw = String::from_utf8_lossy(&kept[0].formatted()).to_string();
         assert!(raw.contains("multipart/alternative"));
+        assert!(raw.contains("multipart/mixed") && raw.contains("a.pdf"));
+        assert!(raw.contains("multipart/mixed") && raw.contains("a.pdf"));
         assert!(raw.contains("text/plain") && raw.contains("text/html"));
         assert_eq!(mailer.public_base_url, "http://x");
     }

@@ -27,6 +27,11 @@ enum Command {
         #[command(subcommand)]
         command: PoolsCommand,
     },
+    /// Certificates.
+    Certificates {
+        #[command(subcommand)]
+        command: CertificatesCommand,
+    },
     /// Administrator accounts.
     Admin {
         #[command(subcommand)]
@@ -40,6 +45,17 @@ enum PoolsCommand {
     Check {
         /// Pools folder (default: the configured one, `question-pools`).
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CertificatesCommand {
+    /// Check a certificate's signature offline: FILE from GET /api/v1/certificates/{number}/signed,
+    /// KEYS from GET /api/v1/certificates/keys. Exits non-zero if it does not verify.
+    Verify {
+        file: PathBuf,
+        #[arg(long)]
+        keys: PathBuf,
     },
 }
 
@@ -63,8 +79,24 @@ async fn main() -> anyhow::Result<()> {
         "info,sqlx=warn,sea_orm=warn",
         std::io::stderr,
     ));
+    if let Command::Certificates {
+        command: CertificatesCommand::Verify { file, keys },
+    } = &cli.command
+    {
+        match cli::verify_certificate(file, keys) {
+            Ok(message) => {
+                println!("{message}");
+                return Ok(());
+            }
+            Err(e) => {
+                eprintln!("NOT VALID: {e:#}");
+                std::process::exit(1);
+            }
+        }
+    }
     let settings = config::get_settings()?;
     match cli.command {
+        Command::Certificates { .. } => {}
         Command::Serve => {
             let app = Application::build(settings.clone()).await?;
             tracing::info!(host = %settings.server.host, port = app.port(), database = ?settings.database, "serving");

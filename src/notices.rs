@@ -46,6 +46,7 @@ fn email(
         subject,
         text: text(&paragraphs, link),
         html: html(&paragraphs, link),
+        attachments: Vec::new(),
     }
 }
 
@@ -162,6 +163,38 @@ pub fn evidence_decided(
         format!("Your {what} has been approved")
     } else {
         format!("Your {what} was not approved")
+    };
+    email(to, subject, paragraphs, None)
+}
+
+/// The result of a sitting; the score report (and certificate) are attached by the caller.
+pub fn result(
+    to: &str,
+    given_name: &str,
+    qualification_title: &str,
+    sheet: &crate::domain::scoring::ScoreSheet,
+    certificate: Option<&str>,
+) -> OutgoingEmail {
+    let (score, max_score, pass_mark, passed) =
+        (sheet.score, sheet.max_score, sheet.pass_mark, sheet.passed);
+    let mut paragraphs = vec![
+        format!("Dear {given_name},"),
+        format!(
+            "Your {qualification_title} examination has been marked: {score} out of {max_score} (pass mark {pass_mark})."
+        ),
+    ];
+    if passed {
+        paragraphs.push(format!(
+            "Congratulations, you have passed. Your certificate{} is attached, with your score report.",
+            certificate.map(|n| format!(", number {n},")).unwrap_or_default()
+        ));
+    } else {
+        paragraphs.push("You did not reach the pass mark this time. Your score report, attached, shows your score in each syllabus area.".into());
+    }
+    let subject = if passed {
+        format!("You passed {qualification_title}")
+    } else {
+        format!("Your {qualification_title} result")
     };
     email(to, subject, paragraphs, None)
 }

@@ -234,6 +234,19 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
         for p in q.format.problems() {
             problem(problems, &at, None, p);
         }
+        if q.certificate_prefix.len() != 4
+            || !q
+                .certificate_prefix
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        {
+            problem(
+                problems,
+                &at,
+                None,
+                "certificate_prefix must be four characters 0-9 or A-Z".into(),
+            );
+        }
         let items_dir = dir.join(&q.items);
         let mut questions = Vec::new();
         if items_dir.is_dir() {

@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::certificates;
 use crate::domain::ato::Outcome;
 use crate::domain::eligibility::{self, Evidence, Requirement};
 use crate::domain::paper::{self, PaperItem};
@@ -17,7 +18,8 @@ use crate::persistence::{
     atos, begin_write, evidence,
     sittings::{self as repo, Closing, InsertSittingError, SittingRecord},
 };
-use crate::pools::{Catalog, FindError};
+use crate::pools::FindError;
+use crate::startup::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartSittingError {
@@ -66,15 +68,15 @@ pub async fn evidence_of(
     })
 }
 
-#[tracing::instrument(skip(db, catalog))]
+#[tracing::instrument(skip(state))]
 pub async fn start(
-    db: &DatabaseConnection,
-    catalog: &Catalog,
+    state: &AppState,
     candidate_id: Uuid,
     qualification: &str,
     edition: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<SittingRecord, StartSittingError> {
+    let (db, catalog) = (&state.db, &state.catalog);
     let (edition, pool) = catalog.find(qualification, edition)?;
     let q = &pool.qualification;
 
@@ -82,7 +84,7 @@ pub async fn start(
     if let Some((id, deadline)) = repo::in_progress_for(db, candidate_id).await?
         && !sitting::is_open(now, deadline)
     {
-        close(db, id, Closing::Expire, now).await?;
+        close(state, id, Closing::Expire, now).await?;
     }
 
     let tx = begin_write(db).await?;
@@ -136,13 +138,14 @@ pub async fn start(
 
 /// Closes and scores a sitting in one transaction, if `closing` is allowed at `now`;
 /// returns whether this call closed it.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(state))]
 pub async fn close(
-    db: &DatabaseConnection,
+    state: &AppState,
     id: Uuid,
     closing: Closing,
     now: OffsetDateTime,
 ) -> Result<bool, sea_orm::DbErr> {
+    let db = &state.db;
     let tx = begin_write(db).await?;
     if !repo::claim_close(&tx, id, closing, now).await? {
         tx.rollback().await?;
@@ -157,6 +160,12 @@ pub async fn close(
     let answers = repo::answers(&tx, id).await?;
     let sheet = scoring::score(&record.paper, &answers, record.pass_mark);
     repo::store_result(&tx, id, &sheet).await?;
+    // A pass issues exactly one certificate, in this same transaction: the claim above
+    // lets only one closer get here, and the database refuses a second for one sitting.
+    if sheet.passed {
+        certificates::issue(&tx, &state.certificates, &record, now).await?;
+    }
+    crate::results::queue_result_email(&tx, &record, now).await?;
     tx.commit().await?;
     tracing::info!(sitting = %id, ?closing, score = sheet.score, passed = sheet.passed, "sitting closed");
     Ok(true)
@@ -164,15 +173,16 @@ pub async fn close(
 
 /// Reads a sitting, closing it first if its deadline has passed.
 pub async fn load_current(
-    db: &DatabaseConnection,
+    state: &AppState,
     id: Uuid,
     now: OffsetDateTime,
 ) -> Result<Option<SittingRecord>, sea_orm::DbErr> {
+    let db = &state.db;
     let Some(record) = repo::find(db, id).await? else {
         return Ok(None);
     };
     if record.status == SittingStatus::InProgress && !sitting::is_open(now, record.deadline) {
-        close(db, id, Closing::Expire, now).await?;
+        close(state, id, Closing::Expire, now).await?;
         return repo::find(db, id).await;
     }
     Ok(Some(record))
@@ -193,16 +203,16 @@ pub enum SaveAnswerError {
 }
 
 /// Saves one answer; returns the sitting's deadline.
-#[tracing::instrument(skip(db, response))]
+#[tracing::instrument(skip(state, response))]
 pub async fn save_answer(
-    db: &DatabaseConnection,
+    state: &AppState,
     id: Uuid,
     candidate_id: Uuid,
     number: u32,
     response: &Response,
     now: OffsetDateTime,
 ) -> Result<OffsetDateTime, SaveAnswerError> {
-    let record = load_current(db, id, now)
+    let record = load_current(state, id, now)
         .await?
         .filter(|r| r.candidate_id == candidate_id)
         .ok_or(SaveAnswerError::NotFound)?;
@@ -211,7 +221,7 @@ pub async fn save_answer(
         .item(number)
         .ok_or(SaveAnswerError::NoSuchQuestion(number))?;
     scoring::check_response(item, response).map_err(SaveAnswerError::Invalid)?;
-    let tx = begin_write(db).await?;
+    let tx = begin_write(&state.db).await?;
     if !repo::lock_open_for_answer(&tx, id, candidate_id, now).await? {
         tx.rollback().await?;
         return Err(SaveAnswerError::Closed);
@@ -231,21 +241,22 @@ pub enum SubmitError {
     Unexpected(#[from] sea_orm::DbErr),
 }
 
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(state))]
 pub async fn submit(
-    db: &DatabaseConnection,
+    state: &AppState,
     id: Uuid,
     candidate_id: Uuid,
     now: OffsetDateTime,
 ) -> Result<SittingRecord, SubmitError> {
-    let record = load_current(db, id, now)
+    let db = &state.db;
+    let record = load_current(state, id, now)
         .await?
         .filter(|r| r.candidate_id == candidate_id)
         .ok_or(SubmitError::NotFound)?;
     if record.status != SittingStatus::InProgress {
         return Err(SubmitError::AlreadyClosed(record.status));
     }
-    if !close(db, id, Closing::Submit, now).await? {
+    if !close(state, id, Closing::Submit, now).await? {
         // Someone else closed it between our read and our claim (a second submit, or the
         // deadline passing and the sweeper winning).
         let status = repo::find(db, id)
@@ -267,11 +278,9 @@ pub async fn answers_of(
 
 /// Closes every sitting past its deadline; safe to run on several servers at once (each
 /// close is a conditional update, so each sitting is closed and scored once).
-#[tracing::instrument(skip(db))]
-pub async fn close_overdue(
-    db: &DatabaseConnection,
-    now: OffsetDateTime,
-) -> Result<usize, sea_orm::DbErr> {
+#[tracing::instrument(skip(state))]
+pub async fn close_overdue(state: &AppState, now: OffsetDateTime) -> Result<usize, sea_orm::DbErr> {
+    let db = &state.db;
     let mut closed = 0;
     loop {
         let ids = repo::overdue(db, now, 200).await?;
@@ -280,7 +289,7 @@ pub async fn close_overdue(
         }
         let batch = ids.len();
         for id in ids {
-            if close(db, id, Closing::Expire, now).await? {
+            if close(state, id, Closing::Expire, now).await? {
                 closed += 1;
             }
         }

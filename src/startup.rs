@@ -16,11 +16,13 @@ use crate::auth::{
     password::PasswordHasher,
     tokens::{self, TokenService},
 };
+use crate::certificates::CertificateIssuer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Environment, Settings};
 use crate::email::Mailer;
 use crate::pools::{Catalog, load_catalog};
 use crate::routes::{self, json::JsonLimit, openapi::ApiDoc, problem};
+use crate::signing::CertificateSigner;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -30,6 +32,7 @@ pub struct AppState {
     pub tokens: TokenService,
     pub passwords: PasswordHasher,
     pub mailer: Mailer,
+    pub certificates: CertificateIssuer,
     /// How long invitation links stay valid.
     pub invitation_ttl: time::Duration,
 }
@@ -89,9 +92,16 @@ impl Application {
                 tokens::random_secret()
             }
         };
+        let catalog = Arc::new(catalog);
+        let certificates = CertificateIssuer {
+            signer: CertificateSigner::from_settings(&settings.certificates, settings.environment)?,
+            catalog: catalog.clone(),
+            issuer_name: settings.certificates.issuer.clone(),
+        };
         let state = web::Data::new(AppState {
             db,
-            catalog: Arc::new(catalog),
+            catalog,
+            certificates,
             clock,
             tokens: TokenService::new(&settings.auth, &secret),
             passwords: PasswordHasher::new(&settings.auth)?,
@@ -107,6 +117,9 @@ impl Application {
             })?;
         let port = listener.local_addr()?.port();
         let json_limit = web::Data::new(JsonLimit(settings.server.json_limit_bytes));
+        let limiter = web::Data::new(routes::certificates::VerificationLimiter::per_minute(
+            settings.certificates.verification_per_minute,
+        ));
         let openapi = ApiDoc::openapi();
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -114,9 +127,11 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(app_state.clone())
                 .app_data(json_limit.clone())
+                .app_data(limiter.clone())
                 .service(routes::health::health)
                 .configure(routes::api_v1)
                 .service(routes::invitations::page)
+                .service(routes::certificates::page)
                 .route("/api/docs", web::get().to(docs_redirect))
                 .service(
                     SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),
@@ -172,7 +187,7 @@ async fn sweep_forever(state: web::Data<AppState>, every: std::time::Duration) {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        match crate::sittings::close_overdue(&state.db, state.clock.now()).await {
+        match crate::sittings::close_overdue(&state, state.clock.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(closed = n, "closed sittings past their deadline"),
             Err(e) => tracing::error!(error = %e, "closing overdue sittings failed"),
@@ -187,7 +202,7 @@ async fn deliver_forever(state: web::Data<AppState>, every: std::time::Duration)
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        match crate::email::deliver_due(&state.db, &state.mailer, state.clock.now()).await {
+        match crate::email::deliver_due(&state, state.clock.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sent = n, "e-mail sent"),
             Err(e) => tracing::error!(error = %e, "sending queued e-mail failed"),

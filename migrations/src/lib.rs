@@ -7,6 +7,7 @@ mod m20261121_000001_accounts;
 mod m20261121_000002_sittings;
 mod m20261121_000003_evidence;
 mod m20261121_000004_atos_and_outbox;
+mod m20261121_000005_certificates;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_sittings::Migration),
             Box::new(m20261121_000003_evidence::Migration),
             Box::new(m20261121_000004_atos_and_outbox::Migration),
+            Box::new(m20261121_000005_certificates::Migration),
         ]
     }
 }

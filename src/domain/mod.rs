@@ -2,6 +2,7 @@
 //! `now` and random seeds come in as arguments.
 
 pub mod ato;
+pub mod certificate;
 pub mod eligibility;
 pub mod evidence;
 pub mod paper;

@@ -39,6 +39,8 @@ pub struct Qualification {
     pub title: String,
     /// Folder (inside the edition folder) holding this qualification's items.
     pub items: String,
+    /// Four characters (0-9, A-Z) that start this qualification's certificate numbers.
+    pub certificate_prefix: String,
     pub format: Format,
     /// Absent while no pool exists for the paper: it is listed but cannot be sat.
     #[serde(default)]

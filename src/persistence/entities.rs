@@ -330,6 +330,84 @@ pub mod outbox {
         pub last_error: Option<String>,
         pub created_at: TimeDateTimeWithTimeZone,
         pub sent_at: Option<TimeDateTimeWithTimeZone>,
+        pub kind: String,
+        pub reference: Option<Uuid>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod certificates {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "certificates")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub number: String,
+        pub verification_code: String,
+        pub sitting_id: Uuid,
+        pub candidate_id: Uuid,
+        pub holder_name: String,
+        pub qualification_code: String,
+        pub qualification_title: String,
+        pub edition: String,
+        pub edition_title: String,
+        pub issued_on: TimeDate,
+        pub issuer: String,
+        pub kid: String,
+        pub signature: String,
+        pub status: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub status_reason: Option<String>,
+        pub status_changed_at: Option<TimeDateTimeWithTimeZone>,
+        pub replaced_by: Option<Uuid>,
+        #[sea_orm(column_type = "Blob", nullable)]
+        pub pdf: Option<Vec<u8>>,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod certificate_events {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "certificate_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub certificate_id: Uuid,
+        pub action: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub reason: Option<String>,
+        pub actor: Option<Uuid>,
+        pub at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod register_listings {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "register_listings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub candidate_id: Uuid,
+        pub listed_at: TimeDateTimeWithTimeZone,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

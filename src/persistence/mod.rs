@@ -1,6 +1,7 @@
 //! sea-orm entities and repository functions. Models stay here: callers get domain types.
 
 pub mod atos;
+pub mod certificates;
 pub mod entities;
 pub mod evidence;
 pub mod outbox;

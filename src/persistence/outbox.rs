@@ -16,7 +16,21 @@ pub async fn enqueue(
     email: &OutgoingEmail,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
+    enqueue_kind(db, email, "plain", None, now).await
+}
+
+/// Queues a message of a `kind` whose body is built when it is sent, from `reference`
+/// (the queued e-mail then only carries the recipient).
+pub async fn enqueue_kind(
+    db: &impl ConnectionTrait,
+    email: &OutgoingEmail,
+    kind: &str,
+    reference: Option<Uuid>,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
     outbox::Entity::insert(outbox::ActiveModel {
+        kind: Set(kind.to_owned()),
+        reference: Set(reference),
         id: Set(Uuid::now_v7()),
         recipient: Set(email.to.clone()),
         subject: Set(email.subject.clone()),
@@ -64,6 +78,8 @@ pub async fn due(
 
 pub struct ClaimedMessage {
     pub email: OutgoingEmail,
+    pub kind: String,
+    pub reference: Option<Uuid>,
     /// Attempts including this one.
     pub attempts: u32,
 }
@@ -93,11 +109,14 @@ pub async fn claim(
         .await?
         .map(|m| ClaimedMessage {
             attempts: u32::try_from(m.attempts).unwrap_or(1),
+            kind: m.kind,
+            reference: m.reference,
             email: OutgoingEmail {
                 to: m.recipient,
                 subject: m.subject,
                 text: m.text_body,
                 html: m.html_body,
+                attachments: Vec::new(),
             },
         }))
 }

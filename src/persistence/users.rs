@@ -212,3 +212,19 @@ pub async fn set_password(
 
 /// The stored hash for a password that has not been chosen yet: it verifies nothing.
 pub const NO_PASSWORD: &str = "";
+
+/// Changes the names on an account (issued certificates keep the name they were issued to).
+pub async fn set_names(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    given: &PersonName,
+    family: &PersonName,
+) -> Result<(), DbErr> {
+    users::Entity::update_many()
+        .col_expr(users::Column::GivenName, Expr::value(given.as_ref()))
+        .col_expr(users::Column::FamilyName, Expr::value(family.as_ref()))
+        .filter(users::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -42,6 +42,57 @@ pub async fn me(
     }))
 }
 
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamesRequest {
+    pub given_name: String,
+    pub family_name: String,
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/name",
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = NamesRequest,
+    responses(
+        (status = 200, description = "The names are changed; certificates already issued keep the name they were issued to", body = serde_json::Value),
+        (status = 422, description = "A name is invalid", body = Problem),
+    )
+)]
+#[actix_web::put("/me/name")]
+pub async fn rename(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    body: crate::routes::json::ApiJson<NamesRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    let given = crate::domain::values::PersonName::parse(&body.0.given_name)
+        .map_err(|message| {
+            errors.push(crate::routes::problem::FieldError {
+                field: "given_name".into(),
+                message,
+            })
+        })
+        .ok();
+    let family = crate::domain::values::PersonName::parse(&body.0.family_name)
+        .map_err(|message| {
+            errors.push(crate::routes::problem::FieldError {
+                field: "family_name".into(),
+                message,
+            })
+        })
+        .ok();
+    let (Some(given), Some(family)) = (given, family) else {
+        return Err(ApiError::invalid_fields(errors));
+    };
+    let tx = crate::persistence::begin_write(&state.db).await?;
+    users::set_names(&tx, user.id, &given, &family).await?;
+    tx.commit().await.map_err(ApiError::from)?;
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({"given_name": given.as_ref(), "family_name": family.as_ref()})))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct MeView {
     #[serde(flatten)]

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod ato;
 pub mod auth;
+pub mod certificates;
 pub mod evidence;
 pub mod health;
 pub mod invitations;
@@ -31,6 +32,7 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(me::me)
             .service(me::eligibility)
             .service(me::courses)
+            .service(me::rename)
             .service(evidence::declare_credential)
             .service(evidence::declare_experience)
             .service(evidence::list)
@@ -63,7 +65,19 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(ato::enrolments)
             .service(ato::record_outcome)
             .service(ato::results)
-            .service(invitations::accept),
+            .service(invitations::accept)
+            .service(certificates::keys)
+            .service(certificates::verification)
+            .service(certificates::mine)
+            .service(certificates::signed)
+            .service(certificates::badge)
+            .service(certificates::pdf)
+            .service(sittings::report)
+            .service(certificates::set_listing)
+            .service(certificates::search)
+            .service(certificates::admin_get)
+            .service(certificates::change_status)
+            .service(certificates::reissue),
     );
 }
 

@@ -48,8 +48,7 @@ pub async fn start(
     user.require(Role::Candidate)?;
     let now = state.clock.now();
     let record = use_case::start(
-        &state.db,
-        &state.catalog,
+        &state,
         user.id,
         &body.0.qualification,
         body.0.edition.as_deref(),
@@ -112,7 +111,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
-    let record = use_case::load_current(&state.db, id, now)
+    let record = use_case::load_current(&state, id, now)
         .await?
         .filter(|r| r.candidate_id == user.id)
         .ok_or_else(|| ApiError::not_found("no such sitting"))?;
@@ -160,7 +159,7 @@ pub async fn save_answer(
         .parse()
         .map_err(|_| ApiError::not_found("no such question"))?;
     let now = state.clock.now();
-    let deadline = use_case::save_answer(&state.db, id, user.id, number, &body.0, now)
+    let deadline = use_case::save_answer(&state, id, user.id, number, &body.0, now)
         .await
         .map_err(|e| match e {
             SaveAnswerError::NotFound => ApiError::not_found("no such sitting"),
@@ -202,7 +201,7 @@ pub async fn submit(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
-    let record = use_case::submit(&state.db, id, user.id, now).await.map_err(|e| match e {
+    let record = use_case::submit(&state, id, user.id, now).await.map_err(|e| match e {
         SubmitError::NotFound => ApiError::not_found("no such sitting"),
         SubmitError::AlreadyClosed(SittingStatus::Expired) => ApiError::conflict(
             "sitting-closed",
@@ -217,7 +216,20 @@ pub async fn submit(
     let sheet = record.result.as_ref().ok_or_else(|| {
         ApiError::internal(anyhow::anyhow!("sitting {id} closed without a result"))
     })?;
-    Ok(HttpResponse::Ok().json(ResultView::build(&record, sheet)))
+    Ok(HttpResponse::Ok().json(result_view(&state, &record, sheet).await?))
+}
+
+/// The result, with the number of the certificate it earned (if any).
+async fn result_view(
+    state: &AppState,
+    record: &crate::persistence::sittings::SittingRecord,
+    sheet: &crate::domain::scoring::ScoreSheet,
+) -> Result<ResultView, ApiError> {
+    let mut view = ResultView::build(record, sheet);
+    view.certificate_number = crate::persistence::certificates::by_sitting(&state.db, record.id)
+        .await?
+        .map(|c| c.number);
+    Ok(view)
 }
 
 #[utoipa::path(
@@ -240,7 +252,7 @@ pub async fn result(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
-    let record = use_case::load_current(&state.db, id, now)
+    let record = use_case::load_current(&state, id, now)
         .await?
         .filter(|r| r.candidate_id == user.id || user.has(Role::Admin))
         .ok_or_else(|| ApiError::not_found("no such sitting"))?;
@@ -255,5 +267,40 @@ pub async fn result(
             ),
         );
     };
-    Ok(HttpResponse::Ok().json(ResultView::build(&record, sheet)))
+    Ok(HttpResponse::Ok().json(result_view(&state, &record, sheet).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/sittings/{id}/report.pdf",
+    tag = "sittings",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Sitting id")),
+    responses(
+        (status = 200, description = "The score report: score, pass mark, result and a bar chart per syllabus area (no item content)", content_type = "application/pdf", body = Vec<u8>),
+        (status = 404, description = "No such sitting of yours", body = Problem),
+        (status = 409, description = "The sitting is still in progress", body = Problem),
+    )
+)]
+#[get("/sittings/{id}/report.pdf")]
+pub async fn report(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "sitting")?;
+    let record = use_case::load_current(&state, id, state.clock.now())
+        .await?
+        .filter(|r| r.candidate_id == user.id || user.has(Role::Admin))
+        .ok_or_else(|| ApiError::not_found("no such sitting"))?;
+    if record.result.is_none() {
+        return Err(ApiError::conflict(
+            "sitting-in-progress",
+            "the sitting is still in progress",
+        ));
+    }
+    let bytes = crate::results::score_report_pdf(&state, &record).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .body(bytes))
 }

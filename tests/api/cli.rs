@@ -48,6 +48,7 @@ title = "Area A"
 code = "x-foundation"
 title = "X"
 items = "items"
+certificate_prefix = "XXFD"
 [qualification.format]
 questions = 2
 marks = 2

@@ -652,7 +652,7 @@ impl TestApp {
 
     /// Sends what is due in the outbox, as a server's timer would; returns how many.
     pub async fn deliver_mail(&self) -> usize {
-        invigilator::email::deliver_due(&self.state.db, &self.state.mailer, self.clock.now())
+        invigilator::email::deliver_due(&self.state, self.clock.now())
             .await
             .unwrap()
     }
@@ -667,7 +667,7 @@ impl TestApp {
 
     /// Runs the background sweeper's work once, as a server's timer would.
     pub async fn sweep(&self) -> usize {
-        invigilator::sittings::close_overdue(&self.state.db, self.clock.now())
+        invigilator::sittings::close_overdue(&self.state, self.clock.now())
             .await
             .unwrap()
     }

@@ -93,7 +93,7 @@ pub async fn sitting(
     user.require(Role::Admin)?;
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
-    let record = crate::sittings::load_current(&state.db, id, now)
+    let record = crate::sittings::load_current(&state, id, now)
         .await?
         .ok_or_else(|| ApiError::not_found("no such sitting"))?;
     let candidate = users::find_by_id(&state.db, record.candidate_id)

@@ -1,0 +1,246 @@
+//! Certificates: the human-readable number (sequential per qualification and year, with
+//! a check character), the verification code, the signed fields, and status changes.
+//!
+//! Number scheme: `PPPP-YYYY-NNNNNN-C`. `PPPP` is the qualification's certificate
+//! prefix from the scheme file (e.g. `I20F` for ISO/IEC 20000 Foundation), `YYYY` the
+//! year of issue, `NNNNNN` the sequence number within that qualification and year, and
+//! `C` a check character over the other 14 characters by the Luhn mod N algorithm with
+//! N = 36 (alphabet 0-9A-Z). It catches every single mistyped character and every swap
+//! of two adjacent characters, so a typo is rejected before any lookup.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+fn code_point(c: char) -> Option<u32> {
+    ALPHABET
+        .iter()
+        .position(|&a| a as char == c)
+        .map(|p| p as u32)
+}
+
+/// The Luhn mod 36 check character of `payload` (characters 0-9A-Z).
+pub fn check_character(payload: &str) -> Option<char> {
+    let n = 36;
+    let mut factor = 2;
+    let mut sum = 0;
+    for c in payload.chars().rev() {
+        let mut addend = factor * code_point(c)?;
+        factor = if factor == 2 { 1 } else { 2 };
+        addend = addend / n + addend % n;
+        sum += addend;
+    }
+    let check = (n - sum % n) % n;
+    Some(ALPHABET[check as usize] as char)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateNumber(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NumberError {
+    #[error("a certificate number looks like I20F-2026-000123-K")]
+    Malformed,
+    #[error("the check character does not match: the number has been mistyped")]
+    CheckCharacter,
+}
+
+impl CertificateNumber {
+    pub fn new(prefix: &str, year: i32, sequence: u32) -> Option<Self> {
+        let payload = format!("{prefix}{year:04}{sequence:06}");
+        let check = check_character(&payload)?;
+        Some(Self(format!("{prefix}-{year:04}-{sequence:06}-{check}")))
+    }
+
+    /// Parses a typed number (case-insensitive, surrounding spaces ignored).
+    pub fn parse(raw: &str) -> Result<Self, NumberError> {
+        let raw = raw.trim().to_uppercase();
+        let parts: Vec<&str> = raw.split('-').collect();
+        let [prefix, year, sequence, check] = parts[..] else {
+            return Err(NumberError::Malformed);
+        };
+        let well_formed = prefix.len() == 4
+            && prefix.chars().all(|c| code_point(c).is_some())
+            && year.len() == 4
+            && year.chars().all(|c| c.is_ascii_digit())
+            && sequence.len() == 6
+            && sequence.chars().all(|c| c.is_ascii_digit())
+            && check.len() == 1;
+        if !well_formed {
+            return Err(NumberError::Malformed);
+        }
+        let expected =
+            check_character(&format!("{prefix}{year}{sequence}")).ok_or(NumberError::Malformed)?;
+        if !check.starts_with(expected) {
+            return Err(NumberError::CheckCharacter);
+        }
+        Ok(Self(raw))
+    }
+}
+
+impl AsRef<str> for CertificateNumber {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CertificateNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateStatus {
+    Valid,
+    Suspended,
+    Revoked,
+}
+
+impl CertificateStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertificateStatus::Valid => "valid",
+            CertificateStatus::Suspended => "suspended",
+            CertificateStatus::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "valid" => Some(Self::Valid),
+            "suspended" => Some(Self::Suspended),
+            "revoked" => Some(Self::Revoked),
+            _ => None,
+        }
+    }
+}
+
+/// What an administrator may do to a certificate, and what it leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusAction {
+    Suspend,
+    Reinstate,
+    Revoke,
+}
+
+/// The status after `action`, or why it cannot be taken. A revoked certificate is final.
+pub fn apply(
+    current: CertificateStatus,
+    action: StatusAction,
+) -> Result<CertificateStatus, String> {
+    use CertificateStatus::*;
+    match (current, action) {
+        (Revoked, _) => Err("a revoked certificate cannot change".into()),
+        (Valid, StatusAction::Suspend) => Ok(Suspended),
+        (Suspended, StatusAction::Reinstate) => Ok(Valid),
+        (Valid | Suspended, StatusAction::Revoke) => Ok(Revoked),
+        (Suspended, StatusAction::Suspend) => Err("the certificate is already suspended".into()),
+        (Valid, StatusAction::Reinstate) => Err("the certificate is not suspended".into()),
+    }
+}
+
+/// The fields a certificate's signature covers, in a fixed order (so the signed bytes,
+/// compact JSON of this struct, are the same wherever they are computed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignedFields {
+    pub number: String,
+    pub holder_name: String,
+    pub qualification: String,
+    pub qualification_title: String,
+    pub edition: String,
+    pub edition_title: String,
+    #[schema(value_type = String, format = Date)]
+    pub issued_on: String,
+    pub sitting_id: String,
+    pub issuer: String,
+}
+
+impl SignedFields {
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// Years are taken from the issue date.
+pub fn year_of(date: Date) -> i32 {
+    date.year()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_carries_a_check_character_that_parsing_verifies() {
+        let n = CertificateNumber::new("I20F", 2026, 123).expect("number");
+        assert!(n.as_ref().starts_with("I20F-2026-000123-"));
+        assert_eq!(CertificateNumber::parse(n.as_ref()), Ok(n.clone()));
+        assert_eq!(CertificateNumber::parse(&n.as_ref().to_lowercase()), Ok(n));
+    }
+
+    #[test]
+    fn every_single_typo_and_adjacent_swap_is_caught() {
+        let n = CertificateNumber::new("I20A", 2026, 4071).expect("number");
+        let s: Vec<char> = n.as_ref().chars().collect();
+        for i in 0..s.len() {
+            if s[i] == '-' {
+                continue;
+            }
+            for c in ALPHABET.iter().map(|&b| b as char) {
+                if c == s[i] {
+                    continue;
+                }
+                let mut typo = s.clone();
+                typo[i] = c;
+                let typo: String = typo.into_iter().collect();
+                assert!(CertificateNumber::parse(&typo).is_err(), "{typo} accepted");
+            }
+            if i + 1 < s.len() && s[i + 1] != '-' && s[i] != s[i + 1] {
+                let mut swapped = s.clone();
+                swapped.swap(i, i + 1);
+                let swapped: String = swapped.into_iter().collect();
+                assert!(
+                    CertificateNumber::parse(&swapped).is_err(),
+                    "{swapped} accepted"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_malformed_number_is_told_apart_from_a_mistyped_one() {
+        assert_eq!(
+            CertificateNumber::parse("hello"),
+            Err(NumberError::Malformed)
+        );
+        assert_eq!(
+            CertificateNumber::parse("I20F-26-000123-K"),
+            Err(NumberError::Malformed)
+        );
+        let n = CertificateNumber::new("I20F", 2026, 1).expect("number");
+        let wrong = format!(
+            "{}{}",
+            &n.as_ref()[..n.as_ref().len() - 1],
+            if n.as_ref().ends_with('0') { '1' } else { '0' }
+        );
+        assert_eq!(
+            CertificateNumber::parse(&wrong),
+            Err(NumberError::CheckCharacter)
+        );
+    }
+
+    #[test]
+    fn revocation_is_final_and_suspension_reversible() {
+        use CertificateStatus::*;
+        assert_eq!(apply(Valid, StatusAction::Suspend), Ok(Suspended));
+        assert_eq!(apply(Suspended, StatusAction::Reinstate), Ok(Valid));
+        assert_eq!(apply(Suspended, StatusAction::Revoke), Ok(Revoked));
+        assert!(apply(Revoked, StatusAction::Reinstate).is_err());
+        assert!(apply(Valid, StatusAction::Reinstate).is_err());
+    }
+}

@@ -1,0 +1,349 @@
+//! Certificates, their status history, number sequences and the public register.
+
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    sea_query::{Alias, Expr, OnConflict, Query},
+};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::entities::{certificate_events, certificates, register_listings};
+use crate::domain::certificate::{CertificateStatus, SignedFields};
+
+#[derive(Debug, Clone)]
+pub struct CertificateRecord {
+    pub id: Uuid,
+    pub number: String,
+    pub verification_code: String,
+    pub sitting_id: Uuid,
+    pub candidate_id: Uuid,
+    pub holder_name: String,
+    pub qualification: String,
+    pub qualification_title: String,
+    pub edition: String,
+    pub edition_title: String,
+    pub issued_on: Date,
+    pub issuer: String,
+    pub kid: String,
+    pub signature: String,
+    pub status: CertificateStatus,
+    pub status_reason: Option<String>,
+    pub status_changed_at: Option<OffsetDateTime>,
+    pub replaced_by: Option<Uuid>,
+    pub created_at: OffsetDateTime,
+}
+
+impl CertificateRecord {
+    pub fn signed_fields(&self) -> SignedFields {
+        SignedFields {
+            number: self.number.clone(),
+            holder_name: self.holder_name.clone(),
+            qualification: self.qualification.clone(),
+            qualification_title: self.qualification_title.clone(),
+            edition: self.edition.clone(),
+            edition_title: self.edition_title.clone(),
+            issued_on: self.issued_on.to_string(),
+            sitting_id: self.sitting_id.to_string(),
+            issuer: self.issuer.clone(),
+        }
+    }
+}
+
+impl TryFrom<certificates::Model> for CertificateRecord {
+    type Error = DbErr;
+
+    fn try_from(m: certificates::Model) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: m.id,
+            number: m.number,
+            verification_code: m.verification_code,
+            sitting_id: m.sitting_id,
+            candidate_id: m.candidate_id,
+            holder_name: m.holder_name,
+            qualification: m.qualification_code,
+            qualification_title: m.qualification_title,
+            edition: m.edition,
+            edition_title: m.edition_title,
+            issued_on: m.issued_on,
+            issuer: m.issuer,
+            kid: m.kid,
+            signature: m.signature,
+            status: CertificateStatus::parse(&m.status)
+                .ok_or_else(|| DbErr::Custom(format!("certificate {}: unknown status", m.id)))?,
+            status_reason: m.status_reason,
+            status_changed_at: m.status_changed_at,
+            replaced_by: m.replaced_by,
+            created_at: m.created_at,
+        })
+    }
+}
+
+/// The next sequence number for `prefix` in `year`, taken inside the caller's transaction
+/// (an upsert on one row, so concurrent issuers queue on it and never share a number).
+pub async fn next_sequence(
+    db: &impl ConnectionTrait,
+    prefix: &str,
+    year: i32,
+) -> Result<u32, DbErr> {
+    let table = Alias::new("certificate_sequences");
+    let last = Alias::new("last");
+    let statement = Query::insert()
+        .into_table(table.clone())
+        .columns([Alias::new("prefix"), Alias::new("year"), last.clone()])
+        .values_panic([prefix.into(), year.into(), 1.into()])
+        .on_conflict(
+            OnConflict::columns([Alias::new("prefix"), Alias::new("year")])
+                .value(last.clone(), Expr::col((table, last.clone())).add(1))
+                .to_owned(),
+        )
+        .returning_col(last)
+        .to_owned();
+    let row = db
+        .query_one(&statement)
+        .await?
+        .ok_or_else(|| DbErr::Custom("sequence upsert returned nothing".into()))?;
+    let value: i32 = row.try_get_by_index(0)?;
+    u32::try_from(value).map_err(|_| DbErr::Custom("negative certificate sequence".into()))
+}
+
+pub async fn insert(db: &impl ConnectionTrait, c: &CertificateRecord) -> Result<(), DbErr> {
+    certificates::Entity::insert(certificates::ActiveModel {
+        id: Set(c.id),
+        number: Set(c.number.clone()),
+        verification_code: Set(c.verification_code.clone()),
+        sitting_id: Set(c.sitting_id),
+        candidate_id: Set(c.candidate_id),
+        holder_name: Set(c.holder_name.clone()),
+        qualification_code: Set(c.qualification.clone()),
+        qualification_title: Set(c.qualification_title.clone()),
+        edition: Set(c.edition.clone()),
+        edition_title: Set(c.edition_title.clone()),
+        issued_on: Set(c.issued_on),
+        issuer: Set(c.issuer.clone()),
+        kid: Set(c.kid.clone()),
+        signature: Set(c.signature.clone()),
+        status: Set(c.status.as_str().to_owned()),
+        status_reason: Set(c.status_reason.clone()),
+        status_changed_at: Set(c.status_changed_at),
+        replaced_by: Set(c.replaced_by),
+        pdf: Set(None),
+        created_at: Set(c.created_at),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_event(
+    db: &impl ConnectionTrait,
+    certificate_id: Uuid,
+    action: &str,
+    reason: Option<&str>,
+    actor: Option<Uuid>,
+    at: OffsetDateTime,
+) -> Result<(), DbErr> {
+    certificate_events::Entity::insert(certificate_events::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        certificate_id: Set(certificate_id),
+        action: Set(action.to_owned()),
+        reason: Set(reason.map(str::to_owned)),
+        actor: Set(actor),
+        at: Set(at),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    pub action: String,
+    pub reason: Option<String>,
+    pub actor: Option<Uuid>,
+    pub at: OffsetDateTime,
+}
+
+pub async fn events(
+    db: &impl ConnectionTrait,
+    certificate_id: Uuid,
+) -> Result<Vec<EventRecord>, DbErr> {
+    Ok(certificate_events::Entity::find()
+        .filter(certificate_events::Column::CertificateId.eq(certificate_id))
+        .order_by_asc(certificate_events::Column::At)
+        .order_by_asc(certificate_events::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| EventRecord {
+            action: e.action,
+            reason: e.reason,
+            actor: e.actor,
+            at: e.at,
+        })
+        .collect())
+}
+
+async fn one(
+    db: &impl ConnectionTrait,
+    filter: sea_orm::Condition,
+) -> Result<Option<CertificateRecord>, DbErr> {
+    certificates::Entity::find()
+        .filter(filter)
+        .one(db)
+        .await?
+        .map(CertificateRecord::try_from)
+        .transpose()
+}
+
+pub async fn by_number(
+    db: &impl ConnectionTrait,
+    number: &str,
+) -> Result<Option<CertificateRecord>, DbErr> {
+    one(
+        db,
+        sea_orm::Condition::all().add(certificates::Column::Number.eq(number)),
+    )
+    .await
+}
+
+pub async fn by_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<CertificateRecord>, DbErr> {
+    one(
+        db,
+        sea_orm::Condition::all().add(certificates::Column::VerificationCode.eq(code)),
+    )
+    .await
+}
+
+pub async fn by_sitting(
+    db: &impl ConnectionTrait,
+    sitting_id: Uuid,
+) -> Result<Option<CertificateRecord>, DbErr> {
+    one(
+        db,
+        sea_orm::Condition::all().add(certificates::Column::SittingId.eq(sitting_id)),
+    )
+    .await
+}
+
+pub async fn of_candidate(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+) -> Result<Vec<CertificateRecord>, DbErr> {
+    certificates::Entity::find()
+        .filter(certificates::Column::CandidateId.eq(candidate_id))
+        .order_by_asc(certificates::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(CertificateRecord::try_from)
+        .collect()
+}
+
+/// Changes the status if it is still `from`; false otherwise (someone else changed it).
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    from: CertificateStatus,
+    to: CertificateStatus,
+    reason: &str,
+    replaced_by: Option<Uuid>,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let result = certificates::Entity::update_many()
+        .col_expr(certificates::Column::Status, Expr::value(to.as_str()))
+        .col_expr(certificates::Column::StatusReason, Expr::value(reason))
+        .col_expr(certificates::Column::StatusChangedAt, Expr::value(now))
+        .col_expr(certificates::Column::ReplacedBy, Expr::value(replaced_by))
+        .filter(certificates::Column::Id.eq(id))
+        .filter(certificates::Column::Status.eq(from.as_str()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn stored_pdf(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Vec<u8>>, DbErr> {
+    Ok(certificates::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .and_then(|m| m.pdf))
+}
+
+pub async fn store_pdf(db: &impl ConnectionTrait, id: Uuid, pdf: Vec<u8>) -> Result<(), DbErr> {
+    certificates::Entity::update_many()
+        .col_expr(certificates::Column::Pdf, Expr::value(pdf))
+        .filter(certificates::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_listed(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+    listed: bool,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    if listed {
+        register_listings::Entity::insert(register_listings::ActiveModel {
+            candidate_id: Set(candidate_id),
+            listed_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::column(register_listings::Column::CandidateId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    } else {
+        register_listings::Entity::delete_by_id(candidate_id)
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn is_listed(db: &impl ConnectionTrait, candidate_id: Uuid) -> Result<bool, DbErr> {
+    Ok(register_listings::Entity::find_by_id(candidate_id)
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Listed holders' certificates whose number matches, or whose holder's name contains
+/// `family_name` (case-insensitive); at most 50.
+pub async fn search_register(
+    db: &impl ConnectionTrait,
+    family_name: Option<&str>,
+    number: Option<&str>,
+) -> Result<Vec<CertificateRecord>, DbErr> {
+    let listed: Vec<Uuid> = register_listings::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.candidate_id)
+        .collect();
+    let mut query =
+        certificates::Entity::find().filter(certificates::Column::CandidateId.is_in(listed));
+    if let Some(number) = number {
+        query = query.filter(certificates::Column::Number.eq(number));
+    }
+    let rows = query
+        .order_by_asc(certificates::Column::Number)
+        .all(db)
+        .await?;
+    let needle = family_name.map(str::to_lowercase);
+    rows.into_iter()
+        .filter(|r| {
+            needle
+                .as_ref()
+                .is_none_or(|n| r.holder_name.to_lowercase().contains(n.as_str()))
+        })
+        .take(50)
+        .map(CertificateRecord::try_from)
+        .collect()
+}
