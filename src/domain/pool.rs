@@ -344,13 +344,7 @@ pub fn parse_item(
                     raw.keys.len()
                 ));
             }
-            if !lines.is_empty() && !raw.marks.is_multiple_of(lines.len() as u32) {
-                problem(format!(
-                    "marks ({}) must divide evenly among its {} lines",
-                    raw.marks,
-                    lines.len()
-                ));
-            }
+            lines_share_marks(&mut problem, raw.marks, lines.len());
             let keys = raw
                 .keys
                 .iter()
@@ -386,13 +380,7 @@ pub fn parse_item(
                     raw.keys.len()
                 ));
             }
-            if !lines.is_empty() && !raw.marks.is_multiple_of(lines.len() as u32) {
-                problem(format!(
-                    "marks ({}) must divide evenly among its {} lines",
-                    raw.marks,
-                    lines.len()
-                ));
-            }
+            lines_share_marks(&mut problem, raw.marks, lines.len());
             let keys = raw
                 .keys
                 .iter()
@@ -430,6 +418,15 @@ pub fn parse_item(
         rationale: raw.rationale,
         body,
     })
+}
+
+/// Per-line credit needs the item's marks to split evenly among its lines.
+fn lines_share_marks(problem: &mut dyn FnMut(String), marks: u32, lines: usize) {
+    if lines > 0 && !marks.is_multiple_of(lines as u32) {
+        problem(format!(
+            "marks ({marks}) must divide evenly among its {lines} lines"
+        ));
+    }
 }
 
 /// Parses one item file's text into questions, recording problems against `file`.
