@@ -162,36 +162,56 @@ pub fn backoff_seconds(failures: u32) -> i64 {
 /// Sends every message due now; returns how many were sent. Several servers may run
 /// this at once: each message is claimed (a lease) before it is sent.
 pub async fn deliver_due(state: &AppState, now: OffsetDateTime) -> Result<usize, sea_orm::DbErr> {
-    let (db, mailer) = (&state.db, &state.mailer);
+    const BATCH: u64 = 100;
+    let db = &state.db;
     let mut sent = 0;
-    for id in outbox::due(db, now, 100).await? {
-        let Some(message) = outbox::claim(db, id, now, time::Duration::minutes(5)).await? else {
-            continue;
-        };
-        let built = match (message.kind.as_str(), message.reference) {
-            ("result", Some(sitting)) => {
-                crate::results::result_email(state, sitting, &message.email.to).await
-            }
-            _ => Ok(message.email.clone()),
-        };
-        let outcome = match built {
-            Ok(email) => mailer.send(&email).await,
-            Err(e) => Err(e),
-        };
-        match outcome {
-            Ok(()) => {
-                outbox::mark_sent(db, id, now).await?;
-                sent += 1;
-            }
-            Err(e) => {
-                let give_up = message.attempts >= mailer.max_attempts;
-                let retry_at = now + time::Duration::seconds(backoff_seconds(message.attempts));
-                tracing::warn!(message = %id, attempt = message.attempts, give_up, error = %e, "e-mail not sent");
-                outbox::mark_failed(db, id, &e.to_string(), retry_at, give_up).await?;
-            }
+    // Batch after batch until nothing is due: every message handled leaves the due set
+    // (sent, failed for good, or put back with a later attempt time), so this ends.
+    loop {
+        let batch = outbox::due(db, now, BATCH).await?;
+        let full = batch.len() as u64 == BATCH;
+        for id in batch {
+            sent += deliver_one(state, id, now).await?;
+        }
+        if !full {
+            return Ok(sent);
         }
     }
-    Ok(sent)
+}
+
+/// Claims, builds and sends one message; 1 if it was sent.
+async fn deliver_one(
+    state: &AppState,
+    id: uuid::Uuid,
+    now: OffsetDateTime,
+) -> Result<usize, sea_orm::DbErr> {
+    let (db, mailer) = (&state.db, &state.mailer);
+    let Some(message) = outbox::claim(db, id, now, time::Duration::minutes(5)).await? else {
+        return Ok(0);
+    };
+    let built = match (message.kind.as_str(), message.reference) {
+        ("result", Some(sitting)) => {
+            crate::results::result_email(state, sitting, &message.email.to).await
+        }
+        _ => Ok(message.email.clone()),
+    };
+    let outcome = match built {
+        Ok(email) => mailer.send(&email).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(()) => {
+            outbox::mark_sent(db, id, now).await?;
+            Ok(1)
+        }
+        Err(e) => {
+            let give_up = message.attempts >= mailer.max_attempts;
+            let retry_at = now + time::Duration::seconds(backoff_seconds(message.attempts));
+            tracing::warn!(message = %id, attempt = message.attempts, give_up, error = %e, "e-mail not sent");
+            outbox::mark_failed(db, id, &e.to_string(), retry_at, give_up).await?;
+            Ok(0)
+        }
+    }
 }
 
 /// Escapes text for HTML bodies.

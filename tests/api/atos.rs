@@ -800,3 +800,28 @@ db_test!(an_evidence_decision_is_emailed_to_the_candidate, |app| {
     assert!(mail[0].subject().contains("was not approved"));
     assert!(mail[0].text().contains("does not match the register"));
 });
+
+db_test!(
+    one_delivery_pass_sends_everything_that_is_due_not_just_one_batch,
+    |app| {
+        let admin = app.admin().await;
+        let created = app
+            .post(
+                "/api/v1/admin/atos",
+                json!({"name": "Big Ltd", "country": "GB", "contact_email": "x@big.example"}),
+                Some(&admin.token),
+            )
+            .await;
+        let ato = created.body["id"].as_str().unwrap().to_owned();
+        for i in 0..130 {
+            app.post(
+                &format!("/api/v1/admin/atos/{ato}/invitations"),
+                json!({"email": format!("s{i}@big.example")}),
+                Some(&admin.token),
+            )
+            .await;
+        }
+        assert_eq!(app.deliver_mail().await, 130);
+        assert_eq!(app.mail.received().len(), 130);
+    }
+);
