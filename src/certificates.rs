@@ -77,7 +77,7 @@ async fn issue_for(
         })?;
     let prefix = &qualification.qualification.certificate_prefix;
     let issued_on = now.date();
-    let year = certificate::year_of(issued_on);
+    let year = issued_on.year();
     let sequence = repo::next_sequence(db, prefix, year).await?;
     let number = CertificateNumber::new(prefix, year, sequence)
         .ok_or_else(|| DbErr::Custom(format!("bad certificate prefix {prefix}")))?;
@@ -119,15 +119,18 @@ pub enum ChangeError {
     Db(#[from] DbErr),
 }
 
-/// Suspends, reinstates or revokes, recording who, when and why.
+/// Suspends, reinstates or revokes, recording who, when and why: `public_reason` is what
+/// verification shows, `private_reason` goes to the history only. One transaction.
 pub async fn change_status(
     db: &sea_orm::DatabaseConnection,
     number: &str,
     action: StatusAction,
-    reason: &str,
+    public_reason: &str,
+    private_reason: &str,
     actor: Uuid,
     now: OffsetDateTime,
 ) -> Result<CertificateRecord, ChangeError> {
+    let reason = public_reason;
     let tx = begin_write(db).await?;
     let current = repo::by_number(&tx, number)
         .await?
@@ -154,6 +157,15 @@ pub async fn change_status(
         StatusAction::Revoke => "revoked",
     };
     repo::record_event(&tx, current.id, name, Some(reason), Some(actor), now).await?;
+    repo::record_event(
+        &tx,
+        current.id,
+        "note",
+        Some(private_reason),
+        Some(actor),
+        now,
+    )
+    .await?;
     let updated = repo::by_number(&tx, number)
         .await?
         .ok_or(ChangeError::NotFound)?;

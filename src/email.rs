@@ -283,4 +283,40 @@ mod tests {
         assert!(raw.contains("text/plain") && raw.contains("text/html"));
         assert_eq!(mailer.public_base_url, "http://x");
     }
+
+    #[tokio::test]
+    async fn the_file_transport_writes_an_eml_file_for_local_development() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let settings = EmailSettings {
+            transport: EmailTransport::File,
+            from: "Invigilator <no-reply@example.org>".into(),
+            public_base_url: "http://x".into(),
+            file_dir: dir.path().join("outbox"),
+            smtp_host: "localhost".into(),
+            smtp_port: 25,
+            smtp_tls: SmtpTls::None,
+            smtp_username: None,
+            smtp_password: None,
+            deliver_interval_seconds: 5,
+            max_attempts: 3,
+            invitation_days: 7,
+        };
+        let mailer = Mailer::new(&settings).expect("mailer");
+        let email = OutgoingEmail {
+            to: "ana@example.org".into(),
+            subject: "Local".into(),
+            text: "plain body".into(),
+            html: "<p>html</p>".into(),
+            attachments: Vec::new(),
+        };
+        mailer.send(&email).await.expect("written");
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
+            .expect("the folder exists")
+            .filter_map(|e| e.ok())
+            .collect();
+        assert_eq!(files.len(), 1);
+        assert!(files[0].path().extension().is_some_and(|x| x == "eml"));
+        let raw = std::fs::read_to_string(files[0].path()).expect("readable");
+        assert!(raw.contains("To: ana@example.org") && raw.contains("Subject: Local"));
+    }
 }

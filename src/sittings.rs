@@ -12,7 +12,7 @@ use crate::certificates;
 use crate::domain::ato::Outcome;
 use crate::domain::eligibility::{self, Evidence, Requirement};
 use crate::domain::paper::{self, PaperItem};
-use crate::domain::scoring::{self, Response, ScoreSheet};
+use crate::domain::scoring::{self, Response};
 use crate::domain::sitting::{self, SittingStatus};
 use crate::persistence::{
     atos, begin_write, evidence,
@@ -297,9 +297,4 @@ pub async fn close_overdue(state: &AppState, now: OffsetDateTime) -> Result<usiz
             return Ok(closed);
         }
     }
-}
-
-/// The result of a closed sitting.
-pub fn result_of(record: &SittingRecord) -> Option<&ScoreSheet> {
-    record.result.as_ref()
 }

@@ -80,6 +80,18 @@ impl Accreditation {
     }
 }
 
+/// A course counts toward a prerequisite only if one accreditation of its ATO covers it.
+pub fn accredited(
+    accreditations: &[Accreditation],
+    qualification: &str,
+    starts_on: Date,
+    ends_on: Date,
+) -> bool {
+    accreditations
+        .iter()
+        .any(|a| a.covers(qualification, starts_on, ends_on))
+}
+
 /// What a delegate achieved on a course.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

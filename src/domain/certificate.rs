@@ -9,7 +9,6 @@
 //! of two adjacent characters, so a typo is rejected before any lookup.
 
 use serde::{Deserialize, Serialize};
-use time::Date;
 
 const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
@@ -164,11 +163,6 @@ impl SignedFields {
     pub fn signing_bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
     }
-}
-
-/// Years are taken from the issue date.
-pub fn year_of(date: Date) -> i32 {
-    date.year()
 }
 
 #[cfg(test)]

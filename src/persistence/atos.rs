@@ -377,6 +377,24 @@ pub async fn find_course(
         .transpose()
 }
 
+/// Whether the course's ATO held an accreditation covering the whole course.
+pub async fn course_accredited(
+    db: &impl ConnectionTrait,
+    course: &CourseRecord,
+) -> Result<bool, DbErr> {
+    let periods: Vec<Accreditation> = accreditations_of(db, course.ato_id)
+        .await?
+        .into_iter()
+        .map(|a| a.period)
+        .collect();
+    Ok(crate::domain::ato::accredited(
+        &periods,
+        &course.qualification,
+        course.starts_on,
+        course.ends_on,
+    ))
+}
+
 /// Enrols a candidate; false when already enrolled on this course (nothing changes).
 pub async fn enrol(
     db: &impl ConnectionTrait,
@@ -525,10 +543,7 @@ pub async fn courses_of_candidate(
             .await?
             .map(|a| a.name)
             .unwrap_or_default();
-        let accredited = accreditations_of(db, course.ato_id).await?.iter().any(|a| {
-            a.period
-                .covers(&course.qualification, course.starts_on, course.ends_on)
-        });
+        let accredited = course_accredited(db, &course).await?;
         out.push(CandidateCourse {
             enrolment_id: row.id,
             course,

@@ -97,10 +97,7 @@ pub struct CourseView {
 }
 
 async fn course_view(state: &AppState, c: CourseRecord) -> Result<CourseView, ApiError> {
-    let accredited = atos::accreditations_of(&state.db, c.ato_id)
-        .await?
-        .iter()
-        .any(|a| a.period.covers(&c.qualification, c.starts_on, c.ends_on));
+    let accredited = atos::course_accredited(&state.db, &c).await?;
     Ok(CourseView {
         id: c.id,
         qualification: c.qualification,

@@ -402,23 +402,12 @@ pub async fn change_status(
         number.as_ref(),
         body.0.action,
         &public,
+        &reason,
         user.id,
         state.clock.now(),
     )
     .await
     .map_err(change_error)?;
-    // The private reason goes to the history alongside the public one.
-    let tx = begin_write(&state.db).await?;
-    repo::record_event(
-        &tx,
-        c.id,
-        "note",
-        Some(&reason),
-        Some(user.id),
-        state.clock.now(),
-    )
-    .await?;
-    tx.commit().await.map_err(ApiError::from)?;
     tracing::info!(certificate = %c.number, action = ?body.0.action, by = %user.id, "certificate status changed");
     Ok(HttpResponse::Ok().json(admin_view(&state, &c).await?))
 }

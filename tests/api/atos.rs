@@ -825,3 +825,43 @@ db_test!(
         assert_eq!(app.mail.received().len(), 130);
     }
 );
+
+db_test!(
+    a_message_that_keeps_failing_is_given_up_after_the_last_attempt,
+    |settings| {
+        settings.email.smtp_port = 1;
+        settings.email.max_attempts = 2;
+    },
+    |app| {
+        let admin = app.admin().await;
+        let created = app
+            .post(
+                "/api/v1/admin/atos",
+                json!({"name": "Gone Ltd", "country": "GB", "contact_email": "x@gone.example"}),
+                Some(&admin.token),
+            )
+            .await;
+        let ato = created.body["id"].as_str().unwrap().to_owned();
+        app.post(
+            &format!("/api/v1/admin/atos/{ato}/invitations"),
+            json!({"email": "lost@gone.example"}),
+            Some(&admin.token),
+        )
+        .await;
+        app.deliver_mail().await;
+        app.advance(time::Duration::seconds(31));
+        app.deliver_mail().await;
+        let status =
+            invigilator::persistence::outbox::status_for(&app.state.db, "lost@gone.example")
+                .await
+                .unwrap();
+        assert_eq!((status[0].0.as_str(), status[0].1), ("failed", 2));
+        app.advance(time::Duration::hours(2));
+        app.deliver_mail().await;
+        let status =
+            invigilator::persistence::outbox::status_for(&app.state.db, "lost@gone.example")
+                .await
+                .unwrap();
+        assert_eq!(status[0].1, 2, "never tried again");
+    }
+);
