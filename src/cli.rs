@@ -5,11 +5,12 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::accounts::{self, NewAccount};
-use crate::auth::{Role, password::PasswordHasher};
+use crate::app::accounts::{self, NewAccount};
+use crate::auth::password::PasswordHasher;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::domain::pool::count_by_area;
+use crate::domain::role::Role;
 use crate::domain::values::{EmailAddress, NewPassword, PersonName};
 use crate::pools::load_catalog;
 

@@ -6,21 +6,12 @@ use std::path::{Path, PathBuf};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::AsRefStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum Environment {
     Local,
     Production,
     Test,
-}
-
-impl Environment {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Environment::Local => "local",
-            Environment::Production => "production",
-            Environment::Test => "test",
-        }
-    }
 }
 
 impl TryFrom<String> for Environment {
@@ -195,7 +186,7 @@ pub fn load(base: &Path, environment: Environment) -> Result<Settings, config::C
     let settings = config::Config::builder()
         .add_source(config::File::from(dir.join("base.toml")))
         .add_source(
-            config::File::from(dir.join(format!("{}.toml", environment.as_str()))).required(false),
+            config::File::from(dir.join(format!("{}.toml", environment.as_ref()))).required(false),
         )
         .add_source(
             config::Environment::with_prefix("APP")

@@ -1,21 +1,16 @@
-//! E-mail: one small interface over lettre with SMTP (production), file (.eml files, for
-//! local development) and in-memory (tests) transports. Requests never send mail: they
-//! queue it in the outbox in their own transaction, and `deliver_due` sends it later,
-//! retrying with back-off; each message is claimed by one server at a time.
+//! The mailer: one small interface over lettre with SMTP (production), file (.eml files,
+//! for local development) and in-memory (tests) transports. It only sends; what is sent,
+//! and when, is the outbox's and the notifications use case's business (requests queue
+//! mail in their own transaction and `app::notifications::deliver_due` sends it later).
 
 use std::sync::{Arc, Mutex};
 
 use lettre::message::{Mailbox, MultiPart, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use sea_orm::ConnectionTrait;
-
-use crate::startup::AppState;
 use secrecy::ExposeSecret;
-use time::OffsetDateTime;
 
 use crate::config::{EmailSettings, EmailTransport, SmtpTls};
-use crate::persistence::outbox;
 
 /// An e-mail to send: plain text and HTML of the same content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,75 +140,6 @@ impl Mailer {
     }
 }
 
-/// Queues an e-mail in the caller's transaction: it is sent only if that commits.
-pub async fn queue(
-    db: &impl ConnectionTrait,
-    email: &OutgoingEmail,
-    now: OffsetDateTime,
-) -> Result<(), sea_orm::DbErr> {
-    outbox::enqueue(db, email, now).await
-}
-
-/// Seconds to wait before attempt `n + 1` (after `n` failures): 30 s, 1 min, 2 min, … ≤ 1 h.
-pub fn backoff_seconds(failures: u32) -> i64 {
-    (30_i64 << failures.saturating_sub(1).min(7)).min(3600)
-}
-
-/// Sends every message due now; returns how many were sent. Several servers may run
-/// this at once: each message is claimed (a lease) before it is sent.
-pub async fn deliver_due(state: &AppState, now: OffsetDateTime) -> Result<usize, sea_orm::DbErr> {
-    const BATCH: u64 = 100;
-    let db = &state.db;
-    let mut sent = 0;
-    // Batch after batch until nothing is due: every message handled leaves the due set
-    // (sent, failed for good, or put back with a later attempt time), so this ends.
-    loop {
-        let batch = outbox::due(db, now, BATCH).await?;
-        let full = batch.len() as u64 == BATCH;
-        for id in batch {
-            sent += deliver_one(state, id, now).await?;
-        }
-        if !full {
-            return Ok(sent);
-        }
-    }
-}
-
-/// Claims, builds and sends one message; 1 if it was sent.
-async fn deliver_one(
-    state: &AppState,
-    id: uuid::Uuid,
-    now: OffsetDateTime,
-) -> Result<usize, sea_orm::DbErr> {
-    let (db, mailer) = (&state.db, &state.mailer);
-    let Some(message) = outbox::claim(db, id, now, time::Duration::minutes(5)).await? else {
-        return Ok(0);
-    };
-    let built = match (message.kind.as_str(), message.reference) {
-        ("result", Some(sitting)) => {
-            crate::results::result_email(state, sitting, &message.email.to).await
-        }
-        _ => Ok(message.email.clone()),
-    };
-    let outcome = match built {
-        Ok(email) => mailer.send(&email).await,
-        Err(e) => Err(e),
-    };
-    match outcome {
-        Ok(()) => {
-            outbox::mark_sent(db, id, now).await?;
-            Ok(1)
-        }
-        Err(e) => {
-            let give_up = message.attempts >= mailer.max_attempts;
-            let retry_at = now + time::Duration::seconds(backoff_seconds(message.attempts));
-            tracing::warn!(message = %id, attempt = message.attempts, give_up, error = %e, "e-mail not sent");
-            outbox::mark_failed(db, id, &e.to_string(), retry_at, give_up).await?;
-            Ok(0)
-        }
-    }
-}
-
 /// Escapes text for HTML bodies.
 pub fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -226,14 +152,6 @@ pub fn html_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_and_is_capped_at_an_hour() {
-        assert_eq!(backoff_seconds(1), 30);
-        assert_eq!(backoff_seconds(2), 60);
-        assert_eq!(backoff_seconds(3), 120);
-        assert_eq!(backoff_seconds(20), 3600);
-    }
 
     #[test]
     fn names_are_escaped_in_html() {

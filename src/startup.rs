@@ -1,5 +1,6 @@
 //! Builds the application: loads and checks the pools, connects and migrates the
-//! database, binds the listener (port 0 in tests), and runs the server with its sweeper.
+//! database, builds the state, binds the listener (port 0 in tests), mounts the front
+//! doors, and runs the server with its background workers.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -16,26 +17,14 @@ use crate::auth::{
     password::PasswordHasher,
     tokens::{self, TokenService},
 };
-use crate::certificates::CertificateIssuer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Environment, Settings};
 use crate::email::Mailer;
 use crate::pools::{Catalog, load_catalog};
-use crate::routes::{self, json::JsonLimit, openapi::ApiDoc, problem};
+use crate::routes::{self, json::JsonLimit, limits::VerificationLimiter, openapi::ApiDoc, problem};
 use crate::signing::CertificateSigner;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub catalog: Arc<Catalog>,
-    pub clock: Arc<dyn Clock>,
-    pub tokens: TokenService,
-    pub passwords: PasswordHasher,
-    pub mailer: Mailer,
-    pub certificates: CertificateIssuer,
-    /// How long invitation links stay valid.
-    pub invitation_ttl: time::Duration,
-}
+use crate::state::AppState;
+use crate::workers;
 
 pub struct Application {
     port: u16,
@@ -92,16 +81,11 @@ impl Application {
                 tokens::random_secret()
             }
         };
-        let catalog = Arc::new(catalog);
-        let certificates = CertificateIssuer {
-            signer: CertificateSigner::from_settings(&settings.certificates, settings.environment)?,
-            catalog: catalog.clone(),
-            issuer_name: settings.certificates.issuer.clone(),
-        };
         let state = web::Data::new(AppState {
             db,
-            catalog,
-            certificates,
+            catalog: Arc::new(catalog),
+            signer: CertificateSigner::from_settings(&settings.certificates, settings.environment)?,
+            issuer_name: settings.certificates.issuer.clone(),
             clock,
             tokens: TokenService::new(&settings.auth, &secret),
             passwords: PasswordHasher::new(&settings.auth)?,
@@ -117,7 +101,7 @@ impl Application {
             })?;
         let port = listener.local_addr()?.port();
         let json_limit = web::Data::new(JsonLimit(settings.server.json_limit_bytes));
-        let limiter = web::Data::new(routes::certificates::VerificationLimiter::per_minute(
+        let limiter = web::Data::new(VerificationLimiter::per_minute(
             settings.certificates.verification_per_minute,
         ));
         let openapi = ApiDoc::openapi();
@@ -128,10 +112,10 @@ impl Application {
                 .app_data(app_state.clone())
                 .app_data(json_limit.clone())
                 .app_data(limiter.clone())
-                .service(routes::health::health)
+                .service(routes::public::health::health)
                 .configure(routes::api_v1)
-                .service(routes::invitations::page)
-                .service(routes::certificates::page)
+                .service(routes::public::invitations::page)
+                .service(routes::public::certificates::page)
                 .route("/api/docs", web::get().to(docs_redirect))
                 .service(
                     SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),
@@ -166,8 +150,14 @@ impl Application {
     /// Serves until the server stops, closing overdue sittings and sending queued e-mail
     /// in the background.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let sweeper = tokio::spawn(sweep_forever(self.state.clone(), self.sweep_interval));
-        let postman = tokio::spawn(deliver_forever(self.state.clone(), self.deliver_interval));
+        let sweeper = tokio::spawn(workers::sweep_forever(
+            self.state.clone(),
+            self.sweep_interval,
+        ));
+        let postman = tokio::spawn(workers::deliver_forever(
+            self.state.clone(),
+            self.deliver_interval,
+        ));
         let result = self.server.await;
         sweeper.abort();
         postman.abort();
@@ -179,33 +169,4 @@ async fn docs_redirect() -> actix_web::HttpResponse {
     actix_web::HttpResponse::PermanentRedirect()
         .insert_header(("Location", "/api/docs/"))
         .finish()
-}
-
-/// Closes sittings past their deadline at every tick, whether or not anyone calls.
-async fn sweep_forever(state: web::Data<AppState>, every: std::time::Duration) {
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticker.tick().await;
-        match crate::sittings::close_overdue(&state, state.clock.now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(closed = n, "closed sittings past their deadline"),
-            Err(e) => tracing::error!(error = %e, "closing overdue sittings failed"),
-        }
-    }
-}
-
-/// Sends what is due in the e-mail outbox at every tick. A failing SMTP server only
-/// delays mail: requests never wait for it.
-async fn deliver_forever(state: web::Data<AppState>, every: std::time::Duration) {
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticker.tick().await;
-        match crate::email::deliver_due(&state, state.clock.now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sent = n, "e-mail sent"),
-            Err(e) => tracing::error!(error = %e, "sending queued e-mail failed"),
-        }
-    }
 }

@@ -11,8 +11,8 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::Role;
 use crate::config::AuthSettings;
+use crate::domain::role::Role;
 
 /// Seconds of clock difference tolerated on `exp` and `iat`.
 const LEEWAY_SECONDS: i64 = 30;

@@ -4,59 +4,50 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use time::Date;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
 
-use super::values::{EmailAddress, PersonName};
+use super::fields::FieldErrors;
+use super::sitting::SittingStatus;
+use super::values::{CountryCode, EmailAddress, PersonName, check_period, parse_date, parse_text};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    strum::AsRefStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Delivery {
     Classroom,
     Virtual,
 }
 
-impl Delivery {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Delivery::Classroom => "classroom",
-            Delivery::Virtual => "virtual",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "classroom" => Some(Self::Classroom),
-            "virtual" => Some(Self::Virtual),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    strum::AsRefStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AccreditationStatus {
     Active,
     Suspended,
     Withdrawn,
-}
-
-impl AccreditationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccreditationStatus::Active => "active",
-            AccreditationStatus::Suspended => "suspended",
-            AccreditationStatus::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "active" => Some(Self::Active),
-            "suspended" => Some(Self::Suspended),
-            "withdrawn" => Some(Self::Withdrawn),
-            _ => None,
-        }
-    }
 }
 
 /// An ATO's accreditation for one qualification's course, for a period.
@@ -93,8 +84,20 @@ pub fn accredited(
 }
 
 /// What a delegate achieved on a course.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    strum::AsRefStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     /// Attended the whole course and completed it.
     Completed,
@@ -102,25 +105,6 @@ pub enum Outcome {
     DidNotComplete,
     /// Did not attend.
     Absent,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Completed => "completed",
-            Outcome::DidNotComplete => "did_not_complete",
-            Outcome::Absent => "absent",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "completed" => Some(Self::Completed),
-            "did_not_complete" => Some(Self::DidNotComplete),
-            "absent" => Some(Self::Absent),
-            _ => None,
-        }
-    }
 }
 
 /// Nothing is recorded before a course starts; completion only once it has ended.
@@ -143,6 +127,138 @@ pub fn check_outcome_date(
     Ok(())
 }
 
+/// A training organization as an administrator records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAto {
+    pub name: String,
+    pub country: CountryCode,
+    pub contact_email: EmailAddress,
+}
+
+impl NewAto {
+    pub fn parse(name: &str, country: &str, contact_email: &str) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = errors.check("name", parse_text(name, 200));
+        let country = errors.check("country", CountryCode::parse(country));
+        let contact = errors.check("contact_email", EmailAddress::parse(contact_email));
+        errors.finish(|| {
+            Some(Self {
+                name: name?,
+                country: country?,
+                contact_email: contact?,
+            })
+        })
+    }
+}
+
+fn known_qualification(code: &str, offered: impl Fn(&str) -> bool) -> Result<String, String> {
+    if offered(code) {
+        Ok(code.to_owned())
+    } else {
+        Err(format!("there is no qualification {code}"))
+    }
+}
+
+/// An accreditation as granted: one qualification's course, for a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccreditation {
+    pub qualification: String,
+    pub valid_from: Date,
+    pub valid_until: Date,
+}
+
+impl NewAccreditation {
+    /// `offered` tells whether a qualification code is one the scheme offers.
+    pub fn parse(
+        qualification: &str,
+        valid_from: &str,
+        valid_until: &str,
+        offered: impl Fn(&str) -> bool,
+    ) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let qualification =
+            errors.check("qualification", known_qualification(qualification, offered));
+        let from = errors.check("valid_from", parse_date(valid_from));
+        let until = errors.check("valid_until", parse_date(valid_until));
+        check_period(&mut errors, from, until, "valid_from", "valid_until");
+        errors.finish(|| {
+            Some(Self {
+                qualification: qualification?,
+                valid_from: from?,
+                valid_until: until?,
+            })
+        })
+    }
+}
+
+/// Ending an accreditation: suspended or withdrawn, with a reason, from a given day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccreditationEnding {
+    pub status: AccreditationStatus,
+    pub reason: String,
+}
+
+impl AccreditationEnding {
+    pub fn parse(status: AccreditationStatus, reason: &str) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if status == AccreditationStatus::Active {
+            errors.add(
+                "status",
+                "must be suspended or withdrawn; accredit again to restore",
+            );
+        }
+        let reason = errors.check("reason", parse_text(reason, 2000));
+        errors.finish(|| {
+            Some(Self {
+                status,
+                reason: reason?,
+            })
+        })
+    }
+}
+
+/// A course as its training organization announces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCourse {
+    pub qualification: String,
+    pub title: String,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub delivery: Delivery,
+    pub trainer_name: String,
+}
+
+impl NewCourse {
+    pub fn parse(
+        qualification: &str,
+        title: &str,
+        starts_on: &str,
+        ends_on: &str,
+        delivery: Delivery,
+        trainer_name: &str,
+        offered: impl Fn(&str) -> bool,
+    ) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let qualification =
+            errors.check("qualification", known_qualification(qualification, offered));
+        let title = errors.check("title", parse_text(title, 200));
+        let starts = errors.check("starts_on", parse_date(starts_on));
+        let ends = errors.check("ends_on", parse_date(ends_on));
+        check_period(&mut errors, starts, ends, "starts_on", "ends_on");
+        let trainer = errors.check("trainer_name", parse_text(trainer_name, 200));
+        errors.finish(|| {
+            Some(Self {
+                qualification: qualification?,
+                title: title?,
+                starts_on: starts?,
+                ends_on: ends?,
+                delivery,
+                trainer_name: trainer?,
+            })
+        })
+    }
+}
+
 /// A delegate named on a roster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delegate {
@@ -152,14 +268,17 @@ pub struct Delegate {
 }
 
 impl Delegate {
-    pub fn parse(given: &str, family: &str, email: &str) -> Result<Self, String> {
-        let given_name = PersonName::parse(given).map_err(|e| format!("given_name {e}"))?;
-        let family_name = PersonName::parse(family).map_err(|e| format!("family_name {e}"))?;
-        let email = EmailAddress::parse(email).map_err(|e| format!("email {e}"))?;
-        Ok(Self {
-            given_name,
-            family_name,
-            email,
+    pub fn parse(given: &str, family: &str, email: &str) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let given_name = errors.check("given_name", PersonName::parse(given));
+        let family_name = errors.check("family_name", PersonName::parse(family));
+        let email = errors.check("email", EmailAddress::parse(email));
+        errors.finish(|| {
+            Some(Self {
+                given_name: given_name?,
+                family_name: family_name?,
+                email: email?,
+            })
         })
     }
 }
@@ -214,7 +333,7 @@ pub fn parse_roster(bytes: &[u8]) -> Result<Vec<RosterRow>, RosterError> {
                 "has {} fields; expected given_name,family_name,email",
                 r.len()
             )),
-            Ok(r) => Delegate::parse(&r[0], &r[1], &r[2]),
+            Ok(r) => Delegate::parse(&r[0], &r[1], &r[2]).map_err(|e| e.to_string()),
         };
         let delegate = delegate.and_then(|d| match seen.get(d.email.as_ref()) {
             Some(first) => Err(format!("duplicate of row {first} (same e-mail address)")),
@@ -239,6 +358,153 @@ pub fn spreadsheet_safe(cell: &str) -> String {
     } else {
         cell.to_owned()
     }
+}
+
+#[derive(Debug, Clone)]
+pub struct AtoRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub country: String,
+    pub contact_email: String,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccreditationRecord {
+    pub id: Uuid,
+    pub ato_id: Uuid,
+    pub period: Accreditation,
+    pub status: AccreditationStatus,
+    pub status_reason: Option<String>,
+    pub status_changed_by: Option<Uuid>,
+    pub status_changed_at: Option<OffsetDateTime>,
+    pub created_by: Uuid,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::AsRefStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+pub enum InvitationKind {
+    /// Becomes a staff member of the invitation's ATO.
+    AtoStaff,
+    /// Sets a password on a delegate account made at enrolment.
+    Delegate,
+}
+
+#[derive(Debug, Clone)]
+pub struct InvitationRecord {
+    pub id: Uuid,
+    pub email: String,
+    pub kind: InvitationKind,
+    pub ato_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+    pub token_hash: String,
+    pub created_by: Option<Uuid>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub accepted_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CourseRecord {
+    pub id: Uuid,
+    pub ato_id: Uuid,
+    pub qualification: String,
+    pub title: String,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub delivery: Delivery,
+    pub trainer_name: String,
+    pub created_by: Uuid,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnrolmentRecord {
+    pub id: Uuid,
+    pub course_id: Uuid,
+    pub candidate_id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: String,
+    pub enrolled_at: OffsetDateTime,
+    pub outcome: Option<Outcome>,
+    pub outcome_recorded_at: Option<OffsetDateTime>,
+}
+
+/// A candidate's enrolment with its course and training organization.
+#[derive(Debug, Clone)]
+pub struct CandidateCourse {
+    pub enrolment_id: Uuid,
+    pub course: CourseRecord,
+    pub ato_name: String,
+    pub outcome: Option<Outcome>,
+    /// Whether an accreditation of the ATO covered the whole course.
+    pub accredited: bool,
+}
+
+impl CandidateCourse {
+    /// Only a completed course run while its ATO was accredited for it counts.
+    pub fn counts_toward_prerequisites(&self) -> bool {
+        self.accredited && self.outcome == Some(Outcome::Completed)
+    }
+
+    /// The course described for people: title, organization and dates.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}, {}, {} to {}",
+            self.course.title, self.ato_name, self.course.starts_on, self.course.ends_on
+        )
+    }
+}
+
+/// A sitting of one of an ATO's delegates, as the ATO may see it (no item content).
+#[derive(Debug, Clone)]
+pub struct DelegateResult {
+    pub candidate_id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub qualification: String,
+    pub edition: String,
+    pub started_at: OffsetDateTime,
+    pub status: SittingStatus,
+    pub score: Option<i32>,
+    pub max_score: i32,
+    pub passed: Option<bool>,
+}
+
+/// A course's delegates as CSV, every cell made safe for spreadsheets.
+pub fn enrolments_csv(rows: &[EnrolmentRecord]) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(
+        [
+            "given_name",
+            "family_name",
+            "email",
+            "enrolled_at",
+            "outcome",
+        ]
+        .map(spreadsheet_safe),
+    )?;
+    for r in rows {
+        let enrolled = r
+            .enrolled_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        writer.write_record(
+            [
+                r.given_name.as_str(),
+                &r.family_name,
+                &r.email,
+                &enrolled,
+                r.outcome.as_ref().map(AsRef::as_ref).unwrap_or(""),
+            ]
+            .map(spreadsheet_safe),
+        )?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
 }
 
 #[cfg(test)]
@@ -358,6 +624,44 @@ mod tests {
             parse_roster(big.as_bytes()),
             Err(RosterError::TooManyRows(_))
         ));
+    }
+
+    #[test]
+    fn a_course_reports_every_bad_field_and_its_dates_in_order() {
+        let offered = |code: &str| code == "iso20000-auditor";
+        let errors = NewCourse::parse(
+            "iso20000-nothing",
+            " ",
+            "2026-03-06",
+            "2026-03-02",
+            Delivery::Virtual,
+            "Ana",
+            offered,
+        )
+        .expect_err("invalid");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["qualification", "title", "ends_on"]);
+        assert!(
+            NewCourse::parse(
+                "iso20000-auditor",
+                "Auditor",
+                "2026-03-02",
+                "2026-03-06",
+                Delivery::Classroom,
+                "Ana",
+                offered
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn an_accreditation_is_ended_only_with_a_reason_and_never_to_active() {
+        assert!(AccreditationEnding::parse(AccreditationStatus::Suspended, "audit").is_ok());
+        let errors =
+            AccreditationEnding::parse(AccreditationStatus::Active, " ").expect_err("invalid");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["status", "reason"]);
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! of two adjacent characters, so a typo is rejected before any lookup.
 
 use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
 
 const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
@@ -90,31 +92,24 @@ impl std::fmt::Display for CertificateNumber {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    strum::AsRefStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum CertificateStatus {
     Valid,
     Suspended,
     Revoked,
-}
-
-impl CertificateStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CertificateStatus::Valid => "valid",
-            CertificateStatus::Suspended => "suspended",
-            CertificateStatus::Revoked => "revoked",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "valid" => Some(Self::Valid),
-            "suspended" => Some(Self::Suspended),
-            "revoked" => Some(Self::Revoked),
-            _ => None,
-        }
-    }
 }
 
 /// What an administrator may do to a certificate, and what it leads to.
@@ -142,6 +137,63 @@ pub fn apply(
     }
 }
 
+impl StatusAction {
+    /// The entry this action leaves in the certificate's history.
+    pub fn event(self) -> CertificateEvent {
+        match self {
+            StatusAction::Suspend => CertificateEvent::Suspended,
+            StatusAction::Reinstate => CertificateEvent::Reinstated,
+            StatusAction::Revoke => CertificateEvent::Revoked,
+        }
+    }
+
+    /// What public verification shows when the administrator gives no public reason.
+    pub fn default_public_reason(self) -> &'static str {
+        match self {
+            StatusAction::Suspend => "Suspended by the certification body",
+            StatusAction::Revoke => "Revoked by the certification body",
+            StatusAction::Reinstate => "Reinstated",
+        }
+    }
+}
+
+/// Whether a certificate may be re-issued (under a new number, the old one revoked as
+/// replaced): a revoked certificate is final, so it is not.
+pub fn check_reissue(current: CertificateStatus) -> Result<(), String> {
+    match current {
+        CertificateStatus::Revoked => Err("a revoked certificate cannot be re-issued".into()),
+        CertificateStatus::Valid | CertificateStatus::Suspended => Ok(()),
+    }
+}
+
+/// An entry in a certificate's history: who did what, when and why.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    strum::AsRefStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum CertificateEvent {
+    Issued,
+    Suspended,
+    Reinstated,
+    Revoked,
+    /// The administrator's private reason for a status change.
+    Note,
+    /// Revoked because a re-issued certificate replaces it.
+    Replaced,
+    /// Issued to replace an earlier certificate.
+    Reissued,
+}
+
 /// The fields a certificate's signature covers, in a fixed order (so the signed bytes,
 /// compact JSON of this struct, are the same wherever they are computed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -163,6 +215,55 @@ impl SignedFields {
     pub fn signing_bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
     }
+}
+
+/// An issued certificate as stored.
+#[derive(Debug, Clone)]
+pub struct CertificateRecord {
+    pub id: Uuid,
+    pub number: String,
+    pub verification_code: String,
+    pub sitting_id: Uuid,
+    pub candidate_id: Uuid,
+    pub holder_name: String,
+    pub qualification: String,
+    pub qualification_title: String,
+    pub edition: String,
+    pub edition_title: String,
+    pub issued_on: Date,
+    pub issuer: String,
+    pub kid: String,
+    pub signature: String,
+    pub status: CertificateStatus,
+    pub status_reason: Option<String>,
+    pub status_changed_at: Option<OffsetDateTime>,
+    pub replaced_by: Option<Uuid>,
+    pub created_at: OffsetDateTime,
+}
+
+impl CertificateRecord {
+    pub fn signed_fields(&self) -> SignedFields {
+        SignedFields {
+            number: self.number.clone(),
+            holder_name: self.holder_name.clone(),
+            qualification: self.qualification.clone(),
+            qualification_title: self.qualification_title.clone(),
+            edition: self.edition.clone(),
+            edition_title: self.edition_title.clone(),
+            issued_on: self.issued_on.to_string(),
+            sitting_id: self.sitting_id.to_string(),
+            issuer: self.issuer.clone(),
+        }
+    }
+}
+
+/// One entry of a certificate's history.
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    pub action: CertificateEvent,
+    pub reason: Option<String>,
+    pub actor: Option<Uuid>,
+    pub at: OffsetDateTime,
 }
 
 #[cfg(test)]
@@ -236,5 +337,12 @@ mod tests {
         assert_eq!(apply(Suspended, StatusAction::Revoke), Ok(Revoked));
         assert!(apply(Revoked, StatusAction::Reinstate).is_err());
         assert!(apply(Valid, StatusAction::Reinstate).is_err());
+    }
+
+    #[test]
+    fn only_a_certificate_that_is_not_revoked_can_be_reissued() {
+        assert!(check_reissue(CertificateStatus::Valid).is_ok());
+        assert!(check_reissue(CertificateStatus::Suspended).is_ok());
+        assert!(check_reissue(CertificateStatus::Revoked).is_err());
     }
 }

@@ -1,12 +1,15 @@
 //! The scheme's rules as plain data and functions: no I/O, no database, no clock.
 //! `now` and random seeds come in as arguments.
 
+pub mod account;
 pub mod ato;
 pub mod certificate;
 pub mod eligibility;
 pub mod evidence;
+pub mod fields;
 pub mod paper;
 pub mod pool;
+pub mod role;
 pub mod scheme;
 pub mod scoring;
 pub mod sitting;

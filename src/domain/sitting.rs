@@ -2,9 +2,25 @@
 
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+use super::paper::Paper;
+use super::scoring::ScoreSheet;
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    strum::AsRefStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SittingStatus {
     /// Started and before its deadline (or past it, until someone or the sweeper closes it).
     InProgress,
@@ -14,23 +30,35 @@ pub enum SittingStatus {
     Expired,
 }
 
-impl SittingStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SittingStatus::InProgress => "in_progress",
-            SittingStatus::Submitted => "submitted",
-            SittingStatus::Expired => "expired",
-        }
-    }
+/// A sitting as stored: the paper drawn for it, its deadline and, once closed, its result.
+#[derive(Debug, Clone)]
+pub struct SittingRecord {
+    pub id: Uuid,
+    pub candidate_id: Uuid,
+    pub qualification_code: String,
+    pub edition: String,
+    pub pool_hash: String,
+    pub seed: i64,
+    pub status: SittingStatus,
+    pub started_at: OffsetDateTime,
+    pub deadline: OffsetDateTime,
+    pub duration_minutes: u32,
+    pub extra_time_percent: u32,
+    pub paper: Paper,
+    pub max_score: u32,
+    pub pass_mark: u32,
+    pub closed_at: Option<OffsetDateTime>,
+    pub closed_reason: Option<String>,
+    pub result: Option<ScoreSheet>,
+}
 
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "in_progress" => Some(Self::InProgress),
-            "submitted" => Some(Self::Submitted),
-            "expired" => Some(Self::Expired),
-            _ => None,
-        }
-    }
+/// How a sitting is being closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closing {
+    /// By the candidate, before the deadline.
+    Submit,
+    /// By the server, at or after the deadline.
+    Expire,
 }
 
 /// `started_at + duration × (1 + extra_time_percent / 100)`, to the whole second
@@ -97,7 +125,8 @@ mod tests {
             SittingStatus::Submitted,
             SittingStatus::Expired,
         ] {
-            assert_eq!(SittingStatus::parse(s.as_str()), Some(s));
+            assert_eq!(s.as_ref().parse::<SittingStatus>().ok(), Some(s));
+            assert_eq!(serde_json::to_value(s).ok(), Some(s.as_ref().into()));
         }
     }
 }

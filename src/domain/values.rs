@@ -2,6 +2,10 @@
 
 use std::fmt;
 
+use time::Date;
+
+use super::fields::FieldErrors;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailAddress(String);
 
@@ -97,6 +101,106 @@ impl NewPassword {
     }
 }
 
+/// Free text a person writes: trimmed, not blank, bounded.
+pub fn parse_text(raw: &str, max_chars: usize) -> Result<String, String> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if text.chars().count() > max_chars {
+        return Err(format!("must be at most {max_chars} characters"));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err("must not contain control characters".into());
+    }
+    Ok(text.to_owned())
+}
+
+/// An ISO 3166-1 alpha-2 country code, upper-cased (`GB`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountryCode(String);
+
+impl CountryCode {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw.trim() {
+            c if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
+                Ok(Self(c.to_uppercase()))
+            }
+            _ => Err("must be a two-letter country code such as GB".into()),
+        }
+    }
+}
+
+impl AsRef<str> for CountryCode {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A calendar date as typed: `2026-10-30`.
+pub fn parse_date(raw: &str) -> Result<Date, String> {
+    Date::parse(raw, &time::format_description::well_known::Iso8601::DATE)
+        .map_err(|_| "must be a date such as 2026-10-30".to_owned())
+}
+
+/// The rule every period obeys (a course, an accreditation): it does not end before it
+/// starts. The error names the end field; `start_field` names the start in its message.
+pub fn check_period(
+    errors: &mut FieldErrors,
+    start: Option<Date>,
+    end: Option<Date>,
+    start_field: &str,
+    end_field: &str,
+) {
+    if let (Some(start), Some(end)) = (start, end)
+        && end < start
+    {
+        errors.add(end_field, format!("must not be before {start_field}"));
+    }
+}
+
+/// A person's given and family names, each checked.
+pub fn parse_names(given: &str, family: &str) -> Result<(PersonName, PersonName), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let given = errors.check("given_name", PersonName::parse(given));
+    let family = errors.check("family_name", PersonName::parse(family));
+    errors.finish(|| Some((given?, family?)))
+}
+
+/// What self-registration needs, every field checked.
+pub struct Registration {
+    pub email: EmailAddress,
+    pub password: NewPassword,
+    pub given_name: PersonName,
+    pub family_name: PersonName,
+}
+
+impl Registration {
+    pub fn parse(
+        email: &str,
+        password: String,
+        given_name: &str,
+        family_name: &str,
+    ) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = errors.check("email", EmailAddress::parse(email));
+        let password = errors.check("password", NewPassword::parse(password));
+        let given = errors.check("given_name", PersonName::parse(given_name));
+        let family = errors.check("family_name", PersonName::parse(family_name));
+        errors.finish(|| {
+            Some(Self {
+                email: email?,
+                password: password?,
+                given_name: given?,
+                family_name: family?,
+            })
+        })
+    }
+}
+
 /// The label a candidate sees on an option: A, B, C, …
 pub fn option_label(index: usize) -> String {
     char::from(b'A' + u8::try_from(index).unwrap_or(25).min(25)).to_string()
@@ -156,6 +260,37 @@ mod tests {
     fn a_short_password_is_rejected() {
         assert!(NewPassword::parse("short".into()).is_err());
         assert!(NewPassword::parse("long enough pass".into()).is_ok());
+    }
+
+    #[test]
+    fn a_country_is_two_letters_upper_cased() {
+        assert_eq!(CountryCode::parse(" gb ").map(|c| c.0), Ok("GB".to_owned()));
+        for bad in ["", "G", "GBR", "G1"] {
+            assert!(CountryCode::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn a_period_may_not_end_before_it_starts() {
+        let (a, b) = (
+            parse_date("2026-03-01").expect("date"),
+            parse_date("2026-03-02").expect("date"),
+        );
+        let mut errors = FieldErrors::new();
+        check_period(&mut errors, Some(a), Some(a), "starts_on", "ends_on");
+        check_period(&mut errors, Some(a), Some(b), "starts_on", "ends_on");
+        assert!(errors.is_empty());
+        check_period(&mut errors, Some(b), Some(a), "starts_on", "ends_on");
+        assert_eq!(errors.to_string(), "ends_on must not be before starts_on");
+    }
+
+    #[test]
+    fn registration_reports_every_bad_field() {
+        let errors = Registration::parse("nope", "short".into(), " ", "O'Brien")
+            .err()
+            .expect("invalid");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["email", "password", "given_name"]);
     }
 
     #[test]

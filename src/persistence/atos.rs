@@ -14,16 +14,12 @@ use uuid::Uuid;
 use super::entities::{
     accreditations, ato_staff, atos, courses, enrolments, invitations, sittings, users,
 };
-use crate::domain::ato::{Accreditation, AccreditationStatus, Delivery, Outcome};
-
-#[derive(Debug, Clone)]
-pub struct AtoRecord {
-    pub id: Uuid,
-    pub name: String,
-    pub country: String,
-    pub contact_email: String,
-    pub created_at: OffsetDateTime,
-}
+use crate::domain::ato::{
+    Accreditation, AccreditationRecord, AccreditationStatus, AtoRecord, CandidateCourse,
+    CourseRecord, DelegateResult, Delivery, EnrolmentRecord, InvitationKind, InvitationRecord,
+    Outcome,
+};
+use crate::domain::sitting::SittingStatus;
 
 impl From<atos::Model> for AtoRecord {
     fn from(m: atos::Model) -> Self {
@@ -67,19 +63,6 @@ pub async fn find_ato(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<AtoR
         .map(AtoRecord::from))
 }
 
-#[derive(Debug, Clone)]
-pub struct AccreditationRecord {
-    pub id: Uuid,
-    pub ato_id: Uuid,
-    pub period: Accreditation,
-    pub status: AccreditationStatus,
-    pub status_reason: Option<String>,
-    pub status_changed_by: Option<Uuid>,
-    pub status_changed_at: Option<OffsetDateTime>,
-    pub created_by: Uuid,
-    pub created_at: OffsetDateTime,
-}
-
 impl TryFrom<accreditations::Model> for AccreditationRecord {
     type Error = DbErr;
 
@@ -93,7 +76,10 @@ impl TryFrom<accreditations::Model> for AccreditationRecord {
                 valid_until: m.valid_until,
                 ended_on: m.ended_on,
             },
-            status: AccreditationStatus::parse(&m.status)
+            status: m
+                .status
+                .parse::<AccreditationStatus>()
+                .ok()
                 .ok_or_else(|| DbErr::Custom(format!("accreditation {}: unknown status", m.id)))?,
             status_reason: m.status_reason,
             status_changed_by: m.status_changed_by,
@@ -115,7 +101,7 @@ pub async fn insert_accreditation(
         valid_from: Set(a.period.valid_from),
         valid_until: Set(a.period.valid_until),
         ended_on: Set(a.period.ended_on),
-        status: Set(a.status.as_str().to_owned()),
+        status: Set(a.status.as_ref().to_owned()),
         status_reason: Set(a.status_reason.clone()),
         status_changed_by: Set(a.status_changed_by),
         status_changed_at: Set(a.status_changed_at),
@@ -156,14 +142,14 @@ pub async fn end_accreditation(
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
     let result = accreditations::Entity::update_many()
-        .col_expr(accreditations::Column::Status, Expr::value(status.as_str()))
+        .col_expr(accreditations::Column::Status, Expr::value(status.as_ref()))
         .col_expr(accreditations::Column::StatusReason, Expr::value(reason))
         .col_expr(accreditations::Column::EndedOn, Expr::value(ended_on))
         .col_expr(accreditations::Column::StatusChangedBy, Expr::value(by))
         .col_expr(accreditations::Column::StatusChangedAt, Expr::value(now))
         .filter(accreditations::Column::Id.eq(id))
         .filter(accreditations::Column::AtoId.eq(ato_id))
-        .filter(accreditations::Column::Status.eq(AccreditationStatus::Active.as_str()))
+        .filter(accreditations::Column::Status.eq(AccreditationStatus::Active.as_ref()))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -193,37 +179,6 @@ pub async fn add_staff(
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InvitationKind {
-    /// Becomes a staff member of the invitation's ATO.
-    AtoStaff,
-    /// Sets a password on a delegate account made at enrolment.
-    Delegate,
-}
-
-impl InvitationKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            InvitationKind::AtoStaff => "ato_staff",
-            InvitationKind::Delegate => "delegate",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct InvitationRecord {
-    pub id: Uuid,
-    pub email: String,
-    pub kind: InvitationKind,
-    pub ato_id: Option<Uuid>,
-    pub user_id: Option<Uuid>,
-    pub token_hash: String,
-    pub created_by: Option<Uuid>,
-    pub created_at: OffsetDateTime,
-    pub expires_at: OffsetDateTime,
-    pub accepted_at: Option<OffsetDateTime>,
-}
-
 pub async fn insert_invitation(
     db: &impl ConnectionTrait,
     i: &InvitationRecord,
@@ -231,7 +186,7 @@ pub async fn insert_invitation(
     invitations::Entity::insert(invitations::ActiveModel {
         id: Set(i.id),
         email: Set(i.email.clone()),
-        kind: Set(i.kind.as_str().to_owned()),
+        kind: Set(i.kind.as_ref().to_owned()),
         ato_id: Set(i.ato_id),
         user_id: Set(i.user_id),
         token_hash: Set(i.token_hash.clone()),
@@ -256,16 +211,10 @@ pub async fn find_invitation(
     else {
         return Ok(None);
     };
-    let kind = match m.kind.as_str() {
-        "ato_staff" => InvitationKind::AtoStaff,
-        "delegate" => InvitationKind::Delegate,
-        other => {
-            return Err(DbErr::Custom(format!(
-                "invitation {}: unknown kind {other}",
-                m.id
-            )));
-        }
-    };
+    let kind: InvitationKind = m
+        .kind
+        .parse()
+        .map_err(|_| DbErr::Custom(format!("invitation {}: unknown kind {}", m.id, m.kind)))?;
     Ok(Some(InvitationRecord {
         id: m.id,
         email: m.email,
@@ -296,20 +245,6 @@ pub async fn accept_invitation(
     Ok(result.rows_affected == 1)
 }
 
-#[derive(Debug, Clone)]
-pub struct CourseRecord {
-    pub id: Uuid,
-    pub ato_id: Uuid,
-    pub qualification: String,
-    pub title: String,
-    pub starts_on: Date,
-    pub ends_on: Date,
-    pub delivery: Delivery,
-    pub trainer_name: String,
-    pub created_by: Uuid,
-    pub created_at: OffsetDateTime,
-}
-
 impl TryFrom<courses::Model> for CourseRecord {
     type Error = DbErr;
 
@@ -321,7 +256,10 @@ impl TryFrom<courses::Model> for CourseRecord {
             title: m.title,
             starts_on: m.starts_on,
             ends_on: m.ends_on,
-            delivery: Delivery::parse(&m.delivery)
+            delivery: m
+                .delivery
+                .parse::<Delivery>()
+                .ok()
                 .ok_or_else(|| DbErr::Custom(format!("course {}: unknown delivery", m.id)))?,
             trainer_name: m.trainer_name,
             created_by: m.created_by,
@@ -338,7 +276,7 @@ pub async fn insert_course(db: &impl ConnectionTrait, c: &CourseRecord) -> Resul
         title: Set(c.title.clone()),
         starts_on: Set(c.starts_on),
         ends_on: Set(c.ends_on),
-        delivery: Set(c.delivery.as_str().to_owned()),
+        delivery: Set(c.delivery.as_ref().to_owned()),
         trainer_name: Set(c.trainer_name.clone()),
         created_by: Set(c.created_by),
         created_at: Set(c.created_at),
@@ -426,19 +364,6 @@ pub async fn enrol(
     Ok(inserted == 1)
 }
 
-#[derive(Debug, Clone)]
-pub struct EnrolmentRecord {
-    pub id: Uuid,
-    pub course_id: Uuid,
-    pub candidate_id: Uuid,
-    pub given_name: String,
-    pub family_name: String,
-    pub email: String,
-    pub enrolled_at: OffsetDateTime,
-    pub outcome: Option<Outcome>,
-    pub outcome_recorded_at: Option<OffsetDateTime>,
-}
-
 async fn with_people(
     db: &impl ConnectionTrait,
     rows: Vec<enrolments::Model>,
@@ -464,7 +389,7 @@ async fn with_people(
                 family_name: person.family_name.clone(),
                 email: person.email.clone(),
                 enrolled_at: r.enrolled_at,
-                outcome: r.outcome.as_deref().and_then(Outcome::parse),
+                outcome: r.outcome.as_deref().and_then(|o| o.parse().ok()),
                 outcome_recorded_at: r.outcome_recorded_at,
             })
         })
@@ -504,24 +429,13 @@ pub async fn set_outcome(
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
     enrolments::Entity::update_many()
-        .col_expr(enrolments::Column::Outcome, Expr::value(outcome.as_str()))
+        .col_expr(enrolments::Column::Outcome, Expr::value(outcome.as_ref()))
         .col_expr(enrolments::Column::OutcomeRecordedBy, Expr::value(by))
         .col_expr(enrolments::Column::OutcomeRecordedAt, Expr::value(now))
         .filter(enrolments::Column::Id.eq(id))
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// A candidate's enrolment with its course and training organization.
-#[derive(Debug, Clone)]
-pub struct CandidateCourse {
-    pub enrolment_id: Uuid,
-    pub course: CourseRecord,
-    pub ato_name: String,
-    pub outcome: Option<Outcome>,
-    /// Whether an accreditation of the ATO covered the whole course.
-    pub accredited: bool,
 }
 
 pub async fn courses_of_candidate(
@@ -548,26 +462,11 @@ pub async fn courses_of_candidate(
             enrolment_id: row.id,
             course,
             ato_name,
-            outcome: row.outcome.as_deref().and_then(Outcome::parse),
+            outcome: row.outcome.as_deref().and_then(|o| o.parse().ok()),
             accredited,
         });
     }
     Ok(out)
-}
-
-/// A sitting of one of an ATO's delegates, as the ATO may see it (no item content).
-#[derive(Debug, Clone)]
-pub struct DelegateResult {
-    pub candidate_id: Uuid,
-    pub given_name: String,
-    pub family_name: String,
-    pub qualification: String,
-    pub edition: String,
-    pub started_at: OffsetDateTime,
-    pub status: String,
-    pub score: Option<i32>,
-    pub max_score: i32,
-    pub passed: Option<bool>,
 }
 
 /// Sittings of the delegates enrolled on this ATO's courses, for the qualifications of
@@ -606,23 +505,25 @@ pub async fn results_of_ato(
         .order_by_asc(sittings::Column::StartedAt)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .filter(|s| pairs.contains(&(s.candidate_id, s.qualification_code.clone())))
-        .filter_map(|s| {
-            let person = people.get(&s.candidate_id)?;
-            Some(DelegateResult {
+        .filter_map(|s| people.get(&s.candidate_id).map(|person| (s, person)))
+        .map(|(s, person)| {
+            let status: SittingStatus = s.status.parse().map_err(|_| {
+                DbErr::Custom(format!("sitting {}: unknown status {}", s.id, s.status))
+            })?;
+            Ok(DelegateResult {
                 candidate_id: s.candidate_id,
                 given_name: person.given_name.clone(),
                 family_name: person.family_name.clone(),
                 qualification: s.qualification_code,
                 edition: s.edition,
                 started_at: s.started_at,
-                status: s.status,
+                status,
                 score: s.score,
                 max_score: s.max_score,
                 passed: s.passed,
             })
         })
-        .collect())
+        .collect()
 }

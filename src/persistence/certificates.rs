@@ -5,50 +5,13 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
     sea_query::{Alias, Expr, OnConflict, Query},
 };
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::entities::{certificate_events, certificates, register_listings};
-use crate::domain::certificate::{CertificateStatus, SignedFields};
-
-#[derive(Debug, Clone)]
-pub struct CertificateRecord {
-    pub id: Uuid,
-    pub number: String,
-    pub verification_code: String,
-    pub sitting_id: Uuid,
-    pub candidate_id: Uuid,
-    pub holder_name: String,
-    pub qualification: String,
-    pub qualification_title: String,
-    pub edition: String,
-    pub edition_title: String,
-    pub issued_on: Date,
-    pub issuer: String,
-    pub kid: String,
-    pub signature: String,
-    pub status: CertificateStatus,
-    pub status_reason: Option<String>,
-    pub status_changed_at: Option<OffsetDateTime>,
-    pub replaced_by: Option<Uuid>,
-    pub created_at: OffsetDateTime,
-}
-
-impl CertificateRecord {
-    pub fn signed_fields(&self) -> SignedFields {
-        SignedFields {
-            number: self.number.clone(),
-            holder_name: self.holder_name.clone(),
-            qualification: self.qualification.clone(),
-            qualification_title: self.qualification_title.clone(),
-            edition: self.edition.clone(),
-            edition_title: self.edition_title.clone(),
-            issued_on: self.issued_on.to_string(),
-            sitting_id: self.sitting_id.to_string(),
-            issuer: self.issuer.clone(),
-        }
-    }
-}
+use crate::domain::certificate::{
+    CertificateEvent, CertificateRecord, CertificateStatus, EventRecord,
+};
 
 impl TryFrom<certificates::Model> for CertificateRecord {
     type Error = DbErr;
@@ -69,7 +32,10 @@ impl TryFrom<certificates::Model> for CertificateRecord {
             issuer: m.issuer,
             kid: m.kid,
             signature: m.signature,
-            status: CertificateStatus::parse(&m.status)
+            status: m
+                .status
+                .parse::<CertificateStatus>()
+                .ok()
                 .ok_or_else(|| DbErr::Custom(format!("certificate {}: unknown status", m.id)))?,
             status_reason: m.status_reason,
             status_changed_at: m.status_changed_at,
@@ -123,7 +89,7 @@ pub async fn insert(db: &impl ConnectionTrait, c: &CertificateRecord) -> Result<
         issuer: Set(c.issuer.clone()),
         kid: Set(c.kid.clone()),
         signature: Set(c.signature.clone()),
-        status: Set(c.status.as_str().to_owned()),
+        status: Set(c.status.as_ref().to_owned()),
         status_reason: Set(c.status_reason.clone()),
         status_changed_at: Set(c.status_changed_at),
         replaced_by: Set(c.replaced_by),
@@ -138,7 +104,7 @@ pub async fn insert(db: &impl ConnectionTrait, c: &CertificateRecord) -> Result<
 pub async fn record_event(
     db: &impl ConnectionTrait,
     certificate_id: Uuid,
-    action: &str,
+    action: CertificateEvent,
     reason: Option<&str>,
     actor: Option<Uuid>,
     at: OffsetDateTime,
@@ -146,7 +112,7 @@ pub async fn record_event(
     certificate_events::Entity::insert(certificate_events::ActiveModel {
         id: Set(Uuid::now_v7()),
         certificate_id: Set(certificate_id),
-        action: Set(action.to_owned()),
+        action: Set(action.as_ref().to_owned()),
         reason: Set(reason.map(str::to_owned)),
         actor: Set(actor),
         at: Set(at),
@@ -156,32 +122,32 @@ pub async fn record_event(
     Ok(())
 }
 
-#[derive(Debug, Clone)]
-pub struct EventRecord {
-    pub action: String,
-    pub reason: Option<String>,
-    pub actor: Option<Uuid>,
-    pub at: OffsetDateTime,
-}
-
 pub async fn events(
     db: &impl ConnectionTrait,
     certificate_id: Uuid,
 ) -> Result<Vec<EventRecord>, DbErr> {
-    Ok(certificate_events::Entity::find()
+    certificate_events::Entity::find()
         .filter(certificate_events::Column::CertificateId.eq(certificate_id))
         .order_by_asc(certificate_events::Column::At)
         .order_by_asc(certificate_events::Column::Id)
         .all(db)
         .await?
         .into_iter()
-        .map(|e| EventRecord {
-            action: e.action,
-            reason: e.reason,
-            actor: e.actor,
-            at: e.at,
+        .map(|e| {
+            let action = e.action.parse().map_err(|_| {
+                DbErr::Custom(format!(
+                    "certificate event {}: unknown action {}",
+                    e.id, e.action
+                ))
+            })?;
+            Ok(EventRecord {
+                action,
+                reason: e.reason,
+                actor: e.actor,
+                at: e.at,
+            })
         })
-        .collect())
+        .collect()
 }
 
 async fn one(
@@ -254,12 +220,12 @@ pub async fn set_status(
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
     let result = certificates::Entity::update_many()
-        .col_expr(certificates::Column::Status, Expr::value(to.as_str()))
+        .col_expr(certificates::Column::Status, Expr::value(to.as_ref()))
         .col_expr(certificates::Column::StatusReason, Expr::value(reason))
         .col_expr(certificates::Column::StatusChangedAt, Expr::value(now))
         .col_expr(certificates::Column::ReplacedBy, Expr::value(replaced_by))
         .filter(certificates::Column::Id.eq(id))
-        .filter(certificates::Column::Status.eq(from.as_str()))
+        .filter(certificates::Column::Status.eq(from.as_ref()))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)

@@ -10,19 +10,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::entities::{evidence, extra_time_grants};
-use crate::domain::evidence::{Claim, EvidenceStatus};
-
-#[derive(Debug, Clone)]
-pub struct EvidenceRecord {
-    pub id: Uuid,
-    pub candidate_id: Uuid,
-    pub claim: Claim,
-    pub status: EvidenceStatus,
-    pub submitted_at: OffsetDateTime,
-    pub decided_by: Option<Uuid>,
-    pub decided_at: Option<OffsetDateTime>,
-    pub decision_reason: Option<String>,
-}
+use crate::domain::evidence::{Claim, EvidenceRecord, EvidenceStatus, ExtraTimeGrant};
 
 impl TryFrom<evidence::Model> for EvidenceRecord {
     type Error = DbErr;
@@ -46,7 +34,11 @@ impl TryFrom<evidence::Model> for EvidenceRecord {
             id: m.id,
             candidate_id: m.candidate_id,
             claim,
-            status: EvidenceStatus::parse(&m.status).ok_or_else(unreadable)?,
+            status: m
+                .status
+                .parse::<EvidenceStatus>()
+                .ok()
+                .ok_or_else(unreadable)?,
             submitted_at: m.submitted_at,
             decided_by: m.decided_by,
             decided_at: m.decided_at,
@@ -72,7 +64,7 @@ pub async fn insert(
         issued_on: Set(None),
         years: Set(None),
         description: Set(None),
-        status: Set(EvidenceStatus::Pending.as_str().to_owned()),
+        status: Set(EvidenceStatus::Pending.as_ref().to_owned()),
         submitted_at: Set(now),
         decided_by: Set(None),
         decided_at: Set(None),
@@ -134,7 +126,7 @@ pub async fn with_status(
     status: EvidenceStatus,
 ) -> Result<Vec<EvidenceRecord>, DbErr> {
     evidence::Entity::find()
-        .filter(evidence::Column::Status.eq(status.as_str()))
+        .filter(evidence::Column::Status.eq(status.as_ref()))
         .order_by_asc(evidence::Column::SubmittedAt)
         .order_by_asc(evidence::Column::Id)
         .all(db)
@@ -155,7 +147,7 @@ pub async fn decide(
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
     let result = evidence::Entity::update_many()
-        .col_expr(evidence::Column::Status, Expr::value(status.as_str()))
+        .col_expr(evidence::Column::Status, Expr::value(status.as_ref()))
         .col_expr(evidence::Column::DecidedBy, Expr::value(decided_by))
         .col_expr(evidence::Column::DecidedAt, Expr::value(now))
         .col_expr(
@@ -163,7 +155,7 @@ pub async fn decide(
             Expr::value(reason.map(str::to_owned)),
         )
         .filter(evidence::Column::Id.eq(id))
-        .filter(evidence::Column::Status.eq(EvidenceStatus::Pending.as_str()))
+        .filter(evidence::Column::Status.eq(EvidenceStatus::Pending.as_ref()))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -188,16 +180,6 @@ pub async fn approved(
         }
     }
     Ok((credentials, years))
-}
-
-#[derive(Debug, Clone)]
-pub struct ExtraTimeGrant {
-    pub id: Uuid,
-    pub candidate_id: Uuid,
-    pub percent: u32,
-    pub reason: String,
-    pub granted_by: Uuid,
-    pub granted_at: OffsetDateTime,
 }
 
 #[tracing::instrument(skip(db, grant))]

@@ -1,5 +1,5 @@
 //! The e-mail outbox: messages queued in the transaction of the change that caused them,
-//! sent later by `email::deliver_due`.
+//! sent later by the notifications use case (`app::notifications::deliver_due`).
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
@@ -9,34 +9,55 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::entities::outbox;
-use crate::email::OutgoingEmail;
 
-pub async fn enqueue(
-    db: &impl ConnectionTrait,
-    email: &OutgoingEmail,
-    now: OffsetDateTime,
-) -> Result<(), DbErr> {
-    enqueue_kind(db, email, "plain", None, now).await
+/// A message as queued: its recipient and, for a ready message, its texts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedEmail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
 }
 
-/// Queues a message of a `kind` whose body is built when it is sent, from `reference`
-/// (the queued e-mail then only carries the recipient).
-pub async fn enqueue_kind(
+/// What a queued message is, and so how it is built when it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::AsRefStr, strum::EnumString)]
+pub enum MessageKind {
+    /// Written when queued; sent as it is.
+    #[strum(serialize = "plain")]
+    Ready,
+    /// The result of the sitting named by the reference, with its PDFs: built when sent.
+    #[strum(serialize = "result")]
+    SittingResult,
+}
+
+/// Where a message is in its delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::AsRefStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    /// Given up after the last attempt.
+    Failed,
+}
+
+/// Queues a message in the caller's transaction. A message whose body is built when it
+/// is sent names what it is built from in `reference` (its texts are then empty).
+pub async fn enqueue(
     db: &impl ConnectionTrait,
-    email: &OutgoingEmail,
-    kind: &str,
+    email: &QueuedEmail,
+    kind: MessageKind,
     reference: Option<Uuid>,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
     outbox::Entity::insert(outbox::ActiveModel {
-        kind: Set(kind.to_owned()),
+        kind: Set(kind.as_ref().to_owned()),
         reference: Set(reference),
         id: Set(Uuid::now_v7()),
         recipient: Set(email.to.clone()),
         subject: Set(email.subject.clone()),
         text_body: Set(email.text.clone()),
         html_body: Set(email.html.clone()),
-        status: Set("pending".into()),
+        status: Set(OutboxStatus::Pending.as_ref().to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),
         locked_until: Set(None),
@@ -51,7 +72,7 @@ pub async fn enqueue_kind(
 
 fn claimable(now: OffsetDateTime) -> Condition {
     Condition::all()
-        .add(outbox::Column::Status.eq("pending"))
+        .add(outbox::Column::Status.eq(OutboxStatus::Pending.as_ref()))
         .add(outbox::Column::NextAttemptAt.lte(now))
         .add(
             Condition::any()
@@ -77,8 +98,8 @@ pub async fn due(
 }
 
 pub struct ClaimedMessage {
-    pub email: OutgoingEmail,
-    pub kind: String,
+    pub email: QueuedEmail,
+    pub kind: MessageKind,
     pub reference: Option<Uuid>,
     /// Attempts including this one.
     pub attempts: u32,
@@ -104,21 +125,24 @@ pub async fn claim(
     if result.rows_affected != 1 {
         return Ok(None);
     }
-    Ok(outbox::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(|m| ClaimedMessage {
-            attempts: u32::try_from(m.attempts).unwrap_or(1),
-            kind: m.kind,
-            reference: m.reference,
-            email: OutgoingEmail {
-                to: m.recipient,
-                subject: m.subject,
-                text: m.text_body,
-                html: m.html_body,
-                attachments: Vec::new(),
-            },
-        }))
+    let Some(m) = outbox::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let kind: MessageKind = m
+        .kind
+        .parse()
+        .map_err(|_| DbErr::Custom(format!("message {id}: unknown kind {}", m.kind)))?;
+    Ok(Some(ClaimedMessage {
+        attempts: u32::try_from(m.attempts).unwrap_or(1),
+        kind,
+        reference: m.reference,
+        email: QueuedEmail {
+            to: m.recipient,
+            subject: m.subject,
+            text: m.text_body,
+            html: m.html_body,
+        },
+    }))
 }
 
 pub async fn mark_sent(
@@ -127,7 +151,10 @@ pub async fn mark_sent(
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("sent"))
+        .col_expr(
+            outbox::Column::Status,
+            Expr::value(OutboxStatus::Sent.as_ref()),
+        )
         .col_expr(outbox::Column::SentAt, Expr::value(now))
         .col_expr(
             outbox::Column::LockedUntil,
@@ -149,7 +176,14 @@ pub async fn mark_failed(
     outbox::Entity::update_many()
         .col_expr(
             outbox::Column::Status,
-            Expr::value(if give_up { "failed" } else { "pending" }),
+            Expr::value(
+                if give_up {
+                    OutboxStatus::Failed
+                } else {
+                    OutboxStatus::Pending
+                }
+                .as_ref(),
+            ),
         )
         .col_expr(
             outbox::Column::LastError,
@@ -170,13 +204,18 @@ pub async fn mark_failed(
 pub async fn status_for(
     db: &impl ConnectionTrait,
     recipient: &str,
-) -> Result<Vec<(String, i32, Option<String>)>, DbErr> {
-    Ok(outbox::Entity::find()
+) -> Result<Vec<(OutboxStatus, i32, Option<String>)>, DbErr> {
+    outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq(recipient))
         .order_by_asc(outbox::Column::CreatedAt)
         .all(db)
         .await?
         .into_iter()
-        .map(|m| (m.status, m.attempts, m.last_error))
-        .collect())
+        .map(|m| {
+            let status = m.status.parse().map_err(|_| {
+                DbErr::Custom(format!("message {}: unknown status {}", m.id, m.status))
+            })?;
+            Ok((status, m.attempts, m.last_error))
+        })
+        .collect()
 }

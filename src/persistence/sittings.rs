@@ -16,28 +16,7 @@ use uuid::Uuid;
 use super::entities::{answers, sittings};
 use crate::domain::paper::Paper;
 use crate::domain::scoring::{Response, ScoreSheet};
-use crate::domain::sitting::SittingStatus;
-
-#[derive(Debug, Clone)]
-pub struct SittingRecord {
-    pub id: Uuid,
-    pub candidate_id: Uuid,
-    pub qualification_code: String,
-    pub edition: String,
-    pub pool_hash: String,
-    pub seed: i64,
-    pub status: SittingStatus,
-    pub started_at: OffsetDateTime,
-    pub deadline: OffsetDateTime,
-    pub duration_minutes: u32,
-    pub extra_time_percent: u32,
-    pub paper: Paper,
-    pub max_score: u32,
-    pub pass_mark: u32,
-    pub closed_at: Option<OffsetDateTime>,
-    pub closed_reason: Option<String>,
-    pub result: Option<ScoreSheet>,
-}
+use crate::domain::sitting::{Closing, SittingRecord, SittingStatus};
 
 fn corrupt(what: &str, id: Uuid, e: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("sitting {id}: stored {what} is unreadable: {e}"))
@@ -47,8 +26,11 @@ impl TryFrom<sittings::Model> for SittingRecord {
     type Error = DbErr;
 
     fn try_from(m: sittings::Model) -> Result<Self, DbErr> {
-        let status =
-            SittingStatus::parse(&m.status).ok_or_else(|| corrupt("status", m.id, &m.status))?;
+        let status = m
+            .status
+            .parse::<SittingStatus>()
+            .ok()
+            .ok_or_else(|| corrupt("status", m.id, &m.status))?;
         let paper: Paper = serde_json::from_str(&m.paper).map_err(|e| corrupt("paper", m.id, e))?;
         let result = match &m.breakdown {
             Some(b) => Some(serde_json::from_str(b).map_err(|e| corrupt("result", m.id, e))?),
@@ -97,7 +79,7 @@ pub async fn insert(
         edition: Set(record.edition.clone()),
         pool_hash: Set(record.pool_hash.clone()),
         seed: Set(record.seed),
-        status: Set(record.status.as_str().to_owned()),
+        status: Set(record.status.as_ref().to_owned()),
         started_at: Set(record.started_at),
         deadline: Set(record.deadline),
         duration_minutes: Set(record.duration_minutes as i32),
@@ -148,7 +130,7 @@ pub async fn in_progress_for(
         .column(sittings::Column::Id)
         .column(sittings::Column::Deadline)
         .filter(sittings::Column::CandidateId.eq(candidate_id))
-        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_str()))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
         .into_tuple::<(Uuid, OffsetDateTime)>()
         .one(db)
         .await
@@ -181,7 +163,7 @@ pub async fn overdue(
     sittings::Entity::find()
         .select_only()
         .column(sittings::Column::Id)
-        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_str()))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
         .filter(sittings::Column::Deadline.lte(now))
         .order_by_asc(sittings::Column::Deadline)
         .limit(limit)
@@ -206,7 +188,7 @@ pub async fn lock_open_for_answer(
         )
         .filter(sittings::Column::Id.eq(id))
         .filter(sittings::Column::CandidateId.eq(candidate_id))
-        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_str()))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
         .filter(sittings::Column::Deadline.gt(now))
         .exec(db)
         .await?;
@@ -256,15 +238,6 @@ pub async fn answers(
         .collect()
 }
 
-/// How a sitting is being closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Closing {
-    /// By the candidate, before the deadline.
-    Submit,
-    /// By the server, at or after the deadline.
-    Expire,
-}
-
 /// Moves the sitting out of `in_progress` if the deadline allows this kind of closing;
 /// true when this call did it. Run inside the transaction that then scores it.
 #[tracing::instrument(skip(db))]
@@ -287,11 +260,11 @@ pub async fn claim_close(
         ),
     };
     let result = sittings::Entity::update_many()
-        .col_expr(sittings::Column::Status, Expr::value(status.as_str()))
+        .col_expr(sittings::Column::Status, Expr::value(status.as_ref()))
         .col_expr(sittings::Column::ClosedAt, Expr::value(now))
         .col_expr(sittings::Column::ClosedReason, Expr::value(reason))
         .filter(sittings::Column::Id.eq(id))
-        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_str()))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
         .filter(deadline)
         .exec(db)
         .await?;

@@ -8,18 +8,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::entities::{refresh_tokens, user_roles, users};
-use crate::auth::Role;
+use crate::domain::account::User;
+use crate::domain::role::Role;
 use crate::domain::values::{EmailAddress, PersonName};
-
-#[derive(Debug, Clone)]
-pub struct User {
-    pub id: Uuid,
-    pub email: String,
-    pub password_hash: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub created_at: OffsetDateTime,
-}
 
 impl From<users::Model> for User {
     fn from(m: users::Model) -> Self {
@@ -78,7 +69,7 @@ pub async fn insert_user(
     for role in new.roles {
         user_roles::Entity::insert(user_roles::ActiveModel {
             user_id: Set(id),
-            role: Set(role.as_str().to_owned()),
+            role: Set(role.as_ref().to_owned()),
         })
         .exec_without_returning(db)
         .await?;
@@ -109,7 +100,10 @@ pub async fn roles_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Ro
         .filter(user_roles::Column::UserId.eq(user_id))
         .all(db)
         .await?;
-    let mut roles: Vec<Role> = rows.iter().filter_map(|r| Role::parse(&r.role)).collect();
+    let mut roles: Vec<Role> = rows
+        .iter()
+        .filter_map(|r| r.role.parse::<Role>().ok())
+        .collect();
     roles.sort();
     Ok(roles)
 }

@@ -1,19 +1,18 @@
-//! HTTP handlers, one module per resource. Handlers parse input into domain types, call
-//! the use case, and map its outcome to a status and a body.
+//! The JSON API, a front door: one module per audience (public, the signed-in
+//! candidate, training-organization staff, administrators). Handlers parse input into
+//! domain types, call one use case, and map its outcome (or its typed error, through
+//! `errors`) to a status and a body; they never open a transaction or touch persistence.
 
 pub mod admin;
 pub mod ato;
-pub mod auth;
-pub mod certificates;
-pub mod evidence;
-pub mod health;
-pub mod invitations;
+pub mod caller;
+pub mod errors;
 pub mod json;
+pub mod limits;
 pub mod me;
 pub mod openapi;
 pub mod problem;
-pub mod qualifications;
-pub mod sittings;
+pub mod public;
 pub mod views;
 
 use actix_web::web;
@@ -25,23 +24,23 @@ use problem::ApiError;
 pub fn api_v1(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
-            .service(auth::register)
-            .service(auth::login)
-            .service(auth::refresh)
-            .service(auth::logout)
+            .service(public::auth::register)
+            .service(public::auth::login)
+            .service(public::auth::refresh)
+            .service(public::auth::logout)
             .service(me::me)
             .service(me::eligibility)
             .service(me::courses)
             .service(me::rename)
-            .service(evidence::declare_credential)
-            .service(evidence::declare_experience)
-            .service(evidence::list)
-            .service(qualifications::list)
-            .service(sittings::start)
-            .service(sittings::get)
-            .service(sittings::save_answer)
-            .service(sittings::submit)
-            .service(sittings::result)
+            .service(me::evidence::declare_credential)
+            .service(me::evidence::declare_experience)
+            .service(me::evidence::list)
+            .service(public::qualifications::list)
+            .service(me::sittings::start)
+            .service(me::sittings::get)
+            .service(me::sittings::save_answer)
+            .service(me::sittings::submit)
+            .service(me::sittings::result)
             .service(admin::sittings::sitting)
             .service(admin::evidence::list)
             .service(admin::evidence::decide)
@@ -65,19 +64,19 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(ato::enrolments)
             .service(ato::record_outcome)
             .service(ato::results)
-            .service(invitations::accept)
-            .service(certificates::keys)
-            .service(certificates::verification)
-            .service(certificates::mine)
-            .service(certificates::signed)
-            .service(certificates::badge)
-            .service(certificates::pdf)
-            .service(sittings::report)
-            .service(certificates::set_listing)
-            .service(certificates::search)
-            .service(certificates::admin_get)
-            .service(certificates::change_status)
-            .service(certificates::reissue),
+            .service(public::invitations::accept)
+            .service(public::certificates::keys)
+            .service(public::certificates::verification)
+            .service(me::certificates::mine)
+            .service(me::certificates::signed)
+            .service(me::certificates::badge)
+            .service(me::certificates::pdf)
+            .service(me::sittings::report)
+            .service(me::certificates::set_listing)
+            .service(public::certificates::search)
+            .service(admin::certificates::admin_get)
+            .service(admin::certificates::change_status)
+            .service(admin::certificates::reissue),
     );
 }
 

@@ -5,13 +5,8 @@ use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// One field that failed validation.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct FieldError {
-    /// The field, as a JSON path (`email`, `lines[2]`).
-    pub field: String,
-    pub message: String,
-}
+pub use crate::domain::fields::FieldError;
+use crate::domain::fields::FieldErrors;
 
 /// The body of every 4xx and 5xx response (`application/problem+json`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -49,14 +44,12 @@ impl ApiError {
 
     /// 422 naming one field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::invalid_fields(vec![FieldError {
-            field: field.into(),
-            message: message.into(),
-        }])
+        Self::invalid_fields(FieldErrors::one(field, message))
     }
 
     /// 422 naming every field that failed.
-    pub fn invalid_fields(errors: Vec<FieldError>) -> Self {
+    pub fn invalid_fields(errors: FieldErrors) -> Self {
+        let errors = errors.into_vec();
         let detail = errors
             .iter()
             .map(|e| format!("{}: {}", e.field, e.message))
@@ -159,6 +152,12 @@ impl ResponseError for ApiError {
             response.insert_header(("Retry-After", seconds.to_string()));
         }
         response.body(self.body().to_string())
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        Self::invalid_fields(errors)
     }
 }
 

@@ -6,15 +6,15 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::Role;
 use crate::domain::eligibility::{Requirement, RequirementKind};
 use crate::domain::paper::PaperItem;
 use crate::domain::pool::{ItemBody, Style};
+use crate::domain::role::Role;
 use crate::domain::scheme::Book;
 use crate::domain::scoring::{self, Response, ScoreSheet};
-use crate::domain::sitting::{self, SittingStatus};
+use crate::domain::sitting::{self, SittingRecord, SittingStatus};
 use crate::domain::values::option_label;
-use crate::persistence::sittings::SittingRecord;
+
 use crate::pools::Catalog;
 
 #[derive(Serialize, ToSchema)]

@@ -730,7 +730,7 @@ db_test!(
                 .await
                 .unwrap();
         assert_eq!(status.len(), 1);
-        assert_eq!((status[0].0.as_str(), status[0].1), ("pending", 1));
+        assert_eq!((status[0].0.as_ref(), status[0].1), ("pending", 1));
         assert!(status[0].2.is_some(), "the error is kept");
         // Not retried before its back-off, then retried.
         app.deliver_mail().await;
@@ -855,7 +855,7 @@ db_test!(
             invigilator::persistence::outbox::status_for(&app.state.db, "lost@gone.example")
                 .await
                 .unwrap();
-        assert_eq!((status[0].0.as_str(), status[0].1), ("failed", 2));
+        assert_eq!((status[0].0.as_ref(), status[0].1), ("failed", 2));
         app.advance(time::Duration::hours(2));
         app.deliver_mail().await;
         let status =

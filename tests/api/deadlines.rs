@@ -25,7 +25,7 @@ db_test!(
         let key2 = app.key_of(&id, 2).await;
         app.save_answer(&token, &id, 2, &key2).await.problem(409);
 
-        let answers = invigilator::sittings::answers_of(&app.state.db, id.parse().unwrap())
+        let answers = invigilator::app::sittings::answers_of(&app.state, id.parse().unwrap())
             .await
             .unwrap();
         assert_eq!(answers.len(), 1, "the late answer was not stored");

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use invigilator::clock::{Clock, ManualClock};
 use invigilator::config::{Environment, Settings};
 use invigilator::domain::pool::ItemBody;
+use invigilator::domain::sitting::SittingRecord;
 use invigilator::domain::values::option_label;
-use invigilator::persistence::sittings::SittingRecord;
-use invigilator::startup::{AppState, Application};
+use invigilator::startup::Application;
+use invigilator::state::AppState;
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -652,7 +653,7 @@ impl TestApp {
 
     /// Sends what is due in the outbox, as a server's timer would; returns how many.
     pub async fn deliver_mail(&self) -> usize {
-        invigilator::email::deliver_due(&self.state, self.clock.now())
+        invigilator::app::notifications::deliver_due(&self.state, self.clock.now())
             .await
             .unwrap()
     }
@@ -667,7 +668,7 @@ impl TestApp {
 
     /// Runs the background sweeper's work once, as a server's timer would.
     pub async fn sweep(&self) -> usize {
-        invigilator::sittings::close_overdue(&self.state, self.clock.now())
+        invigilator::app::sittings::close_overdue(&self.state, self.clock.now())
             .await
             .unwrap()
     }

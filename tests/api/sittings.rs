@@ -301,7 +301,7 @@ db_test!(another_candidates_sitting_answers_404_everywhere, |app| {
     app.result(&other.token, &id).await.problem(404);
     // Nothing was written by the stranger.
     assert!(
-        invigilator::sittings::answers_of(&app.state.db, id.parse().unwrap())
+        invigilator::app::sittings::answers_of(&app.state, id.parse().unwrap())
             .await
             .unwrap()
             .is_empty()
@@ -350,7 +350,7 @@ db_test!(answers_that_do_not_fit_the_question_are_refused, |app| {
         .await;
     wrong_shape.problem(422);
     assert!(
-        invigilator::sittings::answers_of(&app.state.db, id.parse().unwrap())
+        invigilator::app::sittings::answers_of(&app.state, id.parse().unwrap())
             .await
             .unwrap()
             .is_empty()

@@ -307,7 +307,7 @@ db_test!(
             .await;
         both.problem(422);
         assert!(
-            invigilator::sittings::answers_of(&app.state.db, id.parse().unwrap())
+            invigilator::app::sittings::answers_of(&app.state, id.parse().unwrap())
                 .await
                 .unwrap()
                 .is_empty(),

@@ -3,21 +3,21 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::atos::{self as use_case, InviteError};
-use crate::auth::{AuthenticatedUser, Role};
-use crate::domain::ato::{Accreditation, AccreditationStatus};
-use crate::domain::evidence::parse_text;
+use crate::app::atos::{self as use_case, AtoProfile};
+use crate::domain::ato::{
+    AccreditationEnding, AccreditationRecord, AccreditationStatus, NewAccreditation, NewAto,
+};
+use crate::domain::role::Role;
 use crate::domain::values::EmailAddress;
-use crate::persistence::atos::{self, AccreditationRecord, AtoRecord};
-use crate::persistence::begin_write;
+use crate::routes::caller::AuthenticatedUser;
 use crate::routes::json::ApiJson;
 use crate::routes::parse_id;
-use crate::routes::problem::{ApiError, FieldError, Problem};
-use crate::startup::AppState;
+use crate::routes::problem::{ApiError, Problem};
+use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -72,40 +72,20 @@ pub struct AtoView {
     pub accreditations: Vec<AccreditationView>,
 }
 
-pub async fn ato_view(state: &AppState, ato: AtoRecord) -> Result<AtoView, ApiError> {
-    let accreditations = atos::accreditations_of(&state.db, ato.id).await?;
-    Ok(AtoView {
-        id: ato.id,
-        name: ato.name,
-        country: ato.country,
-        contact_email: ato.contact_email,
-        accreditations: accreditations
-            .into_iter()
-            .map(AccreditationView::from)
-            .collect(),
-    })
-}
-
-fn field<T>(errors: &mut Vec<FieldError>, name: &str, r: Result<T, String>) -> Option<T> {
-    r.map_err(|message| {
-        errors.push(FieldError {
-            field: name.into(),
-            message,
-        })
-    })
-    .ok()
-}
-
-pub fn parse_date(raw: &str) -> Result<Date, String> {
-    Date::parse(raw, &time::format_description::well_known::Iso8601::DATE)
-        .map_err(|_| "must be a date such as 2026-10-30".to_owned())
-}
-
-async fn ato_or_404(state: &AppState, raw: &str) -> Result<AtoRecord, ApiError> {
-    let id = parse_id(raw, "training organization")?;
-    atos::find_ato(&state.db, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such training organization"))
+impl From<AtoProfile> for AtoView {
+    fn from(p: AtoProfile) -> Self {
+        Self {
+            id: p.ato.id,
+            name: p.ato.name,
+            country: p.ato.country,
+            contact_email: p.ato.contact_email,
+            accreditations: p
+                .accreditations
+                .into_iter()
+                .map(AccreditationView::from)
+                .collect(),
+        }
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/atos", tag = "admin", security(("bearer" = [])), request_body = NewAtoRequest,
@@ -117,37 +97,10 @@ pub async fn create(
     body: ApiJson<NewAtoRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let mut errors = Vec::new();
-    let name = field(&mut errors, "name", parse_text(&body.0.name, 200));
-    let country = field(
-        &mut errors,
-        "country",
-        match body.0.country.trim() {
-            c if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
-                Ok(c.to_uppercase())
-            }
-            _ => Err("must be a two-letter country code such as GB".into()),
-        },
-    );
-    let contact = field(
-        &mut errors,
-        "contact_email",
-        EmailAddress::parse(&body.0.contact_email),
-    );
-    let (Some(name), Some(country), Some(contact)) = (name, country, contact) else {
-        return Err(ApiError::invalid_fields(errors));
-    };
-    let ato = AtoRecord {
-        id: Uuid::now_v7(),
-        name,
-        country,
-        contact_email: contact.to_string(),
-        created_at: state.clock.now(),
-    };
-    let tx = begin_write(&state.db).await?;
-    atos::insert_ato(&tx, &ato).await?;
-    tx.commit().await.map_err(ApiError::from)?;
-    Ok(HttpResponse::Created().json(ato_view(&state, ato).await?))
+    let b = &body.0;
+    let new = NewAto::parse(&b.name, &b.country, &b.contact_email)?;
+    let profile = use_case::create(&state, new).await?;
+    Ok(HttpResponse::Created().json(AtoView::from(profile)))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/atos", tag = "admin", security(("bearer" = [])),
@@ -158,11 +111,8 @@ pub async fn list(
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let mut views = Vec::new();
-    for ato in atos::list_atos(&state.db).await? {
-        views.push(ato_view(&state, ato).await?);
-    }
-    Ok(HttpResponse::Ok().json(views))
+    let profiles = use_case::list(&state).await?;
+    Ok(HttpResponse::Ok().json(profiles.into_iter().map(AtoView::from).collect::<Vec<_>>()))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/atos/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "ATO id")),
@@ -174,8 +124,8 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let ato = ato_or_404(&state, &path).await?;
-    Ok(HttpResponse::Ok().json(ato_view(&state, ato).await?))
+    let profile = use_case::get(&state, parse_id(&path, "training organization")?).await?;
+    Ok(HttpResponse::Ok().json(AtoView::from(profile)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -200,59 +150,19 @@ pub async fn accredit(
     body: ApiJson<AccreditRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let ato = ato_or_404(&state, &path).await?;
-    let mut errors = Vec::new();
-    let known = state
-        .catalog
-        .offered()
-        .any(|(_, q)| q.qualification.code == body.0.qualification);
-    let qualification = field(
-        &mut errors,
-        "qualification",
-        if known {
-            Ok(body.0.qualification.clone())
-        } else {
-            Err(format!(
-                "there is no qualification {}",
-                body.0.qualification
-            ))
-        },
-    );
-    let from = field(&mut errors, "valid_from", parse_date(&body.0.valid_from));
-    let until = field(&mut errors, "valid_until", parse_date(&body.0.valid_until));
-    if let (Some(f), Some(u)) = (from, until)
-        && u < f
-    {
-        errors.push(FieldError {
-            field: "valid_until".into(),
-            message: "must not be before valid_from".into(),
-        });
-    }
-    let (Some(qualification), Some(valid_from), Some(valid_until), true) =
-        (qualification, from, until, errors.is_empty())
-    else {
-        return Err(ApiError::invalid_fields(errors));
+    let ato = parse_id(&path, "training organization")?;
+    // An unknown organization answers 404 whatever the body says.
+    use_case::get(&state, ato).await?;
+    let b = &body.0;
+    let offered = |code: &str| {
+        state
+            .catalog
+            .offered()
+            .any(|(_, q)| q.qualification.code == code)
     };
-    let record = AccreditationRecord {
-        id: Uuid::now_v7(),
-        ato_id: ato.id,
-        period: Accreditation {
-            qualification,
-            valid_from,
-            valid_until,
-            ended_on: None,
-        },
-        status: AccreditationStatus::Active,
-        status_reason: None,
-        status_changed_by: None,
-        status_changed_at: None,
-        created_by: user.id,
-        created_at: state.clock.now(),
-    };
-    let tx = begin_write(&state.db).await?;
-    atos::insert_accreditation(&tx, &record).await?;
-    tx.commit().await.map_err(ApiError::from)?;
-    Ok(HttpResponse::Created().json(ato_view(&state, ato).await?))
+    let new = NewAccreditation::parse(&b.qualification, &b.valid_from, &b.valid_until, offered)?;
+    let profile = use_case::accredit(&state, ato, new, user.id).await?;
+    Ok(HttpResponse::Created().json(AtoView::from(profile)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -278,44 +188,12 @@ pub async fn end_accreditation(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let (ato_raw, accreditation_raw) = path.into_inner();
-    let ato = ato_or_404(&state, &ato_raw).await?;
-    let accreditation_id = parse_id(&accreditation_raw, "accreditation")?;
-    if body.0.status == AccreditationStatus::Active {
-        return Err(ApiError::invalid(
-            "status",
-            "must be suspended or withdrawn; accredit again to restore",
-        ));
-    }
-    let reason = parse_text(&body.0.reason, 2000).map_err(|m| ApiError::invalid("reason", m))?;
-    let now = state.clock.now();
-    let tx = begin_write(&state.db).await?;
-    if !atos::accreditations_of(&tx, ato.id)
-        .await?
-        .iter()
-        .any(|a| a.id == accreditation_id)
-    {
-        return Err(ApiError::not_found("no such accreditation"));
-    }
-    if !atos::end_accreditation(
-        &tx,
-        accreditation_id,
-        ato.id,
-        body.0.status,
-        &reason,
-        now.date(),
-        user.id,
-        now,
-    )
-    .await?
-    {
-        return Err(ApiError::conflict(
-            "not-active",
-            "this accreditation is already suspended or withdrawn",
-        ));
-    }
-    tx.commit().await.map_err(ApiError::from)?;
-    tracing::info!(ato = %ato.id, accreditation = %accreditation_id, status = body.0.status.as_str(), by = %user.id, "accreditation ended");
-    Ok(HttpResponse::Ok().json(ato_view(&state, ato).await?))
+    let ato = parse_id(&ato_raw, "training organization")?;
+    let accreditation = parse_id(&accreditation_raw, "accreditation")?;
+    use_case::get(&state, ato).await?;
+    let ending = AccreditationEnding::parse(body.0.status, &body.0.reason)?;
+    let profile = use_case::end_accreditation(&state, ato, accreditation, ending, user.id).await?;
+    Ok(HttpResponse::Ok().json(AtoView::from(profile)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -332,27 +210,6 @@ pub struct InvitationSentView {
     pub expires_at: OffsetDateTime,
 }
 
-/// Invites a staff member of `ato`; shared by administrators and the ATO's own staff.
-pub async fn invite(
-    state: &AppState,
-    ato: &AtoRecord,
-    raw_email: &str,
-    by: Uuid,
-) -> Result<HttpResponse, ApiError> {
-    let email = EmailAddress::parse(raw_email).map_err(|m| ApiError::invalid("email", m))?;
-    let now = state.clock.now();
-    use_case::invite_staff(state, ato.id, &ato.name, &email, by)
-        .await
-        .map_err(|e| match e {
-            InviteError::HasAccount => ApiError::conflict("has-account", e.to_string()),
-            InviteError::Db(e) => e.into(),
-        })?;
-    Ok(HttpResponse::Accepted().json(InvitationSentView {
-        email: email.to_string(),
-        expires_at: now + state.invitation_ttl,
-    }))
-}
-
 #[utoipa::path(post, path = "/api/v1/admin/atos/{id}/invitations", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "ATO id")),
     request_body = InviteRequest,
     responses((status = 202, description = "Invitation queued for e-mail", body = InvitationSentView),
@@ -365,6 +222,11 @@ pub async fn invite_staff(
     body: ApiJson<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let ato = ato_or_404(&state, &path).await?;
-    invite(&state, &ato, &body.0.email, user.id).await
+    let ato = parse_id(&path, "training organization")?;
+    let email = EmailAddress::parse(&body.0.email).map_err(|m| ApiError::invalid("email", m))?;
+    let expires_at = use_case::invite_staff_of(&state, ato, &email, user.id).await?;
+    Ok(HttpResponse::Accepted().json(InvitationSentView {
+        email: email.to_string(),
+        expires_at,
+    }))
 }

@@ -6,16 +6,16 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::{AuthenticatedUser, Role};
-use crate::domain::evidence::{ExtraTime, parse_text};
+use crate::app::evidence as use_case;
+use crate::domain::evidence::{ExtraTimeGrant, parse_grant};
+use crate::domain::role::Role;
 use crate::domain::values::EmailAddress;
-use crate::persistence::evidence::{self, ExtraTimeGrant};
-use crate::persistence::{begin_write, users};
 use crate::routes::admin::sittings::CandidateView;
+use crate::routes::caller::AuthenticatedUser;
 use crate::routes::json::ApiJson;
 use crate::routes::parse_id;
-use crate::routes::problem::{ApiError, FieldError, Problem};
-use crate::startup::AppState;
+use crate::routes::problem::{ApiError, Problem};
+use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
 pub struct CandidateQuery {
@@ -41,7 +41,7 @@ pub async fn find(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let found = match EmailAddress::parse(&query.email) {
-        Ok(email) => users::find_by_email(&state.db, &email).await?,
+        Ok(email) => use_case::find_account(&state, &email).await?,
         Err(m) => return Err(ApiError::invalid("email", m)),
     };
     let views: Vec<CandidateView> = found
@@ -54,19 +54,6 @@ pub async fn find(
         })
         .collect();
     Ok(HttpResponse::Ok().json(views))
-}
-
-async fn candidate(state: &AppState, raw: &str) -> Result<Uuid, ApiError> {
-    let id = parse_id(raw, "candidate")?;
-    let exists = users::find_by_id(&state.db, id).await?.is_some()
-        && users::roles_of(&state.db, id)
-            .await?
-            .contains(&Role::Candidate);
-    if exists {
-        Ok(id)
-    } else {
-        Err(ApiError::not_found("no such candidate"))
-    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -126,39 +113,9 @@ pub async fn grant_extra_time(
     body: ApiJson<ExtraTimeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let candidate_id = candidate(&state, &path).await?;
-    let mut errors = Vec::new();
-    let percent = ExtraTime::parse(body.0.percent)
-        .map_err(|message| {
-            errors.push(FieldError {
-                field: "percent".into(),
-                message,
-            })
-        })
-        .ok();
-    let reason = parse_text(&body.0.reason, 2000)
-        .map_err(|message| {
-            errors.push(FieldError {
-                field: "reason".into(),
-                message,
-            })
-        })
-        .ok();
-    let (Some(percent), Some(reason)) = (percent, reason) else {
-        return Err(ApiError::invalid_fields(errors));
-    };
-    let grant = ExtraTimeGrant {
-        id: Uuid::now_v7(),
-        candidate_id,
-        percent: percent.percent(),
-        reason,
-        granted_by: user.id,
-        granted_at: state.clock.now(),
-    };
-    let tx = begin_write(&state.db).await?;
-    evidence::insert_grant(&tx, &grant).await?;
-    tx.commit().await.map_err(ApiError::from)?;
-    tracing::info!(candidate = %candidate_id, percent = grant.percent, by = %user.id, "extra time granted");
+    let candidate_id = use_case::candidate(&state, parse_id(&path, "candidate")?).await?;
+    let (percent, reason) = parse_grant(body.0.percent, &body.0.reason)?;
+    let grant = use_case::grant_extra_time(&state, candidate_id, percent, reason, user.id).await?;
     Ok(HttpResponse::Created().json(ExtraTimeView::from(grant)))
 }
 
@@ -180,8 +137,7 @@ pub async fn extra_time_history(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let candidate_id = candidate(&state, &path).await?;
-    let grants = evidence::grants_for(&state.db, candidate_id).await?;
+    let grants = use_case::extra_time_history(&state, parse_id(&path, "candidate")?).await?;
     Ok(HttpResponse::Ok().json(
         grants
             .into_iter()

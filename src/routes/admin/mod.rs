@@ -2,5 +2,6 @@
 
 pub mod atos;
 pub mod candidates;
+pub mod certificates;
 pub mod evidence;
 pub mod sittings;

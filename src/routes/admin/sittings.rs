@@ -6,16 +6,17 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::{AuthenticatedUser, Role};
+use crate::app::sittings as use_case;
 use crate::domain::pool::{ItemBody, Level, Style};
+use crate::domain::role::Role;
 use crate::domain::scoring::{self, Response};
 use crate::domain::sitting::SittingStatus;
 use crate::domain::values::option_label;
-use crate::persistence::users;
+use crate::routes::caller::AuthenticatedUser;
 use crate::routes::parse_id;
 use crate::routes::problem::{ApiError, Problem};
 use crate::routes::views::{OptionView, options_of};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct CandidateView {
@@ -93,13 +94,11 @@ pub async fn sitting(
     user.require(Role::Admin)?;
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
-    let record = crate::sittings::load_current(&state, id, now)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such sitting"))?;
-    let candidate = users::find_by_id(&state.db, record.candidate_id)
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("sitting {id} has no candidate")))?;
-    let answers = crate::sittings::answers_of(&state.db, id).await?;
+    let use_case::MarkedPaper {
+        record,
+        candidate,
+        answers,
+    } = use_case::marked_paper(&state, id, now).await?;
     let items = record
         .paper
         .items

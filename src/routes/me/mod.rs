@@ -1,16 +1,23 @@
-//! The signed-in user: their account and their eligibility for each paper.
+//! The signed-in candidate's own endpoints under `/api/v1/me` (and their sittings): the
+//! account, eligibility, courses, evidence, sittings and certificates.
+
+pub mod certificates;
+pub mod evidence;
+pub mod sittings;
 
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::problem::{ApiError, Problem};
-use super::views::{RequirementView, UserView};
-use crate::auth::AuthenticatedUser;
+use crate::app::{accounts, courses as course_use_case, evidence as evidence_use_case};
 use crate::domain::ato::{Delivery, Outcome};
-use crate::domain::eligibility::{self as rules, Rule};
-use crate::persistence::{atos, evidence, users};
-use crate::startup::AppState;
+use crate::domain::eligibility::Rule;
+use crate::domain::values::parse_names;
+use crate::routes::caller::AuthenticatedUser;
+use crate::routes::json::ApiJson;
+use crate::routes::problem::{ApiError, Problem};
+use crate::routes::views::{RequirementView, UserView};
+use crate::state::AppState;
 
 #[utoipa::path(
     get,
@@ -27,18 +34,16 @@ pub async fn me(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
-    let account = users::find_by_id(&state.db, user.id)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
+    let profile = accounts::profile(&state, user.id).await?;
     Ok(HttpResponse::Ok().json(MeView {
         user: UserView {
-            id: account.id,
-            email: account.email,
-            given_name: account.given_name,
-            family_name: account.family_name,
-            roles: users::roles_of(&state.db, user.id).await?,
+            id: profile.user.id,
+            email: profile.user.email,
+            given_name: profile.user.given_name,
+            family_name: profile.user.family_name,
+            roles: profile.roles,
         },
-        extra_time_percent: evidence::current_extra_time(&state.db, user.id).await?,
+        extra_time_percent: profile.extra_time_percent,
     }))
 }
 
@@ -64,31 +69,10 @@ pub struct NamesRequest {
 pub async fn rename(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
-    body: crate::routes::json::ApiJson<NamesRequest>,
+    body: ApiJson<NamesRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut errors = Vec::new();
-    let given = crate::domain::values::PersonName::parse(&body.0.given_name)
-        .map_err(|message| {
-            errors.push(crate::routes::problem::FieldError {
-                field: "given_name".into(),
-                message,
-            })
-        })
-        .ok();
-    let family = crate::domain::values::PersonName::parse(&body.0.family_name)
-        .map_err(|message| {
-            errors.push(crate::routes::problem::FieldError {
-                field: "family_name".into(),
-                message,
-            })
-        })
-        .ok();
-    let (Some(given), Some(family)) = (given, family) else {
-        return Err(ApiError::invalid_fields(errors));
-    };
-    let tx = crate::persistence::begin_write(&state.db).await?;
-    users::set_names(&tx, user.id, &given, &family).await?;
-    tx.commit().await.map_err(ApiError::from)?;
+    let (given, family) = parse_names(&body.0.given_name, &body.0.family_name)?;
+    accounts::rename(&state, user.id, &given, &family).await?;
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({"given_name": given.as_ref(), "family_name": family.as_ref()})))
 }
@@ -135,7 +119,7 @@ pub async fn courses(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
-    let courses = atos::courses_of_candidate(&state.db, user.id).await?;
+    let courses = course_use_case::of_candidate(&state, user.id).await?;
     let views: Vec<MyCourseView> = courses
         .into_iter()
         .map(|c| MyCourseView {
@@ -182,27 +166,21 @@ pub async fn eligibility(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
-    let evidence = crate::sittings::evidence_of(&state.db, user.id).await?;
-    let views: Vec<EligibilityView> = state
-        .catalog
-        .offered()
-        .map(|(e, q)| {
-            let result = rules::evaluate(&q.qualification.prerequisites, &evidence);
-            EligibilityView {
-                qualification: q.qualification.code.clone(),
-                title: q.qualification.title.clone(),
-                edition: e.edition.clone(),
-                eligible: result.eligible,
-                rule: q.qualification.prerequisites.rule,
-                met: result
-                    .met
-                    .iter()
-                    .map(|r| {
-                        RequirementView::from(r).satisfied_by(rules::satisfied_by(r, &evidence))
-                    })
-                    .collect(),
-                unmet: result.unmet.iter().map(RequirementView::from).collect(),
-            }
+    let standings = evidence_use_case::eligibility(&state, user.id).await?;
+    let views: Vec<EligibilityView> = standings
+        .into_iter()
+        .map(|s| EligibilityView {
+            qualification: s.qualification,
+            title: s.title,
+            edition: s.edition,
+            eligible: s.eligible,
+            rule: s.rule,
+            met: s
+                .met
+                .iter()
+                .map(|(r, by)| RequirementView::from(r).satisfied_by(by.clone()))
+                .collect(),
+            unmet: s.unmet.iter().map(RequirementView::from).collect(),
         })
         .collect();
     Ok(HttpResponse::Ok().json(views))

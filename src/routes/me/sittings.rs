@@ -5,16 +5,19 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use super::json::ApiJson;
-use super::parse_id;
-use super::problem::{ApiError, Problem};
-use super::views::{RequirementView, ResultView, SittingView};
-use crate::auth::{AuthenticatedUser, Role};
+use crate::app::sittings::{
+    self as use_case, Outcome, SaveAnswerError, StartSittingError, SubmitError,
+};
+use crate::domain::role::Role;
 use crate::domain::scoring::Response;
 use crate::domain::sitting::{self, SittingStatus};
 use crate::pools::FindError;
-use crate::sittings::{self as use_case, SaveAnswerError, StartSittingError, SubmitError};
-use crate::startup::AppState;
+use crate::routes::caller::AuthenticatedUser;
+use crate::routes::json::ApiJson;
+use crate::routes::parse_id;
+use crate::routes::problem::{ApiError, Problem};
+use crate::routes::views::{RequirementView, ResultView, SittingView};
+use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -111,11 +114,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
-    let record = use_case::load_current(&state, id, now)
-        .await?
-        .filter(|r| r.candidate_id == user.id)
-        .ok_or_else(|| ApiError::not_found("no such sitting"))?;
-    let answers = use_case::answers_of(&state.db, id).await?;
+    let (record, answers) = use_case::resume(&state, id, user.id, now).await?;
     Ok(HttpResponse::Ok().json(SittingView::build(&record, &answers, &state.catalog, now)))
 }
 
@@ -201,7 +200,7 @@ pub async fn submit(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
-    let record = use_case::submit(&state, id, user.id, now).await.map_err(|e| match e {
+    let outcome = use_case::submit_and_score(&state, id, user.id, now).await.map_err(|e| match e {
         SubmitError::NotFound => ApiError::not_found("no such sitting"),
         SubmitError::AlreadyClosed(SittingStatus::Expired) => ApiError::conflict(
             "sitting-closed",
@@ -213,23 +212,14 @@ pub async fn submit(
         }
         SubmitError::Unexpected(e) => ApiError::internal(e),
     })?;
-    let sheet = record.result.as_ref().ok_or_else(|| {
-        ApiError::internal(anyhow::anyhow!("sitting {id} closed without a result"))
-    })?;
-    Ok(HttpResponse::Ok().json(result_view(&state, &record, sheet).await?))
+    Ok(HttpResponse::Ok().json(result_view(&outcome)))
 }
 
 /// The result, with the number of the certificate it earned (if any).
-async fn result_view(
-    state: &AppState,
-    record: &crate::persistence::sittings::SittingRecord,
-    sheet: &crate::domain::scoring::ScoreSheet,
-) -> Result<ResultView, ApiError> {
-    let mut view = ResultView::build(record, sheet);
-    view.certificate_number = crate::persistence::certificates::by_sitting(&state.db, record.id)
-        .await?
-        .map(|c| c.number);
-    Ok(view)
+fn result_view(outcome: &Outcome) -> ResultView {
+    let mut view = ResultView::build(&outcome.record, &outcome.sheet);
+    view.certificate_number = outcome.certificate_number.clone();
+    view
 }
 
 #[utoipa::path(
@@ -252,22 +242,8 @@ pub async fn result(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
-    let record = use_case::load_current(&state, id, now)
-        .await?
-        .filter(|r| r.candidate_id == user.id || user.has(Role::Admin))
-        .ok_or_else(|| ApiError::not_found("no such sitting"))?;
-    let Some(sheet) = &record.result else {
-        return Err(
-            ApiError::conflict("sitting-in-progress", "the sitting is still in progress").with(
-                "deadline",
-                record
-                    .deadline
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default(),
-            ),
-        );
-    };
-    Ok(HttpResponse::Ok().json(result_view(&state, &record, sheet).await?))
+    let outcome = use_case::outcome(&state, id, user.id, &user.roles, now).await?;
+    Ok(HttpResponse::Ok().json(result_view(&outcome)))
 }
 
 #[utoipa::path(
@@ -289,17 +265,7 @@ pub async fn report(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "sitting")?;
-    let record = use_case::load_current(&state, id, state.clock.now())
-        .await?
-        .filter(|r| r.candidate_id == user.id || user.has(Role::Admin))
-        .ok_or_else(|| ApiError::not_found("no such sitting"))?;
-    if record.result.is_none() {
-        return Err(ApiError::conflict(
-            "sitting-in-progress",
-            "the sitting is still in progress",
-        ));
-    }
-    let bytes = crate::results::score_report_pdf(&state, &record).await?;
+    let bytes = use_case::score_report(&state, id, user.id, &user.roles, state.clock.now()).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .body(bytes))

@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::json::ApiJson;
-use super::problem::{ApiError, FieldError, Problem};
-use crate::atos::{self as use_case, AcceptError};
+use crate::app::atos as use_case;
+use crate::domain::fields::FieldErrors;
 use crate::domain::values::{NewPassword, PersonName};
-use crate::startup::AppState;
+use crate::routes::json::ApiJson;
+use crate::routes::problem::{ApiError, Problem};
+use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -41,63 +42,15 @@ pub async fn accept(
     body: ApiJson<AcceptRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
-    let mut errors = Vec::new();
-    let password = NewPassword::parse(b.password)
-        .map_err(|message| {
-            errors.push(FieldError {
-                field: "password".into(),
-                message,
-            })
-        })
-        .ok();
-    let mut name = |field: &str, raw: Option<String>| match raw {
-        None => None,
-        Some(raw) => PersonName::parse(&raw)
-            .map_err(|message| {
-                errors.push(FieldError {
-                    field: field.into(),
-                    message,
-                })
-            })
-            .ok(),
+    let mut errors = FieldErrors::new();
+    let password = errors.check("password", NewPassword::parse(b.password));
+    let mut name = |field: &str, raw: Option<String>| {
+        raw.and_then(|raw| errors.check(field, PersonName::parse(&raw)))
     };
     let given = name("given_name", b.given_name);
     let family = name("family_name", b.family_name);
-    let Some(password) = password else {
-        return Err(ApiError::invalid_fields(errors));
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
-    }
-    let names = given.zip(family);
-    let user_id = use_case::accept(
-        &state.db,
-        &state.passwords,
-        &b.token,
-        password,
-        names,
-        state.clock.now(),
-    )
-    .await
-    .map_err(|e| match e {
-        AcceptError::Invalid => ApiError::new(
-            actix_web::http::StatusCode::GONE,
-            "invitation-invalid",
-            e.to_string(),
-        ),
-        AcceptError::NamesRequired => ApiError::invalid_fields(vec![
-            FieldError {
-                field: "given_name".into(),
-                message: "is required".into(),
-            },
-            FieldError {
-                field: "family_name".into(),
-                message: "is required".into(),
-            },
-        ]),
-        AcceptError::HasAccount => ApiError::conflict("has-account", e.to_string()),
-        AcceptError::Unexpected(e) => ApiError::internal(e),
-    })?;
+    let (password, names) = errors.finish(|| Some((password?, given.zip(family))))?;
+    let user_id = use_case::accept(&state, &b.token, password, names).await?;
     Ok(HttpResponse::Ok().json(AcceptedView { user_id }))
 }
 

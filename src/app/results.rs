@@ -6,14 +6,17 @@ use sea_orm::{ConnectionTrait, DbErr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::certificates::verification_url;
+use super::notifications::{self, texts};
+use crate::domain::certificate::CertificateRecord;
+use crate::domain::sitting::SittingRecord;
 use crate::email::{Attachment, OutgoingEmail};
-use crate::notices;
 use crate::pdf::{
     AreaBar, CertificateDocument, ScoreReportDocument, render_certificate, render_score_report,
 };
-use crate::persistence::certificates::{self as certificate_repo, CertificateRecord};
-use crate::persistence::{outbox, sittings::SittingRecord, users};
-use crate::startup::AppState;
+use crate::persistence::certificates as certificate_repo;
+use crate::persistence::{sittings as sitting_repo, users};
+use crate::state::AppState;
 use crate::telemetry::spawn_blocking_with_tracing;
 
 fn titles(state: &AppState, record: &SittingRecord) -> (String, String) {
@@ -76,7 +79,7 @@ pub async fn certificate_pdf(state: &AppState, c: &CertificateRecord) -> anyhow:
     if let Some(pdf) = certificate_repo::stored_pdf(&state.db, c.id).await? {
         return Ok(pdf);
     }
-    let url = crate::routes::certificates::verification_url(state, c);
+    let url = verification_url(state, c);
     let c2 = c.clone();
     let pdf = spawn_blocking_with_tracing(move || {
         render_certificate(&CertificateDocument {
@@ -104,14 +107,7 @@ pub async fn queue_result_email(
     let Some(candidate) = users::find_by_id(db, record.candidate_id).await? else {
         return Ok(());
     };
-    let placeholder = OutgoingEmail {
-        to: candidate.email,
-        subject: "result".into(),
-        text: String::new(),
-        html: String::new(),
-        attachments: Vec::new(),
-    };
-    outbox::enqueue_kind(db, &placeholder, "result", Some(record.id), now).await
+    notifications::queue_sitting_result(db, &candidate.email, record.id, now).await
 }
 
 /// Builds the result e-mail of a sitting, with the score report and, for a pass, the
@@ -121,7 +117,7 @@ pub async fn result_email(
     sitting_id: Uuid,
     to: &str,
 ) -> anyhow::Result<OutgoingEmail> {
-    let record = crate::persistence::sittings::find(&state.db, sitting_id)
+    let record = sitting_repo::find(&state.db, sitting_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("sitting {sitting_id} is gone"))?;
     let sheet = record
@@ -133,7 +129,7 @@ pub async fn result_email(
         .ok_or_else(|| anyhow::anyhow!("no candidate"))?;
     let (qualification_title, _) = titles(state, &record);
     let certificate = certificate_repo::by_sitting(&state.db, sitting_id).await?;
-    let mut email = notices::result(
+    let mut email = texts::result(
         to,
         &candidate.given_name,
         &qualification_title,

@@ -4,10 +4,10 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::views::RequirementView;
 use crate::domain::eligibility::Rule;
 use crate::domain::scheme::Book;
-use crate::startup::AppState;
+use crate::routes::views::RequirementView;
+use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct FormatView {

@@ -1,10 +1,10 @@
 //! `GET /health`: ok once the database answers.
 
 use actix_web::{HttpResponse, get, web};
-use sea_orm::ConnectionTrait;
 
-use super::problem::ApiError;
-use crate::startup::AppState;
+use crate::app::health as use_case;
+use crate::routes::problem::{ApiError, Problem};
+use crate::state::AppState;
 
 #[utoipa::path(
     get,
@@ -12,12 +12,12 @@ use crate::startup::AppState;
     tag = "health",
     responses(
         (status = 200, description = "The server and its database answer", body = serde_json::Value, example = json!({"status": "ok"})),
-        (status = 503, description = "The database does not answer", body = super::problem::Problem),
+        (status = 503, description = "The database does not answer", body = Problem),
     )
 )]
 #[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.db.execute_unprepared("SELECT 1").await.map_err(|e| {
+    use_case::check(&state).await.map_err(|e| {
         tracing::error!(error = %e, "health check: database unreachable");
         ApiError::new(
             actix_web::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -4,22 +4,24 @@
 use std::collections::BTreeMap;
 
 use rand::RngCore;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::certificates;
-use crate::domain::ato::Outcome;
-use crate::domain::eligibility::{self, Evidence, Requirement};
+use super::evidence::evidence_of;
+use super::{certificates, results};
+use crate::domain::account::User;
+use crate::domain::eligibility::{self, Requirement};
 use crate::domain::paper::{self, PaperItem};
+use crate::domain::role::Role;
 use crate::domain::scoring::{self, Response};
-use crate::domain::sitting::{self, SittingStatus};
+use crate::domain::sitting::{self, Closing, SittingRecord, SittingStatus};
 use crate::persistence::{
-    atos, begin_write, evidence,
-    sittings::{self as repo, Closing, InsertSittingError, SittingRecord},
+    begin_write, certificates as certificate_repo, evidence,
+    sittings::{self as repo, InsertSittingError},
+    users,
 };
 use crate::pools::FindError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartSittingError {
@@ -39,33 +41,6 @@ impl From<sea_orm::DbErr> for StartSittingError {
     fn from(e: sea_orm::DbErr) -> Self {
         Self::Unexpected(e.into())
     }
-}
-
-/// What a candidate has proven, read inside the caller's transaction.
-pub async fn evidence_of(
-    db: &impl ConnectionTrait,
-    candidate_id: Uuid,
-) -> Result<Evidence, sea_orm::DbErr> {
-    let (approved_credentials, approved_audit_years) = evidence::approved(db, candidate_id).await?;
-    // Only a completed course run while its ATO was accredited for it counts.
-    let completed_courses = atos::courses_of_candidate(db, candidate_id)
-        .await?
-        .into_iter()
-        .filter(|c| c.accredited && c.outcome == Some(Outcome::Completed))
-        .map(|c| {
-            let detail = format!(
-                "{}, {}, {} to {}",
-                c.course.title, c.ato_name, c.course.starts_on, c.course.ends_on
-            );
-            (c.course.qualification, detail)
-        })
-        .collect();
-    Ok(Evidence {
-        passed_qualifications: repo::passed_qualifications(db, candidate_id).await?,
-        approved_credentials,
-        approved_audit_years,
-        completed_courses,
-    })
 }
 
 #[tracing::instrument(skip(state))]
@@ -163,9 +138,9 @@ pub async fn close(
     // A pass issues exactly one certificate, in this same transaction: the claim above
     // lets only one closer get here, and the database refuses a second for one sitting.
     if sheet.passed {
-        certificates::issue(&tx, &state.certificates, &record, now).await?;
+        certificates::issue(&tx, state, &record, now).await?;
     }
-    crate::results::queue_result_email(&tx, &record, now).await?;
+    results::queue_result_email(&tx, &record, now).await?;
     tx.commit().await?;
     tracing::info!(sitting = %id, ?closing, score = sheet.score, passed = sheet.passed, "sitting closed");
     Ok(true)
@@ -238,7 +213,13 @@ pub enum SubmitError {
     #[error("the sitting is already closed")]
     AlreadyClosed(SittingStatus),
     #[error(transparent)]
-    Unexpected(#[from] sea_orm::DbErr),
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for SubmitError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Unexpected(e.into())
+    }
 }
 
 #[tracing::instrument(skip(state))]
@@ -268,14 +249,6 @@ pub async fn submit(
     repo::find(db, id).await?.ok_or(SubmitError::NotFound)
 }
 
-/// Saved answers of a sitting.
-pub async fn answers_of(
-    db: &DatabaseConnection,
-    id: Uuid,
-) -> Result<BTreeMap<u32, Response>, sea_orm::DbErr> {
-    repo::answers(db, id).await
-}
-
 /// Closes every sitting past its deadline; safe to run on several servers at once (each
 /// close is a conditional update, so each sitting is closed and scored once).
 #[tracing::instrument(skip(state))]
@@ -297,4 +270,139 @@ pub async fn close_overdue(state: &AppState, now: OffsetDateTime) -> Result<usiz
             return Ok(closed);
         }
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadSittingError {
+    #[error("no such sitting")]
+    NotFound,
+    #[error("the sitting is still in progress")]
+    InProgress { deadline: OffsetDateTime },
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for ReadSittingError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+/// A candidate's own sitting with the answers saved so far (closed first if its
+/// deadline has passed); another candidate's sitting is `NotFound`.
+pub async fn resume(
+    state: &AppState,
+    id: Uuid,
+    candidate_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(SittingRecord, BTreeMap<u32, Response>), ReadSittingError> {
+    let record = load_current(state, id, now)
+        .await?
+        .filter(|r| r.candidate_id == candidate_id)
+        .ok_or(ReadSittingError::NotFound)?;
+    let answers = repo::answers(&state.db, id).await?;
+    Ok((record, answers))
+}
+
+/// A closed sitting with its result, for its candidate or an administrator; and the
+/// number of the certificate it earned, if any.
+pub struct Outcome {
+    pub record: SittingRecord,
+    pub sheet: scoring::ScoreSheet,
+    pub certificate_number: Option<String>,
+}
+
+/// The outcome of a sitting the caller may read: their own, or any for an administrator.
+pub async fn outcome(
+    state: &AppState,
+    id: Uuid,
+    user: Uuid,
+    roles: &[Role],
+    now: OffsetDateTime,
+) -> Result<Outcome, ReadSittingError> {
+    let record = load_current(state, id, now)
+        .await?
+        .filter(|r| r.candidate_id == user || roles.contains(&Role::Admin))
+        .ok_or(ReadSittingError::NotFound)?;
+    outcome_of(state, record).await
+}
+
+async fn outcome_of(state: &AppState, record: SittingRecord) -> Result<Outcome, ReadSittingError> {
+    let Some(sheet) = record.result.clone() else {
+        return Err(ReadSittingError::InProgress {
+            deadline: record.deadline,
+        });
+    };
+    let certificate_number = certificate_repo::by_sitting(&state.db, record.id)
+        .await?
+        .map(|c| c.number);
+    Ok(Outcome {
+        record,
+        sheet,
+        certificate_number,
+    })
+}
+
+/// Submits and returns the outcome (score, result, certificate number).
+pub async fn submit_and_score(
+    state: &AppState,
+    id: Uuid,
+    candidate_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<Outcome, SubmitError> {
+    let record = submit(state, id, candidate_id, now).await?;
+    outcome_of(state, record).await.map_err(|e| match e {
+        ReadSittingError::NotFound => SubmitError::NotFound,
+        ReadSittingError::InProgress { .. } => {
+            SubmitError::Unexpected(anyhow::anyhow!("sitting {id} closed without a result"))
+        }
+        ReadSittingError::Unexpected(e) => SubmitError::Unexpected(e),
+    })
+}
+
+/// The score report PDF of a closed sitting the caller may read.
+pub async fn score_report(
+    state: &AppState,
+    id: Uuid,
+    user: Uuid,
+    roles: &[Role],
+    now: OffsetDateTime,
+) -> Result<Vec<u8>, ReadSittingError> {
+    let outcome = outcome(state, id, user, roles, now).await?;
+    Ok(results::score_report_pdf(state, &outcome.record).await?)
+}
+
+/// What an examiner reads: the sitting, its candidate and the saved answers.
+pub struct MarkedPaper {
+    pub record: SittingRecord,
+    pub candidate: User,
+    pub answers: BTreeMap<u32, Response>,
+}
+
+/// The marked paper of any sitting, for examiners (administrators).
+pub async fn marked_paper(
+    state: &AppState,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<MarkedPaper, ReadSittingError> {
+    let record = load_current(state, id, now)
+        .await?
+        .ok_or(ReadSittingError::NotFound)?;
+    let candidate = users::find_by_id(&state.db, record.candidate_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("sitting {id} has no candidate"))?;
+    let answers = repo::answers(&state.db, id).await?;
+    Ok(MarkedPaper {
+        record,
+        candidate,
+        answers,
+    })
+}
+
+/// Saved answers of a sitting, as stored.
+pub async fn answers_of(
+    state: &AppState,
+    id: Uuid,
+) -> Result<BTreeMap<u32, Response>, sea_orm::DbErr> {
+    repo::answers(&state.db, id).await
 }

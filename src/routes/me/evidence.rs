@@ -3,20 +3,17 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::json::ApiJson;
-use super::problem::{ApiError, FieldError, Problem};
-use crate::auth::{AuthenticatedUser, Role};
-use crate::domain::eligibility::RequirementKind;
-use crate::domain::evidence::{Claim, EvidenceStatus, parse_text, parse_years};
-use crate::persistence::{
-    begin_write,
-    evidence::{self, EvidenceRecord},
-};
-use crate::startup::AppState;
+use crate::app::evidence as use_case;
+use crate::domain::evidence::{Claim, EvidenceRecord, EvidenceStatus};
+use crate::domain::role::Role;
+use crate::routes::caller::AuthenticatedUser;
+use crate::routes::json::ApiJson;
+use crate::routes::problem::{ApiError, Problem};
+use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -110,42 +107,12 @@ impl From<EvidenceRecord> for EvidenceView {
     }
 }
 
-/// The credential codes any open qualification accepts.
-fn known_credentials(state: &AppState) -> Vec<String> {
-    let mut codes: Vec<String> = state
-        .catalog
-        .offered()
-        .flat_map(|(_, q)| q.qualification.prerequisites.requirements.iter())
-        .filter_map(|r| match &r.kind {
-            RequirementKind::Credential { credential } => Some(credential.clone()),
-            _ => None,
-        })
-        .collect();
-    codes.sort();
-    codes.dedup();
-    codes
-}
-
-fn collect<T>(errors: &mut Vec<FieldError>, field: &str, result: Result<T, String>) -> Option<T> {
-    result
-        .map_err(|message| {
-            errors.push(FieldError {
-                field: field.into(),
-                message,
-            })
-        })
-        .ok()
-}
-
 async fn store(
     state: &AppState,
     candidate_id: Uuid,
     claim: Claim,
 ) -> Result<HttpResponse, ApiError> {
-    let tx = begin_write(&state.db).await?;
-    let record = evidence::insert(&tx, candidate_id, &claim, state.clock.now()).await?;
-    tx.commit().await.map_err(ApiError::from)?;
-    tracing::info!(evidence = %record.id, kind = claim.kind(), "evidence declared");
+    let record = use_case::declare(state, candidate_id, &claim).await?;
     Ok(HttpResponse::Created().json(EvidenceView::from(record)))
 }
 
@@ -167,57 +134,16 @@ pub async fn declare_credential(
     body: ApiJson<CredentialRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Candidate)?;
-    let body = body.0;
-    let mut errors = Vec::new();
-    let known = known_credentials(&state);
-    let kind = collect(
-        &mut errors,
-        "kind",
-        if known.contains(&body.kind) {
-            Ok(body.kind.clone())
-        } else {
-            Err(format!("must be one of {}", known.join(", ")))
-        },
-    );
-    let issuer = collect(&mut errors, "issuer", parse_text(&body.issuer, 200));
-    let number = collect(
-        &mut errors,
-        "certificate_number",
-        parse_text(&body.certificate_number, 100),
-    );
-    let today = state.clock.now().date();
-    let date = collect(
-        &mut errors,
-        "date",
-        Date::parse(
-            &body.date,
-            &time::format_description::well_known::Iso8601::DATE,
-        )
-        .map_err(|_| "must be a date such as 2024-05-17".to_owned())
-        .and_then(|d| {
-            if d > today {
-                Err("must not be in the future".to_owned())
-            } else {
-                Ok(d)
-            }
-        }),
-    );
-    let (Some(credential), Some(issuer), Some(certificate_number), Some(issued_on)) =
-        (kind, issuer, number, date)
-    else {
-        return Err(ApiError::invalid_fields(errors));
-    };
-    store(
-        &state,
-        user.id,
-        Claim::Credential {
-            credential,
-            issuer,
-            certificate_number,
-            issued_on,
-        },
-    )
-    .await
+    let b = body.0;
+    let claim = Claim::parse_credential(
+        &b.kind,
+        &b.issuer,
+        &b.certificate_number,
+        &b.date,
+        &use_case::known_credentials(&state),
+        state.clock.now().date(),
+    )?;
+    store(&state, user.id, claim).await
 }
 
 #[utoipa::path(
@@ -238,22 +164,8 @@ pub async fn declare_experience(
     body: ApiJson<ExperienceRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Candidate)?;
-    let mut errors = Vec::new();
-    let years = collect(&mut errors, "years", parse_years(body.0.years));
-    let description = collect(
-        &mut errors,
-        "description",
-        parse_text(&body.0.description, 4000),
-    );
-    let (Some(years), Some(description)) = (years, description) else {
-        return Err(ApiError::invalid_fields(errors));
-    };
-    store(
-        &state,
-        user.id,
-        Claim::AuditExperience { years, description },
-    )
-    .await
+    let claim = Claim::parse_experience(body.0.years, &body.0.description)?;
+    store(&state, user.id, claim).await
 }
 
 #[utoipa::path(
@@ -268,7 +180,7 @@ pub async fn list(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
-    let records = evidence::for_candidate(&state.db, user.id).await?;
+    let records = use_case::of_candidate(&state, user.id).await?;
     Ok(HttpResponse::Ok().json(
         records
             .into_iter()

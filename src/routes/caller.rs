@@ -1,13 +1,14 @@
-//! `AuthenticatedUser`: a verified bearer token, or a 401 problem.
+//! `AuthenticatedUser`: the caller of an API request, from a verified bearer token, or a
+//! 401 problem.
 
 use std::future::{Ready, ready};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use uuid::Uuid;
 
-use super::Role;
-use crate::routes::problem::ApiError;
-use crate::startup::AppState;
+use super::problem::ApiError;
+use crate::domain::role::Role;
+use crate::state::AppState;
 
 #[derive(Debug, Clone)]
 pub struct AuthenticatedUser {
@@ -27,7 +28,7 @@ impl AuthenticatedUser {
         } else {
             Err(ApiError::forbidden(format!(
                 "this needs the {} role",
-                role.as_str()
+                role.as_ref()
             )))
         }
     }

@@ -7,39 +7,26 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::admin::atos::{AtoView, InviteRequest, ato_view, invite, parse_date};
-use super::json::{ApiJson, declared_length, read_limited};
-use super::parse_id;
-use super::problem::{ApiError, FieldError, Problem};
-use crate::atos::{self as use_case, EnrolError, EnrolResult};
-use crate::auth::{AuthenticatedUser, Role};
-use crate::domain::ato::{
-    Delegate, Delivery, Outcome, RosterError, check_outcome_date, parse_roster, spreadsheet_safe,
-};
-use crate::domain::evidence::parse_text;
-use crate::persistence::atos::{self, AtoRecord, CourseRecord, EnrolmentRecord};
-use crate::persistence::begin_write;
-use crate::startup::AppState;
+use crate::app::atos as ato_use_case;
+use crate::app::courses::{self as use_case, CourseStanding, EnrolResult, RowResult};
+use crate::domain::ato::{self, Delegate, Delivery, EnrolmentRecord, NewCourse, Outcome};
+use crate::domain::role::Role;
+use crate::domain::sitting::SittingStatus;
+use crate::domain::values::EmailAddress;
+use crate::routes::admin::atos::{AtoView, InvitationSentView, InviteRequest};
+use crate::routes::caller::AuthenticatedUser;
+use crate::routes::json::{ApiJson, declared_length, read_limited};
+use crate::routes::parse_id;
+use crate::routes::problem::{ApiError, Problem};
+use crate::state::AppState;
 
 /// Largest roster upload accepted.
 pub const ROSTER_MAX_BYTES: usize = 256 * 1024;
 
-/// The caller's organization; 403 for anyone who is not staff of one.
-async fn my_ato(state: &AppState, user: &AuthenticatedUser) -> Result<AtoRecord, ApiError> {
+/// 403 for anyone who is not staff of a training organization.
+fn staff(user: &AuthenticatedUser) -> Result<uuid::Uuid, ApiError> {
     user.require(Role::AtoStaff)?;
-    let id = atos::ato_of_staff(&state.db, user.id)
-        .await?
-        .ok_or_else(|| ApiError::forbidden("you are not staff of a training organization"))?;
-    atos::find_ato(&state.db, id)
-        .await?
-        .ok_or_else(|| ApiError::forbidden("your training organization no longer exists"))
-}
-
-async fn my_course(state: &AppState, ato: &AtoRecord, raw: &str) -> Result<CourseRecord, ApiError> {
-    let id = parse_id(raw, "course")?;
-    atos::find_course(&state.db, id, ato.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such course"))
+    Ok(user.id)
 }
 
 #[utoipa::path(get, path = "/api/v1/ato", tag = "ato", security(("bearer" = [])),
@@ -49,12 +36,12 @@ pub async fn me(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
-    let ato = my_ato(&state, &user).await?;
-    Ok(HttpResponse::Ok().json(ato_view(&state, ato).await?))
+    let profile = ato_use_case::own_profile(&state, staff(&user)?).await?;
+    Ok(HttpResponse::Ok().json(AtoView::from(profile)))
 }
 
 #[utoipa::path(post, path = "/api/v1/ato/invitations", tag = "ato", security(("bearer" = [])), request_body = InviteRequest,
-    responses((status = 202, description = "A colleague's invitation is queued for e-mail", body = super::admin::atos::InvitationSentView),
+    responses((status = 202, description = "A colleague's invitation is queued for e-mail", body = InvitationSentView),
         (status = 409, description = "The address already has an account", body = Problem)))]
 #[post("/ato/invitations")]
 pub async fn invite_colleague(
@@ -62,8 +49,12 @@ pub async fn invite_colleague(
     user: AuthenticatedUser,
     body: ApiJson<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ato = my_ato(&state, &user).await?;
-    invite(&state, &ato, &body.0.email, user.id).await
+    let email = EmailAddress::parse(&body.0.email).map_err(|m| ApiError::invalid("email", m))?;
+    let expires_at = ato_use_case::invite_colleague(&state, staff(&user)?, &email).await?;
+    Ok(HttpResponse::Accepted().json(InvitationSentView {
+        email: email.to_string(),
+        expires_at,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -96,18 +87,20 @@ pub struct CourseView {
     pub accredited: bool,
 }
 
-async fn course_view(state: &AppState, c: CourseRecord) -> Result<CourseView, ApiError> {
-    let accredited = atos::course_accredited(&state.db, &c).await?;
-    Ok(CourseView {
-        id: c.id,
-        qualification: c.qualification,
-        title: c.title,
-        starts_on: c.starts_on.to_string(),
-        ends_on: c.ends_on.to_string(),
-        delivery: c.delivery,
-        trainer_name: c.trainer_name,
-        accredited,
-    })
+impl From<CourseStanding> for CourseView {
+    fn from(s: CourseStanding) -> Self {
+        let c = s.course;
+        Self {
+            id: c.id,
+            qualification: c.qualification,
+            title: c.title,
+            starts_on: c.starts_on.to_string(),
+            ends_on: c.ends_on.to_string(),
+            delivery: c.delivery,
+            trainer_name: c.trainer_name,
+            accredited: s.accredited,
+        }
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/ato/courses", tag = "ato", security(("bearer" = [])), request_body = CourseRequest,
@@ -118,69 +111,25 @@ pub async fn create_course(
     user: AuthenticatedUser,
     body: ApiJson<CourseRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ato = my_ato(&state, &user).await?;
+    let staff = staff(&user)?;
     let b = body.0;
-    let mut errors = Vec::new();
-    let mut check = |field: &str, r: Result<(), String>| {
-        if let Err(message) = r {
-            errors.push(FieldError {
-                field: field.into(),
-                message,
-            });
-        }
+    let offered = |code: &str| {
+        state
+            .catalog
+            .offered()
+            .any(|(_, q)| q.qualification.code == code)
     };
-    let known = state
-        .catalog
-        .offered()
-        .any(|(_, q)| q.qualification.code == b.qualification);
-    check(
-        "qualification",
-        if known {
-            Ok(())
-        } else {
-            Err(format!("there is no qualification {}", b.qualification))
-        },
-    );
-    let title = parse_text(&b.title, 200);
-    check("title", title.as_ref().map(|_| ()).map_err(Clone::clone));
-    let starts = parse_date(&b.starts_on);
-    check(
-        "starts_on",
-        starts.as_ref().map(|_| ()).map_err(Clone::clone),
-    );
-    let ends = parse_date(&b.ends_on);
-    check("ends_on", ends.as_ref().map(|_| ()).map_err(Clone::clone));
-    if let (Ok(s), Ok(e)) = (&starts, &ends)
-        && e < s
-    {
-        check("ends_on", Err("must not be before starts_on".into()));
-    }
-    let trainer = parse_text(&b.trainer_name, 200);
-    check(
-        "trainer_name",
-        trainer.as_ref().map(|_| ()).map_err(Clone::clone),
-    );
-    let (Ok(title), Ok(starts_on), Ok(ends_on), Ok(trainer_name), true) =
-        (title, starts, ends, trainer, errors.is_empty())
-    else {
-        return Err(ApiError::invalid_fields(errors));
-    };
-    let course = CourseRecord {
-        id: Uuid::now_v7(),
-        ato_id: ato.id,
-        qualification: b.qualification,
-        title,
-        starts_on,
-        ends_on,
-        delivery: b.delivery,
-        trainer_name,
-        created_by: user.id,
-        created_at: state.clock.now(),
-    };
-    let tx = begin_write(&state.db).await?;
-    atos::insert_course(&tx, &course).await?;
-    tx.commit().await.map_err(ApiError::from)?;
-    Ok(HttpResponse::Created().json(course_view(&state, course).await?))
+    let new = NewCourse::parse(
+        &b.qualification,
+        &b.title,
+        &b.starts_on,
+        &b.ends_on,
+        b.delivery,
+        &b.trainer_name,
+        offered,
+    )?;
+    let course = use_case::create(&state, staff, new).await?;
+    Ok(HttpResponse::Created().json(CourseView::from(course)))
 }
 
 #[utoipa::path(get, path = "/api/v1/ato/courses", tag = "ato", security(("bearer" = [])),
@@ -190,12 +139,13 @@ pub async fn courses(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
-    let ato = my_ato(&state, &user).await?;
-    let mut views = Vec::new();
-    for c in atos::courses_of(&state.db, ato.id).await? {
-        views.push(course_view(&state, c).await?);
-    }
-    Ok(HttpResponse::Ok().json(views))
+    let courses = use_case::list(&state, staff(&user)?).await?;
+    Ok(HttpResponse::Ok().json(
+        courses
+            .into_iter()
+            .map(CourseView::from)
+            .collect::<Vec<_>>(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/ato/courses/{id}", tag = "ato", security(("bearer" = [])), params(("id" = String, Path, description = "Course id")),
@@ -206,9 +156,8 @@ pub async fn show_course(
     user: AuthenticatedUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ato = my_ato(&state, &user).await?;
-    let course = my_course(&state, &ato, &path).await?;
-    Ok(HttpResponse::Ok().json(course_view(&state, course).await?))
+    let course = use_case::get(&state, staff(&user)?, parse_id(&path, "course")?).await?;
+    Ok(HttpResponse::Ok().json(CourseView::from(course)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -225,16 +174,6 @@ pub struct EnrolReply {
     pub result: EnrolResult,
 }
 
-async fn enrol_one(
-    state: &AppState,
-    course: &CourseRecord,
-    ato: &AtoRecord,
-    delegate: &Delegate,
-    by: Uuid,
-) -> Result<EnrolResult, EnrolError> {
-    use_case::enrol(state, course, &ato.name, delegate, by).await
-}
-
 #[utoipa::path(post, path = "/api/v1/ato/courses/{id}/enrolments", tag = "ato", security(("bearer" = [])), params(("id" = String, Path, description = "Course id")),
     request_body = EnrolRequest,
     responses((status = 200, description = "Enrolled: `created` (new account, invited), `linked` (existing candidate) or `already_enrolled`", body = EnrolReply),
@@ -247,23 +186,12 @@ pub async fn enrol(
     path: web::Path<String>,
     body: ApiJson<EnrolRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ato = my_ato(&state, &user).await?;
-    let course = my_course(&state, &ato, &path).await?;
-    let delegate = Delegate::parse(&body.0.given_name, &body.0.family_name, &body.0.email)
-        .map_err(|message| {
-            let field = message
-                .split_whitespace()
-                .next()
-                .unwrap_or("body")
-                .to_owned();
-            ApiError::invalid(field, message)
-        })?;
-    let result = enrol_one(&state, &course, &ato, &delegate, user.id)
-        .await
-        .map_err(|e| match e {
-            EnrolError::NotACandidate => ApiError::conflict("not-a-candidate", e.to_string()),
-            EnrolError::Db(e) => e.into(),
-        })?;
+    let staff = staff(&user)?;
+    let course = parse_id(&path, "course")?;
+    // Another organization's course answers 404 whatever the body says.
+    use_case::get(&state, staff, course).await?;
+    let delegate = Delegate::parse(&body.0.given_name, &body.0.family_name, &body.0.email)?;
+    let result = use_case::enrol(&state, staff, course, &delegate).await?;
     Ok(HttpResponse::Ok().json(EnrolReply {
         email: delegate.email.to_string(),
         result,
@@ -302,8 +230,11 @@ pub async fn enrol_csv(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let ato = my_ato(&state, &user).await?;
-    let course = my_course(&state, &ato, &path).await?;
+    let staff = staff(&user)?;
+    let course = parse_id(&path, "course")?;
+    // The course is checked before the body is read: another organization's course
+    // answers 404 whatever is uploaded.
+    use_case::get(&state, staff, course).await?;
     let is_csv = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
@@ -326,36 +257,14 @@ pub async fn enrol_csv(
         declared_length(&req),
     )
     .await?;
-    let rows = parse_roster(&body).map_err(|e| match e {
-        RosterError::NotUtf8 | RosterError::BadHeader | RosterError::TooManyRows(_) => {
-            ApiError::invalid("file", e.to_string())
-        }
-    })?;
+    let rows = use_case::enrol_roster(&state, staff, course, &body).await?;
     let mut report = RosterReport::default();
     for row in rows {
-        let (email, result, reason) = match row.delegate {
-            Err(reason) => (None, "rejected", Some(reason)),
-            Ok(delegate) => {
-                let email = Some(delegate.email.to_string());
-                match enrol_one(&state, &course, &ato, &delegate, user.id).await {
-                    Ok(EnrolResult::Created) => (email, "created", None),
-                    Ok(EnrolResult::Linked) => (email, "linked", None),
-                    Ok(EnrolResult::AlreadyEnrolled) => (email, "already_enrolled", None),
-                    Err(EnrolError::NotACandidate) => (
-                        email,
-                        "rejected",
-                        Some(EnrolError::NotACandidate.to_string()),
-                    ),
-                    Err(EnrolError::Db(e)) => {
-                        tracing::error!(error = %e, row = row.row, "enrolling a roster row failed");
-                        (
-                            email,
-                            "rejected",
-                            Some("could not be stored; upload the file again".to_owned()),
-                        )
-                    }
-                }
-            }
+        let (result, reason) = match row.result {
+            RowResult::Enrolled(EnrolResult::Created) => ("created", None),
+            RowResult::Enrolled(EnrolResult::Linked) => ("linked", None),
+            RowResult::Enrolled(EnrolResult::AlreadyEnrolled) => ("already_enrolled", None),
+            RowResult::Rejected(reason) => ("rejected", Some(reason)),
         };
         match result {
             "created" => report.created += 1,
@@ -365,12 +274,11 @@ pub async fn enrol_csv(
         }
         report.rows.push(RosterRowReport {
             row: row.row,
-            email,
+            email: row.email,
             result,
             reason,
         });
     }
-    tracing::info!(course = %course.id, created = report.created, linked = report.linked, rejected = report.rejected, "roster uploaded");
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -409,9 +317,8 @@ pub async fn enrolments(
     user: AuthenticatedUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ato = my_ato(&state, &user).await?;
-    let course = my_course(&state, &ato, &path).await?;
-    let rows = atos::enrolments_of_course(&state.db, course.id).await?;
+    let course = parse_id(&path, "course")?;
+    let rows = use_case::enrolments(&state, staff(&user)?, course).await?;
     Ok(HttpResponse::Ok().json(
         rows.into_iter()
             .map(EnrolmentView::from)
@@ -428,48 +335,14 @@ pub async fn enrolments_csv(
     user: AuthenticatedUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ato = my_ato(&state, &user).await?;
-    let course = my_course(&state, &ato, &path).await?;
-    let rows = atos::enrolments_of_course(&state.db, course.id).await?;
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let write = |w: &mut csv::Writer<Vec<u8>>, cells: [&str; 5]| {
-        w.write_record(cells.map(spreadsheet_safe))
-            .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))
-    };
-    write(
-        &mut writer,
-        [
-            "given_name",
-            "family_name",
-            "email",
-            "enrolled_at",
-            "outcome",
-        ],
-    )?;
-    for r in rows {
-        let enrolled = r
-            .enrolled_at
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        write(
-            &mut writer,
-            [
-                &r.given_name,
-                &r.family_name,
-                &r.email,
-                &enrolled,
-                r.outcome.map(Outcome::as_str).unwrap_or(""),
-            ],
-        )?;
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| ApiError::internal(anyhow::anyhow!(e.to_string())))?;
+    let course = parse_id(&path, "course")?;
+    let rows = use_case::enrolments(&state, staff(&user)?, course).await?;
+    let bytes = ato::enrolments_csv(&rows).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             "Content-Disposition",
-            format!("attachment; filename=\"enrolments-{}.csv\"", course.id),
+            format!("attachment; filename=\"enrolments-{course}.csv\""),
         ))
         .body(bytes))
 }
@@ -492,22 +365,11 @@ pub async fn record_outcome(
     path: web::Path<(String, String)>,
     body: ApiJson<OutcomeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ato = my_ato(&state, &user).await?;
+    let staff = staff(&user)?;
     let (course_raw, enrolment_raw) = path.into_inner();
-    let course = my_course(&state, &ato, &course_raw).await?;
-    let enrolment_id = parse_id(&enrolment_raw, "enrolment")?;
-    let now = state.clock.now();
-    check_outcome_date(body.0.outcome, course.starts_on, course.ends_on, now.date())
-        .map_err(|m| ApiError::conflict("too-early", m))?;
-    let tx = begin_write(&state.db).await?;
-    atos::find_enrolment(&tx, enrolment_id, course.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such enrolment"))?;
-    atos::set_outcome(&tx, enrolment_id, body.0.outcome, user.id, now).await?;
-    let record = atos::find_enrolment(&tx, enrolment_id, course.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such enrolment"))?;
-    tx.commit().await.map_err(ApiError::from)?;
+    let course = parse_id(&course_raw, "course")?;
+    let enrolment = parse_id(&enrolment_raw, "enrolment")?;
+    let record = use_case::record_outcome(&state, staff, course, enrolment, body.0.outcome).await?;
     Ok(HttpResponse::Ok().json(EnrolmentView::from(record)))
 }
 
@@ -522,7 +384,7 @@ pub struct DelegateResultView {
     #[schema(value_type = String, format = DateTime)]
     pub date: OffsetDateTime,
     /// `in_progress`, `submitted` or `expired`.
-    pub status: String,
+    pub status: SittingStatus,
     pub score: Option<i32>,
     pub max_score: i32,
     pub passed: Option<bool>,
@@ -535,8 +397,7 @@ pub async fn results(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
-    let ato = my_ato(&state, &user).await?;
-    let rows = atos::results_of_ato(&state.db, ato.id).await?;
+    let rows = use_case::delegate_results(&state, staff(&user)?).await?;
     let views: Vec<DelegateResultView> = rows
         .into_iter()
         .map(|r| DelegateResultView {

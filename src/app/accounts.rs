@@ -1,0 +1,239 @@
+//! Accounts and sessions: creating an account (one path for self-registration and for
+//! operators' commands), signing in with rotating refresh tokens, signing out, and the
+//! account's own profile.
+
+use sea_orm::{ConnectionTrait, DbErr};
+use secrecy::SecretString;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::auth::{password::PasswordHasher, tokens};
+use crate::domain::account::User;
+use crate::domain::role::Role;
+use crate::domain::values::{EmailAddress, NewPassword, PersonName, Registration};
+use crate::persistence::{begin_write, evidence, users};
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAccountError {
+    #[error("an account with this e-mail address already exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+pub struct NewAccount {
+    pub email: EmailAddress,
+    pub given_name: PersonName,
+    pub family_name: PersonName,
+    pub roles: Vec<Role>,
+}
+
+/// Hashes the password (on the blocking pool) and stores the account with its roles,
+/// committed before returning.
+pub async fn create(
+    db: &sea_orm::DatabaseConnection,
+    hasher: &PasswordHasher,
+    account: &NewAccount,
+    password: NewPassword,
+    now: OffsetDateTime,
+) -> Result<Uuid, CreateAccountError> {
+    let hash = hasher
+        .hash(SecretString::from(password.into_inner()))
+        .await?;
+    let tx = begin_write(db).await.map_err(anyhow::Error::from)?;
+    let id = users::insert_user(
+        &tx,
+        users::NewUser {
+            email: &account.email,
+            password_hash: hash,
+            given_name: &account.given_name,
+            family_name: &account.family_name,
+            roles: &account.roles,
+            now,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        users::InsertUserError::EmailTaken => CreateAccountError::EmailTaken,
+        users::InsertUserError::Db(e) => CreateAccountError::Unexpected(e.into()),
+    })?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(id)
+}
+
+/// A candidate registers themselves; returns the new account.
+pub async fn register(
+    state: &AppState,
+    registration: Registration,
+) -> Result<(Uuid, NewAccount), CreateAccountError> {
+    let account = NewAccount {
+        email: registration.email,
+        given_name: registration.given_name,
+        family_name: registration.family_name,
+        roles: vec![Role::Candidate],
+    };
+    let id = create(
+        &state.db,
+        &state.passwords,
+        &account,
+        registration.password,
+        state.clock.now(),
+    )
+    .await?;
+    tracing::info!(user = %id, "candidate registered");
+    Ok((id, account))
+}
+
+/// A short-lived access token and the refresh token that renews it (used once).
+pub struct TokenPair {
+    pub access_token: String,
+    pub expires_in_seconds: i64,
+    pub refresh_token: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("the e-mail address or password is incorrect")]
+    BadCredentials,
+    #[error("the refresh token is not valid; log in again")]
+    RefreshRefused,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbErr> for SessionError {
+    fn from(e: DbErr) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+async fn issue_tokens(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    family_id: Uuid,
+) -> Result<TokenPair, SessionError> {
+    let now = state.clock.now();
+    let roles = users::roles_of(db, user_id).await?;
+    let access_token = state.tokens.issue_access(user_id, &roles, now)?;
+    let (refresh_token, hash) = tokens::new_refresh_token();
+    users::insert_refresh_token(
+        db,
+        user_id,
+        family_id,
+        hash,
+        now,
+        now + state.tokens.refresh_ttl,
+    )
+    .await?;
+    Ok(TokenPair {
+        access_token,
+        expires_in_seconds: state.tokens.access_ttl.whole_seconds(),
+        refresh_token,
+    })
+}
+
+/// Signs in with an e-mail address and password. The answer (and its timing) is the same
+/// whether the account does not exist or the password is wrong.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: SecretString,
+) -> Result<TokenPair, SessionError> {
+    let user = match EmailAddress::parse(email) {
+        Ok(email) => users::find_by_email(&state.db, &email).await?,
+        Err(_) => None,
+    };
+    // An account whose owner has not chosen a password yet cannot log in.
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .filter(|h| h != users::NO_PASSWORD);
+    if !state.passwords.verify(password, hash).await? {
+        return Err(SessionError::BadCredentials);
+    }
+    let Some(user) = user else {
+        return Err(SessionError::BadCredentials);
+    };
+    let tx = begin_write(&state.db).await?;
+    let tokens = issue_tokens(state, &tx, user.id, Uuid::now_v7()).await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+/// Exchanges a refresh token for a new pair. A spent token presented again means it was
+/// copied: the whole login it belongs to is revoked.
+pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<TokenPair, SessionError> {
+    let now = state.clock.now();
+    let hash = tokens::hash_refresh_token(refresh_token);
+    let tx = begin_write(&state.db).await?;
+    let Some(stored) = users::find_refresh_token(&tx, &hash).await? else {
+        return Err(SessionError::RefreshRefused);
+    };
+    if stored.revoked || !users::revoke_refresh_token(&tx, stored.id, now).await? {
+        users::revoke_refresh_family(&tx, stored.family_id, now).await?;
+        tx.commit().await?;
+        tracing::warn!(user = %stored.user_id, "refresh token reused; login revoked");
+        return Err(SessionError::RefreshRefused);
+    }
+    if stored.expires_at <= now {
+        tx.commit().await?;
+        return Err(SessionError::RefreshRefused);
+    }
+    let tokens = issue_tokens(state, &tx, stored.user_id, stored.family_id).await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+/// Revokes the login behind a refresh token (an unknown token changes nothing).
+pub async fn logout(state: &AppState, refresh_token: &str) -> Result<(), SessionError> {
+    let now = state.clock.now();
+    let hash = tokens::hash_refresh_token(refresh_token);
+    let tx = begin_write(&state.db).await?;
+    if let Some(stored) = users::find_refresh_token(&tx, &hash).await? {
+        users::revoke_refresh_family(&tx, stored.family_id, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The signed-in account, its roles and its extra-time allowance in percent.
+pub struct Profile {
+    pub user: User,
+    pub roles: Vec<Role>,
+    pub extra_time_percent: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("the account no longer exists")]
+    Gone,
+    #[error(transparent)]
+    Unexpected(#[from] DbErr),
+}
+
+pub async fn profile(state: &AppState, user_id: Uuid) -> Result<Profile, ProfileError> {
+    let user = users::find_by_id(&state.db, user_id)
+        .await?
+        .ok_or(ProfileError::Gone)?;
+    Ok(Profile {
+        roles: users::roles_of(&state.db, user_id).await?,
+        extra_time_percent: evidence::current_extra_time(&state.db, user_id).await?,
+        user,
+    })
+}
+
+/// Changes the account's names; certificates already issued keep the name they were
+/// issued to.
+pub async fn rename(
+    state: &AppState,
+    user_id: Uuid,
+    given: &PersonName,
+    family: &PersonName,
+) -> Result<(), ProfileError> {
+    let tx = begin_write(&state.db).await?;
+    users::set_names(&tx, user_id, given, family).await?;
+    tx.commit().await?;
+    Ok(())
+}

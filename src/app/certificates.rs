@@ -1,0 +1,382 @@
+//! Certificate use cases: issuing one inside the transaction that scores a passed
+//! sitting; public verification; the holder's certificates, signed copies and Open
+//! Badges credential; the opt-in public register; and the administrators' status changes
+//! and re-issues, each recorded with who, when and why.
+
+use base64::Engine;
+use rand::RngCore;
+use sea_orm::{ConnectionTrait, DbErr};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::certificate::{
+    self, CertificateEvent, CertificateNumber, CertificateRecord, CertificateStatus, EventRecord,
+    StatusAction,
+};
+use crate::domain::role::Role;
+use crate::domain::sitting::SittingRecord;
+use crate::persistence::certificates as repo;
+use crate::persistence::{begin_write, sittings as sitting_repo, users};
+use crate::signing::SignedCertificate;
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CertificateError {
+    #[error("no such certificate")]
+    NotFound,
+    #[error("{0}")]
+    NotAllowed(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbErr> for CertificateError {
+    fn from(e: DbErr) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+/// An unguessable code for the public verification page (144 random bits).
+fn verification_code() -> String {
+    let mut bytes = [0u8; 18];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The public verification page of a certificate (the QR code on the PDF opens it).
+pub fn verification_url(state: &AppState, c: &CertificateRecord) -> String {
+    format!("{}/verify/{}", state.public_base_url(), c.verification_code)
+}
+
+/// Issues the certificate for a passed sitting, in the caller's transaction. The holder's
+/// name is taken from their profile now; later changes to it never touch this certificate.
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    sitting: &SittingRecord,
+    now: OffsetDateTime,
+) -> Result<CertificateRecord, DbErr> {
+    let holder = users::find_by_id(db, sitting.candidate_id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(sitting.candidate_id.to_string()))?;
+    issue_for(
+        db,
+        state,
+        sitting,
+        &format!("{} {}", holder.given_name, holder.family_name),
+        None,
+        now,
+    )
+    .await
+}
+
+async fn issue_for(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    sitting: &SittingRecord,
+    holder_name: &str,
+    id: Option<Uuid>,
+    now: OffsetDateTime,
+) -> Result<CertificateRecord, DbErr> {
+    let edition = state
+        .catalog
+        .edition(&sitting.edition)
+        .ok_or_else(|| DbErr::Custom(format!("edition {} is not loaded", sitting.edition)))?;
+    let qualification = edition
+        .qualifications
+        .iter()
+        .find(|q| q.qualification.code == sitting.qualification_code)
+        .ok_or_else(|| {
+            DbErr::Custom(format!(
+                "qualification {} is not loaded",
+                sitting.qualification_code
+            ))
+        })?;
+    let prefix = &qualification.qualification.certificate_prefix;
+    let issued_on = now.date();
+    let year = issued_on.year();
+    let sequence = repo::next_sequence(db, prefix, year).await?;
+    let number = CertificateNumber::new(prefix, year, sequence)
+        .ok_or_else(|| DbErr::Custom(format!("bad certificate prefix {prefix}")))?;
+    let mut record = CertificateRecord {
+        id: id.unwrap_or_else(Uuid::now_v7),
+        number: number.to_string(),
+        verification_code: verification_code(),
+        sitting_id: sitting.id,
+        candidate_id: sitting.candidate_id,
+        holder_name: holder_name.to_owned(),
+        qualification: sitting.qualification_code.clone(),
+        qualification_title: qualification.qualification.title.clone(),
+        edition: sitting.edition.clone(),
+        edition_title: edition.title.clone(),
+        issued_on,
+        issuer: state.issuer_name.clone(),
+        kid: state.signer.kid.clone(),
+        signature: String::new(),
+        status: CertificateStatus::Valid,
+        status_reason: None,
+        status_changed_at: None,
+        replaced_by: None,
+        created_at: now,
+    };
+    record.signature = state.signer.sign(&record.signed_fields());
+    repo::insert(db, &record).await?;
+    repo::record_event(db, record.id, CertificateEvent::Issued, None, None, now).await?;
+    tracing::info!(certificate = %record.number, sitting = %sitting.id, "certificate issued");
+    Ok(record)
+}
+
+/// Public verification by number; `NotFound` for a number no certificate has.
+pub async fn verify(
+    state: &AppState,
+    number: &CertificateNumber,
+) -> Result<CertificateRecord, CertificateError> {
+    repo::by_number(&state.db, number.as_ref())
+        .await?
+        .ok_or(CertificateError::NotFound)
+}
+
+/// The certificate a verification link (the QR code) names, if any.
+pub async fn by_verification_code(
+    state: &AppState,
+    code: &str,
+) -> Result<Option<CertificateRecord>, CertificateError> {
+    Ok(repo::by_code(&state.db, code).await?)
+}
+
+/// The candidate's own certificates, oldest first.
+pub async fn of_holder(
+    state: &AppState,
+    candidate_id: Uuid,
+) -> Result<Vec<CertificateRecord>, CertificateError> {
+    Ok(repo::of_candidate(&state.db, candidate_id).await?)
+}
+
+/// The certificate if `user` holds it or is an administrator; `NotFound` for anyone else,
+/// so another holder's number tells nothing.
+pub async fn held_by(
+    state: &AppState,
+    user: Uuid,
+    roles: &[Role],
+    raw_number: &str,
+) -> Result<CertificateRecord, CertificateError> {
+    let number = CertificateNumber::parse(raw_number).map_err(|_| CertificateError::NotFound)?;
+    repo::by_number(&state.db, number.as_ref())
+        .await?
+        .filter(|c| c.candidate_id == user || roles.contains(&Role::Admin))
+        .ok_or(CertificateError::NotFound)
+}
+
+/// The signed fields of a certificate, for offline verification with the published keys.
+pub fn signed_copy(c: &CertificateRecord) -> SignedCertificate {
+    SignedCertificate {
+        certificate: c.signed_fields(),
+        kid: c.kid.clone(),
+        signature: c.signature.clone(),
+    }
+}
+
+/// The OpenBadgeCredential (Open Badges 3.0) of a certificate. Its `credentialStatus`
+/// points at the public verification endpoint, so the badge's status is always the
+/// certificate's status.
+pub fn open_badge(state: &AppState, c: &CertificateRecord) -> serde_json::Value {
+    let base = state.public_base_url();
+    let status_url = format!("{base}/api/v1/certificates/{}/verification", c.number);
+    serde_json::json!({
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+        ],
+        "id": format!("{base}/verify/{}", c.verification_code),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": base, "type": ["Profile"], "name": c.issuer},
+        "validFrom": format!("{}T00:00:00Z", c.issued_on),
+        "name": c.qualification_title,
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "name": c.holder_name,
+            "achievement": {
+                "id": format!("{base}/achievements/{}/{}", c.qualification, c.edition),
+                "type": ["Achievement"],
+                "name": c.qualification_title,
+                "description": format!("Passed the {} examination based on {}.", c.qualification_title, c.edition_title),
+                "criteria": {"narrative": format!("Pass the {} examination set by {}.", c.qualification_title, c.issuer)}
+            },
+            "identifier": [{"type": "IdentityObject", "identityHash": c.number, "identityType": "identifier", "hashed": false}]
+        },
+        "credentialStatus": {
+            "id": status_url,
+            "type": "InvigilatorCertificateStatus",
+            "statusPurpose": "revocation"
+        },
+        "certificateStatus": c.status.as_ref()
+    })
+}
+
+/// The Open Badges credential and the same credential signed as a VC-JWT (EdDSA, with the
+/// certificate signing key; `kid` names the published key).
+pub fn signed_badge(
+    state: &AppState,
+    c: &CertificateRecord,
+) -> Result<(serde_json::Value, String), CertificateError> {
+    let credential = open_badge(state, c);
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    header.kid = Some(state.signer.kid.clone());
+    header.typ = Some("vc+jwt".into());
+    let mut claims = credential.clone();
+    claims["iss"] = serde_json::json!(state.public_base_url());
+    claims["jti"] = credential["id"].clone();
+    claims["iat"] = serde_json::json!(state.clock.now().unix_timestamp());
+    let key = jsonwebtoken::EncodingKey::from_ed_der(&state.signer.pkcs8_der()?);
+    let jwt = jsonwebtoken::encode(&header, &claims, &key).map_err(anyhow::Error::from)?;
+    Ok((credential, jwt))
+}
+
+/// The holder's choice to be listed in the public register (or not).
+pub async fn set_listing(
+    state: &AppState,
+    candidate_id: Uuid,
+    listed: bool,
+) -> Result<(), CertificateError> {
+    let tx = begin_write(&state.db).await?;
+    repo::set_listed(&tx, candidate_id, listed, state.clock.now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Listed holders' certificates by (part of) a family name or a number.
+pub async fn search_register(
+    state: &AppState,
+    family_name: Option<&str>,
+    number: Option<&CertificateNumber>,
+) -> Result<Vec<CertificateRecord>, CertificateError> {
+    Ok(repo::search_register(&state.db, family_name, number.map(|n| n.as_ref())).await?)
+}
+
+/// A certificate's history, oldest first.
+pub async fn history(
+    state: &AppState,
+    c: &CertificateRecord,
+) -> Result<Vec<EventRecord>, CertificateError> {
+    Ok(repo::events(&state.db, c.id).await?)
+}
+
+/// Suspends, reinstates or revokes, recording who, when and why: `public_reason` is what
+/// verification shows (a neutral sentence when not given), `private_reason` goes to the
+/// history only. One transaction.
+pub async fn change_status(
+    state: &AppState,
+    number: &CertificateNumber,
+    action: StatusAction,
+    public_reason: Option<&str>,
+    private_reason: &str,
+    actor: Uuid,
+) -> Result<CertificateRecord, CertificateError> {
+    let now = state.clock.now();
+    let reason = public_reason.unwrap_or(action.default_public_reason());
+    let tx = begin_write(&state.db).await?;
+    let current = repo::by_number(&tx, number.as_ref())
+        .await?
+        .ok_or(CertificateError::NotFound)?;
+    let next = certificate::apply(current.status, action).map_err(CertificateError::NotAllowed)?;
+    if !repo::set_status(
+        &tx,
+        current.id,
+        current.status,
+        next,
+        reason,
+        current.replaced_by,
+        now,
+    )
+    .await?
+    {
+        return Err(changed_meanwhile());
+    }
+    repo::record_event(
+        &tx,
+        current.id,
+        action.event(),
+        Some(reason),
+        Some(actor),
+        now,
+    )
+    .await?;
+    repo::record_event(
+        &tx,
+        current.id,
+        CertificateEvent::Note,
+        Some(private_reason),
+        Some(actor),
+        now,
+    )
+    .await?;
+    let updated = repo::by_number(&tx, number.as_ref())
+        .await?
+        .ok_or(CertificateError::NotFound)?;
+    tx.commit().await?;
+    tracing::info!(certificate = %updated.number, ?action, by = %actor, "certificate status changed");
+    Ok(updated)
+}
+
+fn changed_meanwhile() -> CertificateError {
+    CertificateError::NotAllowed("the certificate changed meanwhile; try again".into())
+}
+
+/// Re-issues a certificate under the holder's current name: a new number, and the old
+/// certificate revoked as replaced. Returns the new certificate.
+pub async fn reissue(
+    state: &AppState,
+    number: &CertificateNumber,
+    reason: &str,
+    actor: Uuid,
+) -> Result<CertificateRecord, CertificateError> {
+    let now = state.clock.now();
+    let tx = begin_write(&state.db).await?;
+    let old = repo::by_number(&tx, number.as_ref())
+        .await?
+        .ok_or(CertificateError::NotFound)?;
+    certificate::check_reissue(old.status).map_err(CertificateError::NotAllowed)?;
+    let sitting = sitting_repo::find(&tx, old.sitting_id)
+        .await?
+        .ok_or(CertificateError::NotFound)?;
+    let holder = users::find_by_id(&tx, old.candidate_id)
+        .await?
+        .ok_or(CertificateError::NotFound)?;
+    let new_id = Uuid::now_v7();
+    let replaced = format!("replaced by a re-issued certificate: {reason}");
+    if !repo::set_status(
+        &tx,
+        old.id,
+        old.status,
+        CertificateStatus::Revoked,
+        &replaced,
+        Some(new_id),
+        now,
+    )
+    .await?
+    {
+        return Err(changed_meanwhile());
+    }
+    repo::record_event(
+        &tx,
+        old.id,
+        CertificateEvent::Replaced,
+        Some(reason),
+        Some(actor),
+        now,
+    )
+    .await?;
+    let name = format!("{} {}", holder.given_name, holder.family_name);
+    let new = issue_for(&tx, state, &sitting, &name, Some(new_id), now).await?;
+    repo::record_event(
+        &tx,
+        new.id,
+        CertificateEvent::Reissued,
+        Some(&format!("replaces {}: {reason}", old.number)),
+        Some(actor),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(new)
+}

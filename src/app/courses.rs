@@ -1,0 +1,360 @@
+//! Courses of training organizations: staff announce courses (only for what their
+//! organization may teach), enrol delegates one by one or from a roster, record each
+//! delegate's outcome once the dates allow, and follow their delegates' results. Every
+//! call names the staff member; another organization's course is `NoSuchCourse`.
+
+use sea_orm::{ConnectionTrait, DbErr};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::atos::{AtoError, ato_of_staff};
+use super::notifications::{self, texts, texts::CourseSummary};
+use crate::domain::ato::{
+    AtoRecord, CandidateCourse, CourseRecord, Delegate, DelegateResult, EnrolmentRecord,
+    InvitationKind, InvitationRecord, NewCourse, Outcome, RosterError, check_outcome_date,
+    parse_roster,
+};
+use crate::domain::role::Role;
+use crate::persistence::{atos, begin_write, users};
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CourseError {
+    #[error("you are not staff of a training organization")]
+    NotStaff,
+    #[error("no such course")]
+    NoSuchCourse,
+    #[error("no such enrolment")]
+    NoSuchEnrolment,
+    #[error("{0}")]
+    TooEarly(String),
+    #[error(transparent)]
+    Roster(#[from] RosterError),
+    #[error("this address belongs to an account that is not a candidate's")]
+    NotACandidate,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbErr> for CourseError {
+    fn from(e: DbErr) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+impl From<AtoError> for CourseError {
+    fn from(e: AtoError) -> Self {
+        match e {
+            AtoError::NotStaff => Self::NotStaff,
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+/// A course and whether an accreditation of its organization covers the whole of it
+/// (only then does completing it meet a course prerequisite).
+pub struct CourseStanding {
+    pub course: CourseRecord,
+    pub accredited: bool,
+}
+
+async fn standing(state: &AppState, course: CourseRecord) -> Result<CourseStanding, CourseError> {
+    let accredited = atos::course_accredited(&state.db, &course).await?;
+    Ok(CourseStanding { course, accredited })
+}
+
+/// The staff member's organization and one of its courses.
+async fn own_course(
+    state: &AppState,
+    staff: Uuid,
+    course_id: Uuid,
+) -> Result<(AtoRecord, CourseRecord), CourseError> {
+    let ato = ato_of_staff(state, staff).await?;
+    let course = atos::find_course(&state.db, course_id, ato.id)
+        .await?
+        .ok_or(CourseError::NoSuchCourse)?;
+    Ok((ato, course))
+}
+
+/// Announces a course of the staff member's organization.
+pub async fn create(
+    state: &AppState,
+    staff: Uuid,
+    new: NewCourse,
+) -> Result<CourseStanding, CourseError> {
+    let ato = ato_of_staff(state, staff).await?;
+    let course = CourseRecord {
+        id: Uuid::now_v7(),
+        ato_id: ato.id,
+        qualification: new.qualification,
+        title: new.title,
+        starts_on: new.starts_on,
+        ends_on: new.ends_on,
+        delivery: new.delivery,
+        trainer_name: new.trainer_name,
+        created_by: staff,
+        created_at: state.clock.now(),
+    };
+    let tx = begin_write(&state.db).await?;
+    atos::insert_course(&tx, &course).await?;
+    tx.commit().await?;
+    standing(state, course).await
+}
+
+/// The organization's courses, by start date.
+pub async fn list(state: &AppState, staff: Uuid) -> Result<Vec<CourseStanding>, CourseError> {
+    let ato = ato_of_staff(state, staff).await?;
+    let mut out = Vec::new();
+    for c in atos::courses_of(&state.db, ato.id).await? {
+        out.push(standing(state, c).await?);
+    }
+    Ok(out)
+}
+
+/// One course of the organization.
+pub async fn get(
+    state: &AppState,
+    staff: Uuid,
+    course_id: Uuid,
+) -> Result<CourseStanding, CourseError> {
+    let (_, course) = own_course(state, staff, course_id).await?;
+    standing(state, course).await
+}
+
+/// Enrols one delegate on a course of the staff member's organization.
+pub async fn enrol(
+    state: &AppState,
+    staff: Uuid,
+    course_id: Uuid,
+    delegate: &Delegate,
+) -> Result<EnrolResult, CourseError> {
+    let (ato, course) = own_course(state, staff, course_id).await?;
+    enrol_one(state, &course, &ato.name, delegate, staff)
+        .await
+        .map_err(|e| match e {
+            EnrolError::NotACandidate => CourseError::NotACandidate,
+            EnrolError::Db(e) => e.into(),
+        })
+}
+
+/// What happened to one row of a roster.
+pub enum RowResult {
+    Enrolled(EnrolResult),
+    Rejected(String),
+}
+
+pub struct RosterRowOutcome {
+    /// Line number in the file (the header is line 1).
+    pub row: usize,
+    pub email: Option<String>,
+    pub result: RowResult,
+}
+
+/// Enrols every good row of a roster, each in its own transaction, so one bad row never
+/// blocks another; uploading the same file again changes nothing.
+pub async fn enrol_roster(
+    state: &AppState,
+    staff: Uuid,
+    course_id: Uuid,
+    file: &[u8],
+) -> Result<Vec<RosterRowOutcome>, CourseError> {
+    let (ato, course) = own_course(state, staff, course_id).await?;
+    let rows = parse_roster(file)?;
+    let mut report = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (email, result) = match row.delegate {
+            Err(reason) => (None, RowResult::Rejected(reason)),
+            Ok(delegate) => {
+                let email = Some(delegate.email.to_string());
+                let result = match enrol_one(state, &course, &ato.name, &delegate, staff).await {
+                    Ok(done) => RowResult::Enrolled(done),
+                    Err(e @ EnrolError::NotACandidate) => RowResult::Rejected(e.to_string()),
+                    Err(EnrolError::Db(e)) => {
+                        tracing::error!(error = %e, row = row.row, "enrolling a roster row failed");
+                        RowResult::Rejected("could not be stored; upload the file again".into())
+                    }
+                };
+                (email, result)
+            }
+        };
+        report.push(RosterRowOutcome {
+            row: row.row,
+            email,
+            result,
+        });
+    }
+    tracing::info!(course = %course.id, rows = report.len(), "roster uploaded");
+    Ok(report)
+}
+
+/// The delegates on a course, in the order they were enrolled.
+pub async fn enrolments(
+    state: &AppState,
+    staff: Uuid,
+    course_id: Uuid,
+) -> Result<Vec<EnrolmentRecord>, CourseError> {
+    let (_, course) = own_course(state, staff, course_id).await?;
+    Ok(atos::enrolments_of_course(&state.db, course.id).await?)
+}
+
+/// Records a delegate's outcome, once the course dates allow it.
+pub async fn record_outcome(
+    state: &AppState,
+    staff: Uuid,
+    course_id: Uuid,
+    enrolment_id: Uuid,
+    outcome: Outcome,
+) -> Result<EnrolmentRecord, CourseError> {
+    let (_, course) = own_course(state, staff, course_id).await?;
+    let now = state.clock.now();
+    check_outcome_date(outcome, course.starts_on, course.ends_on, now.date())
+        .map_err(CourseError::TooEarly)?;
+    let tx = begin_write(&state.db).await?;
+    atos::find_enrolment(&tx, enrolment_id, course.id)
+        .await?
+        .ok_or(CourseError::NoSuchEnrolment)?;
+    atos::set_outcome(&tx, enrolment_id, outcome, staff, now).await?;
+    let record = atos::find_enrolment(&tx, enrolment_id, course.id)
+        .await?
+        .ok_or(CourseError::NoSuchEnrolment)?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// Sittings of the organization's delegates, for the qualifications of their courses.
+pub async fn delegate_results(
+    state: &AppState,
+    staff: Uuid,
+) -> Result<Vec<DelegateResult>, CourseError> {
+    let ato = ato_of_staff(state, staff).await?;
+    Ok(atos::results_of_ato(&state.db, ato.id).await?)
+}
+
+/// The courses a candidate is enrolled on.
+pub async fn of_candidate(
+    state: &AppState,
+    candidate_id: Uuid,
+) -> Result<Vec<CandidateCourse>, CourseError> {
+    Ok(atos::courses_of_candidate(&state.db, candidate_id).await?)
+}
+
+/// What enrolling one delegate did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrolResult {
+    /// A new candidate account was opened and invited to choose a password.
+    Created,
+    /// An existing candidate was enrolled.
+    Linked,
+    /// The candidate was already on this course; nothing changed.
+    AlreadyEnrolled,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnrolError {
+    #[error("this address belongs to an account that is not a candidate's")]
+    NotACandidate,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Enrols one delegate in its own transaction, so one bad row never blocks another.
+#[tracing::instrument(skip_all, fields(course = %course.id))]
+async fn enrol_one(
+    state: &AppState,
+    course: &CourseRecord,
+    ato_name: &str,
+    delegate: &Delegate,
+    by: Uuid,
+) -> Result<EnrolResult, EnrolError> {
+    let (db, mailer, now, valid_for) = (
+        &state.db,
+        &state.mailer,
+        state.clock.now(),
+        state.invitation_ttl,
+    );
+    let summary = CourseSummary {
+        title: &course.title,
+        ato_name,
+        starts_on: course.starts_on,
+        ends_on: course.ends_on,
+    };
+    let tx = begin_write(db).await?;
+    let result = match users::find_by_email(&tx, &delegate.email).await? {
+        Some(user) => {
+            if !users::roles_of(&tx, user.id)
+                .await?
+                .contains(&Role::Candidate)
+            {
+                return Err(EnrolError::NotACandidate);
+            }
+            if atos::enrol(&tx, course.id, user.id, by, now).await? {
+                let message = texts::enrolment_notice(
+                    &mailer.public_base_url,
+                    &user.email,
+                    &user.given_name,
+                    &summary,
+                );
+                notifications::queue(&tx, &message, now).await?;
+                EnrolResult::Linked
+            } else {
+                EnrolResult::AlreadyEnrolled
+            }
+        }
+        None => {
+            let id = create_delegate_account(&tx, delegate, now).await?;
+            atos::enrol(&tx, course.id, id, by, now).await?;
+            let (token, token_hash) = super::atos::new_token();
+            let invitation = InvitationRecord {
+                id: Uuid::now_v7(),
+                email: delegate.email.to_string(),
+                kind: InvitationKind::Delegate,
+                ato_id: Some(course.ato_id),
+                user_id: Some(id),
+                token_hash,
+                created_by: Some(by),
+                created_at: now,
+                expires_at: now + valid_for,
+                accepted_at: None,
+            };
+            atos::insert_invitation(&tx, &invitation).await?;
+            let message = texts::delegate_invitation(
+                &mailer.public_base_url,
+                delegate.email.as_ref(),
+                delegate.given_name.as_ref(),
+                &summary,
+                &token,
+                invitation.expires_at,
+            );
+            notifications::queue(&tx, &message, now).await?;
+            EnrolResult::Created
+        }
+    };
+    tx.commit().await?;
+    Ok(result)
+}
+
+async fn create_delegate_account(
+    db: &impl ConnectionTrait,
+    delegate: &Delegate,
+    now: OffsetDateTime,
+) -> Result<Uuid, DbErr> {
+    users::insert_user(
+        db,
+        users::NewUser {
+            email: &delegate.email,
+            password_hash: users::NO_PASSWORD.to_owned(),
+            given_name: &delegate.given_name,
+            family_name: &delegate.family_name,
+            roles: &[Role::Candidate],
+            now,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        users::InsertUserError::EmailTaken => {
+            DbErr::Custom("the address was registered at the same moment; upload again".into())
+        }
+        users::InsertUserError::Db(e) => e,
+    })
+}

@@ -1,0 +1,236 @@
+//! Evidence toward prerequisites and what it makes a candidate eligible for: candidates
+//! declare credentials and audit experience, administrators decide (and the candidate is
+//! told by e-mail), administrators grant extra time.
+
+use sea_orm::{ConnectionTrait, DbErr};
+use uuid::Uuid;
+
+use super::notifications::{self, texts};
+use crate::domain::account::User;
+use crate::domain::eligibility::{self, Evidence, Requirement, RequirementKind, Rule};
+use crate::domain::evidence::{
+    Claim, DecisionRecord, EvidenceRecord, EvidenceStatus, ExtraTime, ExtraTimeGrant,
+};
+use crate::domain::role::Role;
+use crate::domain::values::EmailAddress;
+use crate::persistence::{atos, begin_write, evidence as repo, sittings, users};
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceError {
+    #[error("no such evidence")]
+    NotFound,
+    #[error("no such candidate")]
+    NoSuchCandidate,
+    #[error("this evidence has already been decided")]
+    AlreadyDecided,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbErr> for EvidenceError {
+    fn from(e: DbErr) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+/// What a candidate has proven, read inside the caller's transaction.
+pub async fn evidence_of(db: &impl ConnectionTrait, candidate_id: Uuid) -> Result<Evidence, DbErr> {
+    let (approved_credentials, approved_audit_years) = repo::approved(db, candidate_id).await?;
+    let completed_courses = atos::courses_of_candidate(db, candidate_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.counts_toward_prerequisites())
+        .map(|c| {
+            let detail = c.describe();
+            (c.course.qualification, detail)
+        })
+        .collect();
+    Ok(Evidence {
+        passed_qualifications: sittings::passed_qualifications(db, candidate_id).await?,
+        approved_credentials,
+        approved_audit_years,
+        completed_courses,
+    })
+}
+
+/// A candidate's standing for one qualification of an open edition.
+pub struct Standing {
+    pub qualification: String,
+    pub title: String,
+    pub edition: String,
+    pub rule: Rule,
+    pub eligible: bool,
+    /// Each met requirement with what satisfied it, where there is something to name.
+    pub met: Vec<(Requirement, Option<String>)>,
+    pub unmet: Vec<Requirement>,
+}
+
+/// For every qualification of every open edition: eligible, and what is met and unmet.
+pub async fn eligibility(state: &AppState, candidate_id: Uuid) -> Result<Vec<Standing>, DbErr> {
+    let evidence = evidence_of(&state.db, candidate_id).await?;
+    Ok(state
+        .catalog
+        .offered()
+        .map(|(e, q)| {
+            let result = eligibility::evaluate(&q.qualification.prerequisites, &evidence);
+            Standing {
+                qualification: q.qualification.code.clone(),
+                title: q.qualification.title.clone(),
+                edition: e.edition.clone(),
+                rule: q.qualification.prerequisites.rule,
+                eligible: result.eligible,
+                met: result
+                    .met
+                    .into_iter()
+                    .map(|r| {
+                        let by = eligibility::satisfied_by(&r, &evidence);
+                        (r, by)
+                    })
+                    .collect(),
+                unmet: result.unmet,
+            }
+        })
+        .collect())
+}
+
+/// The credential codes any open qualification accepts.
+pub fn known_credentials(state: &AppState) -> Vec<String> {
+    let mut codes: Vec<String> = state
+        .catalog
+        .offered()
+        .flat_map(|(_, q)| q.qualification.prerequisites.requirements.iter())
+        .filter_map(|r| match &r.kind {
+            RequirementKind::Credential { credential } => Some(credential.clone()),
+            _ => None,
+        })
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// Records a declaration, pending an administrator's decision.
+pub async fn declare(
+    state: &AppState,
+    candidate_id: Uuid,
+    claim: &Claim,
+) -> Result<EvidenceRecord, EvidenceError> {
+    let tx = begin_write(&state.db).await?;
+    let record = repo::insert(&tx, candidate_id, claim, state.clock.now()).await?;
+    tx.commit().await?;
+    tracing::info!(evidence = %record.id, kind = claim.kind(), "evidence declared");
+    Ok(record)
+}
+
+/// Everything a candidate has declared, with its status.
+pub async fn of_candidate(
+    state: &AppState,
+    candidate_id: Uuid,
+) -> Result<Vec<EvidenceRecord>, EvidenceError> {
+    Ok(repo::for_candidate(&state.db, candidate_id).await?)
+}
+
+/// Evidence with this status, oldest first, for administrators.
+pub async fn with_status(
+    state: &AppState,
+    status: EvidenceStatus,
+) -> Result<Vec<EvidenceRecord>, EvidenceError> {
+    Ok(repo::with_status(&state.db, status).await?)
+}
+
+/// Decides on evidence once, with who and when, and tells the candidate by e-mail in the
+/// same transaction.
+pub async fn decide(
+    state: &AppState,
+    id: Uuid,
+    decision: &DecisionRecord,
+    by: Uuid,
+) -> Result<EvidenceRecord, EvidenceError> {
+    let now = state.clock.now();
+    let tx = begin_write(&state.db).await?;
+    if repo::find(&tx, id).await?.is_none() {
+        return Err(EvidenceError::NotFound);
+    }
+    if !repo::decide(
+        &tx,
+        id,
+        decision.status,
+        decision.reason.as_deref(),
+        by,
+        now,
+    )
+    .await?
+    {
+        return Err(EvidenceError::AlreadyDecided);
+    }
+    let record = repo::find(&tx, id).await?.ok_or(EvidenceError::NotFound)?;
+    if let Some(candidate) = users::find_by_id(&tx, record.candidate_id).await? {
+        let message = texts::evidence_decided(
+            &candidate.email,
+            &candidate.given_name,
+            &record.claim.describe(),
+            decision.status == EvidenceStatus::Approved,
+            decision.reason.as_deref(),
+        );
+        notifications::queue(&tx, &message, now).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(evidence = %id, decision = decision.status.as_ref(), by = %by, "evidence decided");
+    Ok(record)
+}
+
+/// The account with this e-mail address, if any, for administrators looking someone up.
+pub async fn find_account(
+    state: &AppState,
+    email: &EmailAddress,
+) -> Result<Option<User>, EvidenceError> {
+    Ok(users::find_by_email(&state.db, email).await?)
+}
+
+/// `id` if it names a candidate; `NoSuchCandidate` otherwise.
+pub async fn candidate(state: &AppState, id: Uuid) -> Result<Uuid, EvidenceError> {
+    let exists = users::find_by_id(&state.db, id).await?.is_some()
+        && users::roles_of(&state.db, id)
+            .await?
+            .contains(&Role::Candidate);
+    if exists {
+        Ok(id)
+    } else {
+        Err(EvidenceError::NoSuchCandidate)
+    }
+}
+
+/// Grants extra time for sittings started from now on; sittings in progress keep their
+/// deadline.
+pub async fn grant_extra_time(
+    state: &AppState,
+    candidate_id: Uuid,
+    percent: ExtraTime,
+    reason: String,
+    by: Uuid,
+) -> Result<ExtraTimeGrant, EvidenceError> {
+    let candidate_id = candidate(state, candidate_id).await?;
+    let grant = ExtraTimeGrant {
+        id: Uuid::now_v7(),
+        candidate_id,
+        percent: percent.percent(),
+        reason,
+        granted_by: by,
+        granted_at: state.clock.now(),
+    };
+    let tx = begin_write(&state.db).await?;
+    repo::insert_grant(&tx, &grant).await?;
+    tx.commit().await?;
+    tracing::info!(candidate = %candidate_id, percent = grant.percent, by = %by, "extra time granted");
+    Ok(grant)
+}
+
+/// Every grant, oldest first; the last is in force.
+pub async fn extra_time_history(
+    state: &AppState,
+    candidate_id: Uuid,
+) -> Result<Vec<ExtraTimeGrant>, EvidenceError> {
+    let candidate_id = candidate(state, candidate_id).await?;
+    Ok(repo::grants_for(&state.db, candidate_id).await?)
+}

@@ -1,0 +1,14 @@
+//! Use cases: one module per capability, called by every front door. Each use case takes
+//! the application state and input already parsed into domain types, opens and commits
+//! its own transaction, and reports a typed error of its own; the front doors only map
+//! those errors to their responses.
+
+pub mod accounts;
+pub mod atos;
+pub mod certificates;
+pub mod courses;
+pub mod evidence;
+pub mod health;
+pub mod notifications;
+pub mod results;
+pub mod sittings;

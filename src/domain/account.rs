@@ -1,0 +1,15 @@
+//! Accounts: a person who signs in, with the roles they hold.
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// An account as stored. `password_hash` never leaves the use-case layer.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub created_at: OffsetDateTime,
+}

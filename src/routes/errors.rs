@@ -1,0 +1,131 @@
+//! How each use case's errors answer over the API: one mapping per error enum, so every
+//! handler that calls the use case answers the same status and problem type.
+
+use actix_web::http::StatusCode;
+
+use super::problem::ApiError;
+use crate::app::accounts::{CreateAccountError, ProfileError, SessionError};
+use crate::app::atos::{AcceptError, AtoError};
+use crate::app::certificates::CertificateError;
+use crate::app::courses::CourseError;
+use crate::app::evidence::EvidenceError;
+use crate::app::sittings::ReadSittingError;
+use crate::domain::ato::RosterError;
+use crate::domain::fields::FieldErrors;
+
+impl From<CreateAccountError> for ApiError {
+    fn from(e: CreateAccountError) -> Self {
+        match e {
+            CreateAccountError::EmailTaken => ApiError::conflict("email-taken", e.to_string()),
+            CreateAccountError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::BadCredentials | SessionError::RefreshRefused => {
+                ApiError::unauthorized(e.to_string())
+            }
+            SessionError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<ProfileError> for ApiError {
+    fn from(e: ProfileError) -> Self {
+        match e {
+            ProfileError::Gone => ApiError::unauthorized(e.to_string()),
+            ProfileError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<AtoError> for ApiError {
+    fn from(e: AtoError) -> Self {
+        match e {
+            AtoError::NotStaff => ApiError::forbidden(e.to_string()),
+            AtoError::NoSuchAto | AtoError::NoSuchAccreditation => {
+                ApiError::not_found(e.to_string())
+            }
+            AtoError::NotActive => ApiError::conflict("not-active", e.to_string()),
+            AtoError::HasAccount => ApiError::conflict("has-account", e.to_string()),
+            AtoError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<AcceptError> for ApiError {
+    fn from(e: AcceptError) -> Self {
+        match e {
+            AcceptError::Invalid => {
+                ApiError::new(StatusCode::GONE, "invitation-invalid", e.to_string())
+            }
+            AcceptError::NamesRequired => {
+                let mut errors = FieldErrors::new();
+                errors.add("given_name", "is required");
+                errors.add("family_name", "is required");
+                ApiError::invalid_fields(errors)
+            }
+            AcceptError::HasAccount => ApiError::conflict("has-account", e.to_string()),
+            AcceptError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<CourseError> for ApiError {
+    fn from(e: CourseError) -> Self {
+        match e {
+            CourseError::NotStaff => ApiError::forbidden(e.to_string()),
+            CourseError::NoSuchCourse | CourseError::NoSuchEnrolment => {
+                ApiError::not_found(e.to_string())
+            }
+            CourseError::TooEarly(m) => ApiError::conflict("too-early", m),
+            CourseError::Roster(
+                e @ (RosterError::NotUtf8 | RosterError::BadHeader | RosterError::TooManyRows(_)),
+            ) => ApiError::invalid("file", e.to_string()),
+            CourseError::NotACandidate => ApiError::conflict("not-a-candidate", e.to_string()),
+            CourseError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<EvidenceError> for ApiError {
+    fn from(e: EvidenceError) -> Self {
+        match e {
+            EvidenceError::NotFound | EvidenceError::NoSuchCandidate => {
+                ApiError::not_found(e.to_string())
+            }
+            EvidenceError::AlreadyDecided => ApiError::conflict("already-decided", e.to_string()),
+            EvidenceError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<CertificateError> for ApiError {
+    fn from(e: CertificateError) -> Self {
+        match e {
+            CertificateError::NotFound => ApiError::not_found(e.to_string()),
+            CertificateError::NotAllowed(m) => ApiError::conflict("status-not-allowed", m),
+            CertificateError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<ReadSittingError> for ApiError {
+    fn from(e: ReadSittingError) -> Self {
+        match e {
+            ReadSittingError::NotFound => ApiError::not_found(e.to_string()),
+            ReadSittingError::InProgress { deadline } => {
+                ApiError::conflict("sitting-in-progress", e.to_string()).with(
+                    "deadline",
+                    deadline
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default(),
+                )
+            }
+            ReadSittingError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}

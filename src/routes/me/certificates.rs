@@ -1,0 +1,136 @@
+//! The holder's certificates: the list, the PDF, a signed copy for offline checks, the
+//! Open Badges credential, and the choice to be listed in the public register.
+
+use actix_web::{HttpResponse, get, put, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::app::{certificates as use_case, results};
+use crate::domain::certificate::CertificateStatus;
+use crate::domain::role::Role;
+use crate::routes::caller::AuthenticatedUser;
+use crate::routes::json::ApiJson;
+use crate::routes::problem::{ApiError, Problem};
+use crate::signing::SignedCertificate;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct MyCertificateView {
+    pub number: String,
+    pub status: CertificateStatus,
+    pub holder_name: String,
+    pub qualification: String,
+    pub qualification_title: String,
+    pub edition: String,
+    #[schema(value_type = String, format = Date)]
+    pub issued_on: String,
+    pub sitting_id: Uuid,
+    /// The public verification page (the QR code on the PDF opens it).
+    pub verification_url: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/me/certificates", tag = "me", security(("bearer" = [])),
+    responses((status = 200, description = "The signed-in candidate's certificates", body = [MyCertificateView])))]
+#[get("/me/certificates")]
+pub async fn mine(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+) -> Result<HttpResponse, ApiError> {
+    let rows = use_case::of_holder(&state, user.id).await?;
+    let views: Vec<MyCertificateView> = rows
+        .iter()
+        .map(|c| MyCertificateView {
+            number: c.number.clone(),
+            status: c.status,
+            holder_name: c.holder_name.clone(),
+            qualification: c.qualification.clone(),
+            qualification_title: c.qualification_title.clone(),
+            edition: c.edition.clone(),
+            issued_on: c.issued_on.to_string(),
+            sitting_id: c.sitting_id,
+            verification_url: use_case::verification_url(&state, c),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+#[utoipa::path(get, path = "/api/v1/certificates/{number}/signed", tag = "certificates", security(("bearer" = [])),
+    params(("number" = String, Path, description = "Certificate number")),
+    responses((status = 200, description = "The signed fields, for offline verification with the published keys (`invigilator certificates verify`)", body = SignedCertificate),
+        (status = 404, description = "Not your certificate, or no such certificate", body = Problem)))]
+#[get("/certificates/{number}/signed")]
+pub async fn signed(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let c = use_case::held_by(&state, user.id, &user.roles, &path).await?;
+    Ok(HttpResponse::Ok().json(use_case::signed_copy(&c)))
+}
+
+#[utoipa::path(get, path = "/api/v1/certificates/{number}/pdf", tag = "certificates", security(("bearer" = [])),
+    params(("number" = String, Path, description = "Certificate number")),
+    responses((status = 200, description = "The PDF certificate (A4 landscape, with a QR code to the verification page)", content_type = "application/pdf", body = Vec<u8>),
+        (status = 404, description = "Not your certificate, or no such certificate", body = Problem)))]
+#[get("/certificates/{number}/pdf")]
+pub async fn pdf(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let c = use_case::held_by(&state, user.id, &user.roles, &path).await?;
+    let bytes = results::certificate_pdf(&state, &c).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            "Content-Disposition",
+            format!("inline; filename=\"certificate-{}.pdf\"", c.number),
+        ))
+        .body(bytes))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListingRequest {
+    /// True to be listed in the public register of certificate holders.
+    pub listed: bool,
+}
+
+#[utoipa::path(put, path = "/api/v1/me/register", tag = "me", security(("bearer" = [])), request_body = ListingRequest,
+    responses((status = 200, description = "Your choice, recorded", body = serde_json::Value)))]
+#[put("/me/register")]
+pub async fn set_listing(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    body: ApiJson<ListingRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Candidate)?;
+    use_case::set_listing(&state, user.id, body.0.listed).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"listed": body.0.listed})))
+}
+
+/// An Open Badges 3.0 credential for a certificate, as a VC-JWT.
+#[derive(Serialize, ToSchema)]
+pub struct BadgeView {
+    /// The OpenBadgeCredential (W3C Verifiable Credential) as JSON.
+    pub credential: serde_json::Value,
+    /// The same credential signed as a VC-JWT (EdDSA, the certificate signing key; `kid`
+    /// names the published key).
+    pub jwt: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/certificates/{number}/badge", tag = "certificates", security(("bearer" = [])),
+    params(("number" = String, Path, description = "Certificate number")),
+    responses((status = 200, description = "The certificate as an Open Badges 3.0 credential, signed as a VC-JWT", body = BadgeView),
+        (status = 404, description = "Not your certificate, or no such certificate", body = Problem)))]
+#[get("/certificates/{number}/badge")]
+pub async fn badge(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let c = use_case::held_by(&state, user.id, &user.roles, &path).await?;
+    let (credential, jwt) = use_case::signed_badge(&state, &c)?;
+    Ok(HttpResponse::Ok().json(BadgeView { credential, jwt }))
+}

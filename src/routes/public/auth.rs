@@ -1,0 +1,144 @@
+//! Registration, login, token refresh and logout.
+
+use actix_web::{HttpResponse, post, web};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::accounts::{self, TokenPair};
+use crate::domain::values::Registration;
+use crate::routes::json::ApiJson;
+use crate::routes::problem::{ApiError, Problem};
+use crate::routes::views::UserView;
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    #[schema(example = "zoe.obrien@example.org")]
+    pub email: String,
+    /// 10 to 128 characters.
+    pub password: String,
+    #[schema(example = "Zoë")]
+    pub given_name: String,
+    #[schema(example = "O'Brien")]
+    pub family_name: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/register",
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "The candidate account", body = UserView),
+        (status = 409, description = "An account with this e-mail address exists", body = Problem),
+        (status = 422, description = "A field is invalid", body = Problem),
+    )
+)]
+#[post("/auth/register")]
+pub async fn register(
+    state: web::Data<AppState>,
+    body: ApiJson<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let registration = Registration::parse(&b.email, b.password, &b.given_name, &b.family_name)?;
+    let (id, account) = accounts::register(&state, registration).await?;
+    Ok(HttpResponse::Created().json(UserView {
+        id,
+        email: account.email.to_string(),
+        given_name: account.given_name.as_ref().to_owned(),
+        family_name: account.family_name.as_ref().to_owned(),
+        roles: account.roles,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Exchange at `/api/v1/auth/refresh` for a new pair; each is used once.
+    pub refresh_token: String,
+}
+
+impl From<TokenPair> for TokenResponse {
+    fn from(t: TokenPair) -> Self {
+        Self {
+            access_token: t.access_token,
+            token_type: "Bearer",
+            expires_in: t.expires_in_seconds,
+            refresh_token: t.refresh_token,
+        }
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Tokens", body = TokenResponse),
+        (status = 401, description = "Wrong e-mail address or password (the same answer either way)", body = Problem),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: ApiJson<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let tokens = accounts::login(&state, &b.email, SecretString::from(b.password)).await?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair; the refresh token sent is spent", body = TokenResponse),
+        (status = 401, description = "The refresh token is unknown, spent, revoked or expired", body = Problem),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: ApiJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let tokens = accounts::refresh(&state, &body.0.refresh_token).await?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses((status = 204, description = "The login behind this refresh token is revoked")),
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: ApiJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    accounts::logout(&state, &body.0.refresh_token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,205 @@
+//! Certificates for anyone: verification by number (API) and by the QR code's link (a
+//! page), the published signing keys, and the opt-in public register.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use askama::Template;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::certificates::{self as use_case, CertificateError};
+use crate::domain::certificate::{
+    CertificateNumber, CertificateRecord, CertificateStatus, NumberError,
+};
+use crate::routes::limits::VerificationLimiter;
+use crate::routes::problem::{ApiError, Problem};
+use crate::signing::Jwks;
+use crate::state::AppState;
+
+fn parse_number(raw: &str) -> Result<CertificateNumber, ApiError> {
+    CertificateNumber::parse(raw).map_err(|e| {
+        let slug = match e {
+            NumberError::Malformed => "malformed-number",
+            NumberError::CheckCharacter => "check-character",
+        };
+        ApiError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            slug,
+            e.to_string(),
+        )
+    })
+}
+
+/// What anyone may learn about a certificate.
+#[derive(Serialize, ToSchema)]
+pub struct VerificationView {
+    pub number: String,
+    /// `valid`, `suspended` or `revoked`.
+    pub status: CertificateStatus,
+    pub holder_name: String,
+    pub qualification: String,
+    pub qualification_title: String,
+    pub edition: String,
+    pub edition_title: String,
+    #[schema(value_type = String, format = Date)]
+    pub issued_on: String,
+    pub issuer: String,
+    /// When not valid: since when, and why (a reason fit for the public).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub status_changed_at: Option<OffsetDateTime>,
+    pub reason: Option<String>,
+}
+
+impl From<&CertificateRecord> for VerificationView {
+    fn from(c: &CertificateRecord) -> Self {
+        let not_valid = c.status != CertificateStatus::Valid;
+        Self {
+            number: c.number.clone(),
+            status: c.status,
+            holder_name: c.holder_name.clone(),
+            qualification: c.qualification.clone(),
+            qualification_title: c.qualification_title.clone(),
+            edition: c.edition.clone(),
+            edition_title: c.edition_title.clone(),
+            issued_on: c.issued_on.to_string(),
+            issuer: c.issuer.clone(),
+            status_changed_at: c.status_changed_at.filter(|_| not_valid),
+            reason: c.status_reason.clone().filter(|_| not_valid),
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/certificates/{number}/verification", tag = "certificates",
+    params(("number" = String, Path, description = "Certificate number, e.g. I20F-2026-000123-K")),
+    responses((status = 200, description = "The certificate's status and public details", body = VerificationView),
+        (status = 400, description = "Malformed number, or a wrong check character (a typo)", body = Problem),
+        (status = 404, description = "No certificate has this number", body = Problem),
+        (status = 429, description = "Too many requests from this client; see Retry-After", body = Problem)))]
+#[get("/certificates/{number}/verification")]
+pub async fn verification(
+    state: web::Data<AppState>,
+    limiter: web::Data<VerificationLimiter>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    limiter.check(&req)?;
+    let number = parse_number(&path)?;
+    let certificate = use_case::verify(&state, &number)
+        .await
+        .map_err(|e| match e {
+            CertificateError::NotFound => ApiError::not_found("no certificate has this number"),
+            e => e.into(),
+        })?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(VerificationView::from(&certificate)))
+}
+
+#[utoipa::path(get, path = "/api/v1/certificates/keys", tag = "certificates",
+    responses((status = 200, description = "The public keys that sign certificates (JWKS, Ed25519), with key ids for rotation", body = Jwks)))]
+#[get("/certificates/keys")]
+pub async fn keys(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.signer.jwks())
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct RegisterQuery {
+    /// Family name (or part of the holder's name) to look for.
+    pub family_name: Option<String>,
+    pub number: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/register", tag = "certificates", params(RegisterQuery),
+    responses((status = 200, description = "Certificates of holders who chose to be listed", body = [VerificationView]),
+        (status = 400, description = "Neither a family name nor a number, or a malformed number", body = Problem),
+        (status = 429, description = "Too many requests from this client", body = Problem)))]
+#[get("/register")]
+pub async fn search(
+    state: web::Data<AppState>,
+    limiter: web::Data<VerificationLimiter>,
+    req: HttpRequest,
+    query: web::Query<RegisterQuery>,
+) -> Result<HttpResponse, ApiError> {
+    limiter.check(&req)?;
+    let family = query
+        .family_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| f.chars().count() >= 2);
+    let number = match query.number.as_deref() {
+        Some(raw) => Some(parse_number(raw)?),
+        None => None,
+    };
+    if family.is_none() && number.is_none() {
+        return Err(ApiError::bad_request(
+            "search by family_name (two letters or more) or number",
+        ));
+    }
+    let rows = use_case::search_register(&state, family, number.as_ref()).await?;
+    Ok(HttpResponse::Ok().json(rows.iter().map(VerificationView::from).collect::<Vec<_>>()))
+}
+
+/// The verification page: readable on a phone, no login, says plainly when a certificate
+/// is not valid. The web front door renders the same template.
+#[derive(Template)]
+#[template(path = "verify.html")]
+pub struct VerifyPage {
+    pub certificate: Option<VerificationView>,
+    pub valid: bool,
+    pub banner: String,
+}
+
+impl VerifyPage {
+    pub fn new(found: Option<&CertificateRecord>) -> Self {
+        let Some(c) = found else {
+            return Self {
+                certificate: None,
+                valid: false,
+                banner: String::new(),
+            };
+        };
+        let v = VerificationView::from(c);
+        let since = v
+            .status_changed_at
+            .map(|d| format!(" since {}", d.date()))
+            .unwrap_or_default();
+        let banner = match c.status {
+            CertificateStatus::Valid => "This certificate is valid.".to_owned(),
+            CertificateStatus::Suspended => {
+                format!("This certificate is SUSPENDED and is not valid{since}.")
+            }
+            CertificateStatus::Revoked => {
+                format!("This certificate has been REVOKED and is not valid{since}.")
+            }
+        };
+        Self {
+            valid: c.status == CertificateStatus::Valid,
+            certificate: Some(v),
+            banner,
+        }
+    }
+}
+
+/// The public page the QR code opens.
+#[get("/verify/{code}")]
+pub async fn page(
+    state: web::Data<AppState>,
+    limiter: web::Data<VerificationLimiter>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    limiter.check(&req)?;
+    let found = use_case::by_verification_code(&state, &path).await?;
+    let page = VerifyPage::new(found.as_ref())
+        .render()
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'",
+        ))
+        .body(page))
+}
