@@ -105,7 +105,7 @@ pub async fn admin_create(
     let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
     let (given, family) = split_name(name)?;
     let password = NewPassword::parse(password).map_err(|e| anyhow::anyhow!("the password {e}"))?;
-    let db = crate::startup::connect_and_migrate(settings).await?;
+    let db = crate::persistence::connect_and_migrate(&settings.database).await?;
     let hasher = PasswordHasher::new(&settings.auth)?;
     let account = NewAccount {
         email,

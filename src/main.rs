@@ -103,7 +103,7 @@ async fn main() -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            invigilator::startup::connect_and_migrate(&settings).await?;
+            invigilator::persistence::connect_and_migrate(&settings.database).await?;
             println!("database is up to date");
         }
         Command::Pools {

@@ -117,6 +117,19 @@ impl Catalog {
 }
 
 /// Loads every edition folder under `dir`; returns every problem found if any.
+/// Loads the configured pools or explains every problem.
+pub fn load_pools(settings: &crate::config::Settings) -> anyhow::Result<Catalog> {
+    load_catalog(&settings.pools.dir).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+        anyhow::anyhow!(
+            "the question pools in {} are invalid ({} problems):\n{}",
+            settings.pools.dir.display(),
+            problems.len(),
+            list.join("\n")
+        )
+    })
+}
+
 pub fn load_catalog(dir: &Path) -> Result<Catalog, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut editions = Vec::new();

@@ -7,8 +7,6 @@ use std::sync::Arc;
 
 use actix_web::{App, HttpServer, dev::Server, web};
 use anyhow::Context;
-use migrations::{Migrator, MigratorTrait};
-use sea_orm::DatabaseConnection;
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -20,7 +18,8 @@ use crate::auth::{
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Environment, Settings};
 use crate::email::Mailer;
-use crate::pools::{Catalog, load_catalog};
+use crate::persistence;
+use crate::pools::load_pools;
 use crate::routes::{self, json::JsonLimit, limits::VerificationLimiter, openapi::ApiDoc, problem};
 use crate::signing::CertificateSigner;
 use crate::state::AppState;
@@ -34,30 +33,6 @@ pub struct Application {
     deliver_interval: std::time::Duration,
 }
 
-/// Loads the pools or explains every problem.
-pub fn load_pools(settings: &Settings) -> anyhow::Result<Catalog> {
-    load_catalog(&settings.pools.dir).map_err(|problems| {
-        let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-        anyhow::anyhow!(
-            "the question pools in {} are invalid ({} problems):\n{}",
-            settings.pools.dir.display(),
-            problems.len(),
-            list.join("\n")
-        )
-    })
-}
-
-/// Connects to the configured database and brings its schema up to date.
-pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let db = crate::persistence::connect(&settings.database)
-        .await
-        .with_context(|| format!("cannot connect to the database {:?}", settings.database))?;
-    Migrator::up(&db, None)
-        .await
-        .context("database migration failed")?;
-    Ok(db)
-}
-
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         Self::build_with_clock(settings, Arc::new(SystemClock)).await
@@ -68,7 +43,7 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let catalog = load_pools(&settings)?;
-        let db = connect_and_migrate(&settings).await?;
+        let db = persistence::connect_and_migrate(&settings.database).await?;
         let secret = match &settings.auth.jwt_secret {
             Some(secret) => secret.clone(),
             None if settings.environment == Environment::Production => {

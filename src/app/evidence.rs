@@ -67,7 +67,10 @@ pub struct Standing {
 }
 
 /// For every qualification of every open edition: eligible, and what is met and unmet.
-pub async fn eligibility(state: &AppState, candidate_id: Uuid) -> Result<Vec<Standing>, DbErr> {
+pub async fn eligibility(
+    state: &AppState,
+    candidate_id: Uuid,
+) -> Result<Vec<Standing>, EvidenceError> {
     let evidence = evidence_of(&state.db, candidate_id).await?;
     Ok(state
         .catalog

@@ -1,13 +1,12 @@
 //! What a finished sitting produces for people: the score report PDF, the certificate
-//! PDF (rendered once, then stored), and the result e-mail that carries them. PDFs are
-//! rendered on the blocking pool.
+//! PDF (rendered once, then stored), and the result e-mail that carries them (queued by
+//! `notifications::queue_sitting_result`, built here when it is sent). PDFs are rendered
+//! on the blocking pool.
 
-use sea_orm::{ConnectionTrait, DbErr};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::certificates::verification_url;
-use super::notifications::{self, texts};
+use super::notifications::texts;
 use crate::domain::certificate::CertificateRecord;
 use crate::domain::sitting::SittingRecord;
 use crate::email::{Attachment, OutgoingEmail};
@@ -95,19 +94,6 @@ pub async fn certificate_pdf(state: &AppState, c: &CertificateRecord) -> anyhow:
     .await??;
     certificate_repo::store_pdf(&state.db, c.id, pdf.clone()).await?;
     Ok(pdf)
-}
-
-/// Queues the result e-mail in the caller's (scoring) transaction; it is built and its
-/// PDFs rendered when it is sent.
-pub async fn queue_result_email(
-    db: &impl ConnectionTrait,
-    record: &SittingRecord,
-    now: OffsetDateTime,
-) -> Result<(), DbErr> {
-    let Some(candidate) = users::find_by_id(db, record.candidate_id).await? else {
-        return Ok(());
-    };
-    notifications::queue_sitting_result(db, &candidate.email, record.id, now).await
 }
 
 /// Builds the result e-mail of a sitting, with the score report and, for a pass, the

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::evidence::evidence_of;
-use super::{certificates, results};
+use super::{certificates, notifications, results};
 use crate::domain::account::User;
 use crate::domain::eligibility::{self, Requirement};
 use crate::domain::paper::{self, PaperItem};
@@ -140,7 +140,7 @@ pub async fn close(
     if sheet.passed {
         certificates::issue(&tx, state, &record, now).await?;
     }
-    results::queue_result_email(&tx, &record, now).await?;
+    notifications::queue_sitting_result(&tx, &record, now).await?;
     tx.commit().await?;
     tracing::info!(sitting = %id, ?closing, score = sheet.score, passed = sheet.passed, "sitting closed");
     Ok(true)

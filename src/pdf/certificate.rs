@@ -3,8 +3,8 @@
 
 use qrcode::{EcLevel, QrCode};
 
+use super::canvas::{Align, Canvas, Colour, Style, long_date};
 use super::fonts::Face;
-use super::{Align, Canvas, Colour, Style, long_date};
 
 pub struct CertificateDocument<'a> {
     pub holder_name: &'a str,

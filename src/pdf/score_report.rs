@@ -1,8 +1,8 @@
 //! The score report: an A4 page with the candidate's result and a bar per syllabus area.
 //! It shows marks only, never item content.
 
+use super::canvas::{Align, Canvas, Colour, Style, long_date};
 use super::fonts::Face;
-use super::{Align, Canvas, Colour, Style, long_date};
 
 pub struct AreaBar<'a> {
     pub title: &'a str,

@@ -66,3 +66,18 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())
 }
+
+/// Connects to the configured database and brings its schema up to date.
+pub async fn connect_and_migrate(
+    settings: &DatabaseSettings,
+) -> anyhow::Result<DatabaseConnection> {
+    use anyhow::Context;
+    use migrations::{Migrator, MigratorTrait};
+    let db = connect(settings)
+        .await
+        .with_context(|| format!("cannot connect to the database {settings:?}"))?;
+    Migrator::up(&db, None)
+        .await
+        .context("database migration failed")?;
+    Ok(db)
+}

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod ato;
 pub mod caller;
 pub mod errors;
+pub mod ids;
 pub mod json;
 pub mod limits;
 pub mod me;
@@ -16,9 +17,6 @@ pub mod public;
 pub mod views;
 
 use actix_web::web;
-use uuid::Uuid;
-
-use problem::ApiError;
 
 /// The JSON API under `/api/v1`.
 pub fn api_v1(cfg: &mut web::ServiceConfig) {
@@ -78,10 +76,4 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(admin::certificates::change_status)
             .service(admin::certificates::reissue),
     );
-}
-
-/// A path id: anything that is not a UUID cannot name a resource, so it answers 404.
-pub fn parse_id(raw: &str, what: &str) -> Result<Uuid, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::not_found(format!("no such {what}")))
 }

@@ -8,8 +8,10 @@ use sea_orm::{ConnectionTrait, DbErr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::sitting::SittingRecord;
 use crate::email::OutgoingEmail;
 use crate::persistence::outbox::{self, MessageKind, QueuedEmail};
+use crate::persistence::users;
 use crate::state::AppState;
 
 /// Queues a written e-mail in the caller's transaction: it is sent only if that commits.
@@ -27,16 +29,19 @@ pub async fn queue(
     outbox::enqueue(db, &queued, MessageKind::Ready, None, now).await
 }
 
-/// Queues the result e-mail of a sitting in the caller's (scoring) transaction; it is
-/// built, with its PDFs, when it is sent.
+/// Queues the result e-mail of a sitting to its candidate, in the caller's (scoring)
+/// transaction; it is built, with its PDFs, when it is sent.
 pub async fn queue_sitting_result(
     db: &impl ConnectionTrait,
-    to: &str,
-    sitting_id: Uuid,
+    sitting: &SittingRecord,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
+    let Some(candidate) = users::find_by_id(db, sitting.candidate_id).await? else {
+        return Ok(());
+    };
+    let sitting_id = sitting.id;
     let queued = QueuedEmail {
-        to: to.to_owned(),
+        to: candidate.email,
         subject: "result".into(),
         text: String::new(),
         html: String::new(),

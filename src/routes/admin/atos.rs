@@ -14,8 +14,8 @@ use crate::domain::ato::{
 use crate::domain::role::Role;
 use crate::domain::values::EmailAddress;
 use crate::routes::caller::AuthenticatedUser;
+use crate::routes::ids::parse_id;
 use crate::routes::json::ApiJson;
-use crate::routes::parse_id;
 use crate::routes::problem::{ApiError, Problem};
 use crate::state::AppState;
 

@@ -12,8 +12,8 @@ use crate::domain::role::Role;
 use crate::domain::values::EmailAddress;
 use crate::routes::admin::sittings::CandidateView;
 use crate::routes::caller::AuthenticatedUser;
+use crate::routes::ids::parse_id;
 use crate::routes::json::ApiJson;
-use crate::routes::parse_id;
 use crate::routes::problem::{ApiError, Problem};
 use crate::state::AppState;
 

@@ -8,9 +8,9 @@ use crate::app::evidence as use_case;
 use crate::domain::evidence::{Decision, EvidenceStatus};
 use crate::domain::role::Role;
 use crate::routes::caller::AuthenticatedUser;
+use crate::routes::ids::parse_id;
 use crate::routes::json::ApiJson;
 use crate::routes::me::evidence::EvidenceView;
-use crate::routes::parse_id;
 use crate::routes::problem::{ApiError, Problem};
 use crate::state::AppState;
 

@@ -13,7 +13,7 @@ use crate::domain::scoring::{self, Response};
 use crate::domain::sitting::SittingStatus;
 use crate::domain::values::option_label;
 use crate::routes::caller::AuthenticatedUser;
-use crate::routes::parse_id;
+use crate::routes::ids::parse_id;
 use crate::routes::problem::{ApiError, Problem};
 use crate::routes::views::{OptionView, options_of};
 use crate::state::AppState;

@@ -15,8 +15,8 @@ use crate::domain::sitting::SittingStatus;
 use crate::domain::values::EmailAddress;
 use crate::routes::admin::atos::{AtoView, InvitationSentView, InviteRequest};
 use crate::routes::caller::AuthenticatedUser;
+use crate::routes::ids::parse_id;
 use crate::routes::json::{ApiJson, declared_length, read_limited};
-use crate::routes::parse_id;
 use crate::routes::problem::{ApiError, Problem};
 use crate::state::AppState;
 
