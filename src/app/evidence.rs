@@ -122,7 +122,7 @@ pub async fn declare(
     let tx = begin_write(&state.db).await?;
     let record = repo::insert(&tx, candidate_id, claim, state.clock.now()).await?;
     tx.commit().await?;
-    tracing::info!(evidence = %record.id, kind = claim.kind(), "evidence declared");
+    tracing::info!(evidence = %record.id, kind = claim.kind().as_ref(), "evidence declared");
     Ok(record)
 }
 

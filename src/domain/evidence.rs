@@ -21,11 +21,30 @@ pub enum Claim {
     AuditExperience { years: u32, description: String },
 }
 
+/// What kind of declaration a claim is.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    utoipa::ToSchema,
+    strum::AsRefStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ClaimKind {
+    Credential,
+    AuditExperience,
+}
+
 impl Claim {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ClaimKind {
         match self {
-            Claim::Credential { .. } => "credential",
-            Claim::AuditExperience { .. } => "audit_experience",
+            Claim::Credential { .. } => ClaimKind::Credential,
+            Claim::AuditExperience { .. } => ClaimKind::AuditExperience,
         }
     }
 }

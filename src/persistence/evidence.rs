@@ -10,25 +10,25 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::entities::{evidence, extra_time_grants};
-use crate::domain::evidence::{Claim, EvidenceRecord, EvidenceStatus, ExtraTimeGrant};
+use crate::domain::evidence::{Claim, ClaimKind, EvidenceRecord, EvidenceStatus, ExtraTimeGrant};
 
 impl TryFrom<evidence::Model> for EvidenceRecord {
     type Error = DbErr;
 
     fn try_from(m: evidence::Model) -> Result<Self, DbErr> {
         let unreadable = || DbErr::Custom(format!("evidence {}: stored row is unreadable", m.id));
-        let claim = match m.kind.as_str() {
-            "credential" => Claim::Credential {
+        let kind: ClaimKind = m.kind.parse().map_err(|_| unreadable())?;
+        let claim = match kind {
+            ClaimKind::Credential => Claim::Credential {
                 credential: m.credential.clone().ok_or_else(unreadable)?,
                 issuer: m.issuer.clone().unwrap_or_default(),
                 certificate_number: m.certificate_number.clone().unwrap_or_default(),
                 issued_on: m.issued_on.ok_or_else(unreadable)?,
             },
-            "audit_experience" => Claim::AuditExperience {
+            ClaimKind::AuditExperience => Claim::AuditExperience {
                 years: u32::try_from(m.years.unwrap_or_default()).unwrap_or_default(),
                 description: m.description.clone().unwrap_or_default(),
             },
-            _ => return Err(unreadable()),
         };
         Ok(Self {
             id: m.id,
@@ -57,7 +57,7 @@ pub async fn insert(
     let mut row = evidence::ActiveModel {
         id: Set(Uuid::now_v7()),
         candidate_id: Set(candidate_id),
-        kind: Set(claim.kind().to_owned()),
+        kind: Set(claim.kind().as_ref().to_owned()),
         credential: Set(None),
         issuer: Set(None),
         certificate_number: Set(None),

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::app::evidence as use_case;
-use crate::domain::evidence::{Claim, EvidenceRecord, EvidenceStatus};
+use crate::domain::evidence::{Claim, ClaimKind, EvidenceRecord, EvidenceStatus};
 use crate::domain::role::Role;
 use crate::routes::caller::AuthenticatedUser;
 use crate::routes::json::ApiJson;
@@ -44,7 +44,7 @@ pub struct EvidenceView {
     pub id: Uuid,
     pub candidate_id: Uuid,
     /// `credential` or `audit_experience`.
-    pub kind: &'static str,
+    pub kind: ClaimKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
