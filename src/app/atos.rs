@@ -4,7 +4,7 @@
 //! e-mail queued in it. A staff member reaches only their own organization.
 
 use rand::RngCore;
-use sea_orm::DbErr;
+use sea_orm::{ConnectionTrait, DbErr};
 use secrecy::SecretString;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -197,13 +197,41 @@ pub async fn invite_colleague(
     invite_staff(state, &ato, email, staff).await
 }
 
-/// A random invitation token and the hash that is stored.
-pub(super) fn new_token() -> (String, String) {
+/// An invitation to store: who it is for, and what accepting it does.
+pub(super) struct NewInvitation<'a> {
+    pub kind: InvitationKind,
+    pub email: &'a EmailAddress,
+    pub ato_id: Uuid,
+    /// The account a delegate invitation sets the password of.
+    pub user_id: Option<Uuid>,
+    pub by: Uuid,
+}
+
+/// Stores an invitation in the caller's transaction; returns the token for the link
+/// (only its hash is stored, like a refresh token's) and when it expires.
+pub(super) async fn store_invitation(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    new: NewInvitation<'_>,
+    now: OffsetDateTime,
+) -> Result<(String, OffsetDateTime), DbErr> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
-    let hash = hash_refresh_token(&token);
-    (token, hash)
+    let invitation = InvitationRecord {
+        id: Uuid::now_v7(),
+        email: new.email.to_string(),
+        kind: new.kind,
+        ato_id: Some(new.ato_id),
+        user_id: new.user_id,
+        token_hash: hash_refresh_token(&token),
+        created_by: Some(new.by),
+        created_at: now,
+        expires_at: now + state.invitation_ttl,
+        accepted_at: None,
+    };
+    atos::insert_invitation(db, &invitation).await?;
+    Ok((token, invitation.expires_at))
 }
 
 #[tracing::instrument(skip(state))]
@@ -213,40 +241,29 @@ async fn invite_staff(
     email: &EmailAddress,
     by: Uuid,
 ) -> Result<OffsetDateTime, AtoError> {
-    let (db, mailer, now, valid_for) = (
-        &state.db,
-        &state.mailer,
-        state.clock.now(),
-        state.invitation_ttl,
-    );
-    let tx = begin_write(db).await?;
+    let now = state.clock.now();
+    let tx = begin_write(&state.db).await?;
     if users::find_by_email(&tx, email).await?.is_some() {
         return Err(AtoError::HasAccount);
     }
-    let (token, token_hash) = new_token();
-    let invitation = InvitationRecord {
-        id: Uuid::now_v7(),
-        email: email.to_string(),
+    let invitation = NewInvitation {
         kind: InvitationKind::AtoStaff,
-        ato_id: Some(ato.id),
+        email,
+        ato_id: ato.id,
         user_id: None,
-        token_hash,
-        created_by: Some(by),
-        created_at: now,
-        expires_at: now + valid_for,
-        accepted_at: None,
+        by,
     };
-    atos::insert_invitation(&tx, &invitation).await?;
+    let (token, expires_at) = store_invitation(&tx, state, invitation, now).await?;
     let message = texts::staff_invitation(
-        &mailer.public_base_url,
+        state.public_base_url(),
         email.as_ref(),
         &ato.name,
         &token,
-        invitation.expires_at,
+        expires_at,
     );
     notifications::queue(&tx, &message, now).await?;
     tx.commit().await?;
-    Ok(invitation.expires_at)
+    Ok(expires_at)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -7,12 +7,11 @@ use sea_orm::{ConnectionTrait, DbErr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::atos::{AtoError, ato_of_staff};
+use super::atos::{AtoError, NewInvitation, ato_of_staff, store_invitation};
 use super::notifications::{self, texts, texts::CourseSummary};
 use crate::domain::ato::{
     AtoRecord, CandidateCourse, CourseRecord, Delegate, DelegateResult, EnrolmentRecord,
-    InvitationKind, InvitationRecord, NewCourse, Outcome, RosterError, check_outcome_date,
-    parse_roster,
+    InvitationKind, NewCourse, Outcome, RosterError, check_outcome_date, parse_roster,
 };
 use crate::domain::role::Role;
 use crate::persistence::{atos, begin_write, users};
@@ -267,19 +266,14 @@ async fn enrol_one(
     delegate: &Delegate,
     by: Uuid,
 ) -> Result<EnrolResult, EnrolError> {
-    let (db, mailer, now, valid_for) = (
-        &state.db,
-        &state.mailer,
-        state.clock.now(),
-        state.invitation_ttl,
-    );
+    let now = state.clock.now();
     let summary = CourseSummary {
         title: &course.title,
         ato_name,
         starts_on: course.starts_on,
         ends_on: course.ends_on,
     };
-    let tx = begin_write(db).await?;
+    let tx = begin_write(&state.db).await?;
     let result = match users::find_by_email(&tx, &delegate.email).await? {
         Some(user) => {
             if !users::roles_of(&tx, user.id)
@@ -290,7 +284,7 @@ async fn enrol_one(
             }
             if atos::enrol(&tx, course.id, user.id, by, now).await? {
                 let message = texts::enrolment_notice(
-                    &mailer.public_base_url,
+                    state.public_base_url(),
                     &user.email,
                     &user.given_name,
                     &summary,
@@ -304,27 +298,21 @@ async fn enrol_one(
         None => {
             let id = create_delegate_account(&tx, delegate, now).await?;
             atos::enrol(&tx, course.id, id, by, now).await?;
-            let (token, token_hash) = super::atos::new_token();
-            let invitation = InvitationRecord {
-                id: Uuid::now_v7(),
-                email: delegate.email.to_string(),
+            let invitation = NewInvitation {
                 kind: InvitationKind::Delegate,
-                ato_id: Some(course.ato_id),
+                email: &delegate.email,
+                ato_id: course.ato_id,
                 user_id: Some(id),
-                token_hash,
-                created_by: Some(by),
-                created_at: now,
-                expires_at: now + valid_for,
-                accepted_at: None,
+                by,
             };
-            atos::insert_invitation(&tx, &invitation).await?;
+            let (token, expires_at) = store_invitation(&tx, state, invitation, now).await?;
             let message = texts::delegate_invitation(
-                &mailer.public_base_url,
+                state.public_base_url(),
                 delegate.email.as_ref(),
                 delegate.given_name.as_ref(),
                 &summary,
                 &token,
-                invitation.expires_at,
+                expires_at,
             );
             notifications::queue(&tx, &message, now).await?;
             EnrolResult::Created
