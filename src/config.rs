@@ -110,6 +110,10 @@ pub struct AuthSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct PoolSettings {
     pub dir: PathBuf,
+    /// Lets a production server run on a sample bank (one whose `scheme.toml` says
+    /// `sample = true`, like the pools shipped with Invigilator, whose keys are public).
+    #[serde(default)]
+    pub allow_sample: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -7,7 +7,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::domain::pool::{Problem, Question, count_by_area, parse_item_file};
-use crate::domain::scheme::{Area, Qualification, SchemeFile};
+use crate::domain::scheme::{Area, Disclosure, Qualification, SchemeFile};
 
 #[derive(Debug, Clone)]
 pub struct Catalog {
@@ -20,6 +20,8 @@ pub struct Edition {
     pub edition: String,
     pub title: String,
     pub open: bool,
+    /// A published sample bank (see `SchemeFile::sample`).
+    pub sample: bool,
     pub areas: Vec<Area>,
     /// SHA-256 of every file of the edition, stored with each sitting.
     pub pool_hash: String,
@@ -117,9 +119,10 @@ impl Catalog {
 }
 
 /// Loads every edition folder under `dir`; returns every problem found if any.
-/// Loads the configured pools or explains every problem.
+/// Loads the configured pools or explains every problem. A production server refuses a
+/// sample bank unless the operator allows it: its keys are public.
 pub fn load_pools(settings: &crate::config::Settings) -> anyhow::Result<Catalog> {
-    load_catalog(&settings.pools.dir).map_err(|problems| {
+    let catalog = load_catalog(&settings.pools.dir).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
         anyhow::anyhow!(
             "the question pools in {} are invalid ({} problems):\n{}",
@@ -127,7 +130,27 @@ pub fn load_pools(settings: &crate::config::Settings) -> anyhow::Result<Catalog>
             problems.len(),
             list.join("\n")
         )
-    })
+    })?;
+    let samples: Vec<&str> = catalog
+        .editions
+        .iter()
+        .filter(|e| e.sample)
+        .map(|e| e.edition.as_str())
+        .collect();
+    if settings.environment == crate::config::Environment::Production
+        && !samples.is_empty()
+        && !settings.pools.allow_sample
+    {
+        anyhow::bail!(
+            "the question pools in {} are a published sample (edition {} says sample = true in its scheme.toml): anyone can read their keys, so a production server will not deliver them. Point APP_POOLS__DIR at your private item bank, kept out of any public repository, or set APP_POOLS__ALLOW_SAMPLE=true to run on the sample anyway",
+            settings.pools.dir.display(),
+            samples.join(", ")
+        );
+    }
+    if !samples.is_empty() {
+        tracing::warn!(editions = ?samples, "serving sample question pools: their keys are public");
+    }
+    Ok(catalog)
 }
 
 pub fn load_catalog(dir: &Path) -> Result<Catalog, Vec<Problem>> {
@@ -328,6 +351,14 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
                     );
                 }
             }
+            if q.disclosure == Disclosure::Questions && blueprint.pilot > 0 {
+                problem(
+                    problems,
+                    &at,
+                    None,
+                    "disclosure = \"questions\" would show candidates which questions are pilots: use it only with pilot = 0".to_owned(),
+                );
+            }
             let pilots: u32 = counts.values().map(|c| c.1).sum();
             if pilots < blueprint.pilot {
                 problem(
@@ -370,6 +401,7 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
         edition: scheme.edition,
         title: scheme.edition_title,
         open: scheme.open,
+        sample: scheme.sample,
         areas: scheme.areas,
         pool_hash: hex::encode(hasher.finalize()),
         qualifications,

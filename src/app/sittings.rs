@@ -13,6 +13,7 @@ use crate::domain::account::User;
 use crate::domain::eligibility::{self, Requirement};
 use crate::domain::paper::{self, PaperItem};
 use crate::domain::role::Role;
+use crate::domain::scheme::Disclosure;
 use crate::domain::scoring::{self, Response};
 use crate::domain::sitting::{self, Closing, SittingRecord, SittingStatus};
 use crate::persistence::{
@@ -295,21 +296,53 @@ pub async fn resume(
     id: Uuid,
     candidate_id: Uuid,
     now: OffsetDateTime,
-) -> Result<(SittingRecord, BTreeMap<u32, Response>), ReadSittingError> {
+) -> Result<Resumed, ReadSittingError> {
     let record = load_current(state, id, now)
         .await?
         .filter(|r| r.candidate_id == candidate_id)
         .ok_or(ReadSittingError::NotFound)?;
+    if record.status != SittingStatus::InProgress {
+        // Once closed, the paper is the exam body's again: no stem, option or answer.
+        return Ok(Resumed::Closed(outcome_of(state, record).await?));
+    }
     let answers = repo::answers(&state.db, id).await?;
-    Ok((record, answers))
+    Ok(Resumed::InProgress { record, answers })
+}
+
+/// A sitting as its candidate may see it.
+pub enum Resumed {
+    /// The paper with the answers saved so far.
+    InProgress {
+        record: SittingRecord,
+        answers: BTreeMap<u32, Response>,
+    },
+    /// The result summary only.
+    Closed(Outcome),
 }
 
 /// A closed sitting with its result, for its candidate or an administrator; and the
-/// number of the certificate it earned, if any.
+/// number of the certificate it earned, if any. The score sheet carries only what the
+/// qualification's disclosure policy lets a candidate see (per-question marks only under
+/// `disclosure = "questions"`); per-item marks never leave the examiners' view.
 pub struct Outcome {
     pub record: SittingRecord,
     pub sheet: scoring::ScoreSheet,
+    pub disclosure: Disclosure,
     pub certificate_number: Option<String>,
+}
+
+/// The disclosure policy of the sitting's qualification (areas only if it is unknown).
+fn disclosure_of(state: &AppState, record: &SittingRecord) -> Disclosure {
+    state
+        .catalog
+        .edition(&record.edition)
+        .and_then(|e| {
+            e.qualifications
+                .iter()
+                .find(|q| q.qualification.code == record.qualification_code)
+        })
+        .map(|q| q.qualification.disclosure)
+        .unwrap_or_default()
 }
 
 /// The outcome of a sitting the caller may read: their own, or any for an administrator.
@@ -328,17 +361,23 @@ pub async fn outcome(
 }
 
 async fn outcome_of(state: &AppState, record: SittingRecord) -> Result<Outcome, ReadSittingError> {
-    let Some(sheet) = record.result.clone() else {
+    let Some(mut sheet) = record.result.clone() else {
         return Err(ReadSittingError::InProgress {
             deadline: record.deadline,
         });
     };
+    let disclosure = disclosure_of(state, &record);
+    sheet.awarded.clear();
+    if disclosure != Disclosure::Questions {
+        sheet.questions.clear();
+    }
     let certificate_number = certificate_repo::by_sitting(&state.db, record.id)
         .await?
         .map(|c| c.number);
     Ok(Outcome {
         record,
         sheet,
+        disclosure,
         certificate_number,
     })
 }
@@ -405,4 +444,57 @@ pub async fn answers_of(
     id: Uuid,
 ) -> Result<BTreeMap<u32, Response>, sea_orm::DbErr> {
     repo::answers(&state.db, id).await
+}
+
+/// A sitting as the candidate's list shows it: no paper, the result summary once closed.
+pub struct SittingSummary {
+    pub record: SittingRecord,
+    pub title: String,
+}
+
+/// One page of a list, and where the next starts (`None` on the last page).
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Uuid>,
+}
+
+/// The candidate's sittings, newest first, `limit` at a time after `cursor` (the last id
+/// of the previous page). A sitting past its deadline is closed first, so the list never
+/// shows one still running that is not.
+pub async fn of_candidate(
+    state: &AppState,
+    candidate_id: Uuid,
+    cursor: Option<Uuid>,
+    limit: u64,
+    now: OffsetDateTime,
+) -> Result<Page<SittingSummary>, ReadSittingError> {
+    if let Some((id, deadline)) = repo::in_progress_for(&state.db, candidate_id).await?
+        && !sitting::is_open(now, deadline)
+    {
+        close(state, id, Closing::Expire, now).await?;
+    }
+    let mut rows = repo::of_candidate(&state.db, candidate_id, cursor, limit + 1).await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(|record| SittingSummary {
+            title: state
+                .catalog
+                .edition(&record.edition)
+                .and_then(|e| {
+                    e.qualifications
+                        .iter()
+                        .find(|q| q.qualification.code == record.qualification_code)
+                })
+                .map(|q| q.qualification.title.clone())
+                .unwrap_or_else(|| record.qualification_code.clone()),
+            record,
+        })
+        .collect();
+    Ok(Page { items, next })
 }

@@ -15,6 +15,10 @@ pub struct SchemeFile {
     pub edition_title: String,
     #[serde(default = "yes")]
     pub open: bool,
+    /// A sample bank published with the software: anyone can read its keys, so a
+    /// production server refuses it unless the operator explicitly allows it.
+    #[serde(default)]
+    pub sample: bool,
     #[serde(rename = "area", default)]
     pub areas: Vec<Area>,
     #[serde(rename = "qualification", default)]
@@ -46,6 +50,22 @@ pub struct Qualification {
     #[serde(default)]
     pub blueprint: Option<Blueprint>,
     pub prerequisites: Prerequisites,
+    /// What a candidate learns of a closed sitting beyond score, pass mark and result.
+    #[serde(default)]
+    pub disclosure: Disclosure,
+}
+
+/// What a candidate sees of a closed sitting. Never item content: stems, options, keys
+/// and their own answers stay with the examiners.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Disclosure {
+    /// The score per syllabus area (the default).
+    #[default]
+    Areas,
+    /// The score per syllabus area and per question number. Only for papers without
+    /// pilot questions: the list would show which questions are pilots.
+    Questions,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]

@@ -287,3 +287,25 @@ pub async fn store_result(
         .await?;
     Ok(())
 }
+
+/// A candidate's sittings, newest first (ids are time-ordered), after `before` if given.
+#[tracing::instrument(skip(db))]
+pub async fn of_candidate(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<SittingRecord>, DbErr> {
+    let mut query = sittings::Entity::find().filter(sittings::Column::CandidateId.eq(candidate_id));
+    if let Some(before) = before {
+        query = query.filter(sittings::Column::Id.lt(before));
+    }
+    query
+        .order_by_desc(sittings::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(SittingRecord::try_from)
+        .collect()
+}

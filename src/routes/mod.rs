@@ -34,6 +34,7 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(me::evidence::declare_experience)
             .service(me::evidence::list)
             .service(public::qualifications::list)
+            .service(me::sittings::list)
             .service(me::sittings::start)
             .service(me::sittings::get)
             .service(me::sittings::save_answer)

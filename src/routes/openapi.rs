@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         super::me::me,
         super::me::eligibility,
         super::public::qualifications::list,
+        super::me::sittings::list,
         super::me::sittings::start,
         super::me::sittings::get,
         super::me::sittings::save_answer,

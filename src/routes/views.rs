@@ -6,12 +6,13 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::app::sittings::Outcome;
 use crate::domain::eligibility::{Requirement, RequirementKind};
 use crate::domain::paper::PaperItem;
 use crate::domain::pool::{ItemBody, Style};
 use crate::domain::role::Role;
-use crate::domain::scheme::Book;
-use crate::domain::scoring::{self, Response, ScoreSheet};
+use crate::domain::scheme::{Book, Disclosure};
+use crate::domain::scoring::{self, Response};
 use crate::domain::sitting::{self, SittingRecord, SittingStatus};
 use crate::domain::values::option_label;
 
@@ -196,7 +197,12 @@ pub struct SittingView {
     /// Scenario texts, for papers made of scenario questions.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub scenarios: Vec<ScenarioView>,
+    /// The paper while the sitting is in progress; empty once it is closed (the items
+    /// are the exam body's: a closed sitting shows its result summary only).
     pub questions: Vec<QuestionView>,
+    /// Once closed: score, pass mark, result and breakdown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<ResultView>,
 }
 
 impl SittingView {
@@ -244,7 +250,18 @@ impl SittingView {
                 .iter()
                 .map(|item| QuestionView::build(item, answers.get(&item.number).cloned()))
                 .collect(),
+            result: None,
         }
+    }
+
+    /// A closed sitting: what it was and its result, without a single item.
+    pub fn closed(outcome: &Outcome, catalog: &Catalog, now: OffsetDateTime) -> Self {
+        let mut view = Self::build(&outcome.record, &Default::default(), catalog, now);
+        view.questions.clear();
+        view.scenarios.clear();
+        view.answered = 0;
+        view.result = Some(ResultView::from(outcome));
+        view
     }
 }
 
@@ -295,14 +312,19 @@ pub struct ResultView {
     pub passed: bool,
     /// Score per syllabus area (pilot items excluded).
     pub areas: Vec<AreaResultView>,
-    /// Score per question (a scenario question with all its items counts as one).
+    /// `areas` (the default) or `questions`: what the qualification's policy shows.
+    pub disclosure: Disclosure,
+    /// Score per question (a scenario question with all its items counts as one), only
+    /// where the qualification's policy is `questions`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub questions: Vec<QuestionResultView>,
     /// The certificate issued for this pass, once certificates exist.
     pub certificate_number: Option<String>,
 }
 
-impl ResultView {
-    pub fn build(record: &SittingRecord, sheet: &ScoreSheet) -> Self {
+impl From<&Outcome> for ResultView {
+    fn from(outcome: &Outcome) -> Self {
+        let (record, sheet) = (&outcome.record, &outcome.sheet);
         Self {
             sitting_id: record.id,
             qualification: record.qualification_code.clone(),
@@ -313,6 +335,7 @@ impl ResultView {
             max_score: sheet.max_score,
             pass_mark: sheet.pass_mark,
             passed: sheet.passed,
+            disclosure: outcome.disclosure,
             areas: sheet
                 .areas
                 .iter()
@@ -333,7 +356,7 @@ impl ResultView {
                     max_score: q.max_score,
                 })
                 .collect(),
-            certificate_number: None,
+            certificate_number: outcome.certificate_number.clone(),
         }
     }
 }

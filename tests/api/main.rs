@@ -17,6 +17,7 @@ mod documents;
 mod errors;
 mod extra_time;
 mod health;
+mod integrity;
 mod no_leaks;
 mod pools;
 mod prerequisites;

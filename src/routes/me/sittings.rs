@@ -3,10 +3,10 @@
 use actix_web::{HttpResponse, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::app::sittings::{
-    self as use_case, Outcome, SaveAnswerError, StartSittingError, SubmitError,
+    self as use_case, Outcome, Resumed, SaveAnswerError, StartSittingError, SubmitError,
 };
 use crate::domain::role::Role;
 use crate::domain::scoring::Response;
@@ -102,7 +102,7 @@ pub async fn start(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Sitting id")),
     responses(
-        (status = 200, description = "The sitting with the answers saved so far", body = SittingView),
+        (status = 200, description = "While in progress: the paper with the answers saved so far (resumes after a disconnect). Once closed: status and result summary only, never an item", body = SittingView),
         (status = 404, description = "No such sitting of yours", body = Problem),
     )
 )]
@@ -114,8 +114,15 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
-    let (record, answers) = use_case::resume(&state, id, user.id, now).await?;
-    Ok(HttpResponse::Ok().json(SittingView::build(&record, &answers, &state.catalog, now)))
+    let view = match use_case::resume(&state, id, user.id, now).await? {
+        Resumed::InProgress { record, answers } => {
+            SittingView::build(&record, &answers, &state.catalog, now)
+        }
+        Resumed::Closed(outcome) => SittingView::closed(&outcome, &state.catalog, now),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(view))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -215,11 +222,8 @@ pub async fn submit(
     Ok(HttpResponse::Ok().json(result_view(&outcome)))
 }
 
-/// The result, with the number of the certificate it earned (if any).
 fn result_view(outcome: &Outcome) -> ResultView {
-    let mut view = ResultView::build(&outcome.record, &outcome.sheet);
-    view.certificate_number = outcome.certificate_number.clone();
-    view
+    ResultView::from(outcome)
 }
 
 #[utoipa::path(
@@ -269,4 +273,108 @@ pub async fn report(
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .body(bytes))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// At most this many (1 to 100, default 20).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One of the candidate's sittings, without its paper.
+#[derive(Serialize, ToSchema)]
+pub struct SittingSummaryView {
+    pub id: uuid::Uuid,
+    pub qualification: String,
+    pub title: String,
+    pub edition: String,
+    pub status: SittingStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub deadline: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub closed_at: Option<OffsetDateTime>,
+    pub score: Option<u32>,
+    pub max_score: u32,
+    pub pass_mark: u32,
+    pub passed: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SittingPage {
+    pub items: Vec<SittingSummaryView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// Parses the paging parameters of a list: `limit` 1 to 100 (default 20) and a cursor.
+pub fn paging(query: &ListQuery) -> Result<(Option<uuid::Uuid>, u64), ApiError> {
+    let limit = match query.limit {
+        None => 20,
+        Some(n @ 1..=100) => u64::from(n),
+        Some(_) => return Err(ApiError::invalid("limit", "must be between 1 and 100")),
+    };
+    let cursor = match &query.cursor {
+        None => None,
+        Some(raw) => Some(
+            raw.parse()
+                .map_err(|_| ApiError::invalid("cursor", "is not a cursor this list gave"))?,
+        ),
+    };
+    Ok((cursor, limit))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/sittings",
+    tag = "me",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The candidate's sittings, newest first, with the result summary of each closed one (never an item)", body = SittingPage),
+        (status = 422, description = "A bad limit or cursor", body = Problem),
+    )
+)]
+#[get("/me/sittings")]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (cursor, limit) = paging(&query)?;
+    let page = use_case::of_candidate(&state, user.id, cursor, limit, state.clock.now()).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|s| {
+            let r = s.record;
+            SittingSummaryView {
+                id: r.id,
+                qualification: r.qualification_code,
+                title: s.title,
+                edition: r.edition,
+                status: r.status,
+                started_at: r.started_at,
+                deadline: r.deadline,
+                closed_at: r.closed_at,
+                score: r.result.as_ref().map(|x| x.score),
+                max_score: r.max_score,
+                pass_mark: r.pass_mark,
+                passed: r.result.as_ref().map(|x| x.passed),
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(SittingPage {
+            items,
+            next_cursor: page.next.map(|id| id.to_string()),
+        }))
 }

@@ -1,0 +1,295 @@
+//! Exam integrity, written as the attacks: the harvesting candidate who reads a closed
+//! paper back, the candidate who counts per-question marks to find the pilots, and the
+//! operator who starts production on the published sample bank.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// Every stem and option text of a sitting's paper, as stored.
+async fn paper_texts(app: &TestApp, sitting: &str) -> Vec<String> {
+    let stored = app.stored(sitting).await;
+    let mut texts = Vec::new();
+    for item in &stored.paper.items {
+        texts.push(item.stem.clone());
+        texts.extend(item.body.options().iter().cloned());
+    }
+    // Some options are also the names of things a result rightly shows: the edition
+    // ("ISO/IEC 20000-1") or a syllabus area ("Service delivery processes").
+    let edition = app.state.catalog.edition(&stored.edition).unwrap();
+    texts.retain(|t| {
+        !edition.title.contains(t.as_str()) && !edition.areas.iter().any(|a| a.title == *t)
+    });
+    texts
+}
+
+db_test!(a_closed_paper_cannot_be_read_back_by_its_candidate, |app| {
+    let candidate = app.candidate().await;
+    let sitting = app.start_foundation(&candidate.token).await;
+    let id = sitting["id"].as_str().unwrap().to_owned();
+    app.answer_all(&candidate.token, &id, 30).await;
+    let submitted = app.submit(&candidate.token, &id).await;
+    assert_eq!(submitted.status, 200, "{}", submitted.text);
+
+    let replies = [
+        ("submit", submitted),
+        (
+            "get",
+            app.get(&format!("/api/v1/sittings/{id}"), Some(&candidate.token))
+                .await,
+        ),
+        ("result", app.result(&candidate.token, &id).await),
+        (
+            "list",
+            app.get("/api/v1/me/sittings", Some(&candidate.token)).await,
+        ),
+    ];
+    let texts = paper_texts(&app, &id).await;
+    for (what, reply) in &replies {
+        assert_eq!(reply.status, 200, "{what}: {}", reply.text);
+        for text in &texts {
+            assert!(
+                !reply.text.contains(text.as_str()),
+                "{what} shows item text {text:?}"
+            );
+        }
+        assert!(
+            !reply.text.contains("\"answer\""),
+            "{what} echoes an answer"
+        );
+    }
+    let view = &replies[1].1.body;
+    assert_eq!(view["status"], "submitted");
+    assert_eq!(view["questions"], json!([]));
+    assert_eq!(view["result"]["score"], 30);
+    assert_eq!(view["result"]["pass_mark"], 26);
+    assert_eq!(view["result"]["passed"], true);
+    let result = &replies[2].1.body;
+    assert_eq!(result["disclosure"], "areas");
+    assert!(
+        result.get("questions").is_none(),
+        "no per-question marks by default: {result}"
+    );
+    let areas: u64 = result["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["score"].as_u64().unwrap())
+        .sum();
+    assert_eq!(areas, 30, "the per-area breakdown adds up to the score");
+    assert!(replies[2].1.text.contains("certificate_number"));
+
+    // The examiner still has the whole marked paper.
+    let admin = app.admin().await;
+    let marked = app
+        .get(&format!("/api/v1/admin/sittings/{id}"), Some(&admin.token))
+        .await;
+    assert_eq!(marked.body["items"].as_array().unwrap().len(), 40);
+});
+
+db_test!(
+    a_sitting_closed_at_its_deadline_shows_only_its_result,
+    |app| {
+        let candidate = app.candidate().await;
+        let sitting = app.start_foundation(&candidate.token).await;
+        let id = sitting["id"].as_str().unwrap().to_owned();
+        app.answer_all(&candidate.token, &id, 5).await;
+        app.advance(time::Duration::minutes(61));
+        let token = app.relogin(&candidate).await;
+        let view = app
+            .get(&format!("/api/v1/sittings/{id}"), Some(&token))
+            .await;
+        assert_eq!(view.status, 200);
+        assert_eq!(view.body["status"], "expired");
+        assert_eq!(view.body["questions"], json!([]));
+        assert_eq!(view.body["result"]["score"], 5);
+        for text in paper_texts(&app, &id).await {
+            assert!(!view.text.contains(text.as_str()));
+        }
+    }
+);
+
+db_test!(
+    per_question_marks_never_show_which_questions_are_pilots,
+    |settings| {
+        settings.pools.dir = repo_root().join("tests/fixtures/pilot-pools");
+    },
+    |app| {
+        let candidate = app.candidate().await;
+        let sitting = app.start_sitting(&candidate.token, "demo-foundation").await;
+        let id = sitting.body["id"].as_str().unwrap().to_owned();
+        for q in sitting.body["questions"].as_array().unwrap() {
+            let number = q["number"].as_u64().unwrap() as u32;
+            let key = app.key_of(&id, number).await;
+            app.save_answer(&candidate.token, &id, number, &key).await;
+        }
+        let result = app.submit(&candidate.token, &id).await;
+        assert_eq!(result.body["score"], 2);
+        assert!(result.body.get("questions").is_none(), "{}", result.text);
+        let areas: Vec<&Value> = result.body["areas"].as_array().unwrap().iter().collect();
+        assert_eq!(areas.len(), 1);
+        assert_eq!(
+            areas[0]["max_score"], 2,
+            "the pilot is not counted in its area"
+        );
+    }
+);
+
+#[test]
+fn a_policy_that_would_show_pilots_is_a_pool_problem() {
+    let fixture = repo_root().join("tests/fixtures/disclosing-pools/demo-q");
+    assert!(invigilator::pools::load_catalog(fixture.parent().unwrap()).is_ok());
+    let dir = tempfile::tempdir().unwrap();
+    let edition = dir.path().join("demo-q");
+    std::fs::create_dir_all(edition.join("items")).unwrap();
+    let scheme = std::fs::read_to_string(fixture.join("scheme.toml"))
+        .unwrap()
+        .replace("pilot = 0", "pilot = 1");
+    std::fs::write(edition.join("scheme.toml"), scheme).unwrap();
+    std::fs::copy(fixture.join("items/a.toml"), edition.join("items/a.toml")).unwrap();
+    let Err(problems) = invigilator::pools::load_catalog(dir.path()) else {
+        panic!("a policy showing pilots was accepted");
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.to_string().contains("which questions are pilots")),
+        "{problems:?}"
+    );
+}
+
+db_test!(
+    a_body_that_chooses_it_shows_per_question_marks,
+    |settings| {
+        settings.pools.dir = repo_root().join("tests/fixtures/disclosing-pools");
+    },
+    |app| {
+        let candidate = app.candidate().await;
+        let sitting = app.start_sitting(&candidate.token, "demo-foundation").await;
+        assert_eq!(sitting.status, 201, "{}", sitting.text);
+        let id = sitting.body["id"].as_str().unwrap().to_owned();
+        let result = app.submit(&candidate.token, &id).await;
+        assert_eq!(result.body["disclosure"], "questions");
+        assert_eq!(result.body["questions"].as_array().unwrap().len(), 2);
+        let view = app
+            .get(&format!("/api/v1/sittings/{id}"), Some(&candidate.token))
+            .await;
+        assert_eq!(view.body["questions"], json!([]), "still no item content");
+    }
+);
+
+db_test!(
+    a_candidate_lists_their_own_sittings_newest_first_a_page_at_a_time,
+    |app| {
+        let candidate = app.candidate().await;
+        let other = app.candidate().await;
+        let theirs = app.start_foundation(&other.token).await;
+        let mut ids = Vec::new();
+        for correct in [10, 30, 20] {
+            let sitting = app.start_foundation(&candidate.token).await;
+            let id = sitting["id"].as_str().unwrap().to_owned();
+            app.answer_all(&candidate.token, &id, correct).await;
+            app.submit(&candidate.token, &id).await;
+            ids.push(id);
+        }
+        let current = app.start_foundation(&candidate.token).await;
+        ids.push(current["id"].as_str().unwrap().to_owned());
+        ids.reverse();
+
+        let first = app
+            .get("/api/v1/me/sittings?limit=3", Some(&candidate.token))
+            .await;
+        assert_eq!(first.status, 200, "{}", first.text);
+        let items = first.body["items"].as_array().unwrap();
+        let listed: Vec<&str> = items.iter().map(|s| s["id"].as_str().unwrap()).collect();
+        assert_eq!(
+            listed,
+            ids[..3].iter().map(String::as_str).collect::<Vec<_>>()
+        );
+        assert_eq!(items[0]["status"], "in_progress");
+        assert!(items[0]["score"].is_null());
+        assert_eq!(items[1]["score"], 20);
+        assert_eq!(items[1]["passed"], false);
+        assert_eq!(items[2]["score"], 30);
+        assert_eq!(items[2]["passed"], true);
+        assert!(items.iter().all(|s| s.get("questions").is_none()));
+        let cursor = first.body["next_cursor"].as_str().unwrap();
+
+        let second = app
+            .get(
+                &format!("/api/v1/me/sittings?limit=3&cursor={cursor}"),
+                Some(&candidate.token),
+            )
+            .await;
+        let rest = second.body["items"].as_array().unwrap();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0]["id"], ids[3].as_str());
+        assert!(second.body.get("next_cursor").is_none());
+        assert!(!first.text.contains(theirs["id"].as_str().unwrap()));
+        assert!(!second.text.contains(theirs["id"].as_str().unwrap()));
+
+        for bad in ["limit=0", "limit=101", "cursor=nope"] {
+            let reply = app
+                .get(
+                    &format!("/api/v1/me/sittings?{bad}"),
+                    Some(&candidate.token),
+                )
+                .await;
+            assert_eq!(reply.status, 422, "{bad}: {}", reply.text);
+        }
+    }
+);
+
+db_test!(an_overdue_sitting_is_listed_as_closed, |app| {
+    let candidate = app.candidate().await;
+    let sitting = app.start_foundation(&candidate.token).await;
+    let id = sitting["id"].as_str().unwrap().to_owned();
+    app.advance(time::Duration::hours(2));
+    let token = app.relogin(&candidate).await;
+    let list = app.get("/api/v1/me/sittings", Some(&token)).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(list.body["items"][0]["id"], id.as_str());
+    assert_eq!(list.body["items"][0]["status"], "expired");
+    assert_eq!(list.body["items"][0]["score"], 0);
+});
+
+fn production_settings(dir: &std::path::Path) -> invigilator::config::Settings {
+    let mut settings =
+        invigilator::config::load(&repo_root(), invigilator::config::Environment::Test).unwrap();
+    settings.environment = invigilator::config::Environment::Production;
+    settings.server.port = 0;
+    settings.database.url = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display()).into();
+    settings.auth.jwt_secret = Some(
+        "a production secret of at least thirty-two bytes"
+            .to_owned()
+            .into(),
+    );
+    settings.certificates.signing_key = Some(
+        "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n-----END PRIVATE KEY-----\n"
+            .to_owned()
+            .into(),
+    );
+    settings
+}
+
+#[tokio::test]
+async fn production_refuses_the_published_sample_bank_unless_told_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = production_settings(dir.path());
+    let error = match invigilator::startup::Application::build(settings.clone()).await {
+        Ok(_) => panic!("production started on the sample pools"),
+        Err(e) => e.to_string(),
+    };
+    assert!(error.contains("sample"), "{error}");
+    assert!(error.contains("APP_POOLS__DIR"), "{error}");
+    assert!(error.contains("APP_POOLS__ALLOW_SAMPLE"), "{error}");
+
+    let mut allowed = settings;
+    allowed.pools.allow_sample = true;
+    assert!(
+        invigilator::startup::Application::build(allowed)
+            .await
+            .is_ok(),
+        "an operator may choose to run the samples"
+    );
+}
