@@ -10,9 +10,11 @@ use uuid::Uuid;
 use super::atos::{AtoError, NewInvitation, ato_of_staff, store_invitation};
 use super::notifications::{self, texts, texts::CourseSummary};
 use crate::domain::ato::{
-    AtoRecord, CandidateCourse, CourseRecord, Delegate, DelegateResult, EnrolmentRecord,
-    InvitationKind, NewCourse, Outcome, RosterError, check_outcome_date, parse_roster,
+    AtoRecord, CandidateCourse, CourseAuthor, CourseRecord, Delegate, DelegateResult,
+    EnrolmentRecord, InvitationKind, NewCourse, Outcome, RosterError, check_completion_allowed,
+    check_new_course, check_outcome_date, parse_roster,
 };
+use crate::domain::fields::FieldErrors;
 use crate::domain::role::Role;
 use crate::persistence::{atos, begin_write, users};
 use crate::state::AppState;
@@ -27,6 +29,12 @@ pub enum CourseError {
     NoSuchEnrolment,
     #[error("{0}")]
     TooEarly(String),
+    #[error("{0}")]
+    NotAccredited(String),
+    #[error("no such training organization")]
+    NoSuchAto,
+    #[error("the course cannot be recorded")]
+    Invalid(FieldErrors),
     #[error(transparent)]
     Roster(#[from] RosterError),
     #[error("this address belongs to an account that is not a candidate's")]
@@ -75,13 +83,42 @@ async fn own_course(
     Ok((ato, course))
 }
 
-/// Announces a course of the staff member's organization.
+/// Announces a course of the staff member's organization: in the future, under an
+/// accreditation in force.
 pub async fn create(
     state: &AppState,
     staff: Uuid,
     new: NewCourse,
 ) -> Result<CourseStanding, CourseError> {
     let ato = ato_of_staff(state, staff).await?;
+    insert(state, &ato, new, CourseAuthor::Staff, staff).await
+}
+
+/// An administrator records a course of any organization, past ones included; the
+/// record names the administrator as its author.
+pub async fn record_for(
+    state: &AppState,
+    ato_id: Uuid,
+    new: NewCourse,
+    admin: Uuid,
+) -> Result<CourseStanding, CourseError> {
+    let ato = atos::find_ato(&state.db, ato_id)
+        .await?
+        .ok_or(CourseError::NoSuchAto)?;
+    insert(state, &ato, new, CourseAuthor::Administrator, admin).await
+}
+
+async fn insert(
+    state: &AppState,
+    ato: &AtoRecord,
+    new: NewCourse,
+    author: CourseAuthor,
+    by: Uuid,
+) -> Result<CourseStanding, CourseError> {
+    let now = state.clock.now();
+    let tx = begin_write(&state.db).await?;
+    let accreditations = atos::accreditations_of(&tx, ato.id).await?;
+    check_new_course(&accreditations, &new, author, now.date()).map_err(CourseError::Invalid)?;
     let course = CourseRecord {
         id: Uuid::now_v7(),
         ato_id: ato.id,
@@ -91,10 +128,9 @@ pub async fn create(
         ends_on: new.ends_on,
         delivery: new.delivery,
         trainer_name: new.trainer_name,
-        created_by: staff,
-        created_at: state.clock.now(),
+        created_by: by,
+        created_at: now,
     };
-    let tx = begin_write(&state.db).await?;
     atos::insert_course(&tx, &course).await?;
     tx.commit().await?;
     standing(state, course).await
@@ -209,6 +245,9 @@ pub async fn record_outcome(
     check_outcome_date(outcome, course.starts_on, course.ends_on, now.date())
         .map_err(CourseError::TooEarly)?;
     let tx = begin_write(&state.db).await?;
+    let accreditations = atos::accreditations_of(&tx, course.ato_id).await?;
+    check_completion_allowed(outcome, &accreditations, &course)
+        .map_err(CourseError::NotAccredited)?;
     atos::find_enrolment(&tx, enrolment_id, course.id)
         .await?
         .ok_or(CourseError::NoSuchEnrolment)?;

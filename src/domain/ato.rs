@@ -107,6 +107,71 @@ pub enum Outcome {
     Absent,
 }
 
+/// Who announces a course: its organization's staff only for the future, under an
+/// accreditation in force; an administrator also for the past (recording a course that
+/// ran under an accreditation then in force), and the record says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CourseAuthor {
+    Staff,
+    Administrator,
+}
+
+/// Whether `course` may be recorded for an organization holding `accreditations`.
+pub fn check_new_course(
+    accreditations: &[AccreditationRecord],
+    course: &NewCourse,
+    author: CourseAuthor,
+    today: Date,
+) -> Result<(), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    if author == CourseAuthor::Staff && course.starts_on < today {
+        errors.add(
+            "starts_on",
+            "must not be in the past; an administrator can record a course that has already run",
+        );
+    }
+    let covered = accreditations.iter().any(|a| {
+        (author == CourseAuthor::Administrator || a.status == AccreditationStatus::Active)
+            && a.period
+                .covers(&course.qualification, course.starts_on, course.ends_on)
+    });
+    if !covered {
+        errors.add(
+            "qualification",
+            format!(
+                "the organization holds no accreditation in force for {} covering {} to {}",
+                course.qualification, course.starts_on, course.ends_on
+            ),
+        );
+    }
+    errors.finish(|| Some(()))
+}
+
+/// Completion is recorded only while an accreditation covering the course is in force:
+/// once it is suspended or withdrawn, the organization can no longer certify attendance.
+pub fn check_completion_allowed(
+    outcome: Outcome,
+    accreditations: &[AccreditationRecord],
+    course: &CourseRecord,
+) -> Result<(), String> {
+    if outcome != Outcome::Completed {
+        return Ok(());
+    }
+    let in_force = accreditations.iter().any(|a| {
+        a.status == AccreditationStatus::Active
+            && a.period
+                .covers(&course.qualification, course.starts_on, course.ends_on)
+    });
+    if in_force {
+        Ok(())
+    } else {
+        Err(format!(
+            "the organization's accreditation for {} is not in force: completion cannot be recorded",
+            course.qualification
+        ))
+    }
+}
+
 /// Nothing is recorded before a course starts; completion only once it has ended.
 pub fn check_outcome_date(
     outcome: Outcome,

@@ -82,6 +82,9 @@ impl From<CourseError> for ApiError {
                 ApiError::not_found(e.to_string())
             }
             CourseError::TooEarly(m) => ApiError::conflict("too-early", m),
+            CourseError::NotAccredited(m) => ApiError::conflict("not-accredited", m),
+            CourseError::NoSuchAto => ApiError::not_found(e.to_string()),
+            CourseError::Invalid(errors) => ApiError::invalid_fields(errors),
             CourseError::Roster(
                 e @ (RosterError::NotUtf8 | RosterError::BadHeader | RosterError::TooManyRows(_)),
             ) => ApiError::invalid("file", e.to_string()),

@@ -52,6 +52,7 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(admin::atos::accredit)
             .service(admin::atos::end_accreditation)
             .service(admin::atos::invite_staff)
+            .service(admin::courses::record)
             .service(ato::me)
             .service(ato::invite_colleague)
             .service(ato::create_course)

@@ -42,6 +42,7 @@ use utoipa::{Modify, OpenApi};
         super::admin::atos::accredit,
         super::admin::atos::end_accreditation,
         super::admin::atos::invite_staff,
+        super::admin::courses::record,
         super::ato::me,
         super::ato::invite_colleague,
         super::ato::create_course,

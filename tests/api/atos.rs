@@ -442,25 +442,33 @@ db_test!(
         let candidate = app.candidate().await;
         approved_experience(&app, &admin, &candidate).await;
 
-        // An ATO accredited for Foundation only runs an "Auditor" course: it does not count.
+        // An ATO accredited for Foundation only cannot announce an "Auditor" course, and
+        // no administrator can record one for it either.
         let foundation_only = app.ato(&admin, &["iso20000-foundation"]).await;
-        let unaccredited = app
-            .course(&foundation_only, "iso20000-auditor", -5, -1)
-            .await;
-        let view = app
-            .get(
-                &format!("/api/v1/ato/courses/{unaccredited}"),
+        let course = |starts: i64, ends: i64| json!({"qualification": "iso20000-auditor", "title": "Auditor", "starts_on": app.day(starts), "ends_on": app.day(ends), "delivery": "classroom", "trainer_name": "Maria Nowak"});
+        let refused = app
+            .post(
+                "/api/v1/ato/courses",
+                course(3, 5),
                 Some(&foundation_only.token),
             )
             .await;
-        assert_eq!(view.body["accredited"], false);
-        app.enrol_and_record(
-            &foundation_only,
-            &unaccredited,
-            &candidate.email,
-            "completed",
-        )
-        .await;
+        assert_eq!(refused.problem(422)["errors"][0]["field"], "qualification");
+        let recorded = app
+            .post(
+                &format!("/api/v1/admin/atos/{}/courses", foundation_only.ato),
+                course(-5, -1),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(recorded.problem(422)["errors"][0]["field"], "qualification");
+        assert_eq!(
+            app.get("/api/v1/ato/courses", Some(&foundation_only.token))
+                .await
+                .body,
+            json!([]),
+            "nothing was recorded"
+        );
         assert_eq!(
             auditor_eligibility(&app, &candidate.token).await["eligible"],
             false
@@ -528,11 +536,12 @@ db_test!(
             rows[0].get("questions").is_none() && !results.text.contains("rationale"),
             "no item content"
         );
-        // The Foundation-only ATO never sees an Auditor result: it had no Auditor delegate of its own qualification... it did enrol the candidate on its Auditor course, so it sees it too.
+        // The Foundation-only ATO never sees the Auditor result: it could not run an
+        // Auditor course, so the candidate is not its delegate for that paper.
         let theirs = app
             .get("/api/v1/ato/results", Some(&foundation_only.token))
             .await;
-        assert_eq!(theirs.body.as_array().unwrap().len(), 1);
+        assert_eq!(theirs.body, json!([]));
     }
 );
 
@@ -626,7 +635,20 @@ db_test!(
                 Some(&staff_token),
             )
             .await;
-        assert_eq!(done.status, 200);
+        assert_eq!(
+            done.problem(409)["type"],
+            "urn:invigilator:problem:not-accredited",
+            "a withdrawn organization can no longer certify attendance"
+        );
+        let absent = app
+            .send(
+                reqwest::Method::PUT,
+                &format!("/api/v1/ato/courses/{after}/enrolments/{enrolment}/outcome"),
+                Some(json!({"outcome": "absent"})),
+                Some(&staff_token),
+            )
+            .await;
+        assert_eq!(absent.status, 200, "absence may still be recorded");
         let late_token = app.relogin(&late).await;
         assert_eq!(
             auditor_eligibility(&app, &late_token).await["eligible"],

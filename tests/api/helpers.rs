@@ -580,7 +580,8 @@ impl TestApp {
         }
     }
 
-    /// A course of the staff member's ATO; returns its id.
+    /// A course of the staff member's ATO; returns its id. Staff announce future courses;
+    /// one that starts in the past is recorded by an administrator, as in life.
     pub async fn course(
         &self,
         staff: &Staff,
@@ -588,13 +589,19 @@ impl TestApp {
         starts: i64,
         ends: i64,
     ) -> String {
-        let reply = self
-            .post(
-                "/api/v1/ato/courses",
-                json!({"qualification": qualification, "title": "ISO/IEC 20000 course", "starts_on": self.day(starts), "ends_on": self.day(ends), "delivery": "classroom", "trainer_name": "Maria Nowak"}),
-                Some(&staff.token),
+        let body = json!({"qualification": qualification, "title": "ISO/IEC 20000 course", "starts_on": self.day(starts), "ends_on": self.day(ends), "delivery": "classroom", "trainer_name": "Maria Nowak"});
+        let reply = if starts >= 0 {
+            self.post("/api/v1/ato/courses", body, Some(&staff.token))
+                .await
+        } else {
+            let admin = self.admin().await;
+            self.post(
+                &format!("/api/v1/admin/atos/{}/courses", staff.ato),
+                body,
+                Some(&admin.token),
             )
-            .await;
+            .await
+        };
         assert_eq!(reply.status, 201, "{}", reply.text);
         reply.body["id"].as_str().unwrap().to_owned()
     }

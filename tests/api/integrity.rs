@@ -293,3 +293,51 @@ async fn production_refuses_the_published_sample_bank_unless_told_otherwise() {
         "an operator may choose to run the samples"
     );
 }
+
+db_test!(
+    a_backdating_organization_is_refused_and_an_administrator_records_the_past_as_theirs,
+    |app| {
+        let admin = app.admin().await;
+        let staff = app.ato(&admin, &["iso20000-auditor"]).await;
+        let body = json!({"qualification": "iso20000-auditor", "title": "Auditor", "starts_on": app.day(-3), "ends_on": app.day(-1), "delivery": "virtual", "trainer_name": "Maria Nowak"});
+        let backdated = app
+            .post("/api/v1/ato/courses", body.clone(), Some(&staff.token))
+            .await;
+        assert_eq!(backdated.problem(422)["errors"][0]["field"], "starts_on");
+        let today = json!({"qualification": "iso20000-auditor", "title": "Auditor", "starts_on": app.day(0), "ends_on": app.day(2), "delivery": "virtual", "trainer_name": "Maria Nowak"});
+        let ok = app
+            .post("/api/v1/ato/courses", today, Some(&staff.token))
+            .await;
+        assert_eq!(ok.status, 201, "a course may start today: {}", ok.text);
+
+        let recorded = app
+            .post(
+                &format!("/api/v1/admin/atos/{}/courses", staff.ato),
+                body,
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(recorded.status, 201, "{}", recorded.text);
+        assert_eq!(recorded.body["accredited"], true);
+        let id: uuid::Uuid = recorded.body["id"].as_str().unwrap().parse().unwrap();
+        let stored = invigilator::persistence::atos::find_course(
+            &app.state.db,
+            id,
+            staff.ato.parse().unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            stored.created_by, admin.id,
+            "recorded as the administrator's"
+        );
+        app.post(
+            &format!("/api/v1/admin/atos/{}/courses", staff.ato),
+            json!({"qualification": "iso20000-auditor", "title": "x", "starts_on": app.day(-3), "ends_on": app.day(-1), "delivery": "virtual", "trainer_name": "x"}),
+            Some(&staff.token),
+        )
+        .await
+        .problem(403);
+    }
+);

@@ -3,5 +3,6 @@
 pub mod atos;
 pub mod candidates;
 pub mod certificates;
+pub mod courses;
 pub mod evidence;
 pub mod sittings;
