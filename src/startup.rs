@@ -90,6 +90,7 @@ impl Application {
                 .service(routes::public::health::health)
                 .configure(routes::api_v1)
                 .service(routes::public::invitations::page)
+                .service(routes::public::invitations::enrolment_page)
                 .service(routes::public::certificates::page)
                 .route("/api/docs", web::get().to(docs_redirect))
                 .service(

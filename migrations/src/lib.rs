@@ -8,6 +8,7 @@ mod m20261121_000002_sittings;
 mod m20261121_000003_evidence;
 mod m20261121_000004_atos_and_outbox;
 mod m20261121_000005_certificates;
+mod m20261201_000006_enrolment_consent;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_evidence::Migration),
             Box::new(m20261121_000004_atos_and_outbox::Migration),
             Box::new(m20261121_000005_certificates::Migration),
+            Box::new(m20261201_000006_enrolment_consent::Migration),
         ]
     }
 }

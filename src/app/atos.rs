@@ -202,8 +202,10 @@ pub(super) struct NewInvitation<'a> {
     pub kind: InvitationKind,
     pub email: &'a EmailAddress,
     pub ato_id: Uuid,
-    /// The account a delegate invitation sets the password of.
+    /// The account a delegate or enrolment invitation is for.
     pub user_id: Option<Uuid>,
+    /// The enrolment accepting it accepts.
+    pub enrolment_id: Option<Uuid>,
     pub by: Uuid,
 }
 
@@ -229,6 +231,7 @@ pub(super) async fn store_invitation(
         created_at: now,
         expires_at: now + state.invitation_ttl,
         accepted_at: None,
+        enrolment_id: new.enrolment_id,
     };
     atos::insert_invitation(db, &invitation).await?;
     Ok((token, invitation.expires_at))
@@ -251,6 +254,7 @@ async fn invite_staff(
         email,
         ato_id: ato.id,
         user_id: None,
+        enrolment_id: None,
         by,
     };
     let (token, expires_at) = store_invitation(&tx, state, invitation, now).await?;
@@ -298,7 +302,11 @@ pub async fn accept(
     let invitation = atos::find_invitation(db, &hash)
         .await?
         .ok_or(AcceptError::Invalid)?;
-    if invitation.accepted_at.is_some() || invitation.expires_at <= now {
+    // An enrolment request is accepted by its own link (`courses::accept_by_token`).
+    if invitation.accepted_at.is_some()
+        || invitation.expires_at <= now
+        || invitation.kind == InvitationKind::Enrolment
+    {
         return Err(AcceptError::Invalid);
     }
     if invitation.kind == InvitationKind::AtoStaff && names.is_none() {
@@ -343,8 +351,13 @@ pub async fn accept(
                 .user_id
                 .ok_or_else(|| anyhow::anyhow!("delegate invitation without an account"))?;
             users::set_password(&tx, id, password_hash).await?;
+            // Taking up the account the organization opened accepts its enrolment.
+            if let Some(enrolment) = invitation.enrolment_id {
+                atos::accept_enrolment(&tx, enrolment, id, now).await?;
+            }
             id
         }
+        InvitationKind::Enrolment => return Err(AcceptError::Invalid),
     };
     tx.commit().await?;
     Ok(id)

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::atos::{AtoError, NewInvitation, ato_of_staff, store_invitation};
 use super::notifications::{self, texts, texts::CourseSummary};
+use crate::auth::tokens::hash_refresh_token;
 use crate::domain::ato::{
     AtoRecord, CandidateCourse, CourseAuthor, CourseRecord, Delegate, DelegateResult,
     EnrolmentRecord, InvitationKind, NewCourse, Outcome, RosterError, check_completion_allowed,
@@ -31,6 +32,10 @@ pub enum CourseError {
     TooEarly(String),
     #[error("{0}")]
     NotAccredited(String),
+    #[error("the candidate has not accepted this enrolment yet")]
+    NotAccepted,
+    #[error("this link is not valid, has been used, or has expired")]
+    LinkInvalid,
     #[error("no such training organization")]
     NoSuchAto,
     #[error("the course cannot be recorded")]
@@ -245,18 +250,58 @@ pub async fn record_outcome(
     check_outcome_date(outcome, course.starts_on, course.ends_on, now.date())
         .map_err(CourseError::TooEarly)?;
     let tx = begin_write(&state.db).await?;
+    let enrolment = atos::find_enrolment(&tx, enrolment_id, course.id)
+        .await?
+        .ok_or(CourseError::NoSuchEnrolment)?;
+    if enrolment.accepted_at.is_none() {
+        return Err(CourseError::NotAccepted);
+    }
     let accreditations = atos::accreditations_of(&tx, course.ato_id).await?;
     check_completion_allowed(outcome, &accreditations, &course)
         .map_err(CourseError::NotAccredited)?;
-    atos::find_enrolment(&tx, enrolment_id, course.id)
-        .await?
-        .ok_or(CourseError::NoSuchEnrolment)?;
     atos::set_outcome(&tx, enrolment_id, outcome, staff, now).await?;
     let record = atos::find_enrolment(&tx, enrolment_id, course.id)
         .await?
         .ok_or(CourseError::NoSuchEnrolment)?;
     tx.commit().await?;
     Ok(record)
+}
+
+/// The candidate accepts an enrolment through the e-mailed link; returns the enrolment.
+pub async fn accept_by_token(state: &AppState, token: &str) -> Result<Uuid, CourseError> {
+    let now = state.clock.now();
+    let tx = begin_write(&state.db).await?;
+    let invitation = atos::find_invitation(&tx, &hash_refresh_token(token))
+        .await?
+        .filter(|i| i.kind == InvitationKind::Enrolment)
+        .ok_or(CourseError::LinkInvalid)?;
+    let (Some(enrolment), Some(candidate)) = (invitation.enrolment_id, invitation.user_id) else {
+        return Err(CourseError::LinkInvalid);
+    };
+    if !atos::accept_invitation(&tx, invitation.id, now).await? {
+        return Err(CourseError::LinkInvalid);
+    }
+    atos::accept_enrolment(&tx, enrolment, candidate, now).await?;
+    tx.commit().await?;
+    tracing::info!(enrolment = %enrolment, "enrolment accepted by link");
+    Ok(enrolment)
+}
+
+/// A signed-in candidate accepts one of their enrolments (accepting again changes
+/// nothing); another's enrolment is `NoSuchEnrolment`.
+pub async fn accept_as_candidate(
+    state: &AppState,
+    candidate_id: Uuid,
+    enrolment_id: Uuid,
+) -> Result<(), CourseError> {
+    let now = state.clock.now();
+    let tx = begin_write(&state.db).await?;
+    atos::enrolment_of_candidate(&tx, enrolment_id, candidate_id)
+        .await?
+        .ok_or(CourseError::NoSuchEnrolment)?;
+    atos::accept_enrolment(&tx, enrolment_id, candidate_id, now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Sittings of the organization's delegates, for the qualifications of their courses.
@@ -282,7 +327,7 @@ pub async fn of_candidate(
 pub enum EnrolResult {
     /// A new candidate account was opened and invited to choose a password.
     Created,
-    /// An existing candidate was enrolled.
+    /// An existing candidate was asked to accept the enrolment (it waits for them).
     Linked,
     /// The candidate was already on this course; nothing changed.
     AlreadyEnrolled,
@@ -321,12 +366,25 @@ async fn enrol_one(
             {
                 return Err(EnrolError::NotACandidate);
             }
-            if atos::enrol(&tx, course.id, user.id, by, now).await? {
-                let message = texts::enrolment_notice(
+            // An existing account is never linked silently: its holder is asked, and
+            // nothing of theirs is shared until they accept.
+            if let Some(enrolment) = atos::enrol(&tx, course.id, user.id, by, now, None).await? {
+                let invitation = NewInvitation {
+                    kind: InvitationKind::Enrolment,
+                    email: &delegate.email,
+                    ato_id: course.ato_id,
+                    user_id: Some(user.id),
+                    enrolment_id: Some(enrolment),
+                    by,
+                };
+                let (token, expires_at) = store_invitation(&tx, state, invitation, now).await?;
+                let message = texts::enrolment_request(
                     state.public_base_url(),
                     &user.email,
                     &user.given_name,
                     &summary,
+                    &token,
+                    expires_at,
                 );
                 notifications::queue(&tx, &message, now).await?;
                 EnrolResult::Linked
@@ -336,12 +394,13 @@ async fn enrol_one(
         }
         None => {
             let id = create_delegate_account(&tx, delegate, now).await?;
-            atos::enrol(&tx, course.id, id, by, now).await?;
+            let enrolment = atos::enrol(&tx, course.id, id, by, now, None).await?;
             let invitation = NewInvitation {
                 kind: InvitationKind::Delegate,
                 email: &delegate.email,
                 ato_id: course.ato_id,
                 user_id: Some(id),
+                enrolment_id: enrolment,
                 by,
             };
             let (token, expires_at) = store_invitation(&tx, state, invitation, now).await?;

@@ -452,8 +452,10 @@ pub struct AccreditationRecord {
 pub enum InvitationKind {
     /// Becomes a staff member of the invitation's ATO.
     AtoStaff,
-    /// Sets a password on a delegate account made at enrolment.
+    /// Sets a password on a delegate account made at enrolment (and so accepts it).
     Delegate,
+    /// Asks the holder of an existing account to accept an enrolment.
+    Enrolment,
 }
 
 #[derive(Debug, Clone)]
@@ -468,6 +470,8 @@ pub struct InvitationRecord {
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub accepted_at: Option<OffsetDateTime>,
+    /// The enrolment a delegate or enrolment invitation accepts.
+    pub enrolment_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone)]
@@ -489,10 +493,15 @@ pub struct EnrolmentRecord {
     pub id: Uuid,
     pub course_id: Uuid,
     pub candidate_id: Uuid,
-    pub given_name: String,
-    pub family_name: String,
+    /// The candidate's names, once they accepted the enrolment (nothing of theirs is
+    /// shared with the organization before).
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    /// The address the organization enrolled.
     pub email: String,
     pub enrolled_at: OffsetDateTime,
+    /// When the candidate accepted; `None` while the enrolment waits for them.
+    pub accepted_at: Option<OffsetDateTime>,
     pub outcome: Option<Outcome>,
     pub outcome_recorded_at: Option<OffsetDateTime>,
 }
@@ -503,15 +512,18 @@ pub struct CandidateCourse {
     pub enrolment_id: Uuid,
     pub course: CourseRecord,
     pub ato_name: String,
+    /// When the candidate accepted the enrolment; `None` while it waits for them.
+    pub accepted_at: Option<OffsetDateTime>,
     pub outcome: Option<Outcome>,
     /// Whether an accreditation of the ATO covered the whole course.
     pub accredited: bool,
 }
 
 impl CandidateCourse {
-    /// Only a completed course run while its ATO was accredited for it counts.
+    /// Only an accepted enrolment on a completed course run while its ATO was accredited
+    /// for it counts.
     pub fn counts_toward_prerequisites(&self) -> bool {
-        self.accredited && self.outcome == Some(Outcome::Completed)
+        self.accepted_at.is_some() && self.accredited && self.outcome == Some(Outcome::Completed)
     }
 
     /// The course described for people: title, organization and dates.
@@ -547,6 +559,7 @@ pub fn enrolments_csv(rows: &[EnrolmentRecord]) -> Result<Vec<u8>, csv::Error> {
             "family_name",
             "email",
             "enrolled_at",
+            "status",
             "outcome",
         ]
         .map(spreadsheet_safe),
@@ -558,10 +571,15 @@ pub fn enrolments_csv(rows: &[EnrolmentRecord]) -> Result<Vec<u8>, csv::Error> {
             .unwrap_or_default();
         writer.write_record(
             [
-                r.given_name.as_str(),
-                &r.family_name,
+                r.given_name.as_deref().unwrap_or(""),
+                r.family_name.as_deref().unwrap_or(""),
                 &r.email,
                 &enrolled,
+                if r.accepted_at.is_some() {
+                    "accepted"
+                } else {
+                    "invited"
+                },
                 r.outcome.as_ref().map(AsRef::as_ref).unwrap_or(""),
             ]
             .map(spreadsheet_safe),

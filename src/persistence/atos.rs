@@ -194,6 +194,7 @@ pub async fn insert_invitation(
         created_at: Set(i.created_at),
         expires_at: Set(i.expires_at),
         accepted_at: Set(None),
+        enrolment_id: Set(i.enrolment_id),
     })
     .exec_without_returning(db)
     .await?;
@@ -226,6 +227,7 @@ pub async fn find_invitation(
         created_at: m.created_at,
         expires_at: m.expires_at,
         accepted_at: m.accepted_at,
+        enrolment_id: m.enrolment_id,
     }))
 }
 
@@ -333,16 +335,19 @@ pub async fn course_accredited(
     ))
 }
 
-/// Enrols a candidate; false when already enrolled on this course (nothing changes).
+/// Enrols a candidate, accepted at `accepted_at` or waiting for them (`None`); the new
+/// enrolment's id, or `None` when already enrolled on this course (nothing changes).
 pub async fn enrol(
     db: &impl ConnectionTrait,
     course_id: Uuid,
     candidate_id: Uuid,
     by: Uuid,
     now: OffsetDateTime,
-) -> Result<bool, DbErr> {
+    accepted_at: Option<OffsetDateTime>,
+) -> Result<Option<Uuid>, DbErr> {
+    let id = Uuid::now_v7();
     let inserted = enrolments::Entity::insert(enrolments::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         course_id: Set(course_id),
         candidate_id: Set(candidate_id),
         enrolled_by: Set(by),
@@ -350,6 +355,7 @@ pub async fn enrol(
         outcome: Set(None),
         outcome_recorded_by: Set(None),
         outcome_recorded_at: Set(None),
+        accepted_at: Set(accepted_at),
     })
     .on_conflict(
         OnConflict::columns([
@@ -361,7 +367,37 @@ pub async fn enrol(
     )
     .exec_without_returning(db)
     .await?;
-    Ok(inserted == 1)
+    Ok((inserted == 1).then_some(id))
+}
+
+/// The candidate accepts their enrolment; false if it is not theirs or already accepted.
+pub async fn accept_enrolment(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    candidate_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let result = enrolments::Entity::update_many()
+        .col_expr(enrolments::Column::AcceptedAt, Expr::value(now))
+        .filter(enrolments::Column::Id.eq(id))
+        .filter(enrolments::Column::CandidateId.eq(candidate_id))
+        .filter(enrolments::Column::AcceptedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The candidate's enrolment `id`, if it is theirs.
+pub async fn enrolment_of_candidate(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    candidate_id: Uuid,
+) -> Result<Option<EnrolmentRecord>, DbErr> {
+    let rows = enrolments::Entity::find_by_id(id)
+        .filter(enrolments::Column::CandidateId.eq(candidate_id))
+        .all(db)
+        .await?;
+    Ok(with_people(db, rows).await?.into_iter().next())
 }
 
 async fn with_people(
@@ -381,14 +417,19 @@ async fn with_people(
             let person = people
                 .get(&r.candidate_id)
                 .ok_or_else(|| DbErr::RecordNotFound(r.candidate_id.to_string()))?;
+            // Names show once the candidate accepted, or while the account is still the
+            // one the organization opened (its names are what the organization typed).
+            let accepted =
+                r.accepted_at.is_some() || person.password_hash == super::users::NO_PASSWORD;
             Ok(EnrolmentRecord {
                 id: r.id,
                 course_id: r.course_id,
                 candidate_id: r.candidate_id,
-                given_name: person.given_name.clone(),
-                family_name: person.family_name.clone(),
+                given_name: accepted.then(|| person.given_name.clone()),
+                family_name: accepted.then(|| person.family_name.clone()),
                 email: person.email.clone(),
                 enrolled_at: r.enrolled_at,
+                accepted_at: r.accepted_at,
                 outcome: r.outcome.as_deref().and_then(|o| o.parse().ok()),
                 outcome_recorded_at: r.outcome_recorded_at,
             })
@@ -462,6 +503,7 @@ pub async fn courses_of_candidate(
             enrolment_id: row.id,
             course,
             ato_name,
+            accepted_at: row.accepted_at,
             outcome: row.outcome.as_deref().and_then(|o| o.parse().ok()),
             accredited,
         });
@@ -470,7 +512,7 @@ pub async fn courses_of_candidate(
 }
 
 /// Sittings of the delegates enrolled on this ATO's courses, for the qualifications of
-/// those courses only.
+/// those courses only, started after the delegate accepted the enrolment.
 pub async fn results_of_ato(
     db: &impl ConnectionTrait,
     ato_id: Uuid,
@@ -481,18 +523,23 @@ pub async fn results_of_ato(
         .iter()
         .map(|c| (c.id, c.qualification.clone()))
         .collect();
-    let pairs: BTreeSet<(Uuid, String)> = enrolments::Entity::find()
+    // Per delegate and qualification: since when they accepted an enrolment for it. An
+    // enrolment still waiting for the candidate shares nothing.
+    let mut since: BTreeMap<(Uuid, String), OffsetDateTime> = BTreeMap::new();
+    for e in enrolments::Entity::find()
         .filter(enrolments::Column::CourseId.is_in(course_ids))
+        .filter(enrolments::Column::AcceptedAt.is_not_null())
         .all(db)
         .await?
-        .into_iter()
-        .filter_map(|e| {
-            qualification_of
-                .get(&e.course_id)
-                .map(|q| (e.candidate_id, q.clone()))
-        })
-        .collect();
-    let candidate_ids: BTreeSet<Uuid> = pairs.iter().map(|(c, _)| *c).collect();
+    {
+        if let (Some(q), Some(accepted)) = (qualification_of.get(&e.course_id), e.accepted_at) {
+            since
+                .entry((e.candidate_id, q.clone()))
+                .and_modify(|t| *t = (*t).min(accepted))
+                .or_insert(accepted);
+        }
+    }
+    let candidate_ids: BTreeSet<Uuid> = since.keys().map(|(c, _)| *c).collect();
     let people: BTreeMap<Uuid, users::Model> = users::Entity::find()
         .filter(users::Column::Id.is_in(candidate_ids.clone()))
         .all(db)
@@ -506,7 +553,11 @@ pub async fn results_of_ato(
         .all(db)
         .await?;
     rows.into_iter()
-        .filter(|s| pairs.contains(&(s.candidate_id, s.qualification_code.clone())))
+        .filter(|s| {
+            since
+                .get(&(s.candidate_id, s.qualification_code.clone()))
+                .is_some_and(|accepted| s.started_at > *accepted)
+        })
         .filter_map(|s| people.get(&s.candidate_id).map(|person| (s, person)))
         .map(|(s, person)| {
             let status: SittingStatus = s.status.parse().map_err(|_| {

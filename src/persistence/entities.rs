@@ -253,6 +253,7 @@ pub mod invitations {
         pub created_at: TimeDateTimeWithTimeZone,
         pub expires_at: TimeDateTimeWithTimeZone,
         pub accepted_at: Option<TimeDateTimeWithTimeZone>,
+        pub enrolment_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -301,6 +302,7 @@ pub mod enrolments {
         pub outcome: Option<String>,
         pub outcome_recorded_by: Option<Uuid>,
         pub outcome_recorded_at: Option<TimeDateTimeWithTimeZone>,
+        pub accepted_at: Option<TimeDateTimeWithTimeZone>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -83,6 +83,10 @@ impl From<CourseError> for ApiError {
             }
             CourseError::TooEarly(m) => ApiError::conflict("too-early", m),
             CourseError::NotAccredited(m) => ApiError::conflict("not-accredited", m),
+            CourseError::NotAccepted => ApiError::conflict("enrolment-not-accepted", e.to_string()),
+            CourseError::LinkInvalid => {
+                ApiError::new(StatusCode::GONE, "invitation-invalid", e.to_string())
+            }
             CourseError::NoSuchAto => ApiError::not_found(e.to_string()),
             CourseError::Invalid(errors) => ApiError::invalid_fields(errors),
             CourseError::Roster(

@@ -65,6 +65,8 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(ato::record_outcome)
             .service(ato::results)
             .service(public::invitations::accept)
+            .service(public::invitations::accept_enrolment)
+            .service(me::accept_enrolment)
             .service(public::certificates::keys)
             .service(public::certificates::verification)
             .service(me::certificates::mine)

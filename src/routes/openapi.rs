@@ -55,6 +55,8 @@ use utoipa::{Modify, OpenApi};
         super::ato::record_outcome,
         super::ato::results,
         super::public::invitations::accept,
+        super::public::invitations::accept_enrolment,
+        super::me::accept_enrolment,
         super::public::certificates::keys,
         super::public::certificates::verification,
         super::me::certificates::mine,

@@ -185,7 +185,7 @@ db_test!(
         assert_eq!(
             app.deliver_mail().await,
             2,
-            "an invitation and an enrolment notice"
+            "an invitation and an enrolment request"
         );
 
         // The existing candidate keeps their one account and names.
@@ -198,10 +198,14 @@ db_test!(
         assert_eq!(found.body.as_array().unwrap().len(), 1);
         assert_eq!(found.body[0]["given_name"], "Zoë");
         let notice = app.mail.to(&existing.email);
-        assert!(notice[0].subject().contains("enrolled"));
         assert!(
-            !notice[0].text().contains("#token="),
-            "an existing candidate gets no password link"
+            notice[0].subject().contains("would like to enrol you"),
+            "an existing candidate is asked, not linked silently"
+        );
+        assert!(
+            notice[0].text().contains("/enrolments/accept#token=")
+                && !notice[0].text().contains("/invitations/accept"),
+            "an existing candidate gets an acceptance link, no password link"
         );
 
         // The new delegate cannot log in until they choose a password through the link.
@@ -385,6 +389,7 @@ db_test!(attendance_waits_for_the_course_dates, |app| {
         Some(&staff.token),
     )
     .await;
+    app.accept_enrolment(&candidate.email).await;
     let enrolment = app
         .get(
             &format!("/api/v1/ato/courses/{course}/enrolments"),
@@ -519,6 +524,7 @@ db_test!(
         );
 
         // End to end: the delegate sits the Auditor paper, and the ATO sees the result.
+        app.advance(time::Duration::minutes(1));
         let sitting = app
             .start_sitting(&candidate.token, "iso20000-auditor")
             .await;
@@ -564,6 +570,7 @@ db_test!(
             Some(&staff.token),
         )
         .await;
+        app.accept_enrolment(&late.email).await;
 
         let detail = app
             .get(

@@ -542,6 +542,27 @@ impl TestApp {
         link.rsplit("token=").next().unwrap().to_owned()
     }
 
+    /// The token in the enrolment link most recently mailed to `email`.
+    pub fn enrolment_token(&self, email: &str) -> String {
+        let messages = self.mail.to(email);
+        let link = messages
+            .iter()
+            .rev()
+            .find_map(|m| m.link("https://exams.invigilator.test/enrolments/accept#token="))
+            .unwrap_or_else(|| panic!("no enrolment link mailed to {email}"));
+        link.rsplit("token=").next().unwrap().to_owned()
+    }
+
+    /// The holder of `email` accepts their latest enrolment through the e-mailed link.
+    pub async fn accept_enrolment(&self, email: &str) {
+        self.deliver_mail().await;
+        let token = self.enrolment_token(email);
+        let accepted = self
+            .post("/api/v1/enrolments/accept", json!({"token": token}), None)
+            .await;
+        assert_eq!(accepted.status, 200, "{}", accepted.text);
+    }
+
     /// A training organization accredited for `qualifications` (from 300 days ago for a
     /// year and more), and a logged-in member of its staff, invited by e-mail as in life.
     pub async fn ato(&self, admin: &Candidate, qualifications: &[&str]) -> Staff {
@@ -606,7 +627,8 @@ impl TestApp {
         reply.body["id"].as_str().unwrap().to_owned()
     }
 
-    /// Enrols `email` on a course (JSON) and records `outcome`; returns the enrolment id.
+    /// Enrols `email` on a course (JSON), the candidate accepts, and the organization
+    /// records `outcome`; returns the enrolment id.
     pub async fn enrol_and_record(
         &self,
         staff: &Staff,
@@ -622,6 +644,9 @@ impl TestApp {
             )
             .await;
         assert_eq!(enrolled.status, 200, "{}", enrolled.text);
+        if enrolled.body["result"] == "linked" {
+            self.accept_enrolment(email).await;
+        }
         let list = self
             .get(
                 &format!("/api/v1/ato/courses/{course}/enrolments"),

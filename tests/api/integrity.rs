@@ -341,3 +341,160 @@ db_test!(
         .problem(403);
     }
 );
+
+db_test!(
+    a_nosy_organization_learns_nothing_until_the_candidate_accepts,
+    |app| {
+        let admin = app.admin().await;
+        let staff = app.ato(&admin, &["iso20000-foundation"]).await;
+        let other = app.ato(&admin, &["iso20000-foundation"]).await;
+        let candidate = app.candidate().await;
+        // A sitting from before any enrolment.
+        let before = app.start_foundation(&candidate.token).await;
+        let before_id = before["id"].as_str().unwrap().to_owned();
+        app.answer_all(&candidate.token, &before_id, 12).await;
+        app.submit(&candidate.token, &before_id).await;
+        app.advance(time::Duration::minutes(1));
+
+        let course = app.course(&staff, "iso20000-foundation", 0, 1).await;
+        let enrolled = app
+            .post(
+                &format!("/api/v1/ato/courses/{course}/enrolments"),
+                json!({"given_name": "Anyone", "family_name": "Typed", "email": candidate.email}),
+                Some(&staff.token),
+            )
+            .await;
+        assert_eq!(enrolled.body["result"], "linked");
+        let list = app
+            .get(
+                &format!("/api/v1/ato/courses/{course}/enrolments"),
+                Some(&staff.token),
+            )
+            .await;
+        let row = &list.body[0];
+        assert_eq!(row["status"], "invited");
+        assert!(
+            row["candidate_id"].is_null()
+                && row["given_name"].is_null()
+                && row["family_name"].is_null(),
+            "{row}"
+        );
+        assert!(
+            !list.text.contains("Zoë"),
+            "the account's names stay hidden"
+        );
+        let enrolment = row["id"].as_str().unwrap().to_owned();
+        let outcome = app
+            .send(
+                reqwest::Method::PUT,
+                &format!("/api/v1/ato/courses/{course}/enrolments/{enrolment}/outcome"),
+                Some(json!({"outcome": "absent"})),
+                Some(&staff.token),
+            )
+            .await;
+        assert_eq!(
+            outcome.problem(409)["type"],
+            "urn:invigilator:problem:enrolment-not-accepted"
+        );
+        assert_eq!(
+            app.get("/api/v1/ato/results", Some(&staff.token))
+                .await
+                .body,
+            json!([])
+        );
+        let mine = app.get("/api/v1/me/courses", Some(&candidate.token)).await;
+        assert_eq!(mine.body[0]["accepted"], false);
+
+        // Someone else cannot accept it for them; the candidate can.
+        let stranger = app.candidate().await;
+        app.post(
+            &format!("/api/v1/me/courses/{enrolment}/accept"),
+            json!({}),
+            Some(&stranger.token),
+        )
+        .await
+        .problem(404);
+        let accepted = app
+            .post(
+                &format!("/api/v1/me/courses/{enrolment}/accept"),
+                json!({}),
+                Some(&candidate.token),
+            )
+            .await;
+        assert_eq!(accepted.status, 204, "{}", accepted.text);
+        let mine = app.get("/api/v1/me/courses", Some(&candidate.token)).await;
+        assert_eq!(mine.body[0]["accepted"], true);
+        let list = app
+            .get(
+                &format!("/api/v1/ato/courses/{course}/enrolments"),
+                Some(&staff.token),
+            )
+            .await;
+        assert_eq!(list.body[0]["status"], "accepted");
+        assert_eq!(list.body[0]["given_name"], "Zoë");
+        assert_eq!(list.body[0]["candidate_id"], candidate.id.to_string());
+
+        // Only sittings started after the acceptance are the organization's business.
+        app.advance(time::Duration::minutes(1));
+        let token = app.relogin(&candidate).await;
+        let after = app.start_foundation(&token).await;
+        let after_id = after["id"].as_str().unwrap().to_owned();
+        app.answer_all(&token, &after_id, 33).await;
+        app.submit(&token, &after_id).await;
+        let staff_token = app.relogin_email(&staff.email).await;
+        let results = app.get("/api/v1/ato/results", Some(&staff_token)).await;
+        let rows = results.body.as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{}", results.text);
+        assert_eq!(rows[0]["score"], 33);
+        let other_token = app.relogin_email(&other.email).await;
+        assert_eq!(
+            app.get("/api/v1/ato/results", Some(&other_token))
+                .await
+                .body,
+            json!([])
+        );
+    }
+);
+
+db_test!(
+    an_enrolment_link_works_once_and_only_for_enrolments,
+    |app| {
+        let admin = app.admin().await;
+        let staff = app.ato(&admin, &["iso20000-foundation"]).await;
+        let candidate = app.candidate().await;
+        let course = app.course(&staff, "iso20000-foundation", 1, 2).await;
+        app.post(
+            &format!("/api/v1/ato/courses/{course}/enrolments"),
+            json!({"given_name": "Z", "family_name": "O", "email": candidate.email}),
+            Some(&staff.token),
+        )
+        .await;
+        app.deliver_mail().await;
+        let token = app.enrolment_token(&candidate.email);
+        // Not a password link: it cannot take over the account.
+        app.post(
+            "/api/v1/invitations/accept",
+            json!({"token": token, "password": "a new password for me"}),
+            None,
+        )
+        .await
+        .problem(410);
+        let first = app
+            .post("/api/v1/enrolments/accept", json!({"token": token}), None)
+            .await;
+        assert_eq!(first.status, 200, "{}", first.text);
+        app.post("/api/v1/enrolments/accept", json!({"token": token}), None)
+            .await
+            .problem(410);
+        app.post(
+            "/api/v1/enrolments/accept",
+            json!({"token": "made-up"}),
+            None,
+        )
+        .await
+        .problem(410);
+        let page = app.get("/enrolments/accept", None).await;
+        assert_eq!(page.status, 200);
+        assert!(page.text.contains("Accept the enrolment"));
+    }
+);

@@ -121,6 +121,44 @@ pub fn delegate_invitation(
     )
 }
 
+/// The link that accepts an enrolment, with the token in the fragment.
+pub fn enrolment_link(base_url: &str, token: &str) -> String {
+    format!("{base_url}/enrolments/accept#token={token}")
+}
+
+/// An organization asks the holder of an existing account to accept an enrolment.
+pub fn enrolment_request(
+    base_url: &str,
+    to: &str,
+    given_name: &str,
+    course: &CourseSummary<'_>,
+    token: &str,
+    expires_at: OffsetDateTime,
+) -> OutgoingEmail {
+    let link = enrolment_link(base_url, token);
+    email(
+        to,
+        format!(
+            "{} would like to enrol you on {}",
+            course.ato_name, course.title
+        ),
+        vec![
+            format!("Dear {given_name},"),
+            format!(
+                "{} would like to enrol you on {}.",
+                course.ato_name,
+                course.describe()
+            ),
+            format!(
+                "If you accept, {} will see your name and, from today, your results in the examinations this course prepares for. Until you accept, it sees nothing about you. If you do not know this organization, ignore this e-mail.",
+                course.ato_name
+            ),
+            format!("The link works once, until {}.", until(expires_at)),
+        ],
+        Some(("Accept the enrolment", &link)),
+    )
+}
+
 pub fn enrolment_notice(
     base_url: &str,
     to: &str,

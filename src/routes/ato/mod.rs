@@ -282,13 +282,29 @@ pub async fn enrol_csv(
     Ok(HttpResponse::Ok().json(report))
 }
 
+/// Where an enrolment stands.
+#[derive(Serialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrolmentStatus {
+    /// Waiting for the candidate to accept: nothing about them is shown.
+    Invited,
+    Accepted,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct EnrolmentView {
     pub id: Uuid,
-    pub candidate_id: Uuid,
-    pub given_name: String,
-    pub family_name: String,
+    /// The candidate's account and names, once they accepted the enrolment.
+    pub candidate_id: Option<Uuid>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    /// The address enrolled.
     pub email: String,
+    /// `invited` until the candidate accepts, then `accepted`.
+    pub status: EnrolmentStatus,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub accepted_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub enrolled_at: OffsetDateTime,
@@ -299,10 +315,16 @@ impl From<EnrolmentRecord> for EnrolmentView {
     fn from(e: EnrolmentRecord) -> Self {
         Self {
             id: e.id,
-            candidate_id: e.candidate_id,
+            candidate_id: e.accepted_at.map(|_| e.candidate_id),
             given_name: e.given_name,
             family_name: e.family_name,
             email: e.email,
+            status: if e.accepted_at.is_some() {
+                EnrolmentStatus::Accepted
+            } else {
+                EnrolmentStatus::Invited
+            },
+            accepted_at: e.accepted_at,
             enrolled_at: e.enrolled_at,
             outcome: e.outcome,
         }
@@ -357,7 +379,7 @@ pub struct OutcomeRequest {
     params(("id" = String, Path, description = "Course id"), ("enrolment" = String, Path, description = "Enrolment id")),
     request_body = OutcomeRequest,
     responses((status = 200, description = "Recorded", body = EnrolmentView), (status = 404, description = "No such course or enrolment of yours", body = Problem),
-        (status = 409, description = "Too early: nothing before the course starts, completion not before it ends", body = Problem)))]
+        (status = 409, description = "Too early (nothing before the course starts, completion not before it ends), the candidate has not accepted the enrolment, or completion while the accreditation is not in force", body = Problem)))]
 #[put("/ato/courses/{id}/enrolments/{enrolment}/outcome")]
 pub async fn record_outcome(
     state: web::Data<AppState>,

@@ -14,6 +14,7 @@ use crate::domain::ato::{Delivery, Outcome};
 use crate::domain::eligibility::Rule;
 use crate::domain::values::parse_names;
 use crate::routes::caller::AuthenticatedUser;
+use crate::routes::ids::parse_id;
 use crate::routes::json::ApiJson;
 use crate::routes::problem::{ApiError, Problem};
 use crate::routes::views::{RequirementView, UserView};
@@ -105,6 +106,9 @@ pub struct MyCourseView {
     /// Whether the organization was accredited for this course on its dates; only a
     /// completed accredited course meets a course prerequisite.
     pub accredited: bool,
+    /// Whether the candidate accepted the enrolment; until then the organization sees
+    /// nothing about them and the course counts for nothing.
+    pub accepted: bool,
 }
 
 #[utoipa::path(
@@ -134,6 +138,7 @@ pub async fn courses(
             trainer_name: c.course.trainer_name,
             outcome: c.outcome,
             accredited: c.accredited,
+            accepted: c.accepted_at.is_some(),
         })
         .collect();
     Ok(HttpResponse::Ok().json(views))
@@ -184,4 +189,26 @@ pub async fn eligibility(
         })
         .collect();
     Ok(HttpResponse::Ok().json(views))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/courses/{enrolment}/accept",
+    tag = "me",
+    security(("bearer" = [])),
+    params(("enrolment" = String, Path, description = "Enrolment id (`enrolment_id` of /me/courses)")),
+    responses(
+        (status = 204, description = "Accepted (accepting again changes nothing)"),
+        (status = 404, description = "No such enrolment of yours", body = Problem),
+    )
+)]
+#[actix_web::post("/me/courses/{enrolment}/accept")]
+pub async fn accept_enrolment(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let enrolment = parse_id(&path, "enrolment")?;
+    course_use_case::accept_as_candidate(&state, user.id, enrolment).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
