@@ -343,13 +343,14 @@ pub async fn reissue(
         .await?
         .ok_or(CertificateError::NotFound)?;
     let new_id = Uuid::now_v7();
-    let replaced = format!("replaced by a re-issued certificate: {reason}");
+    // What verification shows is neutral; the administrator's reason stays in the history.
+    let replaced = "replaced by a re-issued certificate";
     if !repo::set_status(
         &tx,
         old.id,
         old.status,
         CertificateStatus::Revoked,
-        &replaced,
+        replaced,
         Some(new_id),
         now,
     )

@@ -2,18 +2,21 @@
 //! declare credentials and audit experience, administrators decide (and the candidate is
 //! told by e-mail), administrators grant extra time.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
 use super::notifications::{self, texts};
 use crate::domain::account::User;
+use crate::domain::certificate::CertificateStatus;
 use crate::domain::eligibility::{self, Evidence, Requirement, RequirementKind, Rule};
 use crate::domain::evidence::{
     Claim, DecisionRecord, EvidenceRecord, EvidenceStatus, ExtraTime, ExtraTimeGrant,
 };
 use crate::domain::role::Role;
 use crate::domain::values::EmailAddress;
-use crate::persistence::{atos, begin_write, evidence as repo, sittings, users};
+use crate::persistence::{atos, begin_write, certificates, evidence as repo, users};
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -46,8 +49,33 @@ pub async fn evidence_of(db: &impl ConnectionTrait, candidate_id: Uuid) -> Resul
             (c.course.qualification, detail)
         })
         .collect();
+    // A pass counts while its certificate is valid: a suspended or revoked certificate
+    // no longer opens the papers that build on it.
+    let mut passed_qualifications = BTreeSet::new();
+    let mut lapsed_passes = BTreeMap::new();
+    for c in certificates::of_candidate(db, candidate_id).await? {
+        match c.status {
+            CertificateStatus::Valid => {
+                passed_qualifications.insert(c.qualification);
+            }
+            CertificateStatus::Suspended | CertificateStatus::Revoked => {
+                // A replacement (re-issue) is valid in its own right.
+                if c.replaced_by.is_none() {
+                    let status = c.status.as_ref().to_owned();
+                    lapsed_passes.insert(
+                        c.qualification,
+                        format!("your certificate {} is {status}", c.number),
+                    );
+                }
+            }
+        }
+    }
+    for q in &passed_qualifications {
+        lapsed_passes.remove(q);
+    }
     Ok(Evidence {
-        passed_qualifications: sittings::passed_qualifications(db, candidate_id).await?,
+        passed_qualifications,
+        lapsed_passes,
         approved_credentials,
         approved_audit_years,
         completed_courses,
@@ -63,7 +91,8 @@ pub struct Standing {
     pub eligible: bool,
     /// Each met requirement with what satisfied it, where there is something to name.
     pub met: Vec<(Requirement, Option<String>)>,
-    pub unmet: Vec<Requirement>,
+    /// Each unmet requirement, with why where the candidate may not expect it.
+    pub unmet: Vec<(Requirement, Option<String>)>,
 }
 
 /// For every qualification of every open edition: eligible, and what is met and unmet.
@@ -91,7 +120,14 @@ pub async fn eligibility(
                         (r, by)
                     })
                     .collect(),
-                unmet: result.unmet,
+                unmet: result
+                    .unmet
+                    .into_iter()
+                    .map(|r| {
+                        let why = eligibility::why_unmet(&r, &evidence);
+                        (r, why)
+                    })
+                    .collect(),
             }
         })
         .collect())

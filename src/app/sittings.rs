@@ -31,7 +31,7 @@ pub enum StartSittingError {
     #[error("no paper can be drawn for {0} yet: its question pool is not available")]
     NotOffered(String),
     #[error("the candidate does not meet the prerequisites")]
-    NotEligible(Vec<Requirement>),
+    NotEligible(Vec<(Requirement, Option<String>)>),
     #[error("a sitting is already in progress")]
     AlreadyInProgress(Uuid),
     #[error(transparent)]
@@ -64,10 +64,18 @@ pub async fn start(
     }
 
     let tx = begin_write(db).await?;
-    let eligibility =
-        eligibility::evaluate(&q.prerequisites, &evidence_of(&tx, candidate_id).await?);
+    let evidence = evidence_of(&tx, candidate_id).await?;
+    let eligibility = eligibility::evaluate(&q.prerequisites, &evidence);
     if !eligibility.eligible {
-        return Err(StartSittingError::NotEligible(eligibility.unmet));
+        let unmet = eligibility
+            .unmet
+            .into_iter()
+            .map(|r| {
+                let why = eligibility::why_unmet(&r, &evidence);
+                (r, why)
+            })
+            .collect();
+        return Err(StartSittingError::NotEligible(unmet));
     }
     if let Some((id, _)) = repo::in_progress_for(&tx, candidate_id).await? {
         return Err(StartSittingError::AlreadyInProgress(id));

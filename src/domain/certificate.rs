@@ -158,11 +158,15 @@ impl StatusAction {
 }
 
 /// Whether a certificate may be re-issued (under a new number, the old one revoked as
-/// replaced): a revoked certificate is final, so it is not.
+/// replaced): only a valid one. A revoked certificate is final, and re-issuing a
+/// suspended one would turn a suspension into a valid certificate.
 pub fn check_reissue(current: CertificateStatus) -> Result<(), String> {
     match current {
+        CertificateStatus::Valid => Ok(()),
         CertificateStatus::Revoked => Err("a revoked certificate cannot be re-issued".into()),
-        CertificateStatus::Valid | CertificateStatus::Suspended => Ok(()),
+        CertificateStatus::Suspended => Err(
+            "a suspended certificate cannot be re-issued; reinstate it first if it is valid".into(),
+        ),
     }
 }
 
@@ -340,9 +344,9 @@ mod tests {
     }
 
     #[test]
-    fn only_a_certificate_that_is_not_revoked_can_be_reissued() {
+    fn only_a_valid_certificate_can_be_reissued() {
         assert!(check_reissue(CertificateStatus::Valid).is_ok());
-        assert!(check_reissue(CertificateStatus::Suspended).is_ok());
+        assert!(check_reissue(CertificateStatus::Suspended).is_err());
         assert!(check_reissue(CertificateStatus::Revoked).is_err());
     }
 }

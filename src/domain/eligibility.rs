@@ -50,7 +50,11 @@ pub enum RequirementKind {
 /// What the candidate has proven, as far as eligibility cares.
 #[derive(Debug, Clone, Default)]
 pub struct Evidence {
+    /// Qualifications the candidate holds a valid certificate of.
     pub passed_qualifications: BTreeSet<String>,
+    /// Qualification → why a pass no longer counts (its certificate is suspended or
+    /// revoked), described for the candidate.
+    pub lapsed_passes: BTreeMap<String, String>,
     pub approved_credentials: BTreeSet<String>,
     pub approved_audit_years: u32,
     /// Qualification → the accredited course completed for it, described for people.
@@ -89,6 +93,17 @@ pub fn satisfied_by(requirement: &Requirement, evidence: &Evidence) -> Option<St
     }
 }
 
+/// Why an unmet requirement is unmet, where the candidate may not expect it (a pass whose
+/// certificate is suspended or revoked).
+pub fn why_unmet(requirement: &Requirement, evidence: &Evidence) -> Option<String> {
+    match &requirement.kind {
+        RequirementKind::PassedQualification { qualification } => {
+            evidence.lapsed_passes.get(qualification).cloned()
+        }
+        _ => None,
+    }
+}
+
 pub fn evaluate(prerequisites: &Prerequisites, evidence: &Evidence) -> Eligibility {
     let (met, unmet): (Vec<Requirement>, Vec<Requirement>) = prerequisites
         .requirements
@@ -112,6 +127,26 @@ pub fn evaluate(prerequisites: &Prerequisites, evidence: &Evidence) -> Eligibili
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lapsed_pass_meets_nothing_and_says_why() {
+        let prerequisites = Prerequisites {
+            rule: Rule::All,
+            requirements: vec![req(RequirementKind::PassedQualification {
+                qualification: "f".into(),
+            })],
+        };
+        let evidence = Evidence {
+            lapsed_passes: [("f".to_owned(), "certificate X is suspended".to_owned())].into(),
+            ..Evidence::default()
+        };
+        let result = evaluate(&prerequisites, &evidence);
+        assert!(!result.eligible);
+        assert_eq!(
+            why_unmet(&result.unmet[0], &evidence).as_deref(),
+            Some("certificate X is suspended")
+        );
+    }
 
     fn req(kind: RequirementKind) -> Requirement {
         Requirement {

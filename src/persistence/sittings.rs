@@ -3,7 +3,7 @@
 //! save and close serialize on the row lock and, with several servers, each change
 //! happens once.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use sea_orm::{
     ActiveValue::Set,
@@ -134,23 +134,6 @@ pub async fn in_progress_for(
         .into_tuple::<(Uuid, OffsetDateTime)>()
         .one(db)
         .await
-}
-
-/// Qualifications the candidate has passed.
-#[tracing::instrument(skip(db))]
-pub async fn passed_qualifications(
-    db: &impl ConnectionTrait,
-    candidate_id: Uuid,
-) -> Result<BTreeSet<String>, DbErr> {
-    let codes: Vec<String> = sittings::Entity::find()
-        .select_only()
-        .column(sittings::Column::QualificationCode)
-        .filter(sittings::Column::CandidateId.eq(candidate_id))
-        .filter(sittings::Column::Passed.eq(true))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(codes.into_iter().collect())
 }
 
 /// Ids of sittings still in progress whose deadline has passed, oldest first.

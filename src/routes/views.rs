@@ -35,11 +35,20 @@ pub struct RequirementView {
     /// For a met course requirement: the course that satisfied it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub satisfied_by: Option<String>,
+    /// For an unmet requirement the candidate may think met: why it is not (a pass whose
+    /// certificate is suspended or revoked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl RequirementView {
     pub fn satisfied_by(mut self, detail: Option<String>) -> Self {
         self.satisfied_by = detail;
+        self
+    }
+
+    pub fn because(mut self, reason: Option<String>) -> Self {
+        self.reason = reason;
         self
     }
 }
@@ -56,6 +65,7 @@ impl From<&Requirement> for RequirementView {
             kind,
             description: r.description.clone(),
             satisfied_by: None,
+            reason: None,
         }
     }
 }

@@ -498,3 +498,119 @@ db_test!(
         assert!(page.text.contains("Accept the enrolment"));
     }
 );
+
+/// The Practitioner row of the candidate's eligibility.
+async fn practitioner(app: &TestApp, token: &str) -> Value {
+    app.get("/api/v1/me/eligibility", Some(token))
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["qualification"] == "iso20000-practitioner")
+        .unwrap()
+        .clone()
+}
+
+db_test!(a_suspended_or_revoked_certificate_opens_no_paper, |app| {
+    let candidate = app.candidate().await;
+    let sitting = app.start_foundation(&candidate.token).await;
+    let id = sitting["id"].as_str().unwrap().to_owned();
+    app.answer_all(&candidate.token, &id, 30).await;
+    let number = app.submit(&candidate.token, &id).await.body["certificate_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(practitioner(&app, &candidate.token).await["eligible"], true);
+
+    let admin = app.admin().await;
+    let status = |action: &'static str| {
+        let path = format!("/api/v1/admin/certificates/{number}/status");
+        let token = admin.token.clone();
+        let app = &app;
+        async move {
+            let reply = app
+                .post(
+                    &path,
+                    json!({"action": action, "reason": "under review"}),
+                    Some(&token),
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.text);
+        }
+    };
+    status("suspend").await;
+    let row = practitioner(&app, &candidate.token).await;
+    assert_eq!(row["eligible"], false);
+    let reasons: Vec<&str> = row["unmet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["reason"].as_str())
+        .collect();
+    assert_eq!(reasons, [format!("your certificate {number} is suspended")]);
+    let refused = app
+        .start_sitting(&candidate.token, "iso20000-practitioner")
+        .await;
+    let unmet = &refused.problem(403)["unmet"];
+    assert!(unmet.to_string().contains("suspended"), "{unmet}");
+
+    status("reinstate").await;
+    assert_eq!(practitioner(&app, &candidate.token).await["eligible"], true);
+    status("revoke").await;
+    let row = practitioner(&app, &candidate.token).await;
+    assert_eq!(row["eligible"], false);
+    assert!(row.to_string().contains("is revoked"), "{row}");
+});
+
+db_test!(
+    a_reissue_keeps_the_private_reason_private_and_never_revives_a_suspension,
+    |app| {
+        let candidate = app.candidate().await;
+        let sitting = app.start_foundation(&candidate.token).await;
+        let id = sitting["id"].as_str().unwrap().to_owned();
+        app.answer_all(&candidate.token, &id, 30).await;
+        let number = app.submit(&candidate.token, &id).await.body["certificate_number"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let admin = app.admin().await;
+        let reissued = app
+            .post(
+                &format!("/api/v1/admin/certificates/{number}/reissue"),
+                json!({"reason": "Holder's divorce settlement, case 4711"}),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(reissued.status, 201, "{}", reissued.text);
+        let old = app
+            .get(&format!("/api/v1/certificates/{number}/verification"), None)
+            .await;
+        assert_eq!(old.body["status"], "revoked");
+        assert!(!old.text.contains("divorce"), "{}", old.text);
+        let new_number = reissued.body["number"].as_str().unwrap().to_owned();
+        let new = app
+            .get(
+                &format!("/api/v1/certificates/{new_number}/verification"),
+                None,
+            )
+            .await;
+        assert!(!new.text.contains("divorce"));
+
+        let suspended = app
+            .post(
+                &format!("/api/v1/admin/certificates/{new_number}/status"),
+                json!({"action": "suspend", "reason": "investigation"}),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(suspended.status, 200);
+        app.post(
+            &format!("/api/v1/admin/certificates/{new_number}/reissue"),
+            json!({"reason": "try to launder the suspension"}),
+            Some(&admin.token),
+        )
+        .await
+        .problem(409);
+    }
+);

@@ -185,7 +185,11 @@ pub async fn eligibility(
                 .iter()
                 .map(|(r, by)| RequirementView::from(r).satisfied_by(by.clone()))
                 .collect(),
-            unmet: s.unmet.iter().map(RequirementView::from).collect(),
+            unmet: s
+                .unmet
+                .iter()
+                .map(|(r, why)| RequirementView::from(r).because(why.clone()))
+                .collect(),
         })
         .collect();
     Ok(HttpResponse::Ok().json(views))

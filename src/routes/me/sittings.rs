@@ -75,7 +75,10 @@ pub async fn start(
         ))
         .with(
             "unmet",
-            unmet.iter().map(RequirementView::from).collect::<Vec<_>>(),
+            unmet
+                .iter()
+                .map(|(r, why)| RequirementView::from(r).because(why.clone()))
+                .collect::<Vec<_>>(),
         ),
         StartSittingError::AlreadyInProgress(id) => {
             let error = ApiError::conflict(
