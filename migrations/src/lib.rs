@@ -9,6 +9,7 @@ mod m20261121_000003_evidence;
 mod m20261121_000004_atos_and_outbox;
 mod m20261121_000005_certificates;
 mod m20261201_000006_enrolment_consent;
+mod m20261201_000007_certificate_search;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_atos_and_outbox::Migration),
             Box::new(m20261121_000005_certificates::Migration),
             Box::new(m20261201_000006_enrolment_consent::Migration),
+            Box::new(m20261201_000007_certificate_search::Migration),
         ]
     }
 }

@@ -126,14 +126,36 @@ async fn issue_for(
     Ok(record)
 }
 
-/// Public verification by number; `NotFound` for a number no certificate has.
+/// What public verification by number may say of a certificate.
+pub struct Verification {
+    pub certificate: CertificateRecord,
+    /// Whether the holder may be named: they opted in to the public register, or the
+    /// verifier gave their family name and it matches.
+    pub holder_named: bool,
+    /// Whether the family name the verifier gave is the holder's (`None` if none given).
+    pub family_name_matches: Option<bool>,
+}
+
+/// Public verification by number; `NotFound` for a number no certificate has. The
+/// holder's name is disclosed only to a verifier who already knows it (their family
+/// name matches) or when the holder chose to be listed.
 pub async fn verify(
     state: &AppState,
     number: &CertificateNumber,
-) -> Result<CertificateRecord, CertificateError> {
-    repo::by_number(&state.db, number.as_ref())
+    family_name: Option<&str>,
+) -> Result<Verification, CertificateError> {
+    let certificate = repo::by_number(&state.db, number.as_ref())
         .await?
-        .ok_or(CertificateError::NotFound)
+        .ok_or(CertificateError::NotFound)?;
+    let family_name_matches =
+        family_name.map(|f| certificate::family_name_matches(&certificate.holder_name, f));
+    let holder_named = family_name_matches == Some(true)
+        || repo::is_listed(&state.db, certificate.candidate_id).await?;
+    Ok(Verification {
+        certificate,
+        holder_named,
+        family_name_matches,
+    })
 }
 
 /// The certificate a verification link (the QR code) names, if any.
@@ -250,7 +272,7 @@ pub async fn search_register(
     family_name: Option<&str>,
     number: Option<&CertificateNumber>,
 ) -> Result<Vec<CertificateRecord>, CertificateError> {
-    Ok(repo::search_register(&state.db, family_name, number.map(|n| n.as_ref())).await?)
+    Ok(repo::search_register(&state.db, family_name, number.map(|n| n.as_ref()), 50).await?)
 }
 
 /// A certificate's history, oldest first.

@@ -198,6 +198,20 @@ pub enum CertificateEvent {
     Reissued,
 }
 
+/// Whether `family_name`, as a verifier typed it, is the family name of the holder
+/// named `holder_name` ("Given names Family name"): case, accents as typed and extra
+/// spaces aside, the whole family name, never a fragment of it.
+pub fn family_name_matches(holder_name: &str, family_name: &str) -> bool {
+    let fold = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let (holder, family) = (fold(holder_name), fold(family_name));
+    !family.is_empty() && (holder == family || holder.ends_with(&format!(" {family}")))
+}
+
 /// The fields a certificate's signature covers, in a fixed order (so the signed bytes,
 /// compact JSON of this struct, are the same wherever they are computed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -341,6 +355,17 @@ mod tests {
         assert_eq!(apply(Suspended, StatusAction::Revoke), Ok(Revoked));
         assert!(apply(Revoked, StatusAction::Reinstate).is_err());
         assert!(apply(Valid, StatusAction::Reinstate).is_err());
+    }
+
+    #[test]
+    fn a_family_name_matches_whole_and_in_any_case() {
+        let holder = "Zoë O'Brien-Łukasiewicz";
+        assert!(family_name_matches(holder, "o'brien-łukasiewicz"));
+        assert!(family_name_matches(holder, "  O'BRIEN-ŁUKASIEWICZ "));
+        assert!(!family_name_matches(holder, "Łukasiewicz"), "a fragment");
+        assert!(!family_name_matches(holder, "Zoë"));
+        assert!(!family_name_matches(holder, " "));
+        assert!(family_name_matches("Σωκράτης Παπαδόπουλος", "παπαδόπουλος"));
     }
 
     #[test]

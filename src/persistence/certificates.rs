@@ -3,7 +3,8 @@
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    sea_query::{Alias, Expr, OnConflict, Query},
+    QuerySelect,
+    sea_query::{Alias, Expr, LikeExpr, OnConflict, Query},
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -13,10 +14,10 @@ use crate::domain::certificate::{
     CertificateEvent, CertificateRecord, CertificateStatus, EventRecord,
 };
 
-impl TryFrom<certificates::Model> for CertificateRecord {
+impl TryFrom<certificates::Row> for CertificateRecord {
     type Error = DbErr;
 
-    fn try_from(m: certificates::Model) -> Result<Self, DbErr> {
+    fn try_from(m: certificates::Row) -> Result<Self, DbErr> {
         Ok(Self {
             id: m.id,
             number: m.number,
@@ -95,6 +96,7 @@ pub async fn insert(db: &impl ConnectionTrait, c: &CertificateRecord) -> Result<
         replaced_by: Set(c.replaced_by),
         pdf: Set(None),
         created_at: Set(c.created_at),
+        holder_name_folded: Set(Some(c.holder_name.to_lowercase())),
     })
     .exec_without_returning(db)
     .await?;
@@ -156,6 +158,7 @@ async fn one(
 ) -> Result<Option<CertificateRecord>, DbErr> {
     certificates::Entity::find()
         .filter(filter)
+        .into_partial_model::<certificates::Row>()
         .one(db)
         .await?
         .map(CertificateRecord::try_from)
@@ -202,6 +205,7 @@ pub async fn of_candidate(
     certificates::Entity::find()
         .filter(certificates::Column::CandidateId.eq(candidate_id))
         .order_by_asc(certificates::Column::CreatedAt)
+        .into_partial_model::<certificates::Row>()
         .all(db)
         .await?
         .into_iter()
@@ -281,35 +285,44 @@ pub async fn is_listed(db: &impl ConnectionTrait, candidate_id: Uuid) -> Result<
 }
 
 /// Listed holders' certificates whose number matches, or whose holder's name contains
-/// `family_name` (case-insensitive); at most 50.
+/// `family_name` (case-insensitive, any script); at most `limit`, by number. One query:
+/// the listing, the name and the limit are all in SQL, and no PDF is read.
 pub async fn search_register(
     db: &impl ConnectionTrait,
     family_name: Option<&str>,
     number: Option<&str>,
+    limit: u64,
 ) -> Result<Vec<CertificateRecord>, DbErr> {
-    let listed: Vec<Uuid> = register_listings::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.candidate_id)
-        .collect();
+    let listed = Query::select()
+        .column(register_listings::Column::CandidateId)
+        .from(register_listings::Entity)
+        .to_owned();
     let mut query =
-        certificates::Entity::find().filter(certificates::Column::CandidateId.is_in(listed));
+        certificates::Entity::find().filter(certificates::Column::CandidateId.in_subquery(listed));
     if let Some(number) = number {
         query = query.filter(certificates::Column::Number.eq(number));
     }
-    let rows = query
+    if let Some(name) = family_name {
+        let escaped: String = name
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        query = query.filter(
+            Expr::col(certificates::Column::HolderNameFolded)
+                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
+    }
+    query
         .order_by_asc(certificates::Column::Number)
+        .limit(limit)
+        .into_partial_model::<certificates::Row>()
         .all(db)
-        .await?;
-    let needle = family_name.map(str::to_lowercase);
-    rows.into_iter()
-        .filter(|r| {
-            needle
-                .as_ref()
-                .is_none_or(|n| r.holder_name.to_lowercase().contains(n.as_str()))
-        })
-        .take(50)
+        .await?
+        .into_iter()
         .map(CertificateRecord::try_from)
         .collect()
 }

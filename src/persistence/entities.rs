@@ -371,6 +371,33 @@ pub mod certificates {
         #[sea_orm(column_type = "Blob", nullable)]
         pub pdf: Option<Vec<u8>>,
         pub created_at: TimeDateTimeWithTimeZone,
+        /// `holder_name` lower-cased, for the register's search.
+        pub holder_name_folded: Option<String>,
+    }
+
+    /// A certificate without its stored PDF: what every lookup but the download reads.
+    #[derive(Clone, Debug, DerivePartialModel)]
+    #[sea_orm(entity = "Entity")]
+    pub struct Row {
+        pub id: Uuid,
+        pub number: String,
+        pub verification_code: String,
+        pub sitting_id: Uuid,
+        pub candidate_id: Uuid,
+        pub holder_name: String,
+        pub qualification_code: String,
+        pub qualification_title: String,
+        pub edition: String,
+        pub edition_title: String,
+        pub issued_on: TimeDate,
+        pub issuer: String,
+        pub kid: String,
+        pub signature: String,
+        pub status: String,
+        pub status_reason: Option<String>,
+        pub status_changed_at: Option<TimeDateTimeWithTimeZone>,
+        pub replaced_by: Option<Uuid>,
+        pub created_at: TimeDateTimeWithTimeZone,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -614,3 +614,58 @@ db_test!(
         .problem(409);
     }
 );
+
+db_test!(
+    an_enumerating_verifier_learns_status_but_never_a_name,
+    |app| {
+        let candidate = app.candidate().await;
+        let sitting = app.start_foundation(&candidate.token).await;
+        let id = sitting["id"].as_str().unwrap().to_owned();
+        app.answer_all(&candidate.token, &id, 30).await;
+        let number = app.submit(&candidate.token, &id).await.body["certificate_number"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let verify = |query: &'static str| {
+            let path = format!("/api/v1/certificates/{number}/verification{query}");
+            let app = &app;
+            async move { app.get(&path, None).await }
+        };
+        let bare = verify("").await;
+        assert_eq!(bare.body["status"], "valid");
+        assert_eq!(bare.body["qualification"], "iso20000-foundation");
+        assert!(bare.body["issued_on"].is_string());
+        assert!(bare.body["holder_name"].is_null());
+        assert!(!bare.text.contains("Zoë") && !bare.text.contains("Brien"));
+        let guess = verify("?family_name=Smith").await;
+        assert_eq!(guess.body["holder_name_matches"], false);
+        assert!(guess.body["holder_name"].is_null());
+        assert!(!guess.text.contains("Zoë"));
+        let fragment = verify("?family_name=Brien").await;
+        assert_eq!(fragment.body["holder_name_matches"], false, "no fragments");
+        let right = verify("?family_name=o%27brien-%C5%82ukasiewicz").await;
+        assert_eq!(right.body["holder_name_matches"], true);
+        assert_eq!(right.body["holder_name"], "Zoë O'Brien-Łukasiewicz");
+
+        // The holder opts in: now the number alone names them, and the register finds them.
+        app.send(
+            reqwest::Method::PUT,
+            "/api/v1/me/register",
+            Some(json!({"listed": true})),
+            Some(&candidate.token),
+        )
+        .await;
+        assert_eq!(
+            verify("").await.body["holder_name"],
+            "Zoë O'Brien-Łukasiewicz"
+        );
+        let found = app.get("/api/v1/register?family_name=ŁUKASIE", None).await;
+        assert_eq!(found.body.as_array().unwrap().len(), 1, "{}", found.text);
+        let wildcard = app.get("/api/v1/register?family_name=%25%25", None).await;
+        assert_eq!(
+            wildcard.body,
+            json!([]),
+            "a % is a character, not a wildcard"
+        );
+    }
+);

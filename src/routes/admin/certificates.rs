@@ -65,7 +65,7 @@ async fn admin_view(
         })
         .collect();
     Ok(AdminCertificateView {
-        certificate: VerificationView::from(c),
+        certificate: VerificationView::of(c, true),
         candidate_id: c.candidate_id,
         sitting_id: c.sitting_id,
         replaced_by: c.replaced_by,

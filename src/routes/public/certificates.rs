@@ -36,7 +36,12 @@ pub struct VerificationView {
     pub number: String,
     /// `valid`, `suspended` or `revoked`.
     pub status: CertificateStatus,
-    pub holder_name: String,
+    /// The holder, only when they opted in to the register or the verifier gave their
+    /// family name and it matches (`family_name`); otherwise null.
+    pub holder_name: Option<String>,
+    /// Whether the `family_name` given is the holder's; absent when none was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder_name_matches: Option<bool>,
     pub qualification: String,
     pub qualification_title: String,
     pub edition: String,
@@ -51,13 +56,15 @@ pub struct VerificationView {
     pub reason: Option<String>,
 }
 
-impl From<&CertificateRecord> for VerificationView {
-    fn from(c: &CertificateRecord) -> Self {
+impl VerificationView {
+    /// The certificate's public details, naming the holder when `named`.
+    pub fn of(c: &CertificateRecord, named: bool) -> Self {
         let not_valid = c.status != CertificateStatus::Valid;
         Self {
             number: c.number.clone(),
             status: c.status,
-            holder_name: c.holder_name.clone(),
+            holder_name: named.then(|| c.holder_name.clone()),
+            holder_name_matches: None,
             qualification: c.qualification.clone(),
             qualification_title: c.qualification_title.clone(),
             edition: c.edition.clone(),
@@ -70,8 +77,15 @@ impl From<&CertificateRecord> for VerificationView {
     }
 }
 
+#[derive(Deserialize, IntoParams)]
+pub struct VerificationQuery {
+    /// The holder's family name, as the verifier knows it: the answer says whether it
+    /// matches (and names the holder when it does).
+    pub family_name: Option<String>,
+}
+
 #[utoipa::path(get, path = "/api/v1/certificates/{number}/verification", tag = "certificates",
-    params(("number" = String, Path, description = "Certificate number, e.g. I20F-2026-000123-K")),
+    params(("number" = String, Path, description = "Certificate number, e.g. I20F-2026-000123-K"), VerificationQuery),
     responses((status = 200, description = "The certificate's status and public details", body = VerificationView),
         (status = 400, description = "Malformed number, or a wrong check character (a typo)", body = Problem),
         (status = 404, description = "No certificate has this number", body = Problem),
@@ -82,18 +96,26 @@ pub async fn verification(
     limiter: web::Data<VerificationLimiter>,
     req: HttpRequest,
     path: web::Path<String>,
+    query: web::Query<VerificationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     limiter.check(&req)?;
     let number = parse_number(&path)?;
-    let certificate = use_case::verify(&state, &number)
+    let family_name = query
+        .family_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty());
+    let found = use_case::verify(&state, &number, family_name)
         .await
         .map_err(|e| match e {
             CertificateError::NotFound => ApiError::not_found("no certificate has this number"),
             e => e.into(),
         })?;
+    let mut view = VerificationView::of(&found.certificate, found.holder_named);
+    view.holder_name_matches = found.family_name_matches;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(VerificationView::from(&certificate)))
+        .json(view))
 }
 
 #[utoipa::path(get, path = "/api/v1/certificates/keys", tag = "certificates",
@@ -137,7 +159,12 @@ pub async fn search(
         ));
     }
     let rows = use_case::search_register(&state, family, number.as_ref()).await?;
-    Ok(HttpResponse::Ok().json(rows.iter().map(VerificationView::from).collect::<Vec<_>>()))
+    // The register lists only holders who chose to be listed: it names them.
+    Ok(HttpResponse::Ok().json(
+        rows.iter()
+            .map(|c| VerificationView::of(c, true))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// The verification page: readable on a phone, no login, says plainly when a certificate
@@ -159,7 +186,9 @@ impl VerifyPage {
                 banner: String::new(),
             };
         };
-        let v = VerificationView::from(c);
+        // The QR code's link carries the verification code: whoever holds the
+        // certificate (or a copy of it) sees whose it is.
+        let v = VerificationView::of(c, true);
         let since = v
             .status_changed_at
             .map(|d| format!(" since {}", d.date()))
