@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use actix_web::{App, HttpServer, dev::Server, web};
 use anyhow::Context;
+use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -20,7 +21,14 @@ use crate::config::{Environment, Settings};
 use crate::email::Mailer;
 use crate::persistence;
 use crate::pools::load_pools;
-use crate::routes::{self, json::JsonLimit, limits::VerificationLimiter, openapi::ApiDoc, problem};
+use crate::routes::{
+    self,
+    headers::{self, Hsts},
+    json::JsonLimit,
+    limits::VerificationLimiter,
+    openapi::ApiDoc,
+    problem,
+};
 use crate::signing::CertificateSigner;
 use crate::state::AppState;
 use crate::workers;
@@ -44,7 +52,23 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let catalog = load_pools(&settings)?;
         let db = persistence::connect_and_migrate(&settings.database).await?;
+        if settings.environment == Environment::Production
+            && !settings.email.public_base_url.starts_with("https://")
+        {
+            anyhow::bail!(
+                "APP_EMAIL__PUBLIC_BASE_URL is {}: in production the public address must be https (links in e-mails and on certificates carry tokens and codes)",
+                settings.email.public_base_url
+            );
+        }
         let secret = match &settings.auth.jwt_secret {
+            Some(secret)
+                if settings.environment == Environment::Production
+                    && secret.expose_secret().len() < 32 =>
+            {
+                anyhow::bail!(
+                    "APP_AUTH__JWT_SECRET is shorter than 32 bytes: in production use at least 32 random bytes"
+                );
+            }
             Some(secret) => secret.clone(),
             None if settings.environment == Environment::Production => {
                 anyhow::bail!("APP_AUTH__JWT_SECRET must be set in production");
@@ -79,11 +103,14 @@ impl Application {
         let limiter = web::Data::new(VerificationLimiter::per_minute(
             settings.certificates.verification_per_minute,
         ));
+        let hsts = web::Data::new(Hsts(settings.email.public_base_url.starts_with("https://")));
         let openapi = ApiDoc::openapi();
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(headers::secure))
                 .wrap(TracingLogger::default())
+                .app_data(hsts.clone())
                 .app_data(app_state.clone())
                 .app_data(json_limit.clone())
                 .app_data(limiter.clone())

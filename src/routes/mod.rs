@@ -7,6 +7,7 @@ pub mod admin;
 pub mod ato;
 pub mod caller;
 pub mod errors;
+pub mod headers;
 pub mod ids;
 pub mod json;
 pub mod limits;

@@ -258,6 +258,7 @@ fn production_settings(dir: &std::path::Path) -> invigilator::config::Settings {
         invigilator::config::load(&repo_root(), invigilator::config::Environment::Test).unwrap();
     settings.environment = invigilator::config::Environment::Production;
     settings.server.port = 0;
+    settings.email.public_base_url = "https://exams.example.org".into();
     settings.database.url = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display()).into();
     settings.auth.jwt_secret = Some(
         "a production secret of at least thirty-two bytes"
@@ -669,3 +670,55 @@ db_test!(
         );
     }
 );
+
+#[tokio::test]
+async fn production_refuses_an_http_address_and_a_short_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = production_settings(dir.path());
+    settings.pools.allow_sample = true;
+    let mut http = settings.clone();
+    http.email.public_base_url = "http://exams.example.org".into();
+    let error = match invigilator::startup::Application::build(http).await {
+        Ok(_) => panic!("production started on http"),
+        Err(e) => e.to_string(),
+    };
+    assert!(error.contains("https"), "{error}");
+    let mut short = settings;
+    short.auth.jwt_secret = Some("short".to_owned().into());
+    let error = match invigilator::startup::Application::build(short).await {
+        Ok(_) => panic!("production started with a short secret"),
+        Err(e) => e.to_string(),
+    };
+    assert!(error.contains("32 bytes"), "{error}");
+}
+
+db_test!(every_response_carries_the_security_headers, |app| {
+    let candidate = app.candidate().await;
+    for (path, token) in [
+        ("/api/v1/me", Some(candidate.token.as_str())),
+        ("/api/v1/qualifications", None),
+        ("/api/v1/nothing-here", None),
+        ("/verify/not-a-code", None),
+        ("/invitations/accept", None),
+    ] {
+        let mut request = app.client.get(app.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let h = response.headers();
+        let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert_eq!(get("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(get("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(get("cache-control"), "no-store", "{path}");
+        assert!(
+            get("content-security-policy").contains("frame-ancestors 'none'"),
+            "{path}: {}",
+            get("content-security-policy")
+        );
+        assert!(
+            get("strict-transport-security").starts_with("max-age="),
+            "{path}: the public address is https"
+        );
+    }
+});
