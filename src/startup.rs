@@ -28,6 +28,7 @@ use crate::routes::{
     limits::VerificationLimiter,
     openapi::ApiDoc,
     problem,
+    spans::RouteSpans,
 };
 use crate::signing::CertificateSigner;
 use crate::state::AppState;
@@ -109,7 +110,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(headers::secure))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RouteSpans>::new())
                 .app_data(hsts.clone())
                 .app_data(app_state.clone())
                 .app_data(json_limit.clone())

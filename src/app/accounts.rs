@@ -151,6 +151,9 @@ pub async fn login(
         .map(|u| u.password_hash.clone())
         .filter(|h| h != users::NO_PASSWORD);
     if !state.passwords.verify(password, hash).await? {
+        // Never the password, and of the address only its domain.
+        let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or("(none)");
+        tracing::warn!(email_domain = %domain.trim().to_lowercase(), "login failed");
         return Err(SessionError::BadCredentials);
     }
     let Some(user) = user else {

@@ -186,7 +186,15 @@ pub enum SaveAnswerError {
     Unexpected(#[from] sea_orm::DbErr),
 }
 
-/// Saves one answer; returns the sitting's deadline.
+/// An answer as saved: when (by the server's clock, read once the write lock is held)
+/// and the sitting's deadline.
+pub struct Saved {
+    pub saved_at: OffsetDateTime,
+    pub deadline: OffsetDateTime,
+}
+
+/// Saves one answer. The deadline is checked against the clock read after the write lock
+/// is taken, so a save that waited for the lock never lands after the deadline.
 #[tracing::instrument(skip(state, response))]
 pub async fn save_answer(
     state: &AppState,
@@ -195,7 +203,7 @@ pub async fn save_answer(
     number: u32,
     response: &Response,
     now: OffsetDateTime,
-) -> Result<OffsetDateTime, SaveAnswerError> {
+) -> Result<Saved, SaveAnswerError> {
     let record = load_current(state, id, now)
         .await?
         .filter(|r| r.candidate_id == candidate_id)
@@ -206,13 +214,17 @@ pub async fn save_answer(
         .ok_or(SaveAnswerError::NoSuchQuestion(number))?;
     scoring::check_response(item, response).map_err(SaveAnswerError::Invalid)?;
     let tx = begin_write(&state.db).await?;
-    if !repo::lock_open_for_answer(&tx, id, candidate_id, now).await? {
+    let saved_at = state.clock.now().max(now);
+    if !repo::lock_open_for_answer(&tx, id, candidate_id, saved_at).await? {
         tx.rollback().await?;
         return Err(SaveAnswerError::Closed);
     }
-    repo::upsert_answer(&tx, id, number, response, now).await?;
+    repo::upsert_answer(&tx, id, number, response, saved_at).await?;
     tx.commit().await?;
-    Ok(record.deadline)
+    Ok(Saved {
+        saved_at,
+        deadline: record.deadline,
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -261,21 +273,31 @@ pub async fn submit(
 /// Closes every sitting past its deadline; safe to run on several servers at once (each
 /// close is a conditional update, so each sitting is closed and scored once).
 #[tracing::instrument(skip(state))]
+/// A sitting that fails to close is logged and skipped, so one bad row never stops the
+/// pass; the next pass tries it again.
 pub async fn close_overdue(state: &AppState, now: OffsetDateTime) -> Result<usize, sea_orm::DbErr> {
+    const BATCH: u64 = 200;
     let db = &state.db;
     let mut closed = 0;
+    let mut failed: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
     loop {
-        let ids = repo::overdue(db, now, 200).await?;
-        if ids.is_empty() {
+        let ids = repo::overdue(db, now, BATCH + failed.len() as u64).await?;
+        let full = ids.len() as u64 == BATCH + failed.len() as u64;
+        let todo: Vec<Uuid> = ids.into_iter().filter(|id| !failed.contains(id)).collect();
+        if todo.is_empty() {
             return Ok(closed);
         }
-        let batch = ids.len();
-        for id in ids {
-            if close(state, id, Closing::Expire, now).await? {
-                closed += 1;
+        for id in todo {
+            match close(state, id, Closing::Expire, now).await {
+                Ok(true) => closed += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::error!(sitting = %id, error = %e, "closing an overdue sitting failed; skipped until the next pass");
+                    failed.insert(id);
+                }
             }
         }
-        if batch < 200 {
+        if !full {
             return Ok(closed);
         }
     }

@@ -15,6 +15,7 @@ pub mod me;
 pub mod openapi;
 pub mod problem;
 pub mod public;
+pub mod spans;
 pub mod views;
 
 use actix_web::web;

@@ -722,3 +722,37 @@ db_test!(every_response_carries_the_security_headers, |app| {
         );
     }
 });
+
+db_test!(
+    the_sweeper_skips_a_sitting_it_cannot_close_and_closes_the_others,
+    |app| {
+        use sea_orm::ConnectionTrait;
+        let first = app.candidate().await;
+        let second = app.candidate().await;
+        let broken = app.start_foundation(&first.token).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let fine = app.start_foundation(&second.token).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let matching = match app.state.db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => format!("id = '{broken}'"),
+            _ => format!("id = X'{}' OR id = '{broken}'", broken.replace('-', "")),
+        };
+        app.state
+            .db
+            .execute_unprepared(&format!(
+                "UPDATE sittings SET paper = '{{not json' WHERE {matching}"
+            ))
+            .await
+            .unwrap();
+        app.advance(time::Duration::hours(2));
+        assert_eq!(app.sweep().await, 1, "the readable sitting is closed");
+        assert_eq!(
+            app.stored(&fine).await.status,
+            invigilator::domain::sitting::SittingStatus::Expired
+        );
+    }
+);

@@ -168,7 +168,7 @@ pub async fn save_answer(
         .parse()
         .map_err(|_| ApiError::not_found("no such question"))?;
     let now = state.clock.now();
-    let deadline = use_case::save_answer(&state, id, user.id, number, &body.0, now)
+    let saved = use_case::save_answer(&state, id, user.id, number, &body.0, now)
         .await
         .map_err(|e| match e {
             SaveAnswerError::NotFound => ApiError::not_found("no such sitting"),
@@ -185,8 +185,8 @@ pub async fn save_answer(
     Ok(HttpResponse::Ok().json(SavedAnswerView {
         number,
         answer: body.0,
-        saved_at: now,
-        remaining_seconds: sitting::remaining_seconds(now, deadline),
+        saved_at: saved.saved_at,
+        remaining_seconds: sitting::remaining_seconds(saved.saved_at, saved.deadline),
     }))
 }
 
