@@ -42,6 +42,10 @@ pub struct Settings {
     pub environment: Environment,
 }
 
+fn default_session_max_days() -> i64 {
+    30
+}
+
 fn default_environment() -> Environment {
     Environment::Local
 }
@@ -99,6 +103,9 @@ pub struct AuthSettings {
     pub audience: String,
     pub access_token_minutes: i64,
     pub refresh_token_days: i64,
+    /// However often it is refreshed, a login ends this many days after it began.
+    #[serde(default = "default_session_max_days")]
+    pub session_max_days: i64,
     #[serde(default)]
     pub jwt_secret: Option<SecretString>,
     pub argon2_memory_kib: u32,

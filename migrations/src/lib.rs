@@ -10,6 +10,7 @@ mod m20261121_000004_atos_and_outbox;
 mod m20261121_000005_certificates;
 mod m20261201_000006_enrolment_consent;
 mod m20261201_000007_certificate_search;
+mod m20261201_000008_account_sessions;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_certificates::Migration),
             Box::new(m20261201_000006_enrolment_consent::Migration),
             Box::new(m20261201_000007_certificate_search::Migration),
+            Box::new(m20261201_000008_account_sessions::Migration),
         ]
     }
 }

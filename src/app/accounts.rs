@@ -98,6 +98,12 @@ pub enum SessionError {
     BadCredentials,
     #[error("the refresh token is not valid; log in again")]
     RefreshRefused,
+    #[error("this account has been disabled; contact the certification body")]
+    Disabled,
+    #[error("the access token is no longer valid; log in again")]
+    Ended,
+    #[error("the current password is incorrect")]
+    WrongCurrentPassword,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -113,10 +119,17 @@ async fn issue_tokens(
     db: &impl ConnectionTrait,
     user_id: Uuid,
     family_id: Uuid,
+    session_started_at: OffsetDateTime,
 ) -> Result<TokenPair, SessionError> {
     let now = state.clock.now();
+    let (version, disabled) = users::session_state(db, user_id)
+        .await?
+        .ok_or(SessionError::RefreshRefused)?;
+    if disabled {
+        return Err(SessionError::Disabled);
+    }
     let roles = users::roles_of(db, user_id).await?;
-    let access_token = state.tokens.issue_access(user_id, &roles, now)?;
+    let access_token = state.tokens.issue_access(user_id, &roles, version, now)?;
     let (refresh_token, hash) = tokens::new_refresh_token();
     users::insert_refresh_token(
         db,
@@ -124,7 +137,8 @@ async fn issue_tokens(
         family_id,
         hash,
         now,
-        now + state.tokens.refresh_ttl,
+        (now + state.tokens.refresh_ttl).min(session_started_at + state.tokens.session_max),
+        session_started_at,
     )
     .await?;
     Ok(TokenPair {
@@ -159,8 +173,11 @@ pub async fn login(
     let Some(user) = user else {
         return Err(SessionError::BadCredentials);
     };
+    if user.disabled_at.is_some() {
+        return Err(SessionError::Disabled);
+    }
     let tx = begin_write(&state.db).await?;
-    let tokens = issue_tokens(state, &tx, user.id, Uuid::now_v7()).await?;
+    let tokens = issue_tokens(state, &tx, user.id, Uuid::now_v7(), state.clock.now()).await?;
     tx.commit().await?;
     Ok(tokens)
 }
@@ -180,24 +197,113 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<TokenPair,
         tracing::warn!(user = %stored.user_id, "refresh token reused; login revoked");
         return Err(SessionError::RefreshRefused);
     }
-    if stored.expires_at <= now {
+    if stored.expires_at <= now || stored.session_started_at + state.tokens.session_max <= now {
         tx.commit().await?;
         return Err(SessionError::RefreshRefused);
     }
-    let tokens = issue_tokens(state, &tx, stored.user_id, stored.family_id).await?;
+    let tokens = match issue_tokens(
+        state,
+        &tx,
+        stored.user_id,
+        stored.family_id,
+        stored.session_started_at,
+    )
+    .await
+    {
+        Err(SessionError::Disabled) => {
+            tx.commit().await?;
+            return Err(SessionError::RefreshRefused);
+        }
+        other => other?,
+    };
     tx.commit().await?;
     Ok(tokens)
 }
 
-/// Revokes the login behind a refresh token (an unknown token changes nothing).
+/// Signs out: every session of the account behind the refresh token ends, access tokens
+/// included (an unknown token changes nothing).
 pub async fn logout(state: &AppState, refresh_token: &str) -> Result<(), SessionError> {
     let now = state.clock.now();
     let hash = tokens::hash_refresh_token(refresh_token);
     let tx = begin_write(&state.db).await?;
     if let Some(stored) = users::find_refresh_token(&tx, &hash).await? {
-        users::revoke_refresh_family(&tx, stored.family_id, now).await?;
+        users::end_sessions(&tx, stored.user_id, now).await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Whether a verified access token still opens a session: its account exists, is not
+/// disabled, and has not ended its sessions since the token was issued.
+pub async fn check_session(
+    state: &AppState,
+    user_id: Uuid,
+    version: i32,
+) -> Result<(), SessionError> {
+    match users::session_state(&state.db, user_id).await? {
+        Some((current, false)) if current == version => Ok(()),
+        _ => Err(SessionError::Ended),
+    }
+}
+
+/// Changes the password, given the current one; every session of the account ends.
+pub async fn change_password(
+    state: &AppState,
+    user_id: Uuid,
+    current: SecretString,
+    new: NewPassword,
+) -> Result<(), SessionError> {
+    let user = users::find_by_id(&state.db, user_id)
+        .await?
+        .ok_or(SessionError::Ended)?;
+    let hash = Some(user.password_hash).filter(|h| h != users::NO_PASSWORD);
+    if !state.passwords.verify(current, hash).await? {
+        return Err(SessionError::WrongCurrentPassword);
+    }
+    let new_hash = state
+        .passwords
+        .hash(SecretString::from(new.into_inner()))
+        .await?;
+    let now = state.clock.now();
+    let tx = begin_write(&state.db).await?;
+    users::set_password(&tx, user_id, new_hash).await?;
+    users::end_sessions(&tx, user_id, now).await?;
+    tx.commit().await?;
+    tracing::info!(user = %user_id, "password changed; sessions ended");
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdministerError {
+    #[error("no such account")]
+    NotFound,
+    #[error("you cannot disable your own account")]
+    OwnAccount,
+    #[error(transparent)]
+    Unexpected(#[from] DbErr),
+}
+
+/// An administrator disables an account (ending every session at once) or re-enables
+/// it, with a reason on record.
+pub async fn set_disabled(
+    state: &AppState,
+    admin: Uuid,
+    user_id: Uuid,
+    disable: Option<&str>,
+) -> Result<(), AdministerError> {
+    if admin == user_id && disable.is_some() {
+        return Err(AdministerError::OwnAccount);
+    }
+    let now = state.clock.now();
+    let tx = begin_write(&state.db).await?;
+    if !users::set_disabled(&tx, user_id, disable.map(|r| (r, admin)), now).await? {
+        return Err(AdministerError::NotFound);
+    }
+    if disable.is_some() {
+        users::end_sessions(&tx, user_id, now).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(user = %user_id, by = %admin, disabled = disable.is_some(), "account status changed");
     Ok(())
 }
 

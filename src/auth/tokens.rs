@@ -25,6 +25,8 @@ struct Claims {
     iat: i64,
     exp: i64,
     roles: Vec<Role>,
+    /// The account's token version when the token was issued.
+    ver: i32,
 }
 
 #[derive(Clone)]
@@ -36,12 +38,16 @@ pub struct TokenService {
     audience: String,
     pub access_ttl: time::Duration,
     pub refresh_ttl: time::Duration,
+    /// The absolute lifetime of a login.
+    pub session_max: time::Duration,
 }
 
 #[derive(Debug, Clone)]
 pub struct Verified {
     pub user_id: Uuid,
     pub roles: Vec<Role>,
+    /// Checked against the account's current version on every request.
+    pub version: i32,
 }
 
 impl TokenService {
@@ -61,6 +67,7 @@ impl TokenService {
             audience: settings.audience.clone(),
             access_ttl: time::Duration::minutes(settings.access_token_minutes),
             refresh_ttl: time::Duration::days(settings.refresh_token_days),
+            session_max: time::Duration::days(settings.session_max_days.max(1)),
         }
     }
 
@@ -68,6 +75,7 @@ impl TokenService {
         &self,
         user_id: Uuid,
         roles: &[Role],
+        version: i32,
         now: OffsetDateTime,
     ) -> anyhow::Result<String> {
         let claims = Claims {
@@ -77,6 +85,7 @@ impl TokenService {
             iat: now.unix_timestamp(),
             exp: (now + self.access_ttl).unix_timestamp(),
             roles: roles.to_vec(),
+            ver: version,
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -95,6 +104,7 @@ impl TokenService {
         Some(Verified {
             user_id: data.claims.sub.parse().ok()?,
             roles: data.claims.roles,
+            version: data.claims.ver,
         })
     }
 }
@@ -131,6 +141,7 @@ mod tests {
             audience: "api".into(),
             access_token_minutes: 15,
             refresh_token_days: 14,
+            session_max_days: 30,
             jwt_secret: None,
             argon2_memory_kib: 64,
             argon2_iterations: 1,
@@ -145,7 +156,7 @@ mod tests {
         let now = datetime!(2026-11-21 09:00:00 UTC);
         let user = Uuid::now_v7();
         let token = service
-            .issue_access(user, &[Role::Candidate], now)
+            .issue_access(user, &[Role::Candidate], 0, now)
             .expect("issued");
         let verified = service
             .verify_access(&token, now + time::Duration::minutes(14))
@@ -165,7 +176,7 @@ mod tests {
         let ours = TokenService::new(&settings(), &SecretString::from("k".repeat(40)));
         let theirs = TokenService::new(&settings(), &SecretString::from("x".repeat(40)));
         let token = theirs
-            .issue_access(Uuid::now_v7(), &[Role::Admin], now)
+            .issue_access(Uuid::now_v7(), &[Role::Admin], 0, now)
             .expect("issued");
         assert!(ours.verify_access(&token, now).is_none());
         let other_audience = TokenService::new(
@@ -176,7 +187,7 @@ mod tests {
             &SecretString::from("k".repeat(40)),
         );
         let token = other_audience
-            .issue_access(Uuid::now_v7(), &[], now)
+            .issue_access(Uuid::now_v7(), &[], 0, now)
             .expect("issued");
         assert!(ours.verify_access(&token, now).is_none());
     }
@@ -186,7 +197,7 @@ mod tests {
         let service = TokenService::new(&settings(), &SecretString::from("k".repeat(40)));
         let now = datetime!(2026-11-21 09:00:00 UTC);
         let token = service
-            .issue_access(Uuid::now_v7(), &[Role::Admin], now)
+            .issue_access(Uuid::now_v7(), &[Role::Admin], 0, now)
             .expect("issued");
         let mut parts: Vec<&str> = token.split('.').collect();
         let none_header = base64::engine::general_purpose::URL_SAFE_NO_PAD

@@ -12,4 +12,9 @@ pub struct User {
     pub given_name: String,
     pub family_name: String,
     pub created_at: OffsetDateTime,
+    /// Every access token carries the version it was issued under; bumping it (logout,
+    /// a password change, disabling) ends every session of the account at once.
+    pub token_version: i32,
+    /// Set while an administrator has disabled the account.
+    pub disabled_at: Option<OffsetDateTime>,
 }

@@ -13,6 +13,11 @@ pub mod users {
         pub given_name: String,
         pub family_name: String,
         pub created_at: TimeDateTimeWithTimeZone,
+        pub token_version: i32,
+        pub disabled_at: Option<TimeDateTimeWithTimeZone>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub disabled_reason: Option<String>,
+        pub disabled_by: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -53,6 +58,7 @@ pub mod refresh_tokens {
         pub created_at: TimeDateTimeWithTimeZone,
         pub expires_at: TimeDateTimeWithTimeZone,
         pub revoked_at: Option<TimeDateTimeWithTimeZone>,
+        pub session_started_at: Option<TimeDateTimeWithTimeZone>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,8 +1,8 @@
 //! Accounts, roles and refresh tokens.
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QuerySelect, sea_query::Expr,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -21,6 +21,8 @@ impl From<users::Model> for User {
             given_name: m.given_name,
             family_name: m.family_name,
             created_at: m.created_at,
+            token_version: m.token_version,
+            disabled_at: m.disabled_at,
         }
     }
 }
@@ -55,6 +57,10 @@ pub async fn insert_user(
         given_name: Set(new.given_name.as_ref().to_owned()),
         family_name: Set(new.family_name.as_ref().to_owned()),
         created_at: Set(new.now),
+        token_version: Set(0),
+        disabled_at: Set(None),
+        disabled_reason: Set(None),
+        disabled_by: Set(None),
     })
     .exec_without_returning(db)
     .await;
@@ -114,6 +120,8 @@ pub struct StoredRefreshToken {
     pub family_id: Uuid,
     pub expires_at: OffsetDateTime,
     pub revoked: bool,
+    /// When the login this token descends from began.
+    pub session_started_at: OffsetDateTime,
 }
 
 #[tracing::instrument(skip_all)]
@@ -124,6 +132,7 @@ pub async fn insert_refresh_token(
     token_hash: String,
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
+    session_started_at: OffsetDateTime,
 ) -> Result<(), DbErr> {
     refresh_tokens::Entity::insert(refresh_tokens::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -133,6 +142,7 @@ pub async fn insert_refresh_token(
         created_at: Set(now),
         expires_at: Set(expires_at),
         revoked_at: Set(None),
+        session_started_at: Set(Some(session_started_at)),
     })
     .exec_without_returning(db)
     .await?;
@@ -154,6 +164,7 @@ pub async fn find_refresh_token(
             family_id: m.family_id,
             expires_at: m.expires_at,
             revoked: m.revoked_at.is_some(),
+            session_started_at: m.session_started_at.unwrap_or(m.created_at),
         }))
 }
 
@@ -221,4 +232,65 @@ pub async fn set_names(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Ends every session of an account: its access tokens (the version they carry no
+/// longer matches) and every refresh token.
+#[tracing::instrument(skip(db))]
+pub async fn end_sessions(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::TokenVersion,
+            Expr::col(users::Column::TokenVersion).add(1),
+        )
+        .filter(users::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::UserId.eq(id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Disables (with who and why) or re-enables an account.
+pub async fn set_disabled(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    disabled: Option<(&str, Uuid)>,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let (at, reason, by) = match disabled {
+        Some((reason, by)) => (Some(now), Some(reason.to_owned()), Some(by)),
+        None => (None, None, None),
+    };
+    let result = users::Entity::update_many()
+        .col_expr(users::Column::DisabledAt, Expr::value(at))
+        .col_expr(users::Column::DisabledReason, Expr::value(reason))
+        .col_expr(users::Column::DisabledBy, Expr::value(by))
+        .filter(users::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The token version and disabled state of an account, for checking a request's token.
+pub async fn session_state(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<(i32, bool)>, DbErr> {
+    Ok(users::Entity::find_by_id(id)
+        .select_only()
+        .column(users::Column::TokenVersion)
+        .column(users::Column::DisabledAt)
+        .into_tuple::<(i32, Option<OffsetDateTime>)>()
+        .one(db)
+        .await?
+        .map(|(version, disabled)| (version, disabled.is_some())))
 }

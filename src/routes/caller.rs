@@ -1,12 +1,12 @@
 //! `AuthenticatedUser`: the caller of an API request, from a verified bearer token, or a
 //! 401 problem.
 
-use std::future::{Ready, ready};
-
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
 use super::problem::ApiError;
+use crate::app::accounts;
 use crate::domain::role::Role;
 use crate::state::AppState;
 
@@ -36,17 +36,32 @@ impl AuthenticatedUser {
 
 impl FromRequest for AuthenticatedUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let verified = verify(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let (verified, state) = (verified?, state.ok_or_else(missing_state)?);
+            // The signature alone is not enough: logout, a password change or disabling
+            // the account end its tokens at once.
+            accounts::check_session(&state, verified.user_id, verified.version).await?;
+            Ok(AuthenticatedUser {
+                id: verified.user_id,
+                roles: verified.roles,
+            })
+        })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
+fn missing_state() -> ApiError {
+    ApiError::internal(anyhow::anyhow!("application state missing"))
+}
+
+fn verify(req: &HttpRequest) -> Result<crate::auth::tokens::Verified, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+        .ok_or_else(missing_state)?;
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
@@ -55,12 +70,8 @@ fn authenticate(req: &HttpRequest) -> Result<AuthenticatedUser, ApiError> {
     let token = header
         .strip_prefix("Bearer ")
         .ok_or_else(|| ApiError::unauthorized("the Authorization header must be a Bearer token"))?;
-    let verified = state
+    state
         .tokens
         .verify_access(token.trim(), state.clock.now())
-        .ok_or_else(|| ApiError::unauthorized("the access token is invalid or has expired"))?;
-    Ok(AuthenticatedUser {
-        id: verified.user_id,
-        roles: verified.roles,
-    })
+        .ok_or_else(|| ApiError::unauthorized("the access token is invalid or has expired"))
 }

@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 
 use super::problem::ApiError;
-use crate::app::accounts::{CreateAccountError, ProfileError, SessionError};
+use crate::app::accounts::{AdministerError, CreateAccountError, ProfileError, SessionError};
 use crate::app::atos::{AcceptError, AtoError};
 use crate::app::certificates::CertificateError;
 use crate::app::courses::CourseError;
@@ -25,8 +25,12 @@ impl From<CreateAccountError> for ApiError {
 impl From<SessionError> for ApiError {
     fn from(e: SessionError) -> Self {
         match e {
-            SessionError::BadCredentials | SessionError::RefreshRefused => {
+            SessionError::BadCredentials | SessionError::RefreshRefused | SessionError::Ended => {
                 ApiError::unauthorized(e.to_string())
+            }
+            SessionError::Disabled => ApiError::forbidden(e.to_string()),
+            SessionError::WrongCurrentPassword => {
+                ApiError::invalid("current_password", "is not your current password")
             }
             SessionError::Unexpected(e) => ApiError::internal(e),
         }
@@ -133,6 +137,16 @@ impl From<ReadSittingError> for ApiError {
                 )
             }
             ReadSittingError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<AdministerError> for ApiError {
+    fn from(e: AdministerError) -> Self {
+        match e {
+            AdministerError::NotFound => ApiError::not_found(e.to_string()),
+            AdministerError::OwnAccount => ApiError::conflict("own-account", e.to_string()),
+            AdministerError::Unexpected(e) => ApiError::internal(e),
         }
     }
 }

@@ -46,6 +46,8 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(admin::evidence::list)
             .service(admin::evidence::decide)
             .service(admin::candidates::find)
+            .service(admin::accounts::set_status)
+            .service(me::change_password)
             .service(admin::candidates::grant_extra_time)
             .service(admin::candidates::extra_time_history)
             .service(admin::atos::create)

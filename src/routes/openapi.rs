@@ -34,6 +34,8 @@ use utoipa::{Modify, OpenApi};
         super::admin::evidence::list,
         super::admin::evidence::decide,
         super::admin::candidates::find,
+        super::admin::accounts::set_status,
+        super::me::change_password,
         super::admin::candidates::grant_extra_time,
         super::admin::candidates::extra_time_history,
         super::admin::atos::create,

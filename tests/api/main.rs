@@ -24,3 +24,4 @@ mod prerequisites;
 mod qualifications;
 mod sittings;
 mod styles;
+mod tokens;

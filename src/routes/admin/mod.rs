@@ -1,5 +1,6 @@
 //! Administrator endpoints under `/api/v1/admin`: every handler requires the admin role.
 
+pub mod accounts;
 pub mod atos;
 pub mod candidates;
 pub mod certificates;

@@ -12,13 +12,14 @@ use utoipa::ToSchema;
 use crate::app::{accounts, courses as course_use_case, evidence as evidence_use_case};
 use crate::domain::ato::{Delivery, Outcome};
 use crate::domain::eligibility::Rule;
-use crate::domain::values::parse_names;
+use crate::domain::values::{NewPassword, parse_names};
 use crate::routes::caller::AuthenticatedUser;
 use crate::routes::ids::parse_id;
 use crate::routes::json::ApiJson;
 use crate::routes::problem::{ApiError, Problem};
 use crate::routes::views::{RequirementView, UserView};
 use crate::state::AppState;
+use secrecy::SecretString;
 
 #[utoipa::path(
     get,
@@ -214,5 +215,37 @@ pub async fn accept_enrolment(
 ) -> Result<HttpResponse, ApiError> {
     let enrolment = parse_id(&path, "enrolment")?;
     course_use_case::accept_as_candidate(&state, user.id, enrolment).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    pub current_password: String,
+    /// 10 to 128 characters.
+    pub new_password: String,
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/password",
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = PasswordChangeRequest,
+    responses(
+        (status = 204, description = "Changed; every session of the account has ended (log in again)"),
+        (status = 422, description = "The current password is wrong, or the new one is invalid", body = Problem),
+    )
+)]
+#[actix_web::put("/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    body: ApiJson<PasswordChangeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let new =
+        NewPassword::parse(b.new_password).map_err(|m| ApiError::invalid("new_password", m))?;
+    accounts::change_password(&state, user.id, SecretString::from(b.current_password), new).await?;
     Ok(HttpResponse::NoContent().finish())
 }
