@@ -112,6 +112,7 @@ pub async fn admin_create(
         given_name: given,
         family_name: family,
         roles: vec![Role::Admin],
+        email_verified: true,
     };
     Ok(accounts::create(&db, &hasher, &account, password, SystemClock.now()).await?)
 }

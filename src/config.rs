@@ -46,6 +46,14 @@ fn default_session_max_days() -> i64 {
     30
 }
 
+fn yes() -> bool {
+    true
+}
+
+fn default_password_reset_minutes() -> i64 {
+    60
+}
+
 fn default_environment() -> Environment {
     Environment::Local
 }
@@ -106,6 +114,13 @@ pub struct AuthSettings {
     /// However often it is refreshed, a login ends this many days after it began.
     #[serde(default = "default_session_max_days")]
     pub session_max_days: i64,
+    /// An account verifies its e-mail address before it may sit a paper. A body that
+    /// verifies identity another way turns it off (`APP_AUTH__REQUIRE_VERIFIED_EMAIL`).
+    #[serde(default = "yes")]
+    pub require_verified_email: bool,
+    /// How long a password reset link works.
+    #[serde(default = "default_password_reset_minutes")]
+    pub password_reset_minutes: i64,
     #[serde(default)]
     pub jwt_secret: Option<SecretString>,
     pub argon2_memory_kib: u32,

@@ -91,6 +91,8 @@ impl Application {
             passwords: PasswordHasher::new(&settings.auth)?,
             mailer: Mailer::new(&settings.email)?,
             invitation_ttl: time::Duration::days(settings.email.invitation_days.max(1)),
+            reset_ttl: time::Duration::minutes(settings.auth.password_reset_minutes.max(5)),
+            require_verified_email: settings.auth.require_verified_email,
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
@@ -119,6 +121,8 @@ impl Application {
                 .configure(routes::api_v1)
                 .service(routes::public::invitations::page)
                 .service(routes::public::invitations::enrolment_page)
+                .service(routes::public::invitations::verify_page)
+                .service(routes::public::invitations::reset_page)
                 .service(routes::public::certificates::page)
                 .route("/api/docs", web::get().to(docs_redirect))
                 .service(

@@ -25,6 +25,10 @@ pub struct AppState {
     pub issuer_name: String,
     /// How long invitation links stay valid.
     pub invitation_ttl: time::Duration,
+    /// How long a password reset link stays valid.
+    pub reset_ttl: time::Duration,
+    /// Whether an account must verify its e-mail address before it sits a paper.
+    pub require_verified_email: bool,
 }
 
 impl AppState {

@@ -11,6 +11,7 @@ mod m20261121_000005_certificates;
 mod m20261201_000006_enrolment_consent;
 mod m20261201_000007_certificate_search;
 mod m20261201_000008_account_sessions;
+mod m20261201_000009_email_verification;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_enrolment_consent::Migration),
             Box::new(m20261201_000007_certificate_search::Migration),
             Box::new(m20261201_000008_account_sessions::Migration),
+            Box::new(m20261201_000009_email_verification::Migration),
         ]
     }
 }

@@ -7,8 +7,11 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::links::{self, NewInvitation, store_invitation};
+use super::notifications::{self, texts};
 use crate::auth::{password::PasswordHasher, tokens};
 use crate::domain::account::User;
+use crate::domain::ato::InvitationKind;
 use crate::domain::role::Role;
 use crate::domain::values::{EmailAddress, NewPassword, PersonName, Registration};
 use crate::persistence::{begin_write, evidence, users};
@@ -27,6 +30,8 @@ pub struct NewAccount {
     pub given_name: PersonName,
     pub family_name: PersonName,
     pub roles: Vec<Role>,
+    /// Whether the address is already known to be the holder's (an operator's account).
+    pub email_verified: bool,
 }
 
 /// Hashes the password (on the blocking pool) and stores the account with its roles,
@@ -42,9 +47,21 @@ pub async fn create(
         .hash(SecretString::from(password.into_inner()))
         .await?;
     let tx = begin_write(db).await.map_err(anyhow::Error::from)?;
-    let id = users::insert_user(
-        &tx,
+    let id = insert(&tx, account, hash, now).await?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    Ok(id)
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    account: &NewAccount,
+    hash: String,
+    now: OffsetDateTime,
+) -> Result<Uuid, CreateAccountError> {
+    users::insert_user(
+        db,
         users::NewUser {
+            email_verified: account.email_verified,
             email: &account.email,
             password_hash: hash,
             given_name: &account.given_name,
@@ -57,12 +74,11 @@ pub async fn create(
     .map_err(|e| match e {
         users::InsertUserError::EmailTaken => CreateAccountError::EmailTaken,
         users::InsertUserError::Db(e) => CreateAccountError::Unexpected(e.into()),
-    })?;
-    tx.commit().await.map_err(anyhow::Error::from)?;
-    Ok(id)
+    })
 }
 
-/// A candidate registers themselves; returns the new account.
+/// A candidate registers themselves; returns the new account. Unless the body verifies
+/// identity another way, a link to verify the address is mailed in the same transaction.
 pub async fn register(
     state: &AppState,
     registration: Registration,
@@ -72,17 +88,158 @@ pub async fn register(
         given_name: registration.given_name,
         family_name: registration.family_name,
         roles: vec![Role::Candidate],
+        email_verified: !state.require_verified_email,
     };
-    let id = create(
-        &state.db,
-        &state.passwords,
-        &account,
-        registration.password,
-        state.clock.now(),
-    )
-    .await?;
+    let hash = state
+        .passwords
+        .hash(SecretString::from(registration.password.into_inner()))
+        .await?;
+    let now = state.clock.now();
+    let tx = begin_write(&state.db).await.map_err(anyhow::Error::from)?;
+    let id = insert(&tx, &account, hash, now).await?;
+    if !account.email_verified {
+        send_verification(&tx, state, id, &account.email, &account.given_name, now)
+            .await
+            .map_err(anyhow::Error::from)?;
+    }
+    tx.commit().await.map_err(anyhow::Error::from)?;
     tracing::info!(user = %id, "candidate registered");
     Ok((id, account))
+}
+
+async fn send_verification(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    user_id: Uuid,
+    email: &EmailAddress,
+    given_name: &PersonName,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let link = NewInvitation {
+        kind: InvitationKind::EmailVerification,
+        email,
+        ato_id: None,
+        user_id: Some(user_id),
+        enrolment_id: None,
+        by: None,
+        valid_for: state.invitation_ttl,
+    };
+    let (token, expires_at) = store_invitation(db, link, now).await?;
+    let message = texts::email_verification(
+        state.public_base_url(),
+        email.as_ref(),
+        given_name.as_ref(),
+        &token,
+        expires_at,
+    );
+    notifications::queue(db, &message, now).await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("this link is not valid, has been used, or has expired")]
+    Invalid,
+    #[error("the address is already verified")]
+    AlreadyVerified,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbErr> for LinkError {
+    fn from(e: DbErr) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+/// The holder of an account proves the address through the mailed link.
+pub async fn verify_email(state: &AppState, token: &str) -> Result<(), LinkError> {
+    let now = state.clock.now();
+    let tx = begin_write(&state.db).await?;
+    let link = links::take(&tx, token, InvitationKind::EmailVerification, now)
+        .await?
+        .ok_or(LinkError::Invalid)?;
+    let user = link.user_id.ok_or(LinkError::Invalid)?;
+    users::mark_email_verified(&tx, user, now).await?;
+    tx.commit().await?;
+    tracing::info!(user = %user, "e-mail address verified");
+    Ok(())
+}
+
+/// Mails a new verification link to the signed-in account.
+pub async fn resend_verification(state: &AppState, user_id: Uuid) -> Result<(), LinkError> {
+    let user = users::find_by_id(&state.db, user_id)
+        .await?
+        .ok_or(LinkError::Invalid)?;
+    if user.email_verified_at.is_some() {
+        return Err(LinkError::AlreadyVerified);
+    }
+    let email =
+        EmailAddress::parse(&user.email).map_err(|e| anyhow::anyhow!("stored address: {e}"))?;
+    let given =
+        PersonName::parse(&user.given_name).map_err(|e| anyhow::anyhow!("stored name: {e}"))?;
+    let now = state.clock.now();
+    let tx = begin_write(&state.db).await?;
+    send_verification(&tx, state, user_id, &email, &given, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Mails a password reset link if the address has an account; answers the same either
+/// way, so the answer tells nothing about who has an account.
+pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(), LinkError> {
+    let Ok(email) = EmailAddress::parse(email) else {
+        return Ok(());
+    };
+    let Some(user) = users::find_by_email(&state.db, &email).await? else {
+        return Ok(());
+    };
+    let now = state.clock.now();
+    let tx = begin_write(&state.db).await?;
+    let link = NewInvitation {
+        kind: InvitationKind::PasswordReset,
+        email: &email,
+        ato_id: None,
+        user_id: Some(user.id),
+        enrolment_id: None,
+        by: None,
+        valid_for: state.reset_ttl,
+    };
+    let (token, expires_at) = store_invitation(&tx, link, now).await?;
+    let message = texts::password_reset(
+        state.public_base_url(),
+        email.as_ref(),
+        &user.given_name,
+        &token,
+        expires_at,
+    );
+    notifications::queue(&tx, &message, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password through a reset link: once, before it expires. Every session of
+/// the account ends, and the address counts as verified (the link reached it).
+pub async fn reset_password(
+    state: &AppState,
+    token: &str,
+    password: NewPassword,
+) -> Result<(), LinkError> {
+    let hash = state
+        .passwords
+        .hash(SecretString::from(password.into_inner()))
+        .await?;
+    let now = state.clock.now();
+    let tx = begin_write(&state.db).await?;
+    let link = links::take(&tx, token, InvitationKind::PasswordReset, now)
+        .await?
+        .ok_or(LinkError::Invalid)?;
+    let user = link.user_id.ok_or(LinkError::Invalid)?;
+    users::set_password(&tx, user, hash).await?;
+    users::end_sessions(&tx, user, now).await?;
+    users::mark_email_verified(&tx, user, now).await?;
+    tx.commit().await?;
+    tracing::info!(user = %user, "password reset; sessions ended");
+    Ok(())
 }
 
 /// A short-lived access token and the refresh token that renews it (used once).
@@ -309,6 +466,7 @@ pub async fn set_disabled(
 
 /// The signed-in account, its roles and its extra-time allowance in percent.
 pub struct Profile {
+    /// `email_verified_at` says whether the address is verified.
     pub user: User,
     pub roles: Vec<Role>,
     pub extra_time_percent: u32,

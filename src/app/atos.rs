@@ -3,17 +3,17 @@
 //! colleague) and accept by choosing a password. Each runs in one transaction, with its
 //! e-mail queued in it. A staff member reaches only their own organization.
 
-use rand::RngCore;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::DbErr;
 use secrecy::SecretString;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::links::{NewInvitation, store_invitation};
 use super::notifications::{self, texts};
 use crate::auth::tokens::hash_refresh_token;
 use crate::domain::ato::{
     AccreditationEnding, AccreditationRecord, AccreditationStatus, AtoRecord, InvitationKind,
-    InvitationRecord, NewAccreditation, NewAto,
+    NewAccreditation, NewAto,
 };
 use crate::domain::role::Role;
 use crate::domain::values::{EmailAddress, NewPassword, PersonName};
@@ -197,46 +197,6 @@ pub async fn invite_colleague(
     invite_staff(state, &ato, email, staff).await
 }
 
-/// An invitation to store: who it is for, and what accepting it does.
-pub(super) struct NewInvitation<'a> {
-    pub kind: InvitationKind,
-    pub email: &'a EmailAddress,
-    pub ato_id: Uuid,
-    /// The account a delegate or enrolment invitation is for.
-    pub user_id: Option<Uuid>,
-    /// The enrolment accepting it accepts.
-    pub enrolment_id: Option<Uuid>,
-    pub by: Uuid,
-}
-
-/// Stores an invitation in the caller's transaction; returns the token for the link
-/// (only its hash is stored, like a refresh token's) and when it expires.
-pub(super) async fn store_invitation(
-    db: &impl ConnectionTrait,
-    state: &AppState,
-    new: NewInvitation<'_>,
-    now: OffsetDateTime,
-) -> Result<(String, OffsetDateTime), DbErr> {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
-    let invitation = InvitationRecord {
-        id: Uuid::now_v7(),
-        email: new.email.to_string(),
-        kind: new.kind,
-        ato_id: Some(new.ato_id),
-        user_id: new.user_id,
-        token_hash: hash_refresh_token(&token),
-        created_by: Some(new.by),
-        created_at: now,
-        expires_at: now + state.invitation_ttl,
-        accepted_at: None,
-        enrolment_id: new.enrolment_id,
-    };
-    atos::insert_invitation(db, &invitation).await?;
-    Ok((token, invitation.expires_at))
-}
-
 #[tracing::instrument(skip(state))]
 async fn invite_staff(
     state: &AppState,
@@ -252,12 +212,13 @@ async fn invite_staff(
     let invitation = NewInvitation {
         kind: InvitationKind::AtoStaff,
         email,
-        ato_id: ato.id,
+        ato_id: Some(ato.id),
         user_id: None,
         enrolment_id: None,
-        by,
+        by: Some(by),
+        valid_for: state.invitation_ttl,
     };
-    let (token, expires_at) = store_invitation(&tx, state, invitation, now).await?;
+    let (token, expires_at) = store_invitation(&tx, invitation, now).await?;
     let message = texts::staff_invitation(
         state.public_base_url(),
         email.as_ref(),
@@ -302,10 +263,14 @@ pub async fn accept(
     let invitation = atos::find_invitation(db, &hash)
         .await?
         .ok_or(AcceptError::Invalid)?;
-    // An enrolment request is accepted by its own link (`courses::accept_by_token`).
+    // Only invitations that open or take up an account are used here; an enrolment
+    // request, a verification or a reset link has its own use case.
     if invitation.accepted_at.is_some()
         || invitation.expires_at <= now
-        || invitation.kind == InvitationKind::Enrolment
+        || !matches!(
+            invitation.kind,
+            InvitationKind::AtoStaff | InvitationKind::Delegate
+        )
     {
         return Err(AcceptError::Invalid);
     }
@@ -330,6 +295,7 @@ pub async fn accept(
             let id = users::insert_user(
                 &tx,
                 users::NewUser {
+                    email_verified: true,
                     email: &email,
                     password_hash,
                     given_name: &given,
@@ -351,13 +317,17 @@ pub async fn accept(
                 .user_id
                 .ok_or_else(|| anyhow::anyhow!("delegate invitation without an account"))?;
             users::set_password(&tx, id, password_hash).await?;
+            // The link came to their mailbox: the address is theirs.
+            users::mark_email_verified(&tx, id, now).await?;
             // Taking up the account the organization opened accepts its enrolment.
             if let Some(enrolment) = invitation.enrolment_id {
                 atos::accept_enrolment(&tx, enrolment, id, now).await?;
             }
             id
         }
-        InvitationKind::Enrolment => return Err(AcceptError::Invalid),
+        InvitationKind::Enrolment
+        | InvitationKind::EmailVerification
+        | InvitationKind::PasswordReset => return Err(AcceptError::Invalid),
     };
     tx.commit().await?;
     Ok(id)

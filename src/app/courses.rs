@@ -7,9 +7,9 @@ use sea_orm::{ConnectionTrait, DbErr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::atos::{AtoError, NewInvitation, ato_of_staff, store_invitation};
+use super::atos::{AtoError, ato_of_staff};
+use super::links::{self, NewInvitation, store_invitation};
 use super::notifications::{self, texts, texts::CourseSummary};
-use crate::auth::tokens::hash_refresh_token;
 use crate::domain::ato::{
     AtoRecord, CandidateCourse, CourseAuthor, CourseRecord, Delegate, DelegateResult,
     EnrolmentRecord, InvitationKind, NewCourse, Outcome, RosterError, check_completion_allowed,
@@ -271,16 +271,12 @@ pub async fn record_outcome(
 pub async fn accept_by_token(state: &AppState, token: &str) -> Result<Uuid, CourseError> {
     let now = state.clock.now();
     let tx = begin_write(&state.db).await?;
-    let invitation = atos::find_invitation(&tx, &hash_refresh_token(token))
+    let invitation = links::take(&tx, token, InvitationKind::Enrolment, now)
         .await?
-        .filter(|i| i.kind == InvitationKind::Enrolment)
         .ok_or(CourseError::LinkInvalid)?;
     let (Some(enrolment), Some(candidate)) = (invitation.enrolment_id, invitation.user_id) else {
         return Err(CourseError::LinkInvalid);
     };
-    if !atos::accept_invitation(&tx, invitation.id, now).await? {
-        return Err(CourseError::LinkInvalid);
-    }
     atos::accept_enrolment(&tx, enrolment, candidate, now).await?;
     tx.commit().await?;
     tracing::info!(enrolment = %enrolment, "enrolment accepted by link");
@@ -372,12 +368,13 @@ async fn enrol_one(
                 let invitation = NewInvitation {
                     kind: InvitationKind::Enrolment,
                     email: &delegate.email,
-                    ato_id: course.ato_id,
+                    ato_id: Some(course.ato_id),
                     user_id: Some(user.id),
                     enrolment_id: Some(enrolment),
-                    by,
+                    by: Some(by),
+                    valid_for: state.invitation_ttl,
                 };
-                let (token, expires_at) = store_invitation(&tx, state, invitation, now).await?;
+                let (token, expires_at) = store_invitation(&tx, invitation, now).await?;
                 let message = texts::enrolment_request(
                     state.public_base_url(),
                     &user.email,
@@ -398,12 +395,13 @@ async fn enrol_one(
             let invitation = NewInvitation {
                 kind: InvitationKind::Delegate,
                 email: &delegate.email,
-                ato_id: course.ato_id,
+                ato_id: Some(course.ato_id),
                 user_id: Some(id),
                 enrolment_id: enrolment,
-                by,
+                by: Some(by),
+                valid_for: state.invitation_ttl,
             };
-            let (token, expires_at) = store_invitation(&tx, state, invitation, now).await?;
+            let (token, expires_at) = store_invitation(&tx, invitation, now).await?;
             let message = texts::delegate_invitation(
                 state.public_base_url(),
                 delegate.email.as_ref(),
@@ -429,6 +427,7 @@ async fn create_delegate_account(
         db,
         users::NewUser {
             email: &delegate.email,
+            email_verified: false,
             password_hash: users::NO_PASSWORD.to_owned(),
             given_name: &delegate.given_name,
             family_name: &delegate.family_name,

@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod courses;
 pub mod evidence;
 pub mod health;
+mod links;
 pub mod notifications;
 pub mod results;
 pub mod sittings;

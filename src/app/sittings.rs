@@ -32,6 +32,8 @@ pub enum StartSittingError {
     NotOffered(String),
     #[error("the candidate does not meet the prerequisites")]
     NotEligible(Vec<(Requirement, Option<String>)>),
+    #[error("confirm your e-mail address before you sit a paper")]
+    EmailNotVerified,
     #[error("a sitting is already in progress")]
     AlreadyInProgress(Uuid),
     #[error(transparent)]
@@ -63,6 +65,13 @@ pub async fn start(
         close(state, id, Closing::Expire, now).await?;
     }
 
+    if state.require_verified_email
+        && users::find_by_id(db, candidate_id)
+            .await?
+            .is_none_or(|u| u.email_verified_at.is_none())
+    {
+        return Err(StartSittingError::EmailNotVerified);
+    }
     let tx = begin_write(db).await?;
     let evidence = evidence_of(&tx, candidate_id).await?;
     let eligibility = eligibility::evaluate(&q.prerequisites, &evidence);

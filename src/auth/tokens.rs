@@ -142,6 +142,8 @@ mod tests {
             access_token_minutes: 15,
             refresh_token_days: 14,
             session_max_days: 30,
+            require_verified_email: true,
+            password_reset_minutes: 60,
             jwt_secret: None,
             argon2_memory_kib: 64,
             argon2_iterations: 1,

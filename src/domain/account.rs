@@ -17,4 +17,6 @@ pub struct User {
     pub token_version: i32,
     /// Set while an administrator has disabled the account.
     pub disabled_at: Option<OffsetDateTime>,
+    /// When the account proved it receives mail at its address.
+    pub email_verified_at: Option<OffsetDateTime>,
 }

@@ -456,6 +456,10 @@ pub enum InvitationKind {
     Delegate,
     /// Asks the holder of an existing account to accept an enrolment.
     Enrolment,
+    /// Proves that an account receives mail at its address.
+    EmailVerification,
+    /// Lets the holder of an account choose a new password.
+    PasswordReset,
 }
 
 #[derive(Debug, Clone)]

@@ -18,6 +18,7 @@ pub mod users {
         #[sea_orm(column_type = "Text", nullable)]
         pub disabled_reason: Option<String>,
         pub disabled_by: Option<Uuid>,
+        pub email_verified_at: Option<TimeDateTimeWithTimeZone>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,11 +23,14 @@ impl From<users::Model> for User {
             created_at: m.created_at,
             token_version: m.token_version,
             disabled_at: m.disabled_at,
+            email_verified_at: m.email_verified_at,
         }
     }
 }
 
 pub struct NewUser<'a> {
+    /// Whether the address is known to receive mail (an accepted invitation proves it).
+    pub email_verified: bool,
     pub email: &'a EmailAddress,
     pub password_hash: String,
     pub given_name: &'a PersonName,
@@ -61,6 +64,7 @@ pub async fn insert_user(
         disabled_at: Set(None),
         disabled_reason: Set(None),
         disabled_by: Set(None),
+        email_verified_at: Set(new.email_verified.then_some(new.now)),
     })
     .exec_without_returning(db)
     .await;
@@ -293,4 +297,20 @@ pub async fn session_state(
         .one(db)
         .await?
         .map(|(version, disabled)| (version, disabled.is_some())))
+}
+
+/// Records that the account receives mail at its address (once; later calls keep the
+/// first time).
+pub async fn mark_email_verified(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    users::Entity::update_many()
+        .col_expr(users::Column::EmailVerifiedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id))
+        .filter(users::Column::EmailVerifiedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }

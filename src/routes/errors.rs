@@ -4,7 +4,9 @@
 use actix_web::http::StatusCode;
 
 use super::problem::ApiError;
-use crate::app::accounts::{AdministerError, CreateAccountError, ProfileError, SessionError};
+use crate::app::accounts::{
+    AdministerError, CreateAccountError, LinkError, ProfileError, SessionError,
+};
 use crate::app::atos::{AcceptError, AtoError};
 use crate::app::certificates::CertificateError;
 use crate::app::courses::CourseError;
@@ -147,6 +149,16 @@ impl From<AdministerError> for ApiError {
             AdministerError::NotFound => ApiError::not_found(e.to_string()),
             AdministerError::OwnAccount => ApiError::conflict("own-account", e.to_string()),
             AdministerError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<LinkError> for ApiError {
+    fn from(e: LinkError) -> Self {
+        match e {
+            LinkError::Invalid => ApiError::new(StatusCode::GONE, "link-invalid", e.to_string()),
+            LinkError::AlreadyVerified => ApiError::conflict("already-verified", e.to_string()),
+            LinkError::Unexpected(e) => ApiError::internal(e),
         }
     }
 }

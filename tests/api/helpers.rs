@@ -302,6 +302,7 @@ impl TestApp {
         let reply = self.register(&email).await;
         assert_eq!(reply.status, 201, "{}", reply.text);
         let id = reply.body["id"].as_str().unwrap().parse().unwrap();
+        self.verify_email(&email).await;
         let login = self.login(&email, PASSWORD).await;
         assert_eq!(login.status, 200, "{}", login.text);
         Candidate {
@@ -540,6 +541,30 @@ impl TestApp {
             .find_map(|m| m.link("https://exams.invigilator.test/invitations/accept#token="))
             .unwrap_or_else(|| panic!("no invitation link mailed to {email}"));
         link.rsplit("token=").next().unwrap().to_owned()
+    }
+
+    /// The token in the link starting `prefix` most recently mailed to `email`.
+    pub fn link_token(&self, email: &str, prefix: &str) -> String {
+        let messages = self.mail.to(email);
+        let link = messages
+            .iter()
+            .rev()
+            .find_map(|m| m.link(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} link mailed to {email}"));
+        link.rsplit("token=").next().unwrap().to_owned()
+    }
+
+    /// The holder of `email` confirms the address through the mailed link.
+    pub async fn verify_email(&self, email: &str) {
+        self.deliver_mail().await;
+        let token = self.link_token(
+            email,
+            "https://exams.invigilator.test/account/verify#token=",
+        );
+        let verified = self
+            .post("/api/v1/auth/verify-email", json!({"token": token}), None)
+            .await;
+        assert_eq!(verified.status, 204, "{}", verified.text);
     }
 
     /// The token in the enrolment link most recently mailed to `email`.

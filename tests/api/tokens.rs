@@ -333,3 +333,170 @@ db_test!(
         .problem(401);
     }
 );
+
+db_test!(
+    an_unverified_address_cannot_sit_a_paper_until_its_link_is_used,
+    |app| {
+        let email = "fresh@example.org";
+        assert_eq!(app.register(email).await.status, 201);
+        let token = app.login(email, PASSWORD).await.body["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            app.get("/api/v1/me", Some(&token)).await.body["email_verified"],
+            false
+        );
+        let refused = app.start_sitting(&token, "iso20000-foundation").await;
+        assert_eq!(
+            refused.problem(403)["type"],
+            "urn:invigilator:problem:email-not-verified"
+        );
+        // A second link may be asked for; either works once.
+        let again = app
+            .post("/api/v1/me/verification", json!({}), Some(&token))
+            .await;
+        assert_eq!(again.status, 202);
+        app.deliver_mail().await;
+        let link = app.link_token(
+            email,
+            "https://exams.invigilator.test/account/verify#token=",
+        );
+        app.post(
+            "/api/v1/auth/verify-email",
+            json!({"token": "made-up"}),
+            None,
+        )
+        .await
+        .problem(410);
+        let verified = app
+            .post("/api/v1/auth/verify-email", json!({"token": link}), None)
+            .await;
+        assert_eq!(verified.status, 204);
+        app.post("/api/v1/auth/verify-email", json!({"token": link}), None)
+            .await
+            .problem(410);
+        assert_eq!(
+            app.get("/api/v1/me", Some(&token)).await.body["email_verified"],
+            true
+        );
+        assert_eq!(
+            app.start_sitting(&token, "iso20000-foundation")
+                .await
+                .status,
+            201
+        );
+        app.post("/api/v1/me/verification", json!({}), Some(&token))
+            .await
+            .problem(409);
+        let page = app.get("/account/verify", None).await;
+        assert!(page.text.contains("Confirm your e-mail address"));
+    }
+);
+
+db_test!(
+    a_body_that_verifies_identity_otherwise_can_turn_verification_off,
+    |settings| {
+        settings.auth.require_verified_email = false;
+    },
+    |app| {
+        let email = "walk-in@example.org";
+        assert_eq!(app.register(email).await.status, 201);
+        assert_eq!(app.deliver_mail().await, 0, "no verification mail");
+        let token = app.login(email, PASSWORD).await.body["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            app.start_sitting(&token, "iso20000-foundation")
+                .await
+                .status,
+            201
+        );
+    }
+);
+
+db_test!(a_password_reset_tells_nothing_and_works_once, |app| {
+    let who = app.candidate().await;
+    let unknown = app
+        .post(
+            "/api/v1/auth/password-reset",
+            json!({"email": "nobody@example.org"}),
+            None,
+        )
+        .await;
+    let known = app
+        .post(
+            "/api/v1/auth/password-reset",
+            json!({"email": who.email}),
+            None,
+        )
+        .await;
+    assert_eq!((unknown.status.as_u16(), known.status.as_u16()), (202, 202));
+    assert_eq!(unknown.body, known.body, "the same answer either way");
+    assert_eq!(
+        app.deliver_mail().await,
+        1,
+        "only the real account is mailed"
+    );
+    let token = app.link_token(
+        &who.email,
+        "https://exams.invigilator.test/account/reset#token=",
+    );
+    let short = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            json!({"token": token, "password": "short"}),
+            None,
+        )
+        .await;
+    assert_eq!(short.problem(422)["errors"][0]["field"], "password");
+    let done = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            json!({"token": token, "password": "my new long passphrase"}),
+            None,
+        )
+        .await;
+    assert_eq!(done.status, 204, "{}", done.text);
+    app.get("/api/v1/me", Some(&who.token)).await.problem(401);
+    app.login(&who.email, PASSWORD).await.problem(401);
+    assert_eq!(
+        app.login(&who.email, "my new long passphrase").await.status,
+        200
+    );
+    app.post(
+        "/api/v1/auth/password-reset/confirm",
+        json!({"token": token, "password": "and yet another one"}),
+        None,
+    )
+    .await
+    .problem(410);
+
+    // A link is short-lived.
+    app.post(
+        "/api/v1/auth/password-reset",
+        json!({"email": who.email}),
+        None,
+    )
+    .await;
+    app.deliver_mail().await;
+    let late = app.link_token(
+        &who.email,
+        "https://exams.invigilator.test/account/reset#token=",
+    );
+    app.advance(time::Duration::minutes(61));
+    app.post(
+        "/api/v1/auth/password-reset/confirm",
+        json!({"token": late, "password": "too late for this one"}),
+        None,
+    )
+    .await
+    .problem(410);
+    assert!(
+        app.get("/account/reset", None)
+            .await
+            .text
+            .contains("Choose a new password")
+    );
+});

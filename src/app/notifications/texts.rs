@@ -121,6 +121,52 @@ pub fn delegate_invitation(
     )
 }
 
+/// Asks a new account's holder to prove the address.
+pub fn email_verification(
+    base_url: &str,
+    to: &str,
+    given_name: &str,
+    token: &str,
+    expires_at: OffsetDateTime,
+) -> OutgoingEmail {
+    let link = format!("{base_url}/account/verify#token={token}");
+    email(
+        to,
+        "Confirm your e-mail address for Invigilator".to_owned(),
+        vec![
+            format!("Dear {given_name},"),
+            "Please confirm that this is your address: you can sit examinations once it is confirmed, and your results and certificates come here.".to_owned(),
+            format!("The link works once, until {}. If you did not create an account, ignore this e-mail.", until(expires_at)),
+        ],
+        Some(("Confirm my address", &link)),
+    )
+}
+
+/// A password reset link.
+pub fn password_reset(
+    base_url: &str,
+    to: &str,
+    given_name: &str,
+    token: &str,
+    expires_at: OffsetDateTime,
+) -> OutgoingEmail {
+    let link = format!("{base_url}/account/reset#token={token}");
+    let until = expires_at
+        .time()
+        .format(&time::macros::format_description!("[hour]:[minute]"))
+        .unwrap_or_default();
+    email(
+        to,
+        "Choose a new Invigilator password".to_owned(),
+        vec![
+            format!("Dear {given_name},"),
+            "Someone asked to reset the password of your Invigilator account. If it was you, choose a new password with the link below; every device signed in to your account will be signed out.".to_owned(),
+            format!("The link works once, until {until} UTC on {}. If you did not ask, ignore this e-mail: your password stays as it is.", expires_at.date()),
+        ],
+        Some(("Choose a new password", &link)),
+    )
+}
+
 /// The link that accepts an enrolment, with the token in the fragment.
 pub fn enrolment_link(base_url: &str, token: &str) -> String {
     format!("{base_url}/enrolments/accept#token={token}")

@@ -46,6 +46,7 @@ pub async fn me(
             roles: profile.roles,
         },
         extra_time_percent: profile.extra_time_percent,
+        email_verified: profile.user.email_verified_at.is_some(),
     }))
 }
 
@@ -85,6 +86,9 @@ pub struct MeView {
     pub user: UserView,
     /// Extra time added to every paper started from now on, in percent of its duration.
     pub extra_time_percent: u32,
+    /// Whether the address is verified (needed to sit a paper, unless the body turned
+    /// verification off).
+    pub email_verified: bool,
 }
 
 /// A course the candidate is enrolled on.
@@ -248,4 +252,23 @@ pub async fn change_password(
         NewPassword::parse(b.new_password).map_err(|m| ApiError::invalid("new_password", m))?;
     accounts::change_password(&state, user.id, SecretString::from(b.current_password), new).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/verification",
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "A new verification link is on its way"),
+        (status = 409, description = "The address is already verified", body = Problem),
+    )
+)]
+#[actix_web::post("/me/verification")]
+pub async fn resend_verification(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+) -> Result<HttpResponse, ApiError> {
+    accounts::resend_verification(&state, user.id).await?;
+    Ok(HttpResponse::Accepted().finish())
 }

@@ -37,7 +37,7 @@ pub struct StartSittingRequest {
     request_body = StartSittingRequest,
     responses(
         (status = 201, description = "The sitting, with its questions (never a key)", body = SittingView),
-        (status = 403, description = "Prerequisites not met; `unmet` lists them", body = Problem),
+        (status = 403, description = "Prerequisites not met (`unmet` lists them), or the e-mail address is not verified yet", body = Problem),
         (status = 409, description = "A sitting is already in progress, or the paper cannot be sat yet", body = Problem),
         (status = 422, description = "Unknown qualification or edition", body = Problem),
     )
@@ -91,6 +91,11 @@ pub async fn start(
                 error.with("sitting_id", id)
             }
         }
+        StartSittingError::EmailNotVerified => ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "email-not-verified",
+            e.to_string(),
+        ),
         StartSittingError::Unexpected(e) => ApiError::internal(e),
     })?;
     tracing::info!(sitting = %record.id, qualification = %record.qualification_code, "sitting started");

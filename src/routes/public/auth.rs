@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::accounts::{self, TokenPair};
-use crate::domain::values::Registration;
+use crate::domain::values::{NewPassword, Registration};
 use crate::routes::json::ApiJson;
 use crate::routes::problem::{ApiError, Problem};
 use crate::routes::views::UserView;
@@ -140,5 +140,85 @@ pub async fn logout(
     body: ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     accounts::logout(&state, &body.0.refresh_token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkTokenRequest {
+    /// The token from the e-mailed link.
+    pub token: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/verify-email",
+    tag = "auth",
+    request_body = LinkTokenRequest,
+    responses(
+        (status = 204, description = "The address is verified"),
+        (status = 410, description = "The link is unknown, used or expired", body = Problem),
+    )
+)]
+#[post("/auth/verify-email")]
+pub async fn verify_email(
+    state: web::Data<AppState>,
+    body: ApiJson<LinkTokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    accounts::verify_email(&state, &body.0.token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    pub email: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password-reset",
+    tag = "auth",
+    request_body = ResetRequest,
+    responses((status = 202, description = "If the address has an account, a reset link is on its way; the answer is the same either way")),
+)]
+#[post("/auth/password-reset")]
+pub async fn request_reset(
+    state: web::Data<AppState>,
+    body: ApiJson<ResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    accounts::request_password_reset(&state, &body.0.email).await?;
+    Ok(HttpResponse::Accepted().json(serde_json::json!({
+        "detail": "if this address has an account, a link to choose a new password is on its way"
+    })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetConfirmRequest {
+    pub token: String,
+    /// 10 to 128 characters.
+    pub password: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password-reset/confirm",
+    tag = "auth",
+    request_body = ResetConfirmRequest,
+    responses(
+        (status = 204, description = "The new password is set; every session of the account has ended"),
+        (status = 410, description = "The link is unknown, used or expired", body = Problem),
+        (status = 422, description = "The password is invalid", body = Problem),
+    )
+)]
+#[post("/auth/password-reset/confirm")]
+pub async fn confirm_reset(
+    state: web::Data<AppState>,
+    body: ApiJson<ResetConfirmRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let password = NewPassword::parse(b.password).map_err(|m| ApiError::invalid("password", m))?;
+    accounts::reset_password(&state, &b.token, password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
