@@ -38,6 +38,8 @@ pub struct Settings {
     pub sittings: SittingSettings,
     pub email: EmailSettings,
     pub certificates: CertificateSettings,
+    #[serde(default)]
+    pub throttle: ThrottleSettings,
     #[serde(skip, default = "default_environment")]
     pub environment: Environment,
 }
@@ -64,6 +66,47 @@ pub struct ServerSettings {
     pub port: u16,
     pub workers: usize,
     pub json_limit_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; every other peer is the
+    /// client itself, whatever headers it sends.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// Limits on the endpoints an attacker hammers: requests per client address per
+/// minute, and a growing wait after repeated failed sign-ins to one account from one
+/// address (so the owner, signing in from elsewhere, is never locked out).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ThrottleSettings {
+    pub login_per_minute: u32,
+    pub register_per_minute: u32,
+    pub password_reset_per_minute: u32,
+    /// Using an e-mailed link: accepting an invitation or enrolment, verifying an
+    /// address, setting a password through a reset link.
+    pub links_per_minute: u32,
+    pub refresh_per_minute: u32,
+    /// Failed sign-ins to one account from one address before the wait starts.
+    pub login_failures_before_backoff: u32,
+    /// The wait doubles with each further failure, up to this.
+    pub max_backoff_seconds: u64,
+    /// How long a request waits for the password-hashing queue before it is refused
+    /// with 503 and `Retry-After`.
+    pub hash_queue_wait_ms: u64,
+}
+
+impl Default for ThrottleSettings {
+    fn default() -> Self {
+        Self {
+            login_per_minute: 30,
+            register_per_minute: 10,
+            password_reset_per_minute: 5,
+            links_per_minute: 20,
+            refresh_per_minute: 60,
+            login_failures_before_backoff: 5,
+            max_backoff_seconds: 900,
+            hash_queue_wait_ms: 2000,
+        }
+    }
 }
 
 #[derive(Clone, Deserialize)]
@@ -217,7 +260,10 @@ pub fn load(base: &Path, environment: Environment) -> Result<Settings, config::C
         .add_source(
             config::Environment::with_prefix("APP")
                 .prefix_separator("_")
-                .separator("__"),
+                .separator("__")
+                .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("server.trusted_proxies"),
         )
         .build()?;
     let mut settings: Settings = settings.try_deserialize()?;

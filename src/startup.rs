@@ -25,7 +25,7 @@ use crate::routes::{
     self,
     headers::{self, Hsts},
     json::JsonLimit,
-    limits::VerificationLimiter,
+    limits::{TrustedProxies, VerificationLimiter},
     openapi::ApiDoc,
     problem,
     spans::RouteSpans,
@@ -88,11 +88,14 @@ impl Application {
             issuer_name: settings.certificates.issuer.clone(),
             clock,
             tokens: TokenService::new(&settings.auth, &secret),
-            passwords: PasswordHasher::new(&settings.auth)?,
+            passwords: PasswordHasher::new(&settings.auth)?.with_queue_wait(
+                std::time::Duration::from_millis(settings.throttle.hash_queue_wait_ms.max(1)),
+            ),
             mailer: Mailer::new(&settings.email)?,
             invitation_ttl: time::Duration::days(settings.email.invitation_days.max(1)),
             reset_ttl: time::Duration::minutes(settings.auth.password_reset_minutes.max(5)),
             require_verified_email: settings.auth.require_verified_email,
+            throttle: settings.throttle.clone(),
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
@@ -107,6 +110,7 @@ impl Application {
             settings.certificates.verification_per_minute,
         ));
         let hsts = web::Data::new(Hsts(settings.email.public_base_url.starts_with("https://")));
+        let proxies = web::Data::new(TrustedProxies(settings.server.trusted_proxies.clone()));
         let openapi = ApiDoc::openapi();
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -114,6 +118,7 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(headers::secure))
                 .wrap(TracingLogger::<RouteSpans>::new())
                 .app_data(hsts.clone())
+                .app_data(proxies.clone())
                 .app_data(app_state.clone())
                 .app_data(json_limit.clone())
                 .app_data(limiter.clone())

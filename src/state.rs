@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::{password::PasswordHasher, tokens::TokenService};
 use crate::clock::Clock;
+use crate::config::ThrottleSettings;
 use crate::email::Mailer;
 use crate::pools::Catalog;
 use crate::signing::CertificateSigner;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub reset_ttl: time::Duration,
     /// Whether an account must verify its e-mail address before it sits a paper.
     pub require_verified_email: bool,
+    /// Limits on sign-in, registration and the e-mailed links.
+    pub throttle: ThrottleSettings,
 }
 
 impl AppState {

@@ -9,8 +9,7 @@ use crate::state::AppState;
 
 /// Closes sittings past their deadline at every tick, whether or not anyone calls.
 pub async fn sweep_forever(state: web::Data<AppState>, every: std::time::Duration) {
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticker = ticker(every);
     loop {
         ticker.tick().await;
         match sittings::close_overdue(&state, state.clock.now()).await {
@@ -24,8 +23,7 @@ pub async fn sweep_forever(state: web::Data<AppState>, every: std::time::Duratio
 /// Sends what is due in the e-mail outbox at every tick. A failing SMTP server only
 /// delays mail: requests never wait for it.
 pub async fn deliver_forever(state: web::Data<AppState>, every: std::time::Duration) {
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticker = ticker(every);
     loop {
         ticker.tick().await;
         match notifications::deliver_due(&state, state.clock.now()).await {
@@ -34,4 +32,12 @@ pub async fn deliver_forever(state: web::Data<AppState>, every: std::time::Durat
             Err(e) => tracing::error!(error = %e, "sending queued e-mail failed"),
         }
     }
+}
+
+/// A ticker whose first tick is one period after start (not at once), so a server that
+/// has just started is not racing its own first requests.
+fn ticker(every: std::time::Duration) -> tokio::time::Interval {
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker
 }

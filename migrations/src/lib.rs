@@ -12,6 +12,7 @@ mod m20261201_000006_enrolment_consent;
 mod m20261201_000007_certificate_search;
 mod m20261201_000008_account_sessions;
 mod m20261201_000009_email_verification;
+mod m20261201_000010_throttle;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_certificate_search::Migration),
             Box::new(m20261201_000008_account_sessions::Migration),
             Box::new(m20261201_000009_email_verification::Migration),
+            Box::new(m20261201_000010_throttle::Migration),
         ]
     }
 }

@@ -7,8 +7,11 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use std::net::IpAddr;
+
 use super::links::{self, NewInvitation, store_invitation};
 use super::notifications::{self, texts};
+use super::throttle::{self, Action, ThrottleError, Throttled};
 use crate::auth::{password::PasswordHasher, tokens};
 use crate::domain::account::User;
 use crate::domain::ato::InvitationKind;
@@ -21,6 +24,10 @@ use crate::state::AppState;
 pub enum CreateAccountError {
     #[error("an account with this e-mail address already exists")]
     EmailTaken,
+    #[error(transparent)]
+    Throttled(#[from] Throttled),
+    #[error("the server is busy; try again shortly")]
+    Busy,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -81,8 +88,10 @@ async fn insert(
 /// identity another way, a link to verify the address is mailed in the same transaction.
 pub async fn register(
     state: &AppState,
+    client: IpAddr,
     registration: Registration,
 ) -> Result<(Uuid, NewAccount), CreateAccountError> {
+    throttle::admit(state, Action::Register, client).await?;
     let account = NewAccount {
         email: registration.email,
         given_name: registration.given_name,
@@ -93,7 +102,8 @@ pub async fn register(
     let hash = state
         .passwords
         .hash(SecretString::from(registration.password.into_inner()))
-        .await?;
+        .await
+        .map_err(|e| hashing(e, CreateAccountError::Busy, CreateAccountError::Unexpected))?;
     let now = state.clock.now();
     let tx = begin_write(&state.db).await.map_err(anyhow::Error::from)?;
     let id = insert(&tx, &account, hash, now).await?;
@@ -142,6 +152,8 @@ pub enum LinkError {
     #[error("the address is already verified")]
     AlreadyVerified,
     #[error(transparent)]
+    Throttled(#[from] Throttled),
+    #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
@@ -152,7 +164,8 @@ impl From<DbErr> for LinkError {
 }
 
 /// The holder of an account proves the address through the mailed link.
-pub async fn verify_email(state: &AppState, token: &str) -> Result<(), LinkError> {
+pub async fn verify_email(state: &AppState, client: IpAddr, token: &str) -> Result<(), LinkError> {
+    throttle::admit(state, Action::Link, client).await?;
     let now = state.clock.now();
     let tx = begin_write(&state.db).await?;
     let link = links::take(&tx, token, InvitationKind::EmailVerification, now)
@@ -186,7 +199,12 @@ pub async fn resend_verification(state: &AppState, user_id: Uuid) -> Result<(), 
 
 /// Mails a password reset link if the address has an account; answers the same either
 /// way, so the answer tells nothing about who has an account.
-pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(), LinkError> {
+pub async fn request_password_reset(
+    state: &AppState,
+    client: IpAddr,
+    email: &str,
+) -> Result<(), LinkError> {
+    throttle::admit(state, Action::PasswordReset, client).await?;
     let Ok(email) = EmailAddress::parse(email) else {
         return Ok(());
     };
@@ -221,9 +239,11 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
 /// the account ends, and the address counts as verified (the link reached it).
 pub async fn reset_password(
     state: &AppState,
+    client: IpAddr,
     token: &str,
     password: NewPassword,
 ) -> Result<(), LinkError> {
+    throttle::admit(state, Action::Link, client).await?;
     let hash = state
         .passwords
         .hash(SecretString::from(password.into_inner()))
@@ -262,12 +282,52 @@ pub enum SessionError {
     #[error("the current password is incorrect")]
     WrongCurrentPassword,
     #[error(transparent)]
+    Throttled(#[from] Throttled),
+    #[error("the server is busy; try again shortly")]
+    Busy,
+    #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
 impl From<DbErr> for SessionError {
     fn from(e: DbErr) -> Self {
         Self::Unexpected(e.into())
+    }
+}
+
+impl From<ThrottleError> for SessionError {
+    fn from(e: ThrottleError) -> Self {
+        match e {
+            ThrottleError::Throttled(t) => Self::Throttled(t),
+            ThrottleError::Unexpected(e) => Self::Unexpected(e.into()),
+        }
+    }
+}
+
+impl From<ThrottleError> for CreateAccountError {
+    fn from(e: ThrottleError) -> Self {
+        match e {
+            ThrottleError::Throttled(t) => Self::Throttled(t),
+            ThrottleError::Unexpected(e) => Self::Unexpected(e.into()),
+        }
+    }
+}
+
+impl From<ThrottleError> for LinkError {
+    fn from(e: ThrottleError) -> Self {
+        match e {
+            ThrottleError::Throttled(t) => Self::Throttled(t),
+            ThrottleError::Unexpected(e) => Self::Unexpected(e.into()),
+        }
+    }
+}
+
+/// The hashing queue's refusal as `busy`, anything else as `other`.
+fn hashing<E>(e: anyhow::Error, busy: E, other: impl FnOnce(anyhow::Error) -> E) -> E {
+    if throttle::is_busy(&e) {
+        busy
+    } else {
+        other(e)
     }
 }
 
@@ -309,9 +369,13 @@ async fn issue_tokens(
 /// whether the account does not exist or the password is wrong.
 pub async fn login(
     state: &AppState,
+    client: IpAddr,
     email: &str,
     password: SecretString,
 ) -> Result<TokenPair, SessionError> {
+    throttle::admit(state, Action::Login, client).await?;
+    let now = state.clock.now();
+    throttle::login_allowed(state, email, client, now).await?;
     let user = match EmailAddress::parse(email) {
         Ok(email) => users::find_by_email(&state.db, &email).await?,
         Err(_) => None,
@@ -321,7 +385,13 @@ pub async fn login(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .filter(|h| h != users::NO_PASSWORD);
-    if !state.passwords.verify(password, hash).await? {
+    let matched = state
+        .passwords
+        .verify(password, hash)
+        .await
+        .map_err(|e| hashing(e, SessionError::Busy, SessionError::Unexpected))?;
+    throttle::login_outcome(state, email, client, matched, now).await?;
+    if !matched {
         // Never the password, and of the address only its domain.
         let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or("(none)");
         tracing::warn!(email_domain = %domain.trim().to_lowercase(), "login failed");
@@ -341,7 +411,12 @@ pub async fn login(
 
 /// Exchanges a refresh token for a new pair. A spent token presented again means it was
 /// copied: the whole login it belongs to is revoked.
-pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<TokenPair, SessionError> {
+pub async fn refresh(
+    state: &AppState,
+    client: IpAddr,
+    refresh_token: &str,
+) -> Result<TokenPair, SessionError> {
+    throttle::admit(state, Action::Refresh, client).await?;
     let now = state.clock.now();
     let hash = tokens::hash_refresh_token(refresh_token);
     let tx = begin_write(&state.db).await?;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::links::{NewInvitation, store_invitation};
 use super::notifications::{self, texts};
+use super::throttle::{self, Action, ThrottleError, Throttled};
 use crate::auth::tokens::hash_refresh_token;
 use crate::domain::ato::{
     AccreditationEnding, AccreditationRecord, AccreditationStatus, AtoRecord, InvitationKind,
@@ -240,6 +241,8 @@ pub enum AcceptError {
     #[error("this address already has an Invigilator account")]
     HasAccount,
     #[error(transparent)]
+    Throttled(#[from] Throttled),
+    #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
@@ -254,10 +257,17 @@ impl From<DbErr> for AcceptError {
 #[tracing::instrument(skip_all)]
 pub async fn accept(
     state: &AppState,
+    client: std::net::IpAddr,
     token: &str,
     password: NewPassword,
     names: Option<(PersonName, PersonName)>,
 ) -> Result<Uuid, AcceptError> {
+    throttle::admit(state, Action::Link, client)
+        .await
+        .map_err(|e| match e {
+            ThrottleError::Throttled(t) => AcceptError::Throttled(t),
+            ThrottleError::Unexpected(e) => AcceptError::Unexpected(e.into()),
+        })?;
     let (db, hasher, now) = (&state.db, &state.passwords, state.clock.now());
     let hash = hash_refresh_token(token);
     let invitation = atos::find_invitation(db, &hash)

@@ -36,6 +36,8 @@ pub enum CourseError {
     NotAccepted,
     #[error("this link is not valid, has been used, or has expired")]
     LinkInvalid,
+    #[error(transparent)]
+    Throttled(#[from] super::throttle::Throttled),
     #[error("no such training organization")]
     NoSuchAto,
     #[error("the course cannot be recorded")]
@@ -268,7 +270,17 @@ pub async fn record_outcome(
 }
 
 /// The candidate accepts an enrolment through the e-mailed link; returns the enrolment.
-pub async fn accept_by_token(state: &AppState, token: &str) -> Result<Uuid, CourseError> {
+pub async fn accept_by_token(
+    state: &AppState,
+    client: std::net::IpAddr,
+    token: &str,
+) -> Result<Uuid, CourseError> {
+    super::throttle::admit(state, super::throttle::Action::Link, client)
+        .await
+        .map_err(|e| match e {
+            super::throttle::ThrottleError::Throttled(t) => CourseError::Throttled(t),
+            super::throttle::ThrottleError::Unexpected(e) => e.into(),
+        })?;
     let now = state.clock.now();
     let tx = begin_write(&state.db).await?;
     let invitation = links::take(&tx, token, InvitationKind::Enrolment, now)

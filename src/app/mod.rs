@@ -13,3 +13,4 @@ mod links;
 pub mod notifications;
 pub mod results;
 pub mod sittings;
+pub mod throttle;

@@ -19,7 +19,15 @@ pub struct PasswordHasher {
     /// A hash of nothing in particular, verified when an account does not exist so a
     /// failed login takes as long either way.
     dummy_hash: Arc<String>,
+    /// How long a request waits for a permit before it is refused (`Busy`).
+    queue_wait: std::time::Duration,
 }
+
+/// The hashing queue is full: the caller answers 503 with `Retry-After` rather than
+/// letting requests wait without end.
+#[derive(Debug, thiserror::Error)]
+#[error("the server is busy checking passwords; try again shortly")]
+pub struct Busy;
 
 impl PasswordHasher {
     pub fn new(settings: &AuthSettings) -> anyhow::Result<Self> {
@@ -35,11 +43,25 @@ impl PasswordHasher {
             params,
             permits: Arc::new(Semaphore::new(settings.max_concurrent_hashes.max(1))),
             dummy_hash: Arc::new(dummy_hash),
+            queue_wait: std::time::Duration::from_secs(2),
         })
     }
 
+    /// Sets how long a request waits for the hashing queue.
+    pub fn with_queue_wait(mut self, wait: std::time::Duration) -> Self {
+        self.queue_wait = wait;
+        self
+    }
+
+    async fn permit(&self) -> anyhow::Result<tokio::sync::SemaphorePermit<'_>> {
+        match tokio::time::timeout(self.queue_wait, self.permits.acquire()).await {
+            Ok(permit) => Ok(permit?),
+            Err(_) => Err(Busy.into()),
+        }
+    }
+
     pub async fn hash(&self, password: SecretString) -> anyhow::Result<String> {
-        let _permit = self.permits.acquire().await?;
+        let _permit = self.permit().await?;
         let params = self.params.clone();
         spawn_blocking_with_tracing(move || hash_blocking(&params, password.expose_secret()))
             .await?
@@ -52,7 +74,7 @@ impl PasswordHasher {
         password: SecretString,
         hash: Option<String>,
     ) -> anyhow::Result<bool> {
-        let _permit = self.permits.acquire().await?;
+        let _permit = self.permit().await?;
         let exists = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
         let matched = spawn_blocking_with_tracing(move || {

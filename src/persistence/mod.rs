@@ -6,6 +6,7 @@ pub mod entities;
 pub mod evidence;
 pub mod outbox;
 pub mod sittings;
+pub mod throttle;
 pub mod users;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, SqlErr};

@@ -12,13 +12,32 @@ use crate::app::certificates::CertificateError;
 use crate::app::courses::CourseError;
 use crate::app::evidence::EvidenceError;
 use crate::app::sittings::ReadSittingError;
+use crate::app::throttle::Throttled;
 use crate::domain::ato::RosterError;
 use crate::domain::fields::FieldErrors;
+
+/// 429 with `Retry-After`.
+fn throttled(t: Throttled) -> ApiError {
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", t.to_string())
+        .with_retry_after(t.0)
+}
+
+/// 503 with `Retry-After`: the password-hashing queue is full.
+fn busy() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "the server is busy checking passwords; try again shortly",
+    )
+    .with_retry_after(2)
+}
 
 impl From<CreateAccountError> for ApiError {
     fn from(e: CreateAccountError) -> Self {
         match e {
             CreateAccountError::EmailTaken => ApiError::conflict("email-taken", e.to_string()),
+            CreateAccountError::Throttled(t) => throttled(t),
+            CreateAccountError::Busy => busy(),
             CreateAccountError::Unexpected(e) => ApiError::internal(e),
         }
     }
@@ -31,6 +50,8 @@ impl From<SessionError> for ApiError {
                 ApiError::unauthorized(e.to_string())
             }
             SessionError::Disabled => ApiError::forbidden(e.to_string()),
+            SessionError::Throttled(t) => throttled(t),
+            SessionError::Busy => busy(),
             SessionError::WrongCurrentPassword => {
                 ApiError::invalid("current_password", "is not your current password")
             }
@@ -75,6 +96,7 @@ impl From<AcceptError> for ApiError {
                 ApiError::invalid_fields(errors)
             }
             AcceptError::HasAccount => ApiError::conflict("has-account", e.to_string()),
+            AcceptError::Throttled(t) => throttled(t),
             AcceptError::Unexpected(e) => ApiError::internal(e),
         }
     }
@@ -90,6 +112,7 @@ impl From<CourseError> for ApiError {
             CourseError::TooEarly(m) => ApiError::conflict("too-early", m),
             CourseError::NotAccredited(m) => ApiError::conflict("not-accredited", m),
             CourseError::NotAccepted => ApiError::conflict("enrolment-not-accepted", e.to_string()),
+            CourseError::Throttled(t) => throttled(t),
             CourseError::LinkInvalid => {
                 ApiError::new(StatusCode::GONE, "invitation-invalid", e.to_string())
             }
@@ -158,6 +181,7 @@ impl From<LinkError> for ApiError {
         match e {
             LinkError::Invalid => ApiError::new(StatusCode::GONE, "link-invalid", e.to_string()),
             LinkError::AlreadyVerified => ApiError::conflict("already-verified", e.to_string()),
+            LinkError::Throttled(t) => throttled(t),
             LinkError::Unexpected(e) => ApiError::internal(e),
         }
     }

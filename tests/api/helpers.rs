@@ -148,7 +148,8 @@ pub async fn spawn_app_with(engine: Engine, configure: fn(&mut Settings)) -> Tes
             .to_owned()
             .into(),
     );
-    // The background sweeper ticks once at start; tests that need it set a short interval.
+    // The background sweeper first ticks an interval after start; tests that need it set
+    // a short interval.
     settings.sittings.sweep_interval_seconds = 3600;
     // Mail goes over real SMTP to a server on loopback; the outbox is sent when a test
     // calls `deliver_mail` (the background task ticks once an hour here).
@@ -285,6 +286,18 @@ impl TestApp {
             None,
         )
         .await
+    }
+
+    /// A second server on the same database and clock, as when several servers share
+    /// one PostgreSQL; returns its address.
+    pub async fn second_server(&self) -> String {
+        let app =
+            Application::build_with_clock(self.settings.clone(), Arc::new(self.clock.clone()))
+                .await
+                .expect("the second server builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Reply {

@@ -24,4 +24,5 @@ mod prerequisites;
 mod qualifications;
 mod sittings;
 mod styles;
+mod throttle;
 mod tokens;

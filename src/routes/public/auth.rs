@@ -1,6 +1,6 @@
 //! Registration, login, token refresh and logout.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use crate::app::accounts::{self, TokenPair};
 use crate::domain::values::{NewPassword, Registration};
 use crate::routes::json::ApiJson;
+use crate::routes::limits::client_address;
 use crate::routes::problem::{ApiError, Problem};
 use crate::routes::views::UserView;
 use crate::state::AppState;
@@ -39,11 +40,12 @@ pub struct RegisterRequest {
 #[post("/auth/register")]
 pub async fn register(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
     let registration = Registration::parse(&b.email, b.password, &b.given_name, &b.family_name)?;
-    let (id, account) = accounts::register(&state, registration).await?;
+    let (id, account) = accounts::register(&state, client_address(&req), registration).await?;
     Ok(HttpResponse::Created().json(UserView {
         id,
         email: account.email.to_string(),
@@ -90,15 +92,25 @@ impl From<TokenPair> for TokenResponse {
     responses(
         (status = 200, description = "Tokens", body = TokenResponse),
         (status = 401, description = "Wrong e-mail address or password (the same answer either way)", body = Problem),
+        (status = 403, description = "The account is disabled", body = Problem),
+        (status = 429, description = "Too many attempts from this address, or a back-off after failed attempts on this account; see Retry-After", body = Problem),
+        (status = 503, description = "The password-hashing queue is full; see Retry-After", body = Problem),
     )
 )]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
-    let tokens = accounts::login(&state, &b.email, SecretString::from(b.password)).await?;
+    let tokens = accounts::login(
+        &state,
+        client_address(&req),
+        &b.email,
+        SecretString::from(b.password),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))
 }
 
@@ -121,9 +133,10 @@ pub struct RefreshRequest {
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let tokens = accounts::refresh(&state, &body.0.refresh_token).await?;
+    let tokens = accounts::refresh(&state, client_address(&req), &body.0.refresh_token).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(tokens)))
 }
 
@@ -163,9 +176,10 @@ pub struct LinkTokenRequest {
 #[post("/auth/verify-email")]
 pub async fn verify_email(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<LinkTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    accounts::verify_email(&state, &body.0.token).await?;
+    accounts::verify_email(&state, client_address(&req), &body.0.token).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -185,9 +199,10 @@ pub struct ResetRequest {
 #[post("/auth/password-reset")]
 pub async fn request_reset(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<ResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    accounts::request_password_reset(&state, &body.0.email).await?;
+    accounts::request_password_reset(&state, client_address(&req), &body.0.email).await?;
     Ok(HttpResponse::Accepted().json(serde_json::json!({
         "detail": "if this address has an account, a link to choose a new password is on its way"
     })))
@@ -215,10 +230,11 @@ pub struct ResetConfirmRequest {
 #[post("/auth/password-reset/confirm")]
 pub async fn confirm_reset(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<ResetConfirmRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
     let password = NewPassword::parse(b.password).map_err(|m| ApiError::invalid("password", m))?;
-    accounts::reset_password(&state, &b.token, password).await?;
+    accounts::reset_password(&state, client_address(&req), &b.token, password).await?;
     Ok(HttpResponse::NoContent().finish())
 }

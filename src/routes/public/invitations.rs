@@ -3,7 +3,7 @@
 //! The token travels in the link's fragment, which the browser keeps to itself; the page
 //! posts it in a JSON body, so it never appears in a URL the server logs.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -13,6 +13,7 @@ use crate::app::courses;
 use crate::domain::fields::FieldErrors;
 use crate::domain::values::{NewPassword, PersonName};
 use crate::routes::json::ApiJson;
+use crate::routes::limits::client_address;
 use crate::routes::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -41,6 +42,7 @@ pub struct AcceptedView {
 #[post("/invitations/accept")]
 pub async fn accept(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<AcceptRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.0;
@@ -52,7 +54,7 @@ pub async fn accept(
     let given = name("given_name", b.given_name);
     let family = name("family_name", b.family_name);
     let (password, names) = errors.finish(|| Some((password?, given.zip(family))))?;
-    let user_id = use_case::accept(&state, &b.token, password, names).await?;
+    let user_id = use_case::accept(&state, client_address(&req), &b.token, password, names).await?;
     Ok(HttpResponse::Ok().json(AcceptedView { user_id }))
 }
 
@@ -74,9 +76,11 @@ pub struct EnrolmentAcceptedView {
 #[post("/enrolments/accept")]
 pub async fn accept_enrolment(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<EnrolmentAcceptRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let enrolment_id = courses::accept_by_token(&state, &body.0.token).await?;
+    let enrolment_id =
+        courses::accept_by_token(&state, client_address(&req), &body.0.token).await?;
     Ok(HttpResponse::Ok().json(EnrolmentAcceptedView { enrolment_id }))
 }
 
