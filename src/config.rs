@@ -85,6 +85,8 @@ pub struct ThrottleSettings {
     /// address, setting a password through a reset link.
     pub links_per_minute: u32,
     pub refresh_per_minute: u32,
+    /// Roster uploads per training organization per minute.
+    pub roster_uploads_per_minute: u32,
     /// Failed sign-ins to one account from one address before the wait starts.
     pub login_failures_before_backoff: u32,
     /// The wait doubles with each further failure, up to this.
@@ -102,6 +104,7 @@ impl Default for ThrottleSettings {
             password_reset_per_minute: 5,
             links_per_minute: 20,
             refresh_per_minute: 60,
+            roster_uploads_per_minute: 5,
             login_failures_before_backoff: 5,
             max_backoff_seconds: 900,
             hash_queue_wait_ms: 2000,

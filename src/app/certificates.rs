@@ -201,7 +201,13 @@ pub fn signed_copy(c: &CertificateRecord) -> SignedCertificate {
 /// The OpenBadgeCredential (Open Badges 3.0) of a certificate. Its `credentialStatus`
 /// points at the public verification endpoint, so the badge's status is always the
 /// certificate's status.
-pub fn open_badge(state: &AppState, c: &CertificateRecord) -> serde_json::Value {
+/// `identity` is the holder's identifier as Open Badges 3.0 defines it: a salted hash of
+/// their e-mail address, so the credential names its subject without carrying the address.
+pub fn open_badge(
+    state: &AppState,
+    c: &CertificateRecord,
+    identity: serde_json::Value,
+) -> serde_json::Value {
     let base = state.public_base_url();
     let status_url = format!("{base}/api/v1/certificates/{}/verification", c.number);
     serde_json::json!({
@@ -224,7 +230,7 @@ pub fn open_badge(state: &AppState, c: &CertificateRecord) -> serde_json::Value 
                 "description": format!("Passed the {} examination based on {}.", c.qualification_title, c.edition_title),
                 "criteria": {"narrative": format!("Pass the {} examination set by {}.", c.qualification_title, c.issuer)}
             },
-            "identifier": [{"type": "IdentityObject", "identityHash": c.number, "identityType": "identifier", "hashed": false}]
+            "identifier": [identity]
         },
         "credentialStatus": {
             "id": status_url,
@@ -235,13 +241,42 @@ pub fn open_badge(state: &AppState, c: &CertificateRecord) -> serde_json::Value 
     })
 }
 
+/// The holder's e-mail address as an Open Badges `IdentityObject`: `sha256$` and the hex
+/// SHA-256 of the address followed by a fresh random salt, which travels with it.
+fn salted_identity(email: &str) -> serde_json::Value {
+    use sha2::{Digest, Sha256};
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = hex::encode(salt);
+    let hash = hex::encode(Sha256::digest(
+        format!("{}{salt}", email.to_lowercase()).as_bytes(),
+    ));
+    serde_json::json!({
+        "type": "IdentityObject",
+        "identityHash": format!("sha256${hash}"),
+        "identityType": "emailAddress",
+        "hashed": true,
+        "salt": salt,
+    })
+}
+
 /// The Open Badges credential and the same credential signed as a VC-JWT (EdDSA, with the
-/// certificate signing key; `kid` names the published key).
-pub fn signed_badge(
+/// certificate signing key; `kid` names the published key). Only a valid certificate has
+/// one: a badge of a suspended or revoked certificate would outlive its status.
+pub async fn signed_badge(
     state: &AppState,
     c: &CertificateRecord,
 ) -> Result<(serde_json::Value, String), CertificateError> {
-    let credential = open_badge(state, c);
+    if c.status != CertificateStatus::Valid {
+        return Err(CertificateError::NotAllowed(format!(
+            "the certificate is {}: only a valid certificate has an Open Badges credential",
+            c.status.as_ref()
+        )));
+    }
+    let holder = users::find_by_id(&state.db, c.candidate_id)
+        .await?
+        .ok_or(CertificateError::NotFound)?;
+    let credential = open_badge(state, c, salted_identity(&holder.email));
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
     header.kid = Some(state.signer.kid.clone());
     header.typ = Some("vc+jwt".into());

@@ -201,6 +201,16 @@ pub async fn enrol_roster(
     file: &[u8],
 ) -> Result<Vec<RosterRowOutcome>, CourseError> {
     let (ato, course) = own_course(state, staff, course_id).await?;
+    super::throttle::admit_as(
+        state,
+        super::throttle::Action::RosterUpload,
+        &ato.id.to_string(),
+    )
+    .await
+    .map_err(|e| match e {
+        super::throttle::ThrottleError::Throttled(t) => CourseError::Throttled(t),
+        super::throttle::ThrottleError::Unexpected(e) => e.into(),
+    })?;
     let rows = parse_roster(file)?;
     let mut report = Vec::with_capacity(rows.len());
     for row in rows {

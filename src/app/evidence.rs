@@ -13,6 +13,7 @@ use crate::domain::certificate::CertificateStatus;
 use crate::domain::eligibility::{self, Evidence, Requirement, RequirementKind, Rule};
 use crate::domain::evidence::{
     Claim, DecisionRecord, EvidenceRecord, EvidenceStatus, ExtraTime, ExtraTimeGrant,
+    MAX_PENDING_DECLARATIONS,
 };
 use crate::domain::role::Role;
 use crate::domain::values::EmailAddress;
@@ -27,6 +28,10 @@ pub enum EvidenceError {
     NoSuchCandidate,
     #[error("this evidence has already been decided")]
     AlreadyDecided,
+    #[error(
+        "you have {MAX_PENDING_DECLARATIONS} declarations waiting for a decision; wait for those first"
+    )]
+    TooManyPending,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -156,6 +161,14 @@ pub async fn declare(
     claim: &Claim,
 ) -> Result<EvidenceRecord, EvidenceError> {
     let tx = begin_write(&state.db).await?;
+    let pending = repo::for_candidate(&tx, candidate_id)
+        .await?
+        .iter()
+        .filter(|e| e.status == EvidenceStatus::Pending)
+        .count();
+    if pending >= MAX_PENDING_DECLARATIONS {
+        return Err(EvidenceError::TooManyPending);
+    }
     let record = repo::insert(&tx, candidate_id, claim, state.clock.now()).await?;
     tx.commit().await?;
     tracing::info!(evidence = %record.id, kind = claim.kind().as_ref(), "evidence declared");

@@ -22,6 +22,8 @@ pub enum Action {
     /// Using an e-mailed link.
     Link,
     Refresh,
+    /// Uploading a roster, counted per training organization.
+    RosterUpload,
 }
 
 /// Refused for now: try again after this many seconds.
@@ -45,24 +47,30 @@ fn limit(state: &AppState, action: Action) -> u32 {
         Action::PasswordReset => t.password_reset_per_minute,
         Action::Link => t.links_per_minute,
         Action::Refresh => t.refresh_per_minute,
+        Action::RosterUpload => t.roster_uploads_per_minute,
     }
 }
 
 /// Counts a request of `client` for `action`; refuses it beyond the minute's limit.
 pub async fn admit(state: &AppState, action: Action, client: IpAddr) -> Result<(), ThrottleError> {
+    admit_as(state, action, &client.to_string()).await
+}
+
+/// Counts a request of `who` (an address, an organization) for `action`.
+pub async fn admit_as(state: &AppState, action: Action, who: &str) -> Result<(), ThrottleError> {
     let now = state.clock.now();
     let window = now
         .replace_second(0)
         .unwrap_or(now)
         .replace_nanosecond(0)
         .unwrap_or(now);
-    let key = format!("{}:{client}", action.as_ref());
+    let key = format!("{}:{who}", action.as_ref());
     let count = counters::hit(&state.db, &key, window).await?;
     if count > limit(state, action).max(1) {
         let retry = (window + time::Duration::minutes(1) - now)
             .whole_seconds()
             .max(1);
-        tracing::warn!(action = action.as_ref(), %client, "throttled");
+        tracing::warn!(action = action.as_ref(), who, "throttled");
         return Err(Throttled(u64::try_from(retry).unwrap_or(60)).into());
     }
     Ok(())

@@ -21,6 +21,11 @@ pub enum Claim {
     AuditExperience { years: u32, description: String },
 }
 
+/// Declarations a candidate may have waiting for a decision at once: enough for every
+/// prerequisite of the scheme, and a bound on what one account can pile on the
+/// administrators.
+pub const MAX_PENDING_DECLARATIONS: usize = 10;
+
 /// What kind of declaration a claim is.
 #[derive(
     Debug,

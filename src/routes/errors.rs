@@ -134,6 +134,7 @@ impl From<EvidenceError> for ApiError {
                 ApiError::not_found(e.to_string())
             }
             EvidenceError::AlreadyDecided => ApiError::conflict("already-decided", e.to_string()),
+            EvidenceError::TooManyPending => ApiError::conflict("too-many-pending", e.to_string()),
             EvidenceError::Unexpected(e) => ApiError::internal(e),
         }
     }

@@ -143,3 +143,49 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    a_candidate_cannot_pile_declarations_on_the_administrators,
+    |app| {
+        let candidate = app.candidate().await;
+        for _ in 0..10 {
+            app.declare_experience(&candidate.token, 3).await;
+        }
+        let more = app
+            .post(
+                "/api/v1/me/experience",
+                json!({"years": 3, "description": "once more"}),
+                Some(&candidate.token),
+            )
+            .await;
+        assert_eq!(
+            more.problem(409)["type"],
+            "urn:invigilator:problem:too-many-pending"
+        );
+    }
+);
+
+db_test!(
+    an_organization_uploading_rosters_in_a_loop_is_slowed_down,
+    |settings| {
+        settings.throttle.roster_uploads_per_minute = 2;
+    },
+    |app| {
+        let admin = app.admin().await;
+        let staff = app.ato(&admin, &["iso20000-foundation"]).await;
+        let course = app.course(&staff, "iso20000-foundation", 1, 2).await;
+        let upload = || {
+            app.client
+                .post(app.url(&format!("/api/v1/ato/courses/{course}/enrolments/csv")))
+                .bearer_auth(&staff.token)
+                .header("Content-Type", "text/csv")
+                .body("given_name,family_name,email\nA,B,a@example.org\n")
+                .send()
+        };
+        assert_eq!(upload().await.unwrap().status(), 200);
+        assert_eq!(upload().await.unwrap().status(), 200);
+        let third = upload().await.unwrap();
+        assert_eq!(third.status(), 429);
+        assert!(third.headers().contains_key("retry-after"));
+    }
+);

@@ -122,7 +122,8 @@ pub struct BadgeView {
 
 #[utoipa::path(get, path = "/api/v1/certificates/{number}/badge", tag = "certificates", security(("bearer" = [])),
     params(("number" = String, Path, description = "Certificate number")),
-    responses((status = 200, description = "The certificate as an Open Badges 3.0 credential, signed as a VC-JWT", body = BadgeView),
+    responses((status = 200, description = "The certificate as an Open Badges 3.0 credential, signed as a VC-JWT; the subject is identified by a salted hash of the holder's e-mail address", body = BadgeView),
+        (status = 409, description = "The certificate is suspended or revoked: it has no credential", body = Problem),
         (status = 404, description = "Not your certificate, or no such certificate", body = Problem)))]
 #[get("/certificates/{number}/badge")]
 pub async fn badge(
@@ -131,6 +132,6 @@ pub async fn badge(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let c = use_case::held_by(&state, user.id, &user.roles, &path).await?;
-    let (credential, jwt) = use_case::signed_badge(&state, &c)?;
+    let (credential, jwt) = use_case::signed_badge(&state, &c).await?;
     Ok(HttpResponse::Ok().json(BadgeView { credential, jwt }))
 }
