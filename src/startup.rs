@@ -25,7 +25,7 @@ use crate::routes::{
     self,
     headers::{self, Hsts},
     json::JsonLimit,
-    limits::{TrustedProxies, VerificationLimiter},
+    limits::TrustedProxies,
     openapi::ApiDoc,
     problem,
     spans::RouteSpans,
@@ -96,6 +96,7 @@ impl Application {
             reset_ttl: time::Duration::minutes(settings.auth.password_reset_minutes.max(5)),
             require_verified_email: settings.auth.require_verified_email,
             throttle: settings.throttle.clone(),
+            verification_per_minute: settings.certificates.verification_per_minute,
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
@@ -106,9 +107,6 @@ impl Application {
             })?;
         let port = listener.local_addr()?.port();
         let json_limit = web::Data::new(JsonLimit(settings.server.json_limit_bytes));
-        let limiter = web::Data::new(VerificationLimiter::per_minute(
-            settings.certificates.verification_per_minute,
-        ));
         let hsts = web::Data::new(Hsts(settings.email.public_base_url.starts_with("https://")));
         let proxies = web::Data::new(TrustedProxies(settings.server.trusted_proxies.clone()));
         let openapi = ApiDoc::openapi();
@@ -121,7 +119,6 @@ impl Application {
                 .app_data(proxies.clone())
                 .app_data(app_state.clone())
                 .app_data(json_limit.clone())
-                .app_data(limiter.clone())
                 .service(routes::public::health::health)
                 .configure(routes::api_v1)
                 .service(routes::public::invitations::page)

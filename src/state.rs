@@ -32,6 +32,8 @@ pub struct AppState {
     pub require_verified_email: bool,
     /// Limits on sign-in, registration and the e-mailed links.
     pub throttle: ThrottleSettings,
+    /// Certificate lookups per client address per minute.
+    pub verification_per_minute: u32,
 }
 
 impl AppState {

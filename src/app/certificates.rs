@@ -3,12 +3,15 @@
 //! Badges credential; the opt-in public register; and the administrators' status changes
 //! and re-issues, each recorded with who, when and why.
 
+use std::net::IpAddr;
+
 use base64::Engine;
 use rand::RngCore;
 use sea_orm::{ConnectionTrait, DbErr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::throttle::{self, Action, ThrottleError, Throttled};
 use crate::domain::certificate::{
     self, CertificateEvent, CertificateNumber, CertificateRecord, CertificateStatus, EventRecord,
     StatusAction,
@@ -27,7 +30,18 @@ pub enum CertificateError {
     #[error("{0}")]
     NotAllowed(String),
     #[error(transparent)]
+    Throttled(#[from] Throttled),
+    #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+impl From<ThrottleError> for CertificateError {
+    fn from(e: ThrottleError) -> Self {
+        match e {
+            ThrottleError::Throttled(t) => Self::Throttled(t),
+            ThrottleError::Unexpected(e) => Self::Unexpected(e.into()),
+        }
+    }
 }
 
 impl From<DbErr> for CertificateError {
@@ -141,9 +155,11 @@ pub struct Verification {
 /// name matches) or when the holder chose to be listed.
 pub async fn verify(
     state: &AppState,
+    client: IpAddr,
     number: &CertificateNumber,
     family_name: Option<&str>,
 ) -> Result<Verification, CertificateError> {
+    throttle::admit(state, Action::Verification, client).await?;
     let certificate = repo::by_number(&state.db, number.as_ref())
         .await?
         .ok_or(CertificateError::NotFound)?;
@@ -161,8 +177,10 @@ pub async fn verify(
 /// The certificate a verification link (the QR code) names, if any.
 pub async fn by_verification_code(
     state: &AppState,
+    client: IpAddr,
     code: &str,
 ) -> Result<Option<CertificateRecord>, CertificateError> {
+    throttle::admit(state, Action::Verification, client).await?;
     Ok(repo::by_code(&state.db, code).await?)
 }
 
@@ -304,9 +322,11 @@ pub async fn set_listing(
 /// Listed holders' certificates by (part of) a family name or a number.
 pub async fn search_register(
     state: &AppState,
+    client: IpAddr,
     family_name: Option<&str>,
     number: Option<&CertificateNumber>,
 ) -> Result<Vec<CertificateRecord>, CertificateError> {
+    throttle::admit(state, Action::Verification, client).await?;
     Ok(repo::search_register(&state.db, family_name, number.map(|n| n.as_ref()), 50).await?)
 }
 

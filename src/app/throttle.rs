@@ -24,6 +24,8 @@ pub enum Action {
     Refresh,
     /// Uploading a roster, counted per training organization.
     RosterUpload,
+    /// Looking a certificate up (verification, its page, the register).
+    Verification,
 }
 
 /// Refused for now: try again after this many seconds.
@@ -48,6 +50,7 @@ fn limit(state: &AppState, action: Action) -> u32 {
         Action::Link => t.links_per_minute,
         Action::Refresh => t.refresh_per_minute,
         Action::RosterUpload => t.roster_uploads_per_minute,
+        Action::Verification => state.verification_per_minute,
     }
 }
 

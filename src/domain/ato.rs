@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use super::fields::FieldErrors;
 use super::sitting::SittingStatus;
-use super::values::{CountryCode, EmailAddress, PersonName, check_period, parse_date, parse_text};
+use super::values::{
+    CountryCode, EmailAddress, PersonName, check_period, parse_date, parse_mailed_text, parse_text,
+};
 
 #[derive(
     Debug,
@@ -306,11 +308,11 @@ impl NewCourse {
         let mut errors = FieldErrors::new();
         let qualification =
             errors.check("qualification", known_qualification(qualification, offered));
-        let title = errors.check("title", parse_text(title, 200));
+        let title = errors.check("title", parse_mailed_text(title, 120));
         let starts = errors.check("starts_on", parse_date(starts_on));
         let ends = errors.check("ends_on", parse_date(ends_on));
         check_period(&mut errors, starts, ends, "starts_on", "ends_on");
-        let trainer = errors.check("trainer_name", parse_text(trainer_name, 200));
+        let trainer = errors.check("trainer_name", parse_mailed_text(trainer_name, 120));
         errors.finish(|| {
             Some(Self {
                 qualification: qualification?,
@@ -740,6 +742,31 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn a_course_title_that_would_carry_a_link_into_candidates_mail_is_refused() {
+        let offered = |code: &str| code == "iso20000-auditor";
+        for title in [
+            "Auditor: see https://evil.example",
+            "Visit www.evil.example",
+            &"A".repeat(121),
+        ] {
+            let errors = NewCourse::parse(
+                "iso20000-auditor",
+                title,
+                "2026-03-02",
+                "2026-03-06",
+                Delivery::Classroom,
+                "Ana",
+                offered,
+            )
+            .expect_err(title);
+            assert_eq!(
+                errors.iter().next().map(|e| e.field.as_str()),
+                Some("title")
+            );
+        }
     }
 
     #[test]

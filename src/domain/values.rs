@@ -119,6 +119,18 @@ pub fn parse_text(raw: &str, max_chars: usize) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
+/// Text an organization writes that the server puts into e-mails to candidates (a
+/// course title, a trainer's name): bounded, and without links, so an e-mail from the
+/// certification body never carries a link it did not make.
+pub fn parse_mailed_text(raw: &str, max_chars: usize) -> Result<String, String> {
+    let text = parse_text(raw, max_chars)?;
+    let lower = text.to_lowercase();
+    if lower.contains("://") || lower.contains("www.") {
+        return Err("must not contain a web address".into());
+    }
+    Ok(text)
+}
+
 /// An ISO 3166-1 alpha-2 country code, upper-cased (`GB`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CountryCode(String);

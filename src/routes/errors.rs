@@ -145,6 +145,7 @@ impl From<CertificateError> for ApiError {
         match e {
             CertificateError::NotFound => ApiError::not_found(e.to_string()),
             CertificateError::NotAllowed(m) => ApiError::conflict("status-not-allowed", m),
+            CertificateError::Throttled(t) => throttled(t),
             CertificateError::Unexpected(e) => ApiError::internal(e),
         }
     }

@@ -11,7 +11,7 @@ use crate::app::certificates::{self as use_case, CertificateError};
 use crate::domain::certificate::{
     CertificateNumber, CertificateRecord, CertificateStatus, NumberError,
 };
-use crate::routes::limits::VerificationLimiter;
+use crate::routes::limits::client_address;
 use crate::routes::problem::{ApiError, Problem};
 use crate::signing::Jwks;
 use crate::state::AppState;
@@ -93,19 +93,17 @@ pub struct VerificationQuery {
 #[get("/certificates/{number}/verification")]
 pub async fn verification(
     state: web::Data<AppState>,
-    limiter: web::Data<VerificationLimiter>,
     req: HttpRequest,
     path: web::Path<String>,
     query: web::Query<VerificationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    limiter.check(&req)?;
     let number = parse_number(&path)?;
     let family_name = query
         .family_name
         .as_deref()
         .map(str::trim)
         .filter(|f| !f.is_empty());
-    let found = use_case::verify(&state, &number, family_name)
+    let found = use_case::verify(&state, client_address(&req), &number, family_name)
         .await
         .map_err(|e| match e {
             CertificateError::NotFound => ApiError::not_found("no certificate has this number"),
@@ -139,11 +137,9 @@ pub struct RegisterQuery {
 #[get("/register")]
 pub async fn search(
     state: web::Data<AppState>,
-    limiter: web::Data<VerificationLimiter>,
     req: HttpRequest,
     query: web::Query<RegisterQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    limiter.check(&req)?;
     let family = query
         .family_name
         .as_deref()
@@ -158,7 +154,8 @@ pub async fn search(
             "search by family_name (two letters or more) or number",
         ));
     }
-    let rows = use_case::search_register(&state, family, number.as_ref()).await?;
+    let rows =
+        use_case::search_register(&state, client_address(&req), family, number.as_ref()).await?;
     // The register lists only holders who chose to be listed: it names them.
     Ok(HttpResponse::Ok().json(
         rows.iter()
@@ -214,12 +211,10 @@ impl VerifyPage {
 #[get("/verify/{code}")]
 pub async fn page(
     state: web::Data<AppState>,
-    limiter: web::Data<VerificationLimiter>,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    limiter.check(&req)?;
-    let found = use_case::by_verification_code(&state, &path).await?;
+    let found = use_case::by_verification_code(&state, client_address(&req), &path).await?;
     let page = VerifyPage::new(found.as_ref())
         .render()
         .map_err(ApiError::internal)?;
