@@ -176,7 +176,7 @@ pub struct EnrolReply {
 
 #[utoipa::path(post, path = "/api/v1/ato/courses/{id}/enrolments", tag = "ato", security(("bearer" = [])), params(("id" = String, Path, description = "Course id")),
     request_body = EnrolRequest,
-    responses((status = 200, description = "Enrolled: `created` (new account, invited), `linked` (existing candidate) or `already_enrolled`", body = EnrolReply),
+    responses((status = 200, description = "Enrolled: `created` (new account, invited), `linked` (an existing candidate, asked by e-mail to accept; nothing of theirs is shown until they do) or `already_enrolled`", body = EnrolReply),
         (status = 404, description = "No such course of yours", body = Problem), (status = 409, description = "The address belongs to a non-candidate account", body = Problem),
         (status = 422, description = "A field is invalid", body = Problem)))]
 #[post("/ato/courses/{id}/enrolments")]
