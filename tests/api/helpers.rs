@@ -370,6 +370,19 @@ impl TestApp {
     }
 
     /// Starts a Foundation sitting and returns its body.
+    /// The candidate passes a Foundation paper (30 of 40); returns the certificate number.
+    pub async fn pass_foundation(&self, who: &Candidate) -> String {
+        let sitting = self.start_foundation(&who.token).await;
+        let id = sitting["id"].as_str().unwrap().to_owned();
+        self.answer_all(&who.token, &id, 30).await;
+        let result = self.submit(&who.token, &id).await;
+        assert_eq!(result.body["passed"], true, "{}", result.text);
+        result.body["certificate_number"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     pub async fn start_foundation(&self, token: &str) -> Value {
         let reply = self.start_sitting(token, "iso20000-foundation").await;
         assert_eq!(reply.status, 201, "{}", reply.text);

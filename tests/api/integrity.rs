@@ -515,13 +515,7 @@ async fn practitioner(app: &TestApp, token: &str) -> Value {
 
 db_test!(a_suspended_or_revoked_certificate_opens_no_paper, |app| {
     let candidate = app.candidate().await;
-    let sitting = app.start_foundation(&candidate.token).await;
-    let id = sitting["id"].as_str().unwrap().to_owned();
-    app.answer_all(&candidate.token, &id, 30).await;
-    let number = app.submit(&candidate.token, &id).await.body["certificate_number"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let number = app.pass_foundation(&candidate).await;
     assert_eq!(practitioner(&app, &candidate.token).await["eligible"], true);
 
     let admin = app.admin().await;
@@ -568,13 +562,7 @@ db_test!(
     a_reissue_keeps_the_private_reason_private_and_never_revives_a_suspension,
     |app| {
         let candidate = app.candidate().await;
-        let sitting = app.start_foundation(&candidate.token).await;
-        let id = sitting["id"].as_str().unwrap().to_owned();
-        app.answer_all(&candidate.token, &id, 30).await;
-        let number = app.submit(&candidate.token, &id).await.body["certificate_number"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let number = app.pass_foundation(&candidate).await;
         let admin = app.admin().await;
         let reissued = app
             .post(
@@ -620,13 +608,7 @@ db_test!(
     an_enumerating_verifier_learns_status_but_never_a_name,
     |app| {
         let candidate = app.candidate().await;
-        let sitting = app.start_foundation(&candidate.token).await;
-        let id = sitting["id"].as_str().unwrap().to_owned();
-        app.answer_all(&candidate.token, &id, 30).await;
-        let number = app.submit(&candidate.token, &id).await.body["certificate_number"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let number = app.pass_foundation(&candidate).await;
         let verify = |query: &'static str| {
             let path = format!("/api/v1/certificates/{number}/verification{query}");
             let app = &app;
