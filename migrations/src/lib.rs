@@ -13,6 +13,7 @@ mod m20261201_000007_certificate_search;
 mod m20261201_000008_account_sessions;
 mod m20261201_000009_email_verification;
 mod m20261201_000010_throttle;
+mod m20261201_000011_status_list;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_account_sessions::Migration),
             Box::new(m20261201_000009_email_verification::Migration),
             Box::new(m20261201_000010_throttle::Migration),
+            Box::new(m20261201_000011_status_list::Migration),
         ]
     }
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::throttle::{self, Action, ThrottleError, Throttled};
 use crate::domain::certificate::{
     self, CertificateEvent, CertificateNumber, CertificateRecord, CertificateStatus, EventRecord,
-    StatusAction,
+    StatusAction, StatusPurpose,
 };
 use crate::domain::role::Role;
 use crate::domain::sitting::SittingRecord;
@@ -48,6 +48,63 @@ impl From<DbErr> for CertificateError {
     fn from(e: DbErr) -> Self {
         Self::Unexpected(e.into())
     }
+}
+
+/// The sequence that hands out places in the status lists.
+const STATUS_LIST_SEQUENCE: &str = "status-list";
+
+/// The public address of the status list of `purpose`.
+pub fn status_list_url(state: &AppState, purpose: StatusPurpose) -> String {
+    format!(
+        "{}/api/v1/certificates/status/{}",
+        state.public_base_url(),
+        purpose.as_ref()
+    )
+}
+
+/// The status list of `purpose` as a W3C BitstringStatusListCredential, signed as a
+/// VC-JWT with the certificate signing key. Built from the statuses now, so a suspension,
+/// reinstatement or revocation shows at once.
+pub async fn status_list(
+    state: &AppState,
+    purpose: StatusPurpose,
+) -> Result<String, CertificateError> {
+    use std::io::Write;
+    let entries = repo::statuses(&state.db).await?;
+    let bits = certificate::status_bits(&entries, purpose);
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(&bits).map_err(anyhow::Error::from)?;
+    let compressed = gzip.finish().map_err(anyhow::Error::from)?;
+    let url = status_list_url(state, purpose);
+    let now = state.clock.now();
+    let credential = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": state.public_base_url(),
+        "validFrom": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        "credentialSubject": {
+            "id": format!("{url}#list"),
+            "type": "BitstringStatusList",
+            "statusPurpose": purpose.as_ref(),
+            "encodedList": format!("u{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(compressed)),
+        }
+    });
+    sign_vc(state, credential)
+}
+
+/// A credential signed as a VC-JWT (EdDSA, the certificate signing key, `kid` naming the
+/// published key).
+fn sign_vc(state: &AppState, credential: serde_json::Value) -> Result<String, CertificateError> {
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    header.kid = Some(state.signer.kid.clone());
+    header.typ = Some("vc+jwt".into());
+    let mut claims = credential.clone();
+    claims["iss"] = serde_json::json!(state.public_base_url());
+    claims["jti"] = credential["id"].clone();
+    claims["iat"] = serde_json::json!(state.clock.now().unix_timestamp());
+    let key = jsonwebtoken::EncodingKey::from_ed_der(&state.signer.pkcs8_der()?);
+    Ok(jsonwebtoken::encode(&header, &claims, &key).map_err(anyhow::Error::from)?)
 }
 
 /// An unguessable code for the public verification page (144 random bits).
@@ -132,6 +189,7 @@ async fn issue_for(
         status_changed_at: None,
         replaced_by: None,
         created_at: now,
+        status_index: Some(repo::next_sequence(db, STATUS_LIST_SEQUENCE, 0).await? - 1),
     };
     record.signature = state.signer.sign(&record.signed_fields());
     repo::insert(db, &record).await?;
@@ -227,7 +285,6 @@ pub fn open_badge(
     identity: serde_json::Value,
 ) -> serde_json::Value {
     let base = state.public_base_url();
-    let status_url = format!("{base}/api/v1/certificates/{}/verification", c.number);
     serde_json::json!({
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
@@ -250,13 +307,30 @@ pub fn open_badge(
             },
             "identifier": [identity]
         },
-        "credentialStatus": {
-            "id": status_url,
-            "type": "InvigilatorCertificateStatus",
-            "statusPurpose": "revocation"
-        },
+        "credentialStatus": status_entries(state, c),
         "certificateStatus": c.status.as_ref()
     })
+}
+
+/// Where a verifier checks the certificate's status: one `BitstringStatusListEntry` per
+/// purpose (revocation and suspension) in the published lists.
+fn status_entries(state: &AppState, c: &CertificateRecord) -> serde_json::Value {
+    let Some(index) = c.status_index else {
+        return serde_json::json!([]);
+    };
+    [StatusPurpose::Revocation, StatusPurpose::Suspension]
+        .iter()
+        .map(|purpose| {
+            let list = status_list_url(state, *purpose);
+            serde_json::json!({
+                "id": format!("{list}#{index}"),
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": purpose.as_ref(),
+                "statusListIndex": index.to_string(),
+                "statusListCredential": list,
+            })
+        })
+        .collect()
 }
 
 /// The holder's e-mail address as an Open Badges `IdentityObject`: `sha256$` and the hex
@@ -295,15 +369,7 @@ pub async fn signed_badge(
         .await?
         .ok_or(CertificateError::NotFound)?;
     let credential = open_badge(state, c, salted_identity(&holder.email));
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
-    header.kid = Some(state.signer.kid.clone());
-    header.typ = Some("vc+jwt".into());
-    let mut claims = credential.clone();
-    claims["iss"] = serde_json::json!(state.public_base_url());
-    claims["jti"] = credential["id"].clone();
-    claims["iat"] = serde_json::json!(state.clock.now().unix_timestamp());
-    let key = jsonwebtoken::EncodingKey::from_ed_der(&state.signer.pkcs8_der()?);
-    let jwt = jsonwebtoken::encode(&header, &claims, &key).map_err(anyhow::Error::from)?;
+    let jwt = sign_vc(state, credential.clone())?;
     Ok((credential, jwt))
 }
 

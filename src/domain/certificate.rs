@@ -212,6 +212,55 @@ pub fn family_name_matches(holder_name: &str, family_name: &str) -> bool {
     !family.is_empty() && (holder == family || holder.ends_with(&format!(" {family}")))
 }
 
+/// What a status list says of the certificates in it (W3C Bitstring Status List).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    strum::AsRefStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum StatusPurpose {
+    /// A set bit: revoked, for good.
+    Revocation,
+    /// A set bit: suspended now.
+    Suspension,
+}
+
+/// The smallest list published (16 KiB of bits), so that a list never tells how many
+/// certificates exist or which index is whose by its size.
+pub const STATUS_LIST_BITS: usize = 131_072;
+
+/// The bitstring of a status list: bit `index` (counting from the first byte's most
+/// significant bit) is set when the certificate there has the purpose's status.
+pub fn status_bits(entries: &[(u32, CertificateStatus)], purpose: StatusPurpose) -> Vec<u8> {
+    let highest = entries
+        .iter()
+        .map(|(i, _)| *i as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let bits = highest.max(STATUS_LIST_BITS).div_ceil(8) * 8;
+    let mut list = vec![0u8; bits / 8];
+    for (index, status) in entries {
+        let set = match purpose {
+            StatusPurpose::Revocation => *status == CertificateStatus::Revoked,
+            StatusPurpose::Suspension => *status == CertificateStatus::Suspended,
+        };
+        if set {
+            let i = *index as usize;
+            list[i / 8] |= 0x80 >> (i % 8);
+        }
+    }
+    list
+}
+
 /// The fields a certificate's signature covers, in a fixed order (so the signed bytes,
 /// compact JSON of this struct, are the same wherever they are computed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -257,6 +306,8 @@ pub struct CertificateRecord {
     pub status_changed_at: Option<OffsetDateTime>,
     pub replaced_by: Option<Uuid>,
     pub created_at: OffsetDateTime,
+    /// Its place in the published status lists.
+    pub status_index: Option<u32>,
 }
 
 impl CertificateRecord {
@@ -355,6 +406,21 @@ mod tests {
         assert_eq!(apply(Suspended, StatusAction::Revoke), Ok(Revoked));
         assert!(apply(Revoked, StatusAction::Reinstate).is_err());
         assert!(apply(Valid, StatusAction::Reinstate).is_err());
+    }
+
+    #[test]
+    fn a_status_list_sets_the_bit_of_each_certificate_with_its_purpose() {
+        let entries = [
+            (0, CertificateStatus::Valid),
+            (1, CertificateStatus::Revoked),
+            (9, CertificateStatus::Suspended),
+        ];
+        let revoked = status_bits(&entries, StatusPurpose::Revocation);
+        assert_eq!(revoked.len(), STATUS_LIST_BITS / 8);
+        assert_eq!(revoked[0], 0b0100_0000);
+        assert_eq!(revoked[1], 0);
+        let suspended = status_bits(&entries, StatusPurpose::Suspension);
+        assert_eq!((suspended[0], suspended[1]), (0, 0b0100_0000));
     }
 
     #[test]

@@ -42,6 +42,7 @@ impl TryFrom<certificates::Row> for CertificateRecord {
             status_changed_at: m.status_changed_at,
             replaced_by: m.replaced_by,
             created_at: m.created_at,
+            status_index: m.status_index.and_then(|i| u32::try_from(i).ok()),
         })
     }
 }
@@ -97,6 +98,7 @@ pub async fn insert(db: &impl ConnectionTrait, c: &CertificateRecord) -> Result<
         pdf: Set(None),
         created_at: Set(c.created_at),
         holder_name_folded: Set(Some(c.holder_name.to_lowercase())),
+        status_index: Set(c.status_index.and_then(|i| i32::try_from(i).ok())),
     })
     .exec_without_returning(db)
     .await?;
@@ -324,5 +326,26 @@ pub async fn search_register(
         .await?
         .into_iter()
         .map(CertificateRecord::try_from)
+        .collect()
+}
+
+/// Every certificate's place in the status lists with its status.
+pub async fn statuses(db: &impl ConnectionTrait) -> Result<Vec<(u32, CertificateStatus)>, DbErr> {
+    let rows: Vec<(Option<i32>, String)> = certificates::Entity::find()
+        .select_only()
+        .column(certificates::Column::StatusIndex)
+        .column(certificates::Column::Status)
+        .filter(certificates::Column::StatusIndex.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .filter_map(|(i, s)| Some((u32::try_from(i?).ok()?, s)))
+        .map(|(i, s)| {
+            let status = s
+                .parse()
+                .map_err(|_| DbErr::Custom(format!("certificate status {s} unknown")))?;
+            Ok((i, status))
+        })
         .collect()
 }

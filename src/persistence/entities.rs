@@ -380,6 +380,8 @@ pub mod certificates {
         pub created_at: TimeDateTimeWithTimeZone,
         /// `holder_name` lower-cased, for the register's search.
         pub holder_name_folded: Option<String>,
+        /// The certificate's place in the published status lists.
+        pub status_index: Option<i32>,
     }
 
     /// A certificate without its stored PDF: what every lookup but the download reads.
@@ -405,6 +407,7 @@ pub mod certificates {
         pub status_changed_at: Option<TimeDateTimeWithTimeZone>,
         pub replaced_by: Option<Uuid>,
         pub created_at: TimeDateTimeWithTimeZone,
+        pub status_index: Option<i32>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -76,6 +76,7 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(public::invitations::accept_enrolment)
             .service(me::accept_enrolment)
             .service(public::certificates::keys)
+            .service(public::certificates::status_list)
             .service(public::certificates::verification)
             .service(me::certificates::mine)
             .service(me::certificates::signed)

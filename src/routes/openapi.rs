@@ -64,6 +64,7 @@ use utoipa::{Modify, OpenApi};
         super::public::invitations::accept_enrolment,
         super::me::accept_enrolment,
         super::public::certificates::keys,
+        super::public::certificates::status_list,
         super::public::certificates::verification,
         super::me::certificates::mine,
         super::me::certificates::signed,

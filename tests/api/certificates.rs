@@ -459,21 +459,78 @@ db_test!(
         };
         assert_eq!(identity["identityHash"], format!("sha256${expected}"));
         assert!(!badge.text.contains(&candidate.email));
-        // Its status is the certificate's status.
-        let status_url = decoded.claims["credentialStatus"]["id"]
-            .as_str()
+        // Its status is in the published W3C Bitstring Status Lists, which follow the
+        // certificate: a verifier reads the bit at the badge's index in each list.
+        let entries = decoded.claims["credentialStatus"]
+            .as_array()
             .unwrap()
-            .to_owned();
-        let path = status_url.trim_start_matches("https://exams.invigilator.test");
-        assert_eq!(app.get(path, None).await.body["status"], "valid");
+            .clone();
+        assert_eq!(entries.len(), 2);
+        let bit = |entry: Value| {
+            let app = &app;
+            let x = x.clone();
+            async move {
+                assert_eq!(entry["type"], "BitstringStatusListEntry");
+                let url = entry["statusListCredential"].as_str().unwrap();
+                let list = app
+                    .get(
+                        url.trim_start_matches("https://exams.invigilator.test"),
+                        None,
+                    )
+                    .await;
+                assert_eq!(list.status, 200, "{}", list.text);
+                assert!(list.content_type.starts_with("application/vc+jwt"));
+                let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+                validation.required_spec_claims.clear();
+                validation.validate_exp = false;
+                validation.validate_aud = false;
+                let vc = jsonwebtoken::decode::<Value>(
+                    &list.text,
+                    &jsonwebtoken::DecodingKey::from_ed_der(&x),
+                    &validation,
+                )
+                .expect("the status list verifies with the published key")
+                .claims;
+                assert_eq!(
+                    vc["credentialSubject"]["statusPurpose"],
+                    entry["statusPurpose"]
+                );
+                let encoded = vc["credentialSubject"]["encodedList"].as_str().unwrap();
+                let gzipped = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(encoded.strip_prefix('u').unwrap())
+                    .unwrap();
+                let mut bits = Vec::new();
+                std::io::Read::read_to_end(
+                    &mut flate2::read::GzDecoder::new(&gzipped[..]),
+                    &mut bits,
+                )
+                .unwrap();
+                assert!(bits.len() >= 16 * 1024, "at least 16 KiB of bits");
+                let index: usize = entry["statusListIndex"].as_str().unwrap().parse().unwrap();
+                bits[index / 8] & (0x80 >> (index % 8)) != 0
+            }
+        };
+        let (revocation, suspension) = (entries[0].clone(), entries[1].clone());
+        assert_eq!(revocation["statusPurpose"], "revocation");
+        assert_eq!(suspension["statusPurpose"], "suspension");
+        assert!(!bit(revocation.clone()).await && !bit(suspension.clone()).await);
         let admin = app.admin().await;
+        app.post(
+            &format!("/api/v1/admin/certificates/{number}/status"),
+            json!({"action": "suspend", "reason": "check"}),
+            Some(&admin.token),
+        )
+        .await;
+        assert!(bit(suspension.clone()).await, "suspended shows at once");
+        assert!(!bit(revocation.clone()).await);
         app.post(
             &format!("/api/v1/admin/certificates/{number}/status"),
             json!({"action": "revoke", "reason": "fraud"}),
             Some(&admin.token),
         )
         .await;
-        assert_eq!(app.get(path, None).await.body["status"], "revoked");
+        assert!(bit(revocation.clone()).await, "revoked shows at once");
+        assert!(!bit(suspension.clone()).await);
         let again = app
             .get(
                 &format!("/api/v1/certificates/{number}/badge"),

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::certificates::{self as use_case, CertificateError};
 use crate::domain::certificate::{
-    CertificateNumber, CertificateRecord, CertificateStatus, NumberError,
+    CertificateNumber, CertificateRecord, CertificateStatus, NumberError, StatusPurpose,
 };
 use crate::routes::limits::client_address;
 use crate::routes::problem::{ApiError, Problem};
@@ -226,4 +226,23 @@ pub async fn page(
             "default-src 'none'; style-src 'unsafe-inline'",
         ))
         .body(page))
+}
+
+#[utoipa::path(get, path = "/api/v1/certificates/status/{purpose}", tag = "certificates",
+    params(("purpose" = StatusPurpose, Path, description = "`revocation` or `suspension`")),
+    responses((status = 200, description = "The W3C BitstringStatusListCredential of this purpose, as a VC-JWT signed with the certificate key; Open Badges credentials point into it", content_type = "application/vc+jwt", body = String),
+        (status = 404, description = "No such list", body = Problem)))]
+#[get("/certificates/status/{purpose}")]
+pub async fn status_list(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let purpose: StatusPurpose = path
+        .parse()
+        .map_err(|_| ApiError::not_found("the status lists are revocation and suspension"))?;
+    let jwt = use_case::status_list(&state, purpose).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vc+jwt")
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(jwt))
 }
