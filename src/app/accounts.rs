@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 use super::links::{self, NewInvitation, store_invitation};
 use super::notifications::{self, texts};
-use super::throttle::{self, Action, ThrottleError, Throttled};
+use super::throttle::{self, Action, Throttled};
 use crate::auth::{password::PasswordHasher, tokens};
 use crate::domain::account::User;
 use crate::domain::ato::InvitationKind;
@@ -292,33 +292,6 @@ pub enum SessionError {
 impl From<DbErr> for SessionError {
     fn from(e: DbErr) -> Self {
         Self::Unexpected(e.into())
-    }
-}
-
-impl From<ThrottleError> for SessionError {
-    fn from(e: ThrottleError) -> Self {
-        match e {
-            ThrottleError::Throttled(t) => Self::Throttled(t),
-            ThrottleError::Unexpected(e) => Self::Unexpected(e.into()),
-        }
-    }
-}
-
-impl From<ThrottleError> for CreateAccountError {
-    fn from(e: ThrottleError) -> Self {
-        match e {
-            ThrottleError::Throttled(t) => Self::Throttled(t),
-            ThrottleError::Unexpected(e) => Self::Unexpected(e.into()),
-        }
-    }
-}
-
-impl From<ThrottleError> for LinkError {
-    fn from(e: ThrottleError) -> Self {
-        match e {
-            ThrottleError::Throttled(t) => Self::Throttled(t),
-            ThrottleError::Unexpected(e) => Self::Unexpected(e.into()),
-        }
     }
 }
 

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::links::{NewInvitation, store_invitation};
 use super::notifications::{self, texts};
-use super::throttle::{self, Action, ThrottleError, Throttled};
+use super::throttle::{self, Action, Throttled};
 use crate::auth::tokens::hash_refresh_token;
 use crate::domain::ato::{
     AccreditationEnding, AccreditationRecord, AccreditationStatus, AtoRecord, InvitationKind,
@@ -262,12 +262,7 @@ pub async fn accept(
     password: NewPassword,
     names: Option<(PersonName, PersonName)>,
 ) -> Result<Uuid, AcceptError> {
-    throttle::admit(state, Action::Link, client)
-        .await
-        .map_err(|e| match e {
-            ThrottleError::Throttled(t) => AcceptError::Throttled(t),
-            ThrottleError::Unexpected(e) => AcceptError::Unexpected(e.into()),
-        })?;
+    throttle::admit(state, Action::Link, client).await?;
     let (db, hasher, now) = (&state.db, &state.passwords, state.clock.now());
     let hash = hash_refresh_token(token);
     let invitation = atos::find_invitation(db, &hash)

@@ -11,7 +11,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::throttle::{self, Action, ThrottleError, Throttled};
+use super::throttle::{self, Action, Throttled};
 use crate::domain::certificate::{
     self, CertificateEvent, CertificateNumber, CertificateRecord, CertificateStatus, EventRecord,
     StatusAction, StatusPurpose,
@@ -33,15 +33,6 @@ pub enum CertificateError {
     Throttled(#[from] Throttled),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
-}
-
-impl From<ThrottleError> for CertificateError {
-    fn from(e: ThrottleError) -> Self {
-        match e {
-            ThrottleError::Throttled(t) => Self::Throttled(t),
-            ThrottleError::Unexpected(e) => Self::Unexpected(e.into()),
-        }
-    }
 }
 
 impl From<DbErr> for CertificateError {

@@ -206,11 +206,7 @@ pub async fn enrol_roster(
         super::throttle::Action::RosterUpload,
         &ato.id.to_string(),
     )
-    .await
-    .map_err(|e| match e {
-        super::throttle::ThrottleError::Throttled(t) => CourseError::Throttled(t),
-        super::throttle::ThrottleError::Unexpected(e) => e.into(),
-    })?;
+    .await?;
     let rows = parse_roster(file)?;
     let mut report = Vec::with_capacity(rows.len());
     for row in rows {
@@ -285,12 +281,7 @@ pub async fn accept_by_token(
     client: std::net::IpAddr,
     token: &str,
 ) -> Result<Uuid, CourseError> {
-    super::throttle::admit(state, super::throttle::Action::Link, client)
-        .await
-        .map_err(|e| match e {
-            super::throttle::ThrottleError::Throttled(t) => CourseError::Throttled(t),
-            super::throttle::ThrottleError::Unexpected(e) => e.into(),
-        })?;
+    super::throttle::admit(state, super::throttle::Action::Link, client).await?;
     let now = state.clock.now();
     let tx = begin_write(&state.db).await?;
     let invitation = links::take(&tx, token, InvitationKind::Enrolment, now)

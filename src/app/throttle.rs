@@ -41,6 +41,30 @@ pub enum ThrottleError {
     Unexpected(#[from] sea_orm::DbErr),
 }
 
+/// Lets `?` turn a throttling error into a use case's own error enum, which has a
+/// `Throttled(Throttled)` and an `Unexpected(anyhow::Error)` variant.
+macro_rules! throttled_into {
+    ($($error:ty),+ $(,)?) => {$(
+        impl From<$crate::app::throttle::ThrottleError> for $error {
+            fn from(e: $crate::app::throttle::ThrottleError) -> Self {
+                match e {
+                    $crate::app::throttle::ThrottleError::Throttled(t) => Self::Throttled(t),
+                    $crate::app::throttle::ThrottleError::Unexpected(e) => Self::Unexpected(e.into()),
+                }
+            }
+        }
+    )+};
+}
+
+throttled_into!(
+    super::accounts::SessionError,
+    super::accounts::CreateAccountError,
+    super::accounts::LinkError,
+    super::atos::AcceptError,
+    super::courses::CourseError,
+    super::certificates::CertificateError,
+);
+
 fn limit(state: &AppState, action: Action) -> u32 {
     let t = &state.throttle;
     match action {
