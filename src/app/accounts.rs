@@ -552,3 +552,5 @@ pub async fn rename(
     tx.commit().await?;
     Ok(())
 }
+
+throttle::throttled_into!(SessionError, CreateAccountError, LinkError);

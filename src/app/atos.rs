@@ -337,3 +337,5 @@ pub async fn accept(
     tx.commit().await?;
     Ok(id)
 }
+
+throttle::throttled_into!(AcceptError);

@@ -515,3 +515,5 @@ pub async fn reissue(
     tx.commit().await?;
     Ok(new)
 }
+
+throttle::throttled_into!(CertificateError);

@@ -456,3 +456,5 @@ async fn create_delegate_account(
         users::InsertUserError::Db(e) => e,
     })
 }
+
+super::throttle::throttled_into!(CourseError);

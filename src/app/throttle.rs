@@ -56,14 +56,7 @@ macro_rules! throttled_into {
     )+};
 }
 
-throttled_into!(
-    super::accounts::SessionError,
-    super::accounts::CreateAccountError,
-    super::accounts::LinkError,
-    super::atos::AcceptError,
-    super::courses::CourseError,
-    super::certificates::CertificateError,
-);
+pub(super) use throttled_into;
 
 fn limit(state: &AppState, action: Action) -> u32 {
     let t = &state.throttle;
