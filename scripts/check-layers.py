@@ -44,6 +44,7 @@ LAYERS = {
     "pdf": 2,
     "persistence": 2,
     "state": 3,
+    "http": 3,
     "app": 4,
     "routes": 5,
     "web": 5,

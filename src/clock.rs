@@ -47,3 +47,19 @@ impl Clock for ManualClock {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// The system clock moved by the number of seconds written in a file (read at every
+/// call; a missing or unreadable file counts as 0): lets browser tests, which drive a
+/// real server process, let time pass. Never used in production.
+#[derive(Debug, Clone)]
+pub struct OffsetFileClock(pub std::path::PathBuf);
+
+impl Clock for OffsetFileClock {
+    fn now(&self) -> OffsetDateTime {
+        let offset = std::fs::read_to_string(&self.0)
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .unwrap_or(0);
+        to_stored(OffsetDateTime::now_utc() + time::Duration::seconds(offset))
+    }
+}

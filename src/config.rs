@@ -187,6 +187,11 @@ pub struct PoolSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct SittingSettings {
     pub sweep_interval_seconds: u64,
+    /// For browser tests only (refused in production): a file holding a number of seconds
+    /// the server's clock runs ahead of the system clock, so a test can let an exam's time
+    /// pass without waiting for it.
+    #[serde(default)]
+    pub test_clock_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

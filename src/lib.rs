@@ -1,6 +1,7 @@
 //! Invigilator: exam delivery and certification for the ISO/IEC 20000 scheme.
 //!
-//! Data flows one way: `routes` (the JSON API, a front door) → `app` (use cases, each
+//! Data flows one way: `routes` (the JSON API) and `web` (the pages), the two front doors,
+//! → `app` (use cases, each
 //! owning its transaction and its error enum) → `domain` (pure rules) and `persistence`
 //! (sea-orm), with the infrastructure (`auth`, `email`, `signing`, `pools`, `pdf`,
 //! `state`) below the use cases. `startup` wires it together; `scripts/check-layers.py`
@@ -13,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod email;
+pub mod http;
 pub mod pdf;
 pub mod persistence;
 pub mod pools;
@@ -21,4 +23,5 @@ pub mod signing;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod web;
 pub mod workers;

@@ -16,22 +16,23 @@ use crate::auth::{
     password::PasswordHasher,
     tokens::{self, TokenService},
 };
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, OffsetFileClock, SystemClock};
 use crate::config::{Environment, Settings};
 use crate::email::Mailer;
+use crate::http::TrustedProxies;
 use crate::persistence;
 use crate::pools::load_pools;
 use crate::routes::{
     self,
     headers::{self, Hsts},
     json::JsonLimit,
-    limits::TrustedProxies,
     openapi::ApiDoc,
     problem,
     spans::RouteSpans,
 };
 use crate::signing::CertificateSigner;
 use crate::state::AppState;
+use crate::web as web_pages;
 use crate::workers;
 
 pub struct Application {
@@ -44,7 +45,19 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+        let clock: Arc<dyn Clock> = match &settings.sittings.test_clock_file {
+            Some(_) if settings.environment == Environment::Production => {
+                anyhow::bail!(
+                    "APP_SITTINGS__TEST_CLOCK_FILE is set: a movable clock is for browser tests only and is refused in production"
+                );
+            }
+            Some(file) => {
+                tracing::warn!(file = %file.display(), "the clock follows a test offset file");
+                Arc::new(OffsetFileClock(file.clone()))
+            }
+            None => Arc::new(SystemClock),
+        };
+        Self::build_with_clock(settings, clock).await
     }
 
     pub async fn build_with_clock(
@@ -123,9 +136,7 @@ impl Application {
                 .configure(routes::api_v1)
                 .service(routes::public::invitations::page)
                 .service(routes::public::invitations::enrolment_page)
-                .service(routes::public::invitations::verify_page)
-                .service(routes::public::invitations::reset_page)
-                .service(routes::public::certificates::page)
+                .configure(web_pages::configure)
                 .route("/api/docs", web::get().to(docs_redirect))
                 .service(
                     SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),

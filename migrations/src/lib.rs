@@ -14,6 +14,7 @@ mod m20261201_000008_account_sessions;
 mod m20261201_000009_email_verification;
 mod m20261201_000010_throttle;
 mod m20261201_000011_status_list;
+mod m20261201_000012_web_sessions;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_email_verification::Migration),
             Box::new(m20261201_000010_throttle::Migration),
             Box::new(m20261201_000011_status_list::Migration),
+            Box::new(m20261201_000012_web_sessions::Migration),
         ]
     }
 }

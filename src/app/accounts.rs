@@ -346,6 +346,21 @@ pub async fn login(
     email: &str,
     password: SecretString,
 ) -> Result<TokenPair, SessionError> {
+    let user = authenticate(state, client, email, password).await?;
+    let tx = begin_write(&state.db).await?;
+    let tokens = issue_tokens(state, &tx, user.id, Uuid::now_v7(), state.clock.now()).await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+/// Checks an e-mail address and password, throttled per client address and per account;
+/// every front door signs in through here.
+pub(super) async fn authenticate(
+    state: &AppState,
+    client: IpAddr,
+    email: &str,
+    password: SecretString,
+) -> Result<User, SessionError> {
     throttle::admit(state, Action::Login, client).await?;
     let now = state.clock.now();
     throttle::login_allowed(state, email, client, now).await?;
@@ -376,10 +391,7 @@ pub async fn login(
     if user.disabled_at.is_some() {
         return Err(SessionError::Disabled);
     }
-    let tx = begin_write(&state.db).await?;
-    let tokens = issue_tokens(state, &tx, user.id, Uuid::now_v7(), state.clock.now()).await?;
-    tx.commit().await?;
-    Ok(tokens)
+    Ok(user)
 }
 
 /// Exchanges a refresh token for a new pair. A spent token presented again means it was

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::links::{NewInvitation, store_invitation};
 use super::notifications::{self, texts};
+use super::paging::Page;
 use super::throttle::{self, Action, Throttled};
 use crate::auth::tokens::hash_refresh_token;
 use crate::domain::ato::{
@@ -94,13 +95,17 @@ pub async fn create(state: &AppState, new: NewAto) -> Result<AtoProfile, AtoErro
     profile_of(state, ato).await
 }
 
-/// Every organization with its accreditations, by name.
-pub async fn list(state: &AppState) -> Result<Vec<AtoProfile>, AtoError> {
-    let mut profiles = Vec::new();
-    for ato in atos::list_atos(&state.db).await? {
-        profiles.push(profile_of(state, ato).await?);
-    }
-    Ok(profiles)
+/// The organizations with their accreditations, by name: `limit` at a time after
+/// `cursor` (the last id of the previous page).
+pub async fn list(
+    state: &AppState,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<AtoProfile>, AtoError> {
+    let rows = atos::list_atos(&state.db, cursor, limit + 1).await?;
+    Page::cut(rows, limit, |a| a.id)
+        .try_map(|ato| profile_of(state, ato))
+        .await
 }
 
 /// One organization, for administrators.

@@ -11,6 +11,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::paging::Page;
 use super::throttle::{self, Action, Throttled};
 use crate::domain::certificate::{
     self, CertificateEvent, CertificateNumber, CertificateRecord, CertificateStatus, EventRecord,
@@ -233,12 +234,16 @@ pub async fn by_verification_code(
     Ok(repo::by_code(&state.db, code).await?)
 }
 
-/// The candidate's own certificates, oldest first.
+/// The candidate's own certificates, oldest first: `limit` at a time after `cursor` (the
+/// last id of the previous page).
 pub async fn of_holder(
     state: &AppState,
     candidate_id: Uuid,
-) -> Result<Vec<CertificateRecord>, CertificateError> {
-    Ok(repo::of_candidate(&state.db, candidate_id).await?)
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<CertificateRecord>, CertificateError> {
+    let rows = repo::page_of_candidate(&state.db, candidate_id, cursor, limit + 1).await?;
+    Ok(Page::cut(rows, limit, |c| c.id))
 }
 
 /// The certificate if `user` holds it or is an administrator; `NotFound` for anyone else,
@@ -517,3 +522,8 @@ pub async fn reissue(
 }
 
 throttle::throttled_into!(CertificateError);
+
+/// Whether the holder chose to be listed in the public register.
+pub async fn is_listed(state: &AppState, candidate_id: Uuid) -> Result<bool, CertificateError> {
+    Ok(repo::is_listed(&state.db, candidate_id).await?)
+}

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::atos::{AtoError, ato_of_staff};
 use super::links::{self, NewInvitation, store_invitation};
 use super::notifications::{self, texts, texts::CourseSummary};
+use super::paging::Page;
 use crate::domain::ato::{
     AtoRecord, CandidateCourse, CourseAuthor, CourseRecord, Delegate, DelegateResult,
     EnrolmentRecord, InvitationKind, NewCourse, Outcome, RosterError, check_completion_allowed,
@@ -143,14 +144,19 @@ async fn insert(
     standing(state, course).await
 }
 
-/// The organization's courses, by start date.
-pub async fn list(state: &AppState, staff: Uuid) -> Result<Vec<CourseStanding>, CourseError> {
+/// The organization's courses, by start date: `limit` at a time after `cursor` (the last
+/// id of the previous page).
+pub async fn list(
+    state: &AppState,
+    staff: Uuid,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<CourseStanding>, CourseError> {
     let ato = ato_of_staff(state, staff).await?;
-    let mut out = Vec::new();
-    for c in atos::courses_of(&state.db, ato.id).await? {
-        out.push(standing(state, c).await?);
-    }
-    Ok(out)
+    let rows = atos::courses_of(&state.db, ato.id, cursor, limit + 1).await?;
+    Page::cut(rows, limit, |c| c.id)
+        .try_map(|c| standing(state, c))
+        .await
 }
 
 /// One course of the organization.
@@ -235,7 +241,21 @@ pub async fn enrol_roster(
     Ok(report)
 }
 
-/// The delegates on a course, in the order they were enrolled.
+/// The delegates on a course, in the order they were enrolled: `limit` at a time after
+/// `cursor`.
+pub async fn enrolment_page(
+    state: &AppState,
+    staff: Uuid,
+    course_id: Uuid,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<EnrolmentRecord>, CourseError> {
+    let (_, course) = own_course(state, staff, course_id).await?;
+    let rows = atos::enrolment_page(&state.db, course.id, cursor, limit + 1).await?;
+    Ok(Page::cut(rows, limit, |e| e.id))
+}
+
+/// All the delegates on a course, in the order they were enrolled (for the CSV export).
 pub async fn enrolments(
     state: &AppState,
     staff: Uuid,
@@ -313,21 +333,29 @@ pub async fn accept_as_candidate(
     Ok(())
 }
 
-/// Sittings of the organization's delegates, for the qualifications of their courses.
+/// Sittings of the organization's delegates, for the qualifications of their courses,
+/// oldest first: `limit` at a time after `cursor`.
 pub async fn delegate_results(
     state: &AppState,
     staff: Uuid,
-) -> Result<Vec<DelegateResult>, CourseError> {
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<DelegateResult>, CourseError> {
     let ato = ato_of_staff(state, staff).await?;
-    Ok(atos::results_of_ato(&state.db, ato.id).await?)
+    let rows = atos::results_of_ato(&state.db, ato.id, cursor, limit + 1).await?;
+    Ok(Page::cut(rows, limit, |r| r.sitting_id))
 }
 
-/// The courses a candidate is enrolled on.
+/// The courses a candidate is enrolled on, in the order of enrolment: `limit` at a time
+/// after `cursor` (an enrolment id).
 pub async fn of_candidate(
     state: &AppState,
     candidate_id: Uuid,
-) -> Result<Vec<CandidateCourse>, CourseError> {
-    Ok(atos::courses_of_candidate(&state.db, candidate_id).await?)
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<CandidateCourse>, CourseError> {
+    let rows = atos::course_page_of_candidate(&state.db, candidate_id, cursor, limit + 1).await?;
+    Ok(Page::cut(rows, limit, |c| c.enrolment_id))
 }
 
 /// What enrolling one delegate did.

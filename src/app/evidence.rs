@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
 use super::notifications::{self, texts};
+use super::paging::Page;
 use crate::domain::account::User;
 use crate::domain::certificate::CertificateStatus;
 use crate::domain::eligibility::{self, Evidence, Requirement, RequirementKind, Rule};
@@ -175,20 +176,28 @@ pub async fn declare(
     Ok(record)
 }
 
-/// Everything a candidate has declared, with its status.
+/// What a candidate has declared, with its status, oldest first: `limit` at a time after
+/// `cursor` (the last id of the previous page).
 pub async fn of_candidate(
     state: &AppState,
     candidate_id: Uuid,
-) -> Result<Vec<EvidenceRecord>, EvidenceError> {
-    Ok(repo::for_candidate(&state.db, candidate_id).await?)
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<EvidenceRecord>, EvidenceError> {
+    let rows = repo::page_of_candidate(&state.db, candidate_id, cursor, limit + 1).await?;
+    Ok(Page::cut(rows, limit, |r| r.id))
 }
 
-/// Evidence with this status, oldest first, for administrators.
+/// Evidence with this status, oldest first, for administrators: `limit` at a time after
+/// `cursor`.
 pub async fn with_status(
     state: &AppState,
     status: EvidenceStatus,
-) -> Result<Vec<EvidenceRecord>, EvidenceError> {
-    Ok(repo::with_status(&state.db, status).await?)
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<EvidenceRecord>, EvidenceError> {
+    let rows = repo::with_status(&state.db, status, cursor, limit + 1).await?;
+    Ok(Page::cut(rows, limit, |r| r.id))
 }
 
 /// Decides on evidence once, with who and when, and tells the candidate by e-mail in the
@@ -278,11 +287,14 @@ pub async fn grant_extra_time(
     Ok(grant)
 }
 
-/// Every grant, oldest first; the last is in force.
+/// The grants, oldest first (the last is in force): `limit` at a time after `cursor`.
 pub async fn extra_time_history(
     state: &AppState,
     candidate_id: Uuid,
-) -> Result<Vec<ExtraTimeGrant>, EvidenceError> {
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Page<ExtraTimeGrant>, EvidenceError> {
     let candidate_id = candidate(state, candidate_id).await?;
-    Ok(repo::grants_for(&state.db, candidate_id).await?)
+    let rows = repo::grant_page(&state.db, candidate_id, cursor, limit + 1).await?;
+    Ok(Page::cut(rows, limit, |g| g.id))
 }

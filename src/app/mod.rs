@@ -11,6 +11,8 @@ pub mod evidence;
 pub mod health;
 mod links;
 pub mod notifications;
+pub mod paging;
 pub mod results;
 pub mod sittings;
 pub mod throttle;
+pub mod web_sessions;

@@ -196,21 +196,39 @@ pub enum SaveAnswerError {
 }
 
 /// An answer as saved: when (by the server's clock, read once the write lock is held)
-/// and the sitting's deadline.
+/// and the sitting's deadline. `stale` when the page had already saved a newer answer to
+/// this question, which was kept.
 pub struct Saved {
     pub saved_at: OffsetDateTime,
     pub deadline: OffsetDateTime,
+    pub stale: bool,
 }
+
+pub use repo::Origin;
 
 /// Saves one answer. The deadline is checked against the clock read after the write lock
 /// is taken, so a save that waited for the lock never lands after the deadline.
-#[tracing::instrument(skip(state, response))]
 pub async fn save_answer(
     state: &AppState,
     id: Uuid,
     candidate_id: Uuid,
     number: u32,
     response: &Response,
+    now: OffsetDateTime,
+) -> Result<Saved, SaveAnswerError> {
+    save_answer_from(state, id, candidate_id, number, response, None, now).await
+}
+
+/// Saves one answer sent by a page: a save whose sequence number is not above the one
+/// already stored from the same page arrived late and changes nothing.
+#[tracing::instrument(skip(state, response))]
+pub async fn save_answer_from(
+    state: &AppState,
+    id: Uuid,
+    candidate_id: Uuid,
+    number: u32,
+    response: &Response,
+    origin: Option<&Origin>,
     now: OffsetDateTime,
 ) -> Result<Saved, SaveAnswerError> {
     let record = load_current(state, id, now)
@@ -228,12 +246,67 @@ pub async fn save_answer(
         tx.rollback().await?;
         return Err(SaveAnswerError::Closed);
     }
-    repo::upsert_answer(&tx, id, number, response, saved_at).await?;
+    if let Some(origin) = origin
+        && let Some(stored) = repo::answer_origin(&tx, id, number).await?
+        && stored.client == origin.client
+        && stored.seq >= origin.seq
+    {
+        tx.rollback().await?;
+        return Ok(Saved {
+            saved_at,
+            deadline: record.deadline,
+            stale: true,
+        });
+    }
+    repo::upsert_answer(&tx, id, number, response, origin, saved_at).await?;
     tx.commit().await?;
     Ok(Saved {
         saved_at,
         deadline: record.deadline,
+        stale: false,
     })
+}
+
+/// Flags a question of an open sitting for review, or takes the flag off; the flags are
+/// the candidate's own notes and never affect the score.
+pub async fn set_flag(
+    state: &AppState,
+    id: Uuid,
+    candidate_id: Uuid,
+    number: u32,
+    flagged: bool,
+    now: OffsetDateTime,
+) -> Result<(), SaveAnswerError> {
+    let record = load_current(state, id, now)
+        .await?
+        .filter(|r| r.candidate_id == candidate_id)
+        .ok_or(SaveAnswerError::NotFound)?;
+    record
+        .paper
+        .item(number)
+        .ok_or(SaveAnswerError::NoSuchQuestion(number))?;
+    let tx = begin_write(&state.db).await?;
+    let at = state.clock.now().max(now);
+    if !repo::lock_open_for_answer(&tx, id, candidate_id, at).await? {
+        tx.rollback().await?;
+        return Err(SaveAnswerError::Closed);
+    }
+    repo::set_flag(&tx, id, number, flagged, at).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The questions of a candidate's own sitting flagged for review.
+pub async fn flags_of(
+    state: &AppState,
+    id: Uuid,
+    candidate_id: Uuid,
+) -> Result<std::collections::BTreeSet<u32>, ReadSittingError> {
+    repo::find(&state.db, id)
+        .await?
+        .filter(|r| r.candidate_id == candidate_id)
+        .ok_or(ReadSittingError::NotFound)?;
+    Ok(repo::flags(&state.db, id).await?)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -491,11 +564,7 @@ pub struct SittingSummary {
     pub title: String,
 }
 
-/// One page of a list, and where the next starts (`None` on the last page).
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next: Option<Uuid>,
-}
+pub use super::paging::Page;
 
 /// The candidate's sittings, newest first, `limit` at a time after `cursor` (the last id
 /// of the previous page). A sitting past its deadline is closed first, so the list never
@@ -512,16 +581,9 @@ pub async fn of_candidate(
     {
         close(state, id, Closing::Expire, now).await?;
     }
-    let mut rows = repo::of_candidate(&state.db, candidate_id, cursor, limit + 1).await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
-    let items = rows
-        .into_iter()
-        .map(|record| SittingSummary {
+    let rows = repo::of_candidate(&state.db, candidate_id, cursor, limit + 1).await?;
+    Ok(
+        Page::cut(rows, limit, |r| r.id).map(|record| SittingSummary {
             title: state
                 .catalog
                 .edition(&record.edition)
@@ -533,7 +595,48 @@ pub async fn of_candidate(
                 .map(|q| q.qualification.title.clone())
                 .unwrap_or_else(|| record.qualification_code.clone()),
             record,
-        })
-        .collect();
-    Ok(Page { items, next })
+        }),
+    )
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExtendError {
+    #[error("no such sitting")]
+    NotFound,
+    #[error("the sitting is closed or its time has run out")]
+    Closed,
+    #[error(transparent)]
+    Unexpected(#[from] sea_orm::DbErr),
+}
+
+/// Adds time to a sitting in progress (a technical problem, an interruption in the exam
+/// room): its deadline moves later at once, and an open exam page sees it at its next
+/// check. Time already run out cannot be given back: the paper has been closed.
+#[tracing::instrument(skip(state, reason))]
+pub async fn extend(
+    state: &AppState,
+    id: Uuid,
+    minutes: u32,
+    reason: &str,
+    by: Uuid,
+) -> Result<SittingRecord, ExtendError> {
+    let now = state.clock.now();
+    load_current(state, id, now)
+        .await?
+        .ok_or(ExtendError::NotFound)?;
+    let tx = begin_write(&state.db).await?;
+    if !repo::extend(&tx, id, minutes, reason, by, state.clock.now().max(now)).await? {
+        tx.rollback().await?;
+        return Err(ExtendError::Closed);
+    }
+    tx.commit().await?;
+    tracing::info!(sitting = %id, minutes, by = %by, "time added to a sitting");
+    repo::find(&state.db, id)
+        .await?
+        .ok_or(ExtendError::NotFound)
+}
+
+/// The minutes added to a sitting while it was in progress.
+pub async fn added_minutes(state: &AppState, id: Uuid) -> Result<u32, sea_orm::DbErr> {
+    repo::added_minutes(&state.db, id).await
 }

@@ -544,6 +544,8 @@ impl CandidateCourse {
 /// A sitting of one of an ATO's delegates, as the ATO may see it (no item content).
 #[derive(Debug, Clone)]
 pub struct DelegateResult {
+    /// The sitting's id: where the next page of results starts.
+    pub sitting_id: Uuid,
     pub candidate_id: Uuid,
     pub given_name: String,
     pub family_name: String,

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    sea_query::{Expr, OnConflict},
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, IntoCondition, OnConflict, Query},
 };
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::entities::{
     accreditations, ato_staff, atos, courses, enrolments, invitations, sittings, users,
 };
+use super::paging;
 use crate::domain::ato::{
     Accreditation, AccreditationRecord, AccreditationStatus, AtoRecord, CandidateCourse,
     CourseRecord, DelegateResult, Delivery, EnrolmentRecord, InvitationKind, InvitationRecord,
@@ -46,9 +47,22 @@ pub async fn insert_ato(db: &impl ConnectionTrait, ato: &AtoRecord) -> Result<()
     Ok(())
 }
 
-pub async fn list_atos(db: &impl ConnectionTrait) -> Result<Vec<AtoRecord>, DbErr> {
-    Ok(atos::Entity::find()
-        .order_by_asc(atos::Column::Name)
+/// A page of the organizations by name, after the organization `cursor`; a cursor that
+/// names no organization is past the end.
+pub async fn list_atos(
+    db: &impl ConnectionTrait,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<AtoRecord>, DbErr> {
+    let last = match cursor {
+        Some(id) => match find_ato(db, id).await? {
+            Some(ato) => Some((ato.name.into(), id)),
+            None => return Ok(Vec::new()),
+        },
+        None => None,
+    };
+    let key = (atos::Column::Name, atos::Column::Id);
+    Ok(paging::by_key(atos::Entity::find(), key, last, limit)
         .all(db)
         .await?
         .into_iter()
@@ -288,14 +302,24 @@ pub async fn insert_course(db: &impl ConnectionTrait, c: &CourseRecord) -> Resul
     Ok(())
 }
 
+/// A page of the ATO's courses by start date, after the course `cursor`; a cursor that
+/// names no course of this ATO is past the end.
 pub async fn courses_of(
     db: &impl ConnectionTrait,
     ato_id: Uuid,
+    cursor: Option<Uuid>,
+    limit: u64,
 ) -> Result<Vec<CourseRecord>, DbErr> {
-    courses::Entity::find()
-        .filter(courses::Column::AtoId.eq(ato_id))
-        .order_by_asc(courses::Column::StartsOn)
-        .order_by_asc(courses::Column::Id)
+    let last = match cursor {
+        Some(id) => match find_course(db, id, ato_id).await? {
+            Some(course) => Some((course.starts_on.into(), id)),
+            None => return Ok(Vec::new()),
+        },
+        None => None,
+    };
+    let query = courses::Entity::find().filter(courses::Column::AtoId.eq(ato_id));
+    let key = (courses::Column::StartsOn, courses::Column::Id);
+    paging::by_key(query, key, last, limit)
         .all(db)
         .await?
         .into_iter()
@@ -437,6 +461,36 @@ async fn with_people(
         .collect()
 }
 
+/// A page of the delegates on a course, in the order they were enrolled, after `cursor`.
+pub async fn enrolment_page(
+    db: &impl ConnectionTrait,
+    course_id: Uuid,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<EnrolmentRecord>, DbErr> {
+    let rows = enrolment_rows(
+        db,
+        enrolments::Column::CourseId.eq(course_id),
+        cursor,
+        limit,
+    )
+    .await?;
+    with_people(db, rows).await
+}
+
+/// A page of the enrolments that meet `condition`, oldest first, after `cursor`.
+async fn enrolment_rows(
+    db: &impl ConnectionTrait,
+    condition: impl IntoCondition,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<enrolments::Model>, DbErr> {
+    let query = enrolments::Entity::find().filter(condition);
+    paging::oldest_first(query, enrolments::Column::Id, cursor, limit)
+        .all(db)
+        .await
+}
+
 pub async fn enrolments_of_course(
     db: &impl ConnectionTrait,
     course_id: Uuid,
@@ -488,6 +542,31 @@ pub async fn courses_of_candidate(
         .order_by_asc(enrolments::Column::EnrolledAt)
         .all(db)
         .await?;
+    candidate_courses(db, rows).await
+}
+
+/// A page of the courses a candidate is enrolled on, in the order of enrolment, after the
+/// enrolment `cursor`.
+pub async fn course_page_of_candidate(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<CandidateCourse>, DbErr> {
+    let rows = enrolment_rows(
+        db,
+        enrolments::Column::CandidateId.eq(candidate_id),
+        cursor,
+        limit,
+    )
+    .await?;
+    candidate_courses(db, rows).await
+}
+
+async fn candidate_courses(
+    db: &impl ConnectionTrait,
+    rows: Vec<enrolments::Model>,
+) -> Result<Vec<CandidateCourse>, DbErr> {
     let mut out = Vec::new();
     for row in rows {
         let Some(course) = courses::Entity::find_by_id(row.course_id).one(db).await? else {
@@ -511,59 +590,60 @@ pub async fn courses_of_candidate(
     Ok(out)
 }
 
-/// Sittings of the delegates enrolled on this ATO's courses, for the qualifications of
-/// those courses only, started after the delegate accepted the enrolment.
+/// A page of the sittings of the delegates enrolled on this ATO's courses, oldest first
+/// after the sitting `cursor`: sittings for the qualification of such a course only,
+/// started after the delegate accepted the enrolment. One query decides which sittings,
+/// so the page holds `limit` of them whatever the number of courses and delegates.
 pub async fn results_of_ato(
     db: &impl ConnectionTrait,
     ato_id: Uuid,
+    cursor: Option<Uuid>,
+    limit: u64,
 ) -> Result<Vec<DelegateResult>, DbErr> {
-    let courses = courses_of(db, ato_id).await?;
-    let course_ids: Vec<Uuid> = courses.iter().map(|c| c.id).collect();
-    let qualification_of: BTreeMap<Uuid, String> = courses
-        .iter()
-        .map(|c| (c.id, c.qualification.clone()))
-        .collect();
-    // Per delegate and qualification: since when they accepted an enrolment for it. An
-    // enrolment still waiting for the candidate shares nothing.
-    let mut since: BTreeMap<(Uuid, String), OffsetDateTime> = BTreeMap::new();
-    for e in enrolments::Entity::find()
-        .filter(enrolments::Column::CourseId.is_in(course_ids))
-        .filter(enrolments::Column::AcceptedAt.is_not_null())
+    // An enrolment still waiting for the candidate shares nothing: its `accepted_at` is
+    // NULL, and a comparison with NULL is never true.
+    let accepted_before = Query::select()
+        .expr(Expr::val(1))
+        .from(enrolments::Entity)
+        .inner_join(
+            courses::Entity,
+            Expr::col((courses::Entity, courses::Column::Id))
+                .equals((enrolments::Entity, enrolments::Column::CourseId)),
+        )
+        .and_where(Expr::col((courses::Entity, courses::Column::AtoId)).eq(ato_id))
+        .and_where(
+            Expr::col((enrolments::Entity, enrolments::Column::CandidateId))
+                .equals((sittings::Entity, sittings::Column::CandidateId)),
+        )
+        .and_where(
+            Expr::col((courses::Entity, courses::Column::QualificationCode))
+                .equals((sittings::Entity, sittings::Column::QualificationCode)),
+        )
+        .and_where(
+            Expr::col((enrolments::Entity, enrolments::Column::AcceptedAt))
+                .lt(Expr::col((sittings::Entity, sittings::Column::StartedAt))),
+        )
+        .to_owned();
+    let query = sittings::Entity::find().filter(Expr::exists(accepted_before));
+    let rows = paging::oldest_first(query, sittings::Column::Id, cursor, limit)
         .all(db)
-        .await?
-    {
-        if let (Some(q), Some(accepted)) = (qualification_of.get(&e.course_id), e.accepted_at) {
-            since
-                .entry((e.candidate_id, q.clone()))
-                .and_modify(|t| *t = (*t).min(accepted))
-                .or_insert(accepted);
-        }
-    }
-    let candidate_ids: BTreeSet<Uuid> = since.keys().map(|(c, _)| *c).collect();
+        .await?;
+    let candidate_ids: BTreeSet<Uuid> = rows.iter().map(|s| s.candidate_id).collect();
     let people: BTreeMap<Uuid, users::Model> = users::Entity::find()
-        .filter(users::Column::Id.is_in(candidate_ids.clone()))
+        .filter(users::Column::Id.is_in(candidate_ids))
         .all(db)
         .await?
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
-    let rows = sittings::Entity::find()
-        .filter(sittings::Column::CandidateId.is_in(candidate_ids))
-        .order_by_asc(sittings::Column::StartedAt)
-        .all(db)
-        .await?;
     rows.into_iter()
-        .filter(|s| {
-            since
-                .get(&(s.candidate_id, s.qualification_code.clone()))
-                .is_some_and(|accepted| s.started_at > *accepted)
-        })
         .filter_map(|s| people.get(&s.candidate_id).map(|person| (s, person)))
         .map(|(s, person)| {
             let status: SittingStatus = s.status.parse().map_err(|_| {
                 DbErr::Custom(format!("sitting {}: unknown status {}", s.id, s.status))
             })?;
             Ok(DelegateResult {
+                sitting_id: s.id,
                 candidate_id: s.candidate_id,
                 given_name: person.given_name.clone(),
                 family_name: person.family_name.clone(),

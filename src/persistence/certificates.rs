@@ -3,13 +3,14 @@
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, Select,
     sea_query::{Alias, Expr, LikeExpr, OnConflict, Query},
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::entities::{certificate_events, certificates, register_listings};
+use super::paging;
 use crate::domain::certificate::{
     CertificateEvent, CertificateRecord, CertificateStatus, EventRecord,
 };
@@ -200,19 +201,44 @@ pub async fn by_sitting(
     .await
 }
 
-pub async fn of_candidate(
+/// The certificates `query` finds, without their PDFs.
+async fn many(
     db: &impl ConnectionTrait,
-    candidate_id: Uuid,
+    query: Select<certificates::Entity>,
 ) -> Result<Vec<CertificateRecord>, DbErr> {
-    certificates::Entity::find()
-        .filter(certificates::Column::CandidateId.eq(candidate_id))
-        .order_by_asc(certificates::Column::CreatedAt)
+    query
         .into_partial_model::<certificates::Row>()
         .all(db)
         .await?
         .into_iter()
         .map(CertificateRecord::try_from)
         .collect()
+}
+
+pub async fn of_candidate(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+) -> Result<Vec<CertificateRecord>, DbErr> {
+    let query = certificates::Entity::find()
+        .filter(certificates::Column::CandidateId.eq(candidate_id))
+        .order_by_asc(certificates::Column::CreatedAt);
+    many(db, query).await
+}
+
+/// A page of the candidate's certificates, oldest first, after `cursor`.
+pub async fn page_of_candidate(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<CertificateRecord>, DbErr> {
+    let query =
+        certificates::Entity::find().filter(certificates::Column::CandidateId.eq(candidate_id));
+    many(
+        db,
+        paging::oldest_first(query, certificates::Column::Id, cursor, limit),
+    )
+    .await
 }
 
 /// Changes the status if it is still `from`; false otherwise (someone else changed it).

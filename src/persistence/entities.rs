@@ -117,6 +117,10 @@ pub mod answers {
         #[sea_orm(column_type = "Text")]
         pub response: String,
         pub saved_at: TimeDateTimeWithTimeZone,
+        /// The page that sent the answer and its sequence number there, for a save from
+        /// the web page; none for a save through the API.
+        pub client_id: Option<String>,
+        pub client_seq: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -447,6 +451,68 @@ pub mod register_listings {
         #[sea_orm(primary_key, auto_increment = false)]
         pub candidate_id: Uuid,
         pub listed_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod flags {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "flags")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub sitting_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub number: i32,
+        pub flagged_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod web_sessions {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "web_sessions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id_hash: String,
+        pub user_id: Uuid,
+        pub token_version: i32,
+        pub csrf_token: String,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub expires_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod sitting_extensions {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sitting_extensions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub sitting_id: Uuid,
+        pub minutes: i32,
+        #[sea_orm(column_type = "Text")]
+        pub reason: String,
+        pub granted_by: Uuid,
+        pub granted_at: TimeDateTimeWithTimeZone,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

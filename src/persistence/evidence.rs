@@ -3,13 +3,15 @@
 use std::collections::BTreeSet;
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    sea_query::Expr,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, IntoCondition},
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::entities::{evidence, extra_time_grants};
+use super::paging;
 use crate::domain::evidence::{Claim, ClaimKind, EvidenceRecord, EvidenceStatus, ExtraTimeGrant};
 
 impl TryFrom<evidence::Model> for EvidenceRecord {
@@ -120,15 +122,48 @@ pub async fn for_candidate(
         .collect()
 }
 
+/// A page of a candidate's declarations, oldest first, after `cursor`.
+#[tracing::instrument(skip(db))]
+pub async fn page_of_candidate(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<EvidenceRecord>, DbErr> {
+    page(
+        db,
+        evidence::Column::CandidateId.eq(candidate_id),
+        cursor,
+        limit,
+    )
+    .await
+}
+
+/// A page of the evidence with this status, oldest first, after `cursor`.
 #[tracing::instrument(skip(db))]
 pub async fn with_status(
     db: &impl ConnectionTrait,
     status: EvidenceStatus,
+    cursor: Option<Uuid>,
+    limit: u64,
 ) -> Result<Vec<EvidenceRecord>, DbErr> {
-    evidence::Entity::find()
-        .filter(evidence::Column::Status.eq(status.as_ref()))
-        .order_by_asc(evidence::Column::SubmittedAt)
-        .order_by_asc(evidence::Column::Id)
+    page(
+        db,
+        evidence::Column::Status.eq(status.as_ref()),
+        cursor,
+        limit,
+    )
+    .await
+}
+
+async fn page(
+    db: &impl ConnectionTrait,
+    condition: impl IntoCondition,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<EvidenceRecord>, DbErr> {
+    let query = evidence::Entity::find().filter(condition);
+    paging::oldest_first(query, evidence::Column::Id, cursor, limit)
         .all(db)
         .await?
         .into_iter()
@@ -197,6 +232,19 @@ pub async fn insert_grant(db: &impl ConnectionTrait, grant: &ExtraTimeGrant) -> 
     Ok(())
 }
 
+impl From<extra_time_grants::Model> for ExtraTimeGrant {
+    fn from(m: extra_time_grants::Model) -> Self {
+        Self {
+            id: m.id,
+            candidate_id: m.candidate_id,
+            percent: u32::try_from(m.percent).unwrap_or_default(),
+            reason: m.reason,
+            granted_by: m.granted_by,
+            granted_at: m.granted_at,
+        }
+    }
+}
+
 /// Every grant for a candidate, oldest first; the last one is in force.
 #[tracing::instrument(skip(db))]
 pub async fn grants_for(
@@ -210,15 +258,28 @@ pub async fn grants_for(
         .all(db)
         .await?
         .into_iter()
-        .map(|m| ExtraTimeGrant {
-            id: m.id,
-            candidate_id: m.candidate_id,
-            percent: u32::try_from(m.percent).unwrap_or_default(),
-            reason: m.reason,
-            granted_by: m.granted_by,
-            granted_at: m.granted_at,
-        })
+        .map(ExtraTimeGrant::from)
         .collect())
+}
+
+/// A page of a candidate's grants, oldest first, after `cursor`.
+#[tracing::instrument(skip(db))]
+pub async fn grant_page(
+    db: &impl ConnectionTrait,
+    candidate_id: Uuid,
+    cursor: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<ExtraTimeGrant>, DbErr> {
+    let query = extra_time_grants::Entity::find()
+        .filter(extra_time_grants::Column::CandidateId.eq(candidate_id));
+    Ok(
+        paging::oldest_first(query, extra_time_grants::Column::Id, cursor, limit)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(ExtraTimeGrant::from)
+            .collect(),
+    )
 }
 
 /// The allowance in force: the latest grant's, or none.

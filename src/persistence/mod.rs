@@ -5,9 +5,11 @@ pub mod certificates;
 pub mod entities;
 pub mod evidence;
 pub mod outbox;
+mod paging;
 pub mod sittings;
 pub mod throttle;
 pub mod users;
+pub mod web_sessions;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, SqlErr};
 use secrecy::ExposeSecret;

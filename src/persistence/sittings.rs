@@ -3,7 +3,7 @@
 //! save and close serialize on the row lock and, with several servers, each change
 //! happens once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::{
     ActiveValue::Set,
@@ -13,7 +13,7 @@ use sea_orm::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::entities::{answers, sittings};
+use super::entities::{answers, flags, sitting_extensions, sittings};
 use crate::domain::paper::Paper;
 use crate::domain::scoring::{Response, ScoreSheet};
 use crate::domain::sitting::{Closing, SittingRecord, SittingStatus};
@@ -184,6 +184,7 @@ pub async fn upsert_answer(
     sitting_id: Uuid,
     number: u32,
     response: &Response,
+    origin: Option<&Origin>,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
     let response = serde_json::to_string(response).map_err(|e| DbErr::Custom(e.to_string()))?;
@@ -192,15 +193,96 @@ pub async fn upsert_answer(
         number: Set(number as i32),
         response: Set(response),
         saved_at: Set(now),
+        client_id: Set(origin.map(|o| o.client.clone())),
+        client_seq: Set(origin.map(|o| o.seq)),
     })
     .on_conflict(
         OnConflict::columns([answers::Column::SittingId, answers::Column::Number])
-            .update_columns([answers::Column::Response, answers::Column::SavedAt])
+            .update_columns([
+                answers::Column::Response,
+                answers::Column::SavedAt,
+                answers::Column::ClientId,
+                answers::Column::ClientSeq,
+            ])
             .to_owned(),
     )
     .exec_without_returning(db)
     .await?;
     Ok(())
+}
+
+/// Where a save came from: the page (an id it chose when it loaded) and the save's
+/// sequence number there, which only grows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub client: String,
+    pub seq: i64,
+}
+
+/// The origin of the stored answer to question `number`, if it came from a page.
+pub async fn answer_origin(
+    db: &impl ConnectionTrait,
+    sitting_id: Uuid,
+    number: u32,
+) -> Result<Option<Origin>, DbErr> {
+    let row = answers::Entity::find_by_id((sitting_id, number as i32))
+        .select_only()
+        .column(answers::Column::ClientId)
+        .column(answers::Column::ClientSeq)
+        .into_tuple::<(Option<String>, Option<i64>)>()
+        .one(db)
+        .await?;
+    Ok(row.and_then(|(client, seq)| {
+        Some(Origin {
+            client: client?,
+            seq: seq?,
+        })
+    }))
+}
+
+/// Flags question `number` for review, or takes the flag off.
+pub async fn set_flag(
+    db: &impl ConnectionTrait,
+    sitting_id: Uuid,
+    number: u32,
+    flagged: bool,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    if flagged {
+        flags::Entity::insert(flags::ActiveModel {
+            sitting_id: Set(sitting_id),
+            number: Set(number as i32),
+            flagged_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([flags::Column::SittingId, flags::Column::Number])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    } else {
+        flags::Entity::delete_many()
+            .filter(flags::Column::SittingId.eq(sitting_id))
+            .filter(flags::Column::Number.eq(number as i32))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The questions flagged for review.
+pub async fn flags(db: &impl ConnectionTrait, sitting_id: Uuid) -> Result<BTreeSet<u32>, DbErr> {
+    Ok(flags::Entity::find()
+        .select_only()
+        .column(flags::Column::Number)
+        .filter(flags::Column::SittingId.eq(sitting_id))
+        .into_tuple::<i32>()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|n| u32::try_from(n).ok())
+        .collect())
 }
 
 #[tracing::instrument(skip(db))]
@@ -291,4 +373,54 @@ pub async fn of_candidate(
         .into_iter()
         .map(SittingRecord::try_from)
         .collect()
+}
+
+/// Moves the deadline of a sitting still open at `now` later by `minutes` and records who
+/// added the time and why; false when the sitting is closed or past its deadline.
+pub async fn extend(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    minutes: u32,
+    reason: &str,
+    by: Uuid,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let Some(record) = sittings::Entity::find_by_id(id).one(db).await? else {
+        return Ok(false);
+    };
+    let deadline = record.deadline + time::Duration::minutes(i64::from(minutes));
+    let result = sittings::Entity::update_many()
+        .col_expr(sittings::Column::Deadline, Expr::value(deadline))
+        .filter(sittings::Column::Id.eq(id))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
+        .filter(sittings::Column::Deadline.eq(record.deadline))
+        .filter(sittings::Column::Deadline.gt(now))
+        .exec(db)
+        .await?;
+    if result.rows_affected != 1 {
+        return Ok(false);
+    }
+    sitting_extensions::Entity::insert(sitting_extensions::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        sitting_id: Set(id),
+        minutes: Set(minutes as i32),
+        reason: Set(reason.to_owned()),
+        granted_by: Set(by),
+        granted_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(true)
+}
+
+/// The minutes added to a sitting while it was in progress.
+pub async fn added_minutes(db: &impl ConnectionTrait, id: Uuid) -> Result<u32, DbErr> {
+    let minutes: Vec<i32> = sitting_extensions::Entity::find()
+        .select_only()
+        .column(sitting_extensions::Column::Minutes)
+        .filter(sitting_extensions::Column::SittingId.eq(id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(minutes.into_iter().map(|m| m.max(0) as u32).sum())
 }

@@ -11,7 +11,7 @@ use crate::app::atos::{AcceptError, AtoError};
 use crate::app::certificates::CertificateError;
 use crate::app::courses::CourseError;
 use crate::app::evidence::EvidenceError;
-use crate::app::sittings::ReadSittingError;
+use crate::app::sittings::{ExtendError, ReadSittingError};
 use crate::app::throttle::Throttled;
 use crate::domain::ato::RosterError;
 use crate::domain::fields::FieldErrors;
@@ -185,6 +185,16 @@ impl From<LinkError> for ApiError {
             LinkError::AlreadyVerified => ApiError::conflict("already-verified", e.to_string()),
             LinkError::Throttled(t) => throttled(t),
             LinkError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<ExtendError> for ApiError {
+    fn from(e: ExtendError) -> Self {
+        match e {
+            ExtendError::NotFound => ApiError::not_found(e.to_string()),
+            ExtendError::Closed => ApiError::conflict("sitting-closed", e.to_string()),
+            ExtendError::Unexpected(e) => ApiError::internal(e),
         }
     }
 }

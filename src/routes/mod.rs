@@ -13,6 +13,7 @@ pub mod json;
 pub mod limits;
 pub mod me;
 pub mod openapi;
+pub mod paging;
 pub mod problem;
 pub mod public;
 pub mod spans;
@@ -47,6 +48,7 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(me::sittings::submit)
             .service(me::sittings::result)
             .service(admin::sittings::sitting)
+            .service(admin::sittings::extend)
             .service(admin::evidence::list)
             .service(admin::evidence::decide)
             .service(admin::candidates::find)

@@ -35,6 +35,7 @@ use utoipa::{Modify, OpenApi};
         super::me::evidence::declare_experience,
         super::me::evidence::list,
         super::admin::sittings::sitting,
+        super::admin::sittings::extend,
         super::admin::evidence::list,
         super::admin::evidence::decide,
         super::admin::candidates::find,

@@ -16,20 +16,7 @@ async fn upload(app: &TestApp, staff: &Staff, course: &str, csv: &str) -> Reply 
         .send()
         .await
         .unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let text = response.text().await.unwrap();
-    Reply {
-        status,
-        content_type,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-    }
+    Reply::from(response).await
 }
 
 async fn auditor_eligibility(app: &TestApp, token: &str) -> Value {

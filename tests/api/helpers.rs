@@ -182,17 +182,19 @@ pub async fn spawn_app_with(engine: Engine, configure: fn(&mut Settings)) -> Tes
     }
 }
 
-/// A response's status and JSON body (Null when the body is not JSON).
+/// A response's status, headers and JSON body (Null when the body is not JSON).
 pub struct Reply {
     pub status: StatusCode,
     pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
     pub text: String,
     pub body: Value,
 }
 
 impl Reply {
-    async fn from(response: reqwest::Response) -> Self {
+    pub async fn from(response: reqwest::Response) -> Self {
         let status = response.status();
+        let headers = response.headers().clone();
         let content_type = response
             .headers()
             .get("content-type")
@@ -204,6 +206,7 @@ impl Reply {
         Self {
             status,
             content_type,
+            headers,
             text,
             body,
         }

@@ -1,7 +1,7 @@
 //! Administrators create training organizations, accredit them per course, suspend or
 //! withdraw an accreditation with a reason, and invite an organization's first staff.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -16,6 +16,7 @@ use crate::domain::values::EmailAddress;
 use crate::routes::caller::AuthenticatedUser;
 use crate::routes::ids::parse_id;
 use crate::routes::json::ApiJson;
+use crate::routes::paging::{self, ListQuery};
 use crate::routes::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -103,16 +104,22 @@ pub async fn create(
     Ok(HttpResponse::Created().json(AtoView::from(profile)))
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/atos", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, description = "Every training organization with its accreditations", body = [AtoView])))]
+#[utoipa::path(get, path = "/api/v1/admin/atos", tag = "admin", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "The training organizations with their accreditations, by name", body = [AtoView],
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page, with the same parameters; absent on the last page"))),
+        (status = 403, description = "Not an administrator", body = Problem),
+        (status = 422, description = "A bad limit or cursor", body = Problem)))]
 #[get("/admin/atos")]
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let profiles = use_case::list(&state).await?;
-    Ok(HttpResponse::Ok().json(profiles.into_iter().map(AtoView::from).collect::<Vec<_>>()))
+    let paging = paging::paging(&query)?;
+    let page = use_case::list(&state, paging.cursor, paging.limit).await?;
+    Ok(paging::respond(&req, &paging, page.map(AtoView::from)))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/atos/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path, description = "ATO id")),

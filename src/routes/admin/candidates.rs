@@ -1,6 +1,6 @@
 //! Administrators look candidates up and grant extra time.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -14,6 +14,7 @@ use crate::routes::admin::sittings::CandidateView;
 use crate::routes::caller::AuthenticatedUser;
 use crate::routes::ids::parse_id;
 use crate::routes::json::ApiJson;
+use crate::routes::paging::{self, ListQuery};
 use crate::routes::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -124,10 +125,12 @@ pub async fn grant_extra_time(
     path = "/api/v1/admin/candidates/{id}/extra-time",
     tag = "admin",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Candidate id")),
+    params(("id" = String, Path, description = "Candidate id"), ListQuery),
     responses(
-        (status = 200, description = "Every grant, oldest first; the last is in force", body = [ExtraTimeView]),
+        (status = 200, description = "The grants, oldest first; the last one (on the last page) is in force", body = [ExtraTimeView],
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page, with the same parameters; absent on the last page"))),
         (status = 404, description = "No such candidate", body = Problem),
+        (status = 422, description = "A bad limit or cursor", body = Problem),
     )
 )]
 #[get("/admin/candidates/{id}/extra-time")]
@@ -135,13 +138,16 @@ pub async fn extra_time_history(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
     path: web::Path<String>,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let grants = use_case::extra_time_history(&state, parse_id(&path, "candidate")?).await?;
-    Ok(HttpResponse::Ok().json(
-        grants
-            .into_iter()
-            .map(ExtraTimeView::from)
-            .collect::<Vec<_>>(),
+    let candidate = parse_id(&path, "candidate")?;
+    let paging = paging::paging(&query)?;
+    let page = use_case::extra_time_history(&state, candidate, paging.cursor, paging.limit).await?;
+    Ok(paging::respond(
+        &req,
+        &paging,
+        page.map(ExtraTimeView::from),
     ))
 }

@@ -1,6 +1,6 @@
 //! Administrators decide on declared evidence: approve, or reject with a reason.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -11,6 +11,7 @@ use crate::routes::caller::AuthenticatedUser;
 use crate::routes::ids::parse_id;
 use crate::routes::json::ApiJson;
 use crate::routes::me::evidence::EvidenceView;
+use crate::routes::paging::{self, ListQuery};
 use crate::routes::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -25,27 +26,27 @@ pub struct EvidenceQuery {
     path = "/api/v1/admin/evidence",
     tag = "admin",
     security(("bearer" = [])),
-    params(EvidenceQuery),
+    params(EvidenceQuery, ListQuery),
     responses(
-        (status = 200, description = "Evidence with this status, oldest first", body = [EvidenceView]),
+        (status = 200, description = "Evidence with this status, oldest first", body = [EvidenceView],
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page, with the same parameters; absent on the last page"))),
         (status = 403, description = "Not an administrator", body = Problem),
+        (status = 422, description = "A bad limit or cursor", body = Problem),
     )
 )]
 #[get("/admin/evidence")]
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
+    req: HttpRequest,
     query: web::Query<EvidenceQuery>,
+    page_query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let status = query.status.unwrap_or(EvidenceStatus::Pending);
-    let records = use_case::with_status(&state, status).await?;
-    Ok(HttpResponse::Ok().json(
-        records
-            .into_iter()
-            .map(EvidenceView::from)
-            .collect::<Vec<_>>(),
-    ))
+    let paging = paging::paging(&page_query)?;
+    let page = use_case::with_status(&state, status, paging.cursor, paging.limit).await?;
+    Ok(paging::respond(&req, &paging, page.map(EvidenceView::from)))
 }
 
 #[derive(Deserialize, ToSchema)]

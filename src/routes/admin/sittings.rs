@@ -1,19 +1,21 @@
 //! Examiners read a sitting's marked paper, for appeals.
 
-use actix_web::{HttpResponse, get, web};
-use serde::Serialize;
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::app::sittings as use_case;
+use crate::domain::fields::FieldErrors;
 use crate::domain::pool::{ItemBody, Level, Style};
 use crate::domain::role::Role;
 use crate::domain::scoring::{self, Response};
 use crate::domain::sitting::SittingStatus;
-use crate::domain::values::option_label;
+use crate::domain::values::{option_label, parse_text};
 use crate::routes::caller::AuthenticatedUser;
 use crate::routes::ids::parse_id;
+use crate::routes::json::ApiJson;
 use crate::routes::problem::{ApiError, Problem};
 use crate::routes::views::{OptionView, options_of};
 use crate::state::AppState;
@@ -154,5 +156,65 @@ pub async fn sitting(
         pass_mark: record.pass_mark,
         passed: record.result.as_ref().map(|r| r.passed),
         items,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionRequest {
+    /// Minutes to add, 1 to 240.
+    #[schema(minimum = 1, maximum = 240)]
+    pub minutes: i64,
+    /// Why (kept on record), up to 500 characters.
+    #[schema(max_length = 500)]
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExtensionView {
+    pub id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub deadline: OffsetDateTime,
+    pub remaining_seconds: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/sittings/{id}/extension", tag = "admin",
+    security(("bearer" = [])),
+    request_body = ExtensionRequest,
+    responses(
+        (status = 200, description = "The sitting's new deadline; an open exam page shows the added time within seconds", body = ExtensionView),
+        (status = 404, description = "No such sitting", body = Problem),
+        (status = 409, description = "The sitting is closed or its time has already run out", body = Problem),
+        (status = 422, description = "A bad number of minutes or reason", body = Problem),
+    ))]
+#[post("/admin/sittings/{id}/extension")]
+pub async fn extend(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<String>,
+    body: ApiJson<ExtensionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let id = parse_id(&path, "sitting")?;
+    let b = body.0;
+    let mut errors = FieldErrors::new();
+    let minutes = errors.check(
+        "minutes",
+        u32::try_from(b.minutes)
+            .ok()
+            .filter(|m| (1..=240).contains(m))
+            .ok_or_else(|| "must be between 1 and 240".to_owned()),
+    );
+    let reason = errors.check("reason", parse_text(&b.reason, 500));
+    let (minutes, reason) = errors.finish(|| Some((minutes?, reason?)))?;
+    let record = use_case::extend(&state, id, minutes, &reason, user.id).await?;
+    Ok(HttpResponse::Ok().json(ExtensionView {
+        id: record.id,
+        deadline: record.deadline,
+        remaining_seconds: crate::domain::sitting::remaining_seconds(
+            state.clock.now(),
+            record.deadline,
+        ),
     }))
 }

@@ -17,6 +17,7 @@ use crate::routes::admin::atos::{AtoView, InvitationSentView, InviteRequest};
 use crate::routes::caller::AuthenticatedUser;
 use crate::routes::ids::parse_id;
 use crate::routes::json::{ApiJson, declared_length, read_limited};
+use crate::routes::paging::{self, ListQuery};
 use crate::routes::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -132,20 +133,21 @@ pub async fn create_course(
     Ok(HttpResponse::Created().json(CourseView::from(course)))
 }
 
-#[utoipa::path(get, path = "/api/v1/ato/courses", tag = "ato", security(("bearer" = [])),
-    responses((status = 200, description = "Your organization's courses", body = [CourseView])))]
+#[utoipa::path(get, path = "/api/v1/ato/courses", tag = "ato", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "Your organization's courses, by start date", body = [CourseView],
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page, with the same parameters; absent on the last page"))),
+        (status = 422, description = "A bad limit or cursor", body = Problem)))]
 #[get("/ato/courses")]
 pub async fn courses(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let courses = use_case::list(&state, staff(&user)?).await?;
-    Ok(HttpResponse::Ok().json(
-        courses
-            .into_iter()
-            .map(CourseView::from)
-            .collect::<Vec<_>>(),
-    ))
+    let staff = staff(&user)?;
+    let paging = paging::paging(&query)?;
+    let page = use_case::list(&state, staff, paging.cursor, paging.limit).await?;
+    Ok(paging::respond(&req, &paging, page.map(CourseView::from)))
 }
 
 #[utoipa::path(get, path = "/api/v1/ato/courses/{id}", tag = "ato", security(("bearer" = [])), params(("id" = String, Path, description = "Course id")),
@@ -331,20 +333,28 @@ impl From<EnrolmentRecord> for EnrolmentView {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/ato/courses/{id}/enrolments", tag = "ato", security(("bearer" = [])), params(("id" = String, Path, description = "Course id")),
-    responses((status = 200, description = "The delegates on the course", body = [EnrolmentView]), (status = 404, description = "No such course of yours", body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/ato/courses/{id}/enrolments", tag = "ato", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Course id"), ListQuery),
+    responses((status = 200, description = "The delegates on the course, in the order they were enrolled", body = [EnrolmentView],
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page, with the same parameters; absent on the last page"))),
+        (status = 404, description = "No such course of yours", body = Problem),
+        (status = 422, description = "A bad limit or cursor", body = Problem)))]
 #[get("/ato/courses/{id}/enrolments")]
 pub async fn enrolments(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
     path: web::Path<String>,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let course = parse_id(&path, "course")?;
-    let rows = use_case::enrolments(&state, staff(&user)?, course).await?;
-    Ok(HttpResponse::Ok().json(
-        rows.into_iter()
-            .map(EnrolmentView::from)
-            .collect::<Vec<_>>(),
+    let staff = staff(&user)?;
+    let paging = paging::paging(&query)?;
+    let page = use_case::enrolment_page(&state, staff, course, paging.cursor, paging.limit).await?;
+    Ok(paging::respond(
+        &req,
+        &paging,
+        page.map(EnrolmentView::from),
     ))
 }
 
@@ -412,28 +422,31 @@ pub struct DelegateResultView {
     pub passed: Option<bool>,
 }
 
-#[utoipa::path(get, path = "/api/v1/ato/results", tag = "ato", security(("bearer" = [])),
-    responses((status = 200, description = "Sittings of delegates enrolled on your courses, for those courses' qualifications; never item content", body = [DelegateResultView])))]
+#[utoipa::path(get, path = "/api/v1/ato/results", tag = "ato", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "Sittings of delegates enrolled on your courses, for those courses' qualifications, oldest first; never item content", body = [DelegateResultView],
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page, with the same parameters; absent on the last page"))),
+        (status = 422, description = "A bad limit or cursor", body = Problem)))]
 #[get("/ato/results")]
 pub async fn results(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = use_case::delegate_results(&state, staff(&user)?).await?;
-    let views: Vec<DelegateResultView> = rows
-        .into_iter()
-        .map(|r| DelegateResultView {
-            candidate_id: r.candidate_id,
-            given_name: r.given_name,
-            family_name: r.family_name,
-            qualification: r.qualification,
-            edition: r.edition,
-            date: r.started_at,
-            status: r.status,
-            score: r.score,
-            max_score: r.max_score,
-            passed: r.passed,
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(views))
+    let staff = staff(&user)?;
+    let paging = paging::paging(&query)?;
+    let page = use_case::delegate_results(&state, staff, paging.cursor, paging.limit).await?;
+    let views = page.map(|r| DelegateResultView {
+        candidate_id: r.candidate_id,
+        given_name: r.given_name,
+        family_name: r.family_name,
+        qualification: r.qualification,
+        edition: r.edition,
+        date: r.started_at,
+        status: r.status,
+        score: r.score,
+        max_score: r.max_score,
+        passed: r.passed,
+    });
+    Ok(paging::respond(&req, &paging, views))
 }

@@ -1,7 +1,7 @@
 //! The holder's certificates: the list, the PDF, a signed copy for offline checks, the
 //! Open Badges credential, and the choice to be listed in the public register.
 
-use actix_web::{HttpResponse, get, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -11,6 +11,7 @@ use crate::domain::certificate::CertificateStatus;
 use crate::domain::role::Role;
 use crate::routes::caller::AuthenticatedUser;
 use crate::routes::json::ApiJson;
+use crate::routes::paging::{self, ListQuery};
 use crate::routes::problem::{ApiError, Problem};
 use crate::signing::SignedCertificate;
 use crate::state::AppState;
@@ -30,29 +31,31 @@ pub struct MyCertificateView {
     pub verification_url: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/me/certificates", tag = "me", security(("bearer" = [])),
-    responses((status = 200, description = "The signed-in candidate's certificates", body = [MyCertificateView])))]
+#[utoipa::path(get, path = "/api/v1/me/certificates", tag = "me", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "The signed-in candidate's certificates, oldest first", body = [MyCertificateView],
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page, with the same parameters; absent on the last page"))),
+        (status = 422, description = "A bad limit or cursor", body = Problem)))]
 #[get("/me/certificates")]
 pub async fn mine(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = use_case::of_holder(&state, user.id).await?;
-    let views: Vec<MyCertificateView> = rows
-        .iter()
-        .map(|c| MyCertificateView {
-            number: c.number.clone(),
-            status: c.status,
-            holder_name: c.holder_name.clone(),
-            qualification: c.qualification.clone(),
-            qualification_title: c.qualification_title.clone(),
-            edition: c.edition.clone(),
-            issued_on: c.issued_on.to_string(),
-            sitting_id: c.sitting_id,
-            verification_url: use_case::verification_url(&state, c),
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(views))
+    let paging = paging::paging(&query)?;
+    let page = use_case::of_holder(&state, user.id, paging.cursor, paging.limit).await?;
+    let views = page.map(|c| MyCertificateView {
+        number: c.number.clone(),
+        status: c.status,
+        holder_name: c.holder_name.clone(),
+        qualification: c.qualification.clone(),
+        qualification_title: c.qualification_title.clone(),
+        edition: c.edition.clone(),
+        issued_on: c.issued_on.to_string(),
+        sitting_id: c.sitting_id,
+        verification_url: use_case::verification_url(&state, &c),
+    });
+    Ok(paging::respond(&req, &paging, views))
 }
 
 #[utoipa::path(get, path = "/api/v1/certificates/{number}/signed", tag = "certificates", security(("bearer" = [])),

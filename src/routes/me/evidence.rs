@@ -1,7 +1,7 @@
 //! A candidate declares evidence toward prerequisites: external credentials and audit
 //! experience. Each stays pending until an administrator decides.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -12,6 +12,7 @@ use crate::domain::evidence::{Claim, ClaimKind, EvidenceRecord, EvidenceStatus};
 use crate::domain::role::Role;
 use crate::routes::caller::AuthenticatedUser;
 use crate::routes::json::ApiJson;
+use crate::routes::paging::{self, ListQuery};
 use crate::routes::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -173,18 +174,21 @@ pub async fn declare_experience(
     path = "/api/v1/me/evidence",
     tag = "me",
     security(("bearer" = [])),
-    responses((status = 200, description = "Everything the candidate has declared, with its status", body = [EvidenceView]))
+    params(ListQuery),
+    responses(
+        (status = 200, description = "What the candidate has declared, with its status, oldest first", body = [EvidenceView],
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page, with the same parameters; absent on the last page"))),
+        (status = 422, description = "A bad limit or cursor", body = Problem),
+    )
 )]
 #[get("/me/evidence")]
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let records = use_case::of_candidate(&state, user.id).await?;
-    Ok(HttpResponse::Ok().json(
-        records
-            .into_iter()
-            .map(EvidenceView::from)
-            .collect::<Vec<_>>(),
-    ))
+    let paging = paging::paging(&query)?;
+    let page = use_case::of_candidate(&state, user.id, paging.cursor, paging.limit).await?;
+    Ok(paging::respond(&req, &paging, page.map(EvidenceView::from)))
 }

@@ -5,7 +5,7 @@ pub mod certificates;
 pub mod evidence;
 pub mod sittings;
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -16,6 +16,7 @@ use crate::domain::values::{NewPassword, parse_names};
 use crate::routes::caller::AuthenticatedUser;
 use crate::routes::ids::parse_id;
 use crate::routes::json::ApiJson;
+use crate::routes::paging::{self, ListQuery};
 use crate::routes::problem::{ApiError, Problem};
 use crate::routes::views::{RequirementView, UserView};
 use crate::state::AppState;
@@ -121,32 +122,37 @@ pub struct MyCourseView {
     path = "/api/v1/me/courses",
     tag = "me",
     security(("bearer" = [])),
-    responses((status = 200, description = "The courses this candidate is enrolled on", body = [MyCourseView]))
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The courses this candidate is enrolled on, in the order of enrolment", body = [MyCourseView],
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page, with the same parameters; absent on the last page"))),
+        (status = 422, description = "A bad limit or cursor", body = Problem),
+    )
 )]
 #[get("/me/courses")]
 pub async fn courses(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let courses = course_use_case::of_candidate(&state, user.id).await?;
-    let views: Vec<MyCourseView> = courses
-        .into_iter()
-        .map(|c| MyCourseView {
-            enrolment_id: c.enrolment_id,
-            course_id: c.course.id,
-            qualification: c.course.qualification,
-            title: c.course.title,
-            training_organization: c.ato_name,
-            starts_on: c.course.starts_on.to_string(),
-            ends_on: c.course.ends_on.to_string(),
-            delivery: c.course.delivery,
-            trainer_name: c.course.trainer_name,
-            outcome: c.outcome,
-            accredited: c.accredited,
-            accepted: c.accepted_at.is_some(),
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(views))
+    let paging = paging::paging(&query)?;
+    let page = course_use_case::of_candidate(&state, user.id, paging.cursor, paging.limit).await?;
+    let views = page.map(|c| MyCourseView {
+        enrolment_id: c.enrolment_id,
+        course_id: c.course.id,
+        qualification: c.course.qualification,
+        title: c.course.title,
+        training_organization: c.ato_name,
+        starts_on: c.course.starts_on.to_string(),
+        ends_on: c.course.ends_on.to_string(),
+        delivery: c.course.delivery,
+        trainer_name: c.course.trainer_name,
+        outcome: c.outcome,
+        accredited: c.accredited,
+        accepted: c.accepted_at.is_some(),
+    });
+    Ok(paging::respond(&req, &paging, views))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::app::sittings::{
     self as use_case, Outcome, Resumed, SaveAnswerError, StartSittingError, SubmitError,
@@ -15,6 +15,7 @@ use crate::pools::FindError;
 use crate::routes::caller::AuthenticatedUser;
 use crate::routes::ids::parse_id;
 use crate::routes::json::ApiJson;
+use crate::routes::paging::{ListQuery, paging_or};
 use crate::routes::problem::{ApiError, Problem};
 use crate::routes::views::{RequirementView, ResultView, SittingView};
 use crate::state::AppState;
@@ -283,14 +284,6 @@ pub async fn report(
         .body(bytes))
 }
 
-#[derive(Deserialize, IntoParams)]
-pub struct ListQuery {
-    /// At most this many (1 to 100, default 20).
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// One of the candidate's sittings, without its paper.
 #[derive(Serialize, ToSchema)]
 pub struct SittingSummaryView {
@@ -322,29 +315,19 @@ pub struct SittingPage {
     pub next_cursor: Option<String>,
 }
 
-/// Parses the paging parameters of a list: `limit` 1 to 100 (default 20) and a cursor.
-pub fn paging(query: &ListQuery) -> Result<(Option<uuid::Uuid>, u64), ApiError> {
-    let limit = match query.limit {
-        None => 20,
-        Some(n @ 1..=100) => u64::from(n),
-        Some(_) => return Err(ApiError::invalid("limit", "must be between 1 and 100")),
-    };
-    let cursor = match &query.cursor {
-        None => None,
-        Some(raw) => Some(
-            raw.parse()
-                .map_err(|_| ApiError::invalid("cursor", "is not a cursor this list gave"))?,
-        ),
-    };
-    Ok((cursor, limit))
-}
+/// The page size this list has had from the start (other lists hold 50); clients may
+/// rely on it.
+const SITTINGS_PER_PAGE: u64 = 20;
 
 #[utoipa::path(
     get,
     path = "/api/v1/me/sittings",
     tag = "me",
     security(("bearer" = [])),
-    params(ListQuery),
+    params(
+        ("limit" = Option<u32>, Query, description = "At most this many (1 to 100, default 20)", minimum = 1, maximum = 100),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
     responses(
         (status = 200, description = "The candidate's sittings, newest first, with the result summary of each closed one (never an item)", body = SittingPage),
         (status = 422, description = "A bad limit or cursor", body = Problem),
@@ -356,8 +339,9 @@ pub async fn list(
     user: AuthenticatedUser,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (cursor, limit) = paging(&query)?;
-    let page = use_case::of_candidate(&state, user.id, cursor, limit, state.clock.now()).await?;
+    let paging = paging_or(&query, SITTINGS_PER_PAGE)?;
+    let now = state.clock.now();
+    let page = use_case::of_candidate(&state, user.id, paging.cursor, paging.limit, now).await?;
     let items = page
         .items
         .into_iter()

@@ -102,54 +102,6 @@ document.getElementById("accept").addEventListener("submit", async (e) => {
 });
 </script></body></html>"#;
 
-const VERIFY_PAGE: &str = r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Confirm your address · Invigilator</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}#message{margin-top:1rem;font-weight:bold}</style></head>
-<body><h1>Confirm your e-mail address</h1>
-<form id="confirm"><button type="submit">Confirm my address</button></form><p id="message" role="status"></p>
-<script>
-const token = new URLSearchParams(location.hash.slice(1)).get("token");
-document.getElementById("confirm").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const r = await fetch("/api/v1/auth/verify-email", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token }) });
-  document.getElementById("message").textContent = r.ok ? "Done. Your address is confirmed." : ((await r.json()).detail || "Something went wrong.");
-});
-</script></body></html>"#;
-
-const RESET_PAGE: &str = r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Choose a new password · Invigilator</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-label{display:block;margin-top:1rem}input{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}
-button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}#message{margin-top:1rem;font-weight:bold}</style></head>
-<body><h1>Choose a new password</h1>
-<form id="reset"><label>New password (at least 10 characters)<input name="password" type="password" autocomplete="new-password" required minlength="10"></label>
-<button type="submit">Set the password</button></form><p id="message" role="status"></p>
-<script>
-const token = new URLSearchParams(location.hash.slice(1)).get("token");
-document.getElementById("reset").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const password = new FormData(e.target).get("password");
-  const r = await fetch("/api/v1/auth/password-reset/confirm", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token, password }) });
-  document.getElementById("message").textContent = r.ok ? "Done. Sign in with your new password." : ((await r.json()).detail || "Something went wrong.");
-});
-</script></body></html>"#;
-
-/// The page an e-mail verification link opens.
-#[get("/account/verify")]
-pub async fn verify_page() -> HttpResponse {
-    page_response(VERIFY_PAGE)
-}
-
-/// The page a password reset link opens.
-#[get("/account/reset")]
-pub async fn reset_page() -> HttpResponse {
-    page_response(RESET_PAGE)
-}
-
-/// The page an enrolment link opens.
 #[get("/enrolments/accept")]
 pub async fn enrolment_page() -> HttpResponse {
     page_response(ENROLMENT_PAGE)

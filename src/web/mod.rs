@@ -1,0 +1,66 @@
+//! The web front door: server-rendered pages (askama templates checked at compile time)
+//! for candidates, training organizations, administrators and the public. Like the JSON
+//! API it only parses input and renders output; every decision is a use case's.
+//!
+//! Every page carries a strict policy (`page::PAGE_CSP`: scripts and styles only from
+//! `/static/`, never inline), every form a CSRF token (`session`), and every page works
+//! without JavaScript except the exam page's live features (saving as you answer, the
+//! offline queue, the server-synchronised countdown).
+
+mod admin;
+mod assets;
+mod ato;
+mod candidate;
+mod chrome;
+mod errors;
+mod exam;
+pub mod page;
+mod papers;
+mod public;
+pub mod session;
+mod verification;
+
+use actix_web::web;
+
+/// Mounts every page.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(assets::asset)
+        .service(public::home)
+        .service(public::sign_in_page)
+        .service(public::sign_in)
+        .service(public::sign_out)
+        .service(public::register_page)
+        .service(public::register)
+        .service(public::verify_page)
+        .service(public::verify)
+        .service(public::reset_page)
+        .service(public::reset)
+        .service(public::forgot_page)
+        .service(public::forgot)
+        .service(verification::by_code)
+        .service(verification::check)
+        .service(candidate::dashboard)
+        .service(candidate::resend_verification)
+        .service(candidate::accept_course)
+        .service(candidate::evidence_page)
+        .service(candidate::declare)
+        .service(candidate::account)
+        .service(candidate::rename)
+        .service(candidate::change_password)
+        .service(candidate::listing)
+        .service(candidate::sign_out_everywhere)
+        .service(candidate::certificate_pdf)
+        .service(candidate::badge)
+        .service(exam::start)
+        .service(exam::review)
+        .service(exam::submit)
+        .service(exam::result)
+        .service(exam::report)
+        .service(exam::clock)
+        .service(exam::save_one)
+        .service(exam::flag_one)
+        .service(exam::exam)
+        .service(exam::save_form)
+        .configure(ato::configure)
+        .configure(admin::configure);
+}

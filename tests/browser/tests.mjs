@@ -1,0 +1,201 @@
+// Each test is what one kind of user does in the browser, start to end.
+import { readFileSync } from "node:fs";
+import { assert, checkAccessibility, expectText, newPage, screenshots } from "./lib.mjs";
+import { allSaved, answerWithKeyboard, keysOf, registerAndVerify, startPaper, titleOf } from "./flows.mjs";
+
+const FOUNDATION = "iso20000-foundation";
+const PRACTITIONER = "iso20000-practitioner";
+
+async function fresh(browser, contexts, options) {
+  const { context, page } = await newPage(browser, options);
+  contexts.push(context);
+  return { context, page };
+}
+
+async function pressedFlags(page) {
+  return page.locator('button.flag[aria-pressed="true"]').count();
+}
+
+export const tests = {
+  async "a candidate registers, sits Foundation with the keyboard through a reload and an outage, passes and downloads the certificate"({ server, browser, contexts }) {
+    const { context, page } = await fresh(browser, contexts);
+    await registerAndVerify(server, page);
+    await checkAccessibility(page, "dashboard");
+    await screenshots(page, "dashboard");
+    const id = await startPaper(server, page, FOUNDATION);
+    await checkAccessibility(page, "exam");
+    const items = await keysOf(server, id);
+    assert(items.length === 40, `40 questions, got ${items.length}`);
+    // The first half with the keyboard, then two flags.
+    for (const item of items.slice(0, 20)) await answerWithKeyboard(page, item);
+    for (const n of [3, 7]) {
+      await page.getByRole("group", { name: `Question ${n}`, exact: true }).getByRole("button", { name: "Flag for review" }).focus();
+      await page.keyboard.press("Enter");
+    }
+    await allSaved(page);
+    await screenshots(page, "exam");
+    const before = await page.getByRole("timer", { name: "Time remaining" }).textContent();
+
+    // A reload shows the same answers, flags and time.
+    await page.reload();
+    for (const item of items.slice(0, 20)) {
+      const checked = await page.getByRole("group", { name: `Question ${item.number}`, exact: true }).locator("input:checked").count();
+      assert(checked >= 1, `question ${item.number} still answered after the reload`);
+    }
+    assert((await pressedFlags(page)) === 2, "two flags after the reload");
+    const after = await page.getByRole("timer", { name: "Time remaining" }).textContent();
+    const seconds = (t) => t.split(":").reduce((s, x) => s * 60 + Number(x), 0);
+    assert(Math.abs(seconds(before) - seconds(after)) <= 5, `time kept across the reload: ${before} then ${after}`);
+
+    // Offline: answers queue on the page and are saved when the connection returns.
+    await context.setOffline(true);
+    for (const item of items.slice(20, 30)) await answerWithKeyboard(page, item);
+    await expectText(page.locator("#connection"), /offline/, "offline notice");
+    await expectText(page.locator(`#state-${items[25].number}`), /Not saved yet/, "queued state");
+    await screenshots(page, "exam-offline");
+    await context.setOffline(false);
+    await allSaved(page);
+    for (const item of items.slice(30)) await answerWithKeyboard(page, item);
+    await allSaved(page);
+    // Everything is on the server: a second device sees all 40 answers.
+    const { page: other } = await fresh(browser, contexts);
+    await other.context().addCookies(await context.cookies());
+    await other.goto(`${server.base}/sittings/${id}`);
+    assert((await other.locator("fieldset.question input:checked").count()) >= 40, "every answer on the server");
+    await other.close();
+
+    await page.getByRole("button", { name: "Review and submit" }).click();
+    await page.waitForURL(/\/review$/);
+    await expectText(page.locator("main"), /answered 40 of 40 questions and flagged 2/, "review counts");
+    await checkAccessibility(page, "review");
+    await screenshots(page, "review");
+    await page.getByRole("button", { name: "Submit paper" }).click();
+    await page.waitForURL(/\/result$/);
+    const heading = await page.getByRole("heading", { level: 1 }).textContent();
+    assert(/Passed/.test(heading) && !/Not passed/.test(heading), `passed: ${heading}`);
+    await checkAccessibility(page, "result");
+    await screenshots(page, "result");
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: /Download your certificate/ }).click(),
+    ]);
+    const pdf = readFileSync(await download.path());
+    assert(pdf.subarray(0, 5).toString() === "%PDF-", "the certificate is a PDF");
+  },
+
+  async "a candidate answers a Practitioner paper in every style with the keyboard"({ server, browser, contexts }) {
+    const { page } = await fresh(browser, contexts);
+    await registerAndVerify(server, page);
+    // Foundation first (the prerequisite), answered correctly.
+    let id = await startPaper(server, page, FOUNDATION);
+    for (const item of await keysOf(server, id)) await answerWithKeyboard(page, item);
+    await allSaved(page);
+    await page.getByRole("button", { name: "Review and submit" }).click();
+    await page.getByRole("button", { name: "Submit paper" }).click();
+    await page.waitForURL(/\/result$/);
+
+    id = await startPaper(server, page, PRACTITIONER);
+    await checkAccessibility(page, "exam-practitioner");
+    const items = await keysOf(server, id);
+    const styles = new Set(items.map((i) => i.style));
+    for (const style of ["classic", "multiple_response", "matching", "assertion_reason", "sequencing"]) {
+      assert(styles.has(style), `the paper has a ${style} item (styles: ${[...styles]})`);
+    }
+    // "Choose two" stops a third choice and says so.
+    const multiple = items.find((i) => i.style === "multiple_response");
+    const group = page.getByRole("group", { name: `Question ${multiple.number}`, exact: true });
+    const extra = multiple.options.map((o) => o.label).filter((l) => !multiple.key.includes(l));
+    for (const label of [...multiple.key, extra[0]]) {
+      await group.locator(`input[type=checkbox][value="${label}"]`).focus();
+      await page.keyboard.press("Space");
+    }
+    await expectText(group.getByRole("alert"), /You can choose only/, "the limit message");
+    assert((await group.locator("input:checked").count()) === multiple.key.length, "no more than the limit is chosen");
+    for (const item of items.filter((i) => i.number !== multiple.number)) await answerWithKeyboard(page, item);
+    await allSaved(page);
+    await screenshots(page, "exam-practitioner");
+    await page.getByRole("button", { name: "Review and submit" }).click();
+    await expectText(page.locator("main"), new RegExp(`answered ${items.length} of ${items.length}`), "all answered");
+    await page.getByRole("button", { name: "Submit paper" }).click();
+    await page.waitForURL(/\/result$/);
+    const heading = await page.getByRole("heading", { level: 1 }).textContent();
+    assert(/Passed/.test(heading) && !/Not passed/.test(heading), `every style scored: ${heading}`);
+  },
+
+  async "the deadline passes with the page open: the page closes the paper and nothing is accepted after"({ server, browser, contexts }) {
+    const { page } = await fresh(browser, contexts);
+    await registerAndVerify(server, page);
+    const id = await startPaper(server, page, FOUNDATION);
+    const items = await keysOf(server, id);
+    await answerWithKeyboard(page, items[0]);
+    await allSaved(page);
+    server.advance(61 * 60);
+    // The next check finds the time gone; the page closes the paper itself.
+    await page.waitForURL(/\/result$/, { timeout: 30000 });
+    await expectText(page.locator("main"), /time ran out/, "what happened");
+    await checkAccessibility(page, "result-expired");
+    const heading = await page.getByRole("heading", { level: 1 }).textContent();
+    assert(/Not passed/.test(heading), `one answer does not pass: ${heading}`);
+    // A late save from the page is refused.
+    const late = await page.evaluate(async ([sitting, csrf]) => {
+      const r = await fetch(`/sittings/${sitting}/answers/2`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": csrf },
+        body: JSON.stringify({ response: { choice: "A" }, client: "late", seq: 1 }),
+      });
+      return r.status;
+    }, [id, await page.locator("meta[name=csrf-token]").getAttribute("content")]);
+    assert(late === 409, `a late save is refused: ${late}`);
+  },
+
+  async "extra time granted while the page is open reaches it within seconds"({ server, browser, contexts }) {
+    const { page } = await fresh(browser, contexts);
+    await registerAndVerify(server, page);
+    const id = await startPaper(server, page, FOUNDATION);
+    await expectText(page.locator("#total"), /of 60 minutes/, "the time before");
+    const token = await server.login("admin@example.test");
+    const r = await server.api("POST", `/api/v1/admin/sittings/${id}/extension`, { minutes: 15, reason: "Fire alarm in the exam room" }, token);
+    assert(r.status === 200, `extension ${r.status} ${JSON.stringify(r.body)}`);
+    await expectText(page.locator("#total"), /of 75 minutes/, "the new total", 15000);
+    await expectText(page.locator("#time-allowed"), /75 minutes \(60 \+ 15 minutes added\)/, "the parts of the time");
+    await expectText(page.locator("#announcer"), /Extra time added/, "the announcement");
+    const left = await page.getByRole("timer", { name: "Time remaining" }).textContent();
+    assert(/^1:1[45]:/.test(left), `about 1:15 left: ${left}`);
+  },
+
+  async "the public verification page of a revoked certificate says Revoked"({ server, browser, contexts }) {
+    const { page } = await fresh(browser, contexts);
+    await registerAndVerify(server, page, "Lindqvist");
+    const id = await startPaper(server, page, FOUNDATION);
+    for (const item of await keysOf(server, id)) await answerWithKeyboard(page, item);
+    await allSaved(page);
+    await page.getByRole("button", { name: "Review and submit" }).click();
+    await page.getByRole("button", { name: "Submit paper" }).click();
+    await page.waitForURL(/\/result$/);
+    await page.goto(server.base + "/dashboard");
+    const verify = await page.getByRole("link", { name: /Public check/ }).first().getAttribute("href");
+    const { page: visitor } = await fresh(browser, contexts, { viewport: { width: 390, height: 844 } });
+    await visitor.goto(server.base + verify);
+    await expectText(visitor.getByRole("heading", { level: 1 }), /Valid/, "valid before");
+    await checkAccessibility(visitor, "verification");
+    await screenshots(visitor, "verification");
+    const number = (await page.locator("#certificates td").first().textContent()).trim();
+    const token = await server.login("admin@example.test");
+    const r = await server.api("POST", `/api/v1/admin/certificates/${number}/status`, { action: "revoke", reason: "Identity fraud confirmed" }, token);
+    assert(r.status === 200, `revoke ${r.status} ${JSON.stringify(r.body)}`);
+    await visitor.reload();
+    await expectText(visitor.getByRole("heading", { level: 1 }), /Revoked/, "revoked after");
+    assert(!/Identity fraud/.test(await visitor.locator("main").textContent()), "the private reason stays private");
+  },
+
+  async "every public page is usable at 320 px and passes axe"({ server, browser, contexts }) {
+    const { page } = await fresh(browser, contexts, { viewport: { width: 320, height: 700 } });
+    for (const [path, name] of [["/", "home-320"], ["/sign-in", "sign-in"], ["/register", "register-320"], ["/account/forgot", "forgot"], ["/account/reset", "reset"], ["/certificates", "register-search"]]) {
+      await page.goto(server.base + path);
+      await checkAccessibility(page, name);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+      assert(!overflow, `${path} fits 320 px without sideways scrolling`);
+    }
+    await titleOf(server, FOUNDATION);
+  },
+};
