@@ -134,8 +134,6 @@ impl Application {
                 .app_data(json_limit.clone())
                 .service(routes::public::health::health)
                 .configure(routes::api_v1)
-                .service(routes::public::invitations::page)
-                .service(routes::public::invitations::enrolment_page)
                 .configure(web_pages::configure)
                 .route("/api/docs", web::get().to(docs_redirect))
                 .service(

@@ -14,6 +14,7 @@ mod candidate;
 mod chrome;
 mod errors;
 mod exam;
+mod links;
 pub mod page;
 mod papers;
 mod public;
@@ -37,6 +38,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(public::reset)
         .service(public::forgot_page)
         .service(public::forgot)
+        .service(links::invitation)
+        .service(links::accept_invitation)
+        .service(links::enrolment)
+        .service(links::accept_enrolment)
         .service(verification::by_code)
         .service(verification::check)
         .service(candidate::dashboard)

@@ -28,3 +28,4 @@ mod styles;
 mod throttle;
 mod tokens;
 mod web;
+mod web_ato;

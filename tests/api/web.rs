@@ -564,3 +564,63 @@ db_test!(time_added_by_an_administrator_reaches_the_page, |app| {
         .await;
     assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.text);
 });
+
+db_test!(a_staff_invitation_is_accepted_on_its_page, |app| {
+    let admin = app.admin().await;
+    let created = app
+        .post(
+            "/api/v1/admin/atos",
+            json!({"name": "Training North", "country": "GB", "contact_email": "office@training.example"}),
+            Some(&admin.token),
+        )
+        .await;
+    let ato = created.body["id"].as_str().unwrap().to_owned();
+    let email = "trainer@training.example";
+    app.post(
+        &format!("/api/v1/admin/atos/{ato}/invitations"),
+        json!({"email": email}),
+        Some(&admin.token),
+    )
+    .await;
+    app.deliver_mail().await;
+    let token = app.invitation_token(email);
+    let mut browser = Browser::new(&app);
+    let page = browser.get("/invitations/accept").await;
+    assert!(page.text.contains("/static/link.js"));
+    let csrf = page.csrf();
+    let nameless = browser
+        .post(
+            "/invitations/accept",
+            &[("csrf", &csrf), ("token", &token), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(nameless.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(nameless.text.contains("Given name is needed"));
+    let done = browser
+        .post(
+            "/invitations/accept",
+            &[
+                ("csrf", &csrf),
+                ("token", &token),
+                ("given_name", "Tomasz"),
+                ("family_name", "Kowal"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    assert_eq!(app.login(email, PASSWORD).await.status, StatusCode::OK);
+    let again = browser
+        .post(
+            "/invitations/accept",
+            &[
+                ("csrf", &csrf),
+                ("token", &token),
+                ("given_name", "Tomasz"),
+                ("family_name", "Kowal"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::GONE, "a link works once");
+});

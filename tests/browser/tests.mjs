@@ -1,6 +1,6 @@
 // Each test is what one kind of user does in the browser, start to end.
 import { readFileSync } from "node:fs";
-import { assert, checkAccessibility, expectText, newPage, screenshots } from "./lib.mjs";
+import { PASSWORD, assert, checkAccessibility, expectText, linkIn, newPage, screenshots } from "./lib.mjs";
 import { allSaved, answerWithKeyboard, keysOf, registerAndVerify, startPaper, titleOf } from "./flows.mjs";
 
 const FOUNDATION = "iso20000-foundation";
@@ -186,6 +186,52 @@ export const tests = {
     await visitor.reload();
     await expectText(visitor.getByRole("heading", { level: 1 }), /Revoked/, "revoked after");
     assert(!/Identity fraud/.test(await visitor.locator("main").textContent()), "the private reason stays private");
+  },
+
+  async "a training organization accepts its invitation, announces a course and uploads a CSV roster"({ server, browser, contexts }) {
+    const token = await server.login("admin@example.test");
+    const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+    const ato = await server.api("POST", "/api/v1/admin/atos", { name: `Northern Training ${Date.now()}`, country: "GB", contact_email: "office@northern.example" }, token);
+    assert(ato.status === 201, `ato ${ato.status}`);
+    const accredited = await server.api("POST", `/api/v1/admin/atos/${ato.body.id}/accreditations`, { qualification: FOUNDATION, valid_from: day(-30), valid_until: day(365) }, token);
+    assert(accredited.status === 201, `accreditation ${accredited.status} ${JSON.stringify(accredited.body)}`);
+    const staff = `trainer${Date.now()}@northern.example`;
+    await server.api("POST", `/api/v1/admin/atos/${ato.body.id}/invitations`, { email: staff }, token);
+    const { page } = await fresh(browser, contexts);
+    const mail = await server.mailTo(staff, "/invitations/accept");
+    await page.goto(linkIn(mail, "/invitations/accept"));
+    await checkAccessibility(page, "invitation");
+    await page.getByLabel("Given name").fill("Tomasz");
+    await page.getByLabel("Family name").fill("Kowal");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Set the password" }).click();
+    await page.waitForURL(/\/sign-in/);
+    await page.getByLabel("Email").fill(staff);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.goto(server.base + "/ato");
+    await checkAccessibility(page, "ato-home");
+    await page.getByLabel("Title").fill("ISO/IEC 20000 Foundation, spring intake");
+    await page.getByLabel("Qualification").selectOption({ index: 0 });
+    await page.getByLabel("Starts on").fill(day(10));
+    await page.getByLabel("Ends on").fill(day(12));
+    await page.getByLabel("Trainer").fill("Maria Nowak");
+    await page.getByRole("button", { name: "Announce the course" }).click();
+    await page.waitForURL(/\/ato\/courses\/[0-9a-f-]+/);
+    await checkAccessibility(page, "ato-course");
+    const csv = "given_name,family_name,email\nAda,Lovelace,ada@example.org\nAda,Lovelace,ada@example.org\nGrace,Hopper,not-an-address\n";
+    await page.getByLabel("CSV file").setInputFiles({ name: "roster.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.waitForFunction(() => document.getElementById("roster").value.includes("ada@example.org"));
+    await page.getByRole("button", { name: "Enrol the roster" }).click();
+    const report = page.getByRole("table", { name: "Each row of the roster and what happened to it" });
+    await report.waitFor();
+    const rows = await report.locator("tbody tr").count();
+    assert(rows === 3, `one report row per roster row, got ${rows}`);
+    const text = await report.textContent();
+    assert(/ada@example.org/.test(text), `the report names the enrolled row: ${text}`);
+    assert((text.match(/Refused/g) || []).length === 2, `the duplicate and the bad address refused: ${text}`);
+    await checkAccessibility(page, "ato-roster-report");
+    await screenshots(page, "ato-roster-report");
   },
 
   async "every public page is usable at 320 px and passes axe"({ server, browser, contexts }) {
