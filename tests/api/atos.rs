@@ -63,7 +63,10 @@ db_test!(
         let link = mail[0].link("https://exams.invigilator.test/").unwrap();
         let page = app.get("/invitations/accept", None).await;
         assert_eq!(page.status, 200);
-        assert!(page.text.contains("/static/link.js"), "the page reads the fragment");
+        assert!(
+            page.text.contains("/static/link.js"),
+            "the page reads the fragment"
+        );
         assert!(page.text.contains("name=\"token\""));
         assert!(link.contains("/invitations/accept#token="));
         // Staff see their organization, and a used link cannot be used again.

@@ -2,7 +2,6 @@
 //! page), the published signing keys, and the opt-in public register.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use askama::Template;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -162,70 +161,6 @@ pub async fn search(
             .map(|c| VerificationView::of(c, true))
             .collect::<Vec<_>>(),
     ))
-}
-
-/// The verification page: readable on a phone, no login, says plainly when a certificate
-/// is not valid. The web front door renders the same template.
-#[derive(Template)]
-#[template(path = "verify.html")]
-pub struct VerifyPage {
-    pub certificate: Option<VerificationView>,
-    pub valid: bool,
-    pub banner: String,
-}
-
-impl VerifyPage {
-    pub fn new(found: Option<&CertificateRecord>) -> Self {
-        let Some(c) = found else {
-            return Self {
-                certificate: None,
-                valid: false,
-                banner: String::new(),
-            };
-        };
-        // The QR code's link carries the verification code: whoever holds the
-        // certificate (or a copy of it) sees whose it is.
-        let v = VerificationView::of(c, true);
-        let since = v
-            .status_changed_at
-            .map(|d| format!(" since {}", d.date()))
-            .unwrap_or_default();
-        let banner = match c.status {
-            CertificateStatus::Valid => "This certificate is valid.".to_owned(),
-            CertificateStatus::Suspended => {
-                format!("This certificate is SUSPENDED and is not valid{since}.")
-            }
-            CertificateStatus::Revoked => {
-                format!("This certificate has been REVOKED and is not valid{since}.")
-            }
-        };
-        Self {
-            valid: c.status == CertificateStatus::Valid,
-            certificate: Some(v),
-            banner,
-        }
-    }
-}
-
-/// The public page the QR code opens.
-#[get("/verify/{code}")]
-pub async fn page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let found = use_case::by_verification_code(&state, client_address(&req), &path).await?;
-    let page = VerifyPage::new(found.as_ref())
-        .render()
-        .map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header((
-            "Content-Security-Policy",
-            "default-src 'none'; style-src 'unsafe-inline'",
-        ))
-        .body(page))
 }
 
 #[utoipa::path(get, path = "/api/v1/certificates/status/{purpose}", tag = "certificates",
