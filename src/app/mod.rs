@@ -14,5 +14,6 @@ pub mod notifications;
 pub mod paging;
 pub mod results;
 pub mod sittings;
+pub mod statistics;
 pub mod throttle;
 pub mod web_sessions;

@@ -93,6 +93,15 @@ fn one() -> u32 {
 /// The five grades of an assertion/reason line.
 pub const ASSERTION_REASON_GRADES: usize = 5;
 
+/// What the grades A to E of an assertion/reason line mean, as every page says them.
+pub const GRADE_MEANINGS: [&str; ASSERTION_REASON_GRADES] = [
+    "Both true, and the reason explains the assertion",
+    "Both true, but the reason does not explain the assertion",
+    "The assertion is true, the reason is false",
+    "The assertion is false, the reason is true",
+    "Both false",
+];
+
 /// What the candidate works with, and the key, for each style. Option and line indexes
 /// are positions in the lists as written (0 = A).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

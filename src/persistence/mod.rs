@@ -7,6 +7,7 @@ pub mod evidence;
 pub mod outbox;
 mod paging;
 pub mod sittings;
+pub mod statistics;
 pub mod throttle;
 pub mod users;
 pub mod web_sessions;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::app::sittings::Outcome;
 use crate::domain::eligibility::{Requirement, RequirementKind};
 use crate::domain::paper::PaperItem;
-use crate::domain::pool::{ItemBody, Style};
+use crate::domain::pool::{GRADE_MEANINGS, ItemBody, Style};
 use crate::domain::role::Role;
 use crate::domain::scheme::{Book, Disclosure};
 use crate::domain::scoring::{self, Response};
@@ -111,19 +111,12 @@ pub struct QuestionView {
     pub answer: Option<Response>,
 }
 
-/// What the five assertion/reason grades mean.
-pub const GRADES: [&str; 5] = [
-    "Both true, and the reason explains the assertion",
-    "Both true, but the reason does not explain the assertion",
-    "The assertion is true, the reason is false",
-    "The assertion is false, the reason is true",
-    "Both false",
-];
-
 /// The options of an item, labelled as this candidate sees them.
 pub fn options_of(item: &PaperItem) -> Vec<OptionView> {
     let texts: Vec<String> = match &item.body {
-        ItemBody::AssertionReason { .. } => GRADES.iter().map(|g| (*g).to_owned()).collect(),
+        ItemBody::AssertionReason { .. } => {
+            GRADE_MEANINGS.iter().map(|g| (*g).to_owned()).collect()
+        }
         body => body.options().to_vec(),
     };
     texts

@@ -18,21 +18,12 @@ use crate::app::sittings::{
     SubmitError,
 };
 use crate::domain::paper::PaperItem;
-use crate::domain::pool::{ASSERTION_REASON_GRADES, ItemBody};
+use crate::domain::pool::{GRADE_MEANINGS, ItemBody};
 use crate::domain::role::Role;
 use crate::domain::scoring::Response;
 use crate::domain::sitting::{self, SittingRecord, SittingStatus};
 use crate::domain::values::option_label;
 use crate::state::AppState;
-
-/// What the five assertion/reason grades mean, as the page says them.
-const GRADES: [&str; ASSERTION_REASON_GRADES] = [
-    "Both true, and the reason explains the assertion",
-    "Both true, but the reason does not explain the assertion",
-    "The assertion is true, the reason is false",
-    "The assertion is false, the reason is true",
-    "Both false",
-];
 
 fn sitting_id(raw: &str) -> Result<Uuid, PageError> {
     raw.parse().map_err(|_| PageError::NotFound)
@@ -229,7 +220,7 @@ impl QuestionView {
             }
             ItemBody::AssertionReason { lines, .. } => {
                 let given = answer.and_then(|a| a.grades.as_ref());
-                let grades: Vec<String> = GRADES.iter().map(|g| (*g).to_owned()).collect();
+                let grades: Vec<String> = GRADE_MEANINGS.iter().map(|g| (*g).to_owned()).collect();
                 let lines = lines
                     .iter()
                     .enumerate()

@@ -28,4 +28,5 @@ mod styles;
 mod throttle;
 mod tokens;
 mod web;
+mod web_admin;
 mod web_ato;

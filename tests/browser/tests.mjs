@@ -1,7 +1,7 @@
 // Each test is what one kind of user does in the browser, start to end.
 import { readFileSync } from "node:fs";
 import { PASSWORD, assert, checkAccessibility, expectText, linkIn, newPage, screenshots } from "./lib.mjs";
-import { allSaved, answerWithKeyboard, keysOf, registerAndVerify, startPaper, titleOf } from "./flows.mjs";
+import { allSaved, answerWithKeyboard, keysOf, registerAndVerify, signIn, startPaper, titleOf } from "./flows.mjs";
 
 const FOUNDATION = "iso20000-foundation";
 const PRACTITIONER = "iso20000-practitioner";
@@ -180,12 +180,47 @@ export const tests = {
     await checkAccessibility(visitor, "verification");
     await screenshots(visitor, "verification");
     const number = (await page.locator("#certificates td").first().textContent()).trim();
-    const token = await server.login("admin@example.test");
-    const r = await server.api("POST", `/api/v1/admin/certificates/${number}/status`, { action: "revoke", reason: "Identity fraud confirmed" }, token);
-    assert(r.status === 200, `revoke ${r.status} ${JSON.stringify(r.body)}`);
+    // An administrator revokes it on the administration pages.
+    const { page: admin } = await fresh(browser, contexts);
+    await signIn(server, admin, "admin@example.test");
+    await admin.goto(server.base + "/admin/certificates");
+    await admin.getByLabel("Certificate number").fill(number);
+    await admin.getByRole("button", { name: "Find the certificate" }).click();
+    await expectText(admin.getByRole("heading", { level: 1 }), /Valid/, "the certificate found");
+    await checkAccessibility(admin, "admin-certificate");
+    await admin.locator("#revoke_reason").fill("Identity fraud confirmed");
+    admin.once("dialog", (d) => d.accept());
+    await admin.getByRole("button", { name: "Revoke the certificate" }).click();
+    await expectText(admin.getByRole("heading", { level: 1 }), /Revoked/, "revoked on the admin page");
+    await screenshots(admin, "admin-certificate-revoked");
     await visitor.reload();
     await expectText(visitor.getByRole("heading", { level: 1 }), /Revoked/, "revoked after");
     assert(!/Identity fraud/.test(await visitor.locator("main").textContent()), "the private reason stays private");
+  },
+
+  async "an administrator approves declared evidence on the pages and the candidate may sit Practitioner"({ server, browser, contexts }) {
+    const { page } = await fresh(browser, contexts);
+    await registerAndVerify(server, page, "Haddad");
+    const practitioner = await titleOf(server, PRACTITIONER);
+    assert((await page.getByRole("button", { name: `Start ${practitioner}` }).count()) === 0, "not eligible before");
+    await page.getByRole("link", { name: /Declare a credential/ }).click();
+    await checkAccessibility(page, "declare-evidence");
+    await page.getByLabel("Credential").selectOption({ index: 0 });
+    await page.getByLabel("Issuer").fill("BCS, The Chartered Institute for IT");
+    await page.getByLabel("Certificate number").fill("BCS-20000-884211");
+    await page.getByLabel("Date on the certificate").fill("2024-05-17");
+    await page.getByRole("button", { name: "Declare the credential" }).click();
+    await expectText(page.getByRole("status").first(), /waits for a decision/, "declared");
+    const { page: admin } = await fresh(browser, contexts);
+    await signIn(server, admin, "admin@example.test");
+    await admin.goto(server.base + "/admin/evidence");
+    await checkAccessibility(admin, "admin-evidence");
+    await screenshots(admin, "admin-evidence");
+    await admin.getByRole("button", { name: /Approve the declaration of Ngozi Haddad/ }).click();
+    await expectText(admin.getByRole("status").first(), /.+/, "the decision confirmed");
+    await page.goto(server.base + "/dashboard");
+    await page.getByRole("button", { name: `Start ${practitioner}` }).waitFor();
+    await expectText(page.locator("main"), /Approved/, "the candidate sees the decision");
   },
 
   async "a training organization accepts its invitation, announces a course and uploads a CSV roster"({ server, browser, contexts }) {

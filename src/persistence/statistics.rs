@@ -1,0 +1,133 @@
+//! What the examination statistics are read from: counts of scored sittings grouped in
+//! SQL, and the stored papers and score sheets of a bounded number of recent sittings.
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::entities::sittings;
+use crate::domain::paper::Paper;
+use crate::domain::scoring::ScoreSheet;
+
+/// Scored sittings of one qualification that share a result (passed or not).
+pub struct ResultCount {
+    pub qualification: String,
+    pub passed: bool,
+    pub sittings: u64,
+    /// The lowest and highest marks available and pass marks among them (they differ
+    /// only when editions do).
+    pub max_score: (u32, u32),
+    pub pass_mark: (u32, u32),
+}
+
+/// Scored sittings of one qualification with one score.
+pub struct ScoreCount {
+    pub qualification: String,
+    pub score: u32,
+    pub sittings: u64,
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or_default()
+}
+
+fn mark(n: i32) -> u32 {
+    u32::try_from(n).unwrap_or_default()
+}
+
+/// A row of `result_counts`: qualification, passed, sittings, and the lowest and highest
+/// marks available and pass marks.
+type ResultRow = (String, Option<bool>, i64, i32, i32, i32, i32);
+
+/// How many scored sittings each qualification has, passed and not.
+#[tracing::instrument(skip(db))]
+pub async fn result_counts(db: &impl ConnectionTrait) -> Result<Vec<ResultCount>, DbErr> {
+    let rows: Vec<ResultRow> = sittings::Entity::find()
+        .select_only()
+        .column(sittings::Column::QualificationCode)
+        .column(sittings::Column::Passed)
+        .column_as(Expr::col(sittings::Column::Id).count(), "sittings")
+        .column_as(Expr::col(sittings::Column::MaxScore).min(), "min_max_score")
+        .column_as(Expr::col(sittings::Column::MaxScore).max(), "max_max_score")
+        .column_as(Expr::col(sittings::Column::PassMark).min(), "min_pass_mark")
+        .column_as(Expr::col(sittings::Column::PassMark).max(), "max_pass_mark")
+        .filter(sittings::Column::Score.is_not_null())
+        .group_by(sittings::Column::QualificationCode)
+        .group_by(sittings::Column::Passed)
+        .order_by_asc(sittings::Column::QualificationCode)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(qualification, passed, n, min_max, max_max, min_pass, max_pass)| ResultCount {
+                qualification,
+                passed: passed.unwrap_or(false),
+                sittings: count(n),
+                max_score: (mark(min_max), mark(max_max)),
+                pass_mark: (mark(min_pass), mark(max_pass)),
+            },
+        )
+        .collect())
+}
+
+/// How many scored sittings each qualification has with each score.
+#[tracing::instrument(skip(db))]
+pub async fn score_counts(db: &impl ConnectionTrait) -> Result<Vec<ScoreCount>, DbErr> {
+    let rows: Vec<(String, Option<i32>, i64)> = sittings::Entity::find()
+        .select_only()
+        .column(sittings::Column::QualificationCode)
+        .column(sittings::Column::Score)
+        .column_as(Expr::col(sittings::Column::Id).count(), "sittings")
+        .filter(sittings::Column::Score.is_not_null())
+        .group_by(sittings::Column::QualificationCode)
+        .group_by(sittings::Column::Score)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(qualification, score, n)| ScoreCount {
+            qualification,
+            score: score.map(mark).unwrap_or_default(),
+            sittings: count(n),
+        })
+        .collect())
+}
+
+/// The papers and score sheets of the latest `limit` scored sittings of a qualification,
+/// newest first.
+#[tracing::instrument(skip(db))]
+pub async fn recent_sheets(
+    db: &impl ConnectionTrait,
+    qualification: &str,
+    limit: u64,
+) -> Result<Vec<(Paper, ScoreSheet)>, DbErr> {
+    let rows: Vec<(Uuid, String, Option<String>)> = sittings::Entity::find()
+        .select_only()
+        .column(sittings::Column::Id)
+        .column(sittings::Column::Paper)
+        .column(sittings::Column::Breakdown)
+        .filter(sittings::Column::QualificationCode.eq(qualification))
+        .filter(sittings::Column::Breakdown.is_not_null())
+        .order_by_desc(sittings::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .filter_map(|(id, paper, sheet)| Some((id, paper, sheet?)))
+        .map(|(id, paper, sheet)| {
+            let unreadable = |what: &str, e: serde_json::Error| {
+                DbErr::Custom(format!("sitting {id}: stored {what} is unreadable: {e}"))
+            };
+            Ok((
+                serde_json::from_str(&paper).map_err(|e| unreadable("paper", e))?,
+                serde_json::from_str(&sheet).map_err(|e| unreadable("result", e))?,
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,40 @@
+//! The administrators' pages under `/admin`: deciding on evidence, looking accounts up
+//! (extra time, disabling), reading a marked paper, training organizations and their
+//! accreditations, certificates (suspend, reinstate, revoke, re-issue) and the
+//! examination statistics. Every page needs the administrator role; every form is
+//! checked for its token and answers with a redirect to a page that confirms it.
+
+mod atos;
+mod candidates;
+mod certificates;
+mod evidence;
+mod overview;
+mod shared;
+mod sittings;
+mod statistics;
+
+use actix_web::web;
+
+/// Mounts the administrators' pages.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(overview::overview)
+        .service(evidence::list)
+        .service(evidence::decide)
+        .service(candidates::find)
+        .service(candidates::account)
+        .service(candidates::grant_extra_time)
+        .service(candidates::set_status)
+        .service(sittings::marked_paper)
+        .service(atos::list)
+        .service(atos::create)
+        .service(atos::show)
+        .service(atos::accredit)
+        .service(atos::end_accreditation)
+        .service(atos::invite)
+        .service(atos::record_course)
+        .service(certificates::find)
+        .service(certificates::certificate)
+        .service(certificates::change_status)
+        .service(certificates::reissue)
+        .service(statistics::statistics);
+}

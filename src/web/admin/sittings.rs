@@ -1,0 +1,307 @@
+//! A sitting's marked paper as examiners read it for an appeal: every item in the order
+//! the candidate saw it, its options, the key, the candidate's response and the marks.
+//! Only administrators reach it; the candidate's own pages never show a key.
+
+use actix_web::{HttpResponse, get, web};
+use askama::Template;
+use uuid::Uuid;
+
+use super::shared::{parse_id, when};
+use crate::app::sittings;
+use crate::domain::paper::PaperItem;
+use crate::domain::pool::{GRADE_MEANINGS, ItemBody};
+use crate::domain::role::Role;
+use crate::domain::scoring::{self, Response};
+use crate::domain::sitting::SittingStatus;
+use crate::domain::values::option_label;
+use crate::state::AppState;
+use crate::web::page::{self, Chrome, PageError};
+use crate::web::session::Visitor;
+
+pub struct OptionRow {
+    pub label: String,
+    pub text: String,
+    /// Part of the key (classic and multiple-response items).
+    pub key: bool,
+    /// Chosen by the candidate (classic and multiple-response items).
+    pub chosen: bool,
+}
+
+/// A line of a matching or assertion/reason item, or a position of a sequencing item.
+pub struct LineRow {
+    pub text: String,
+    pub reason: Option<String>,
+    pub key: String,
+    pub given: String,
+    pub right: bool,
+}
+
+pub struct MarkedItem {
+    pub number: u32,
+    pub question: u32,
+    pub scenario: Option<String>,
+    pub item_id: String,
+    pub area: String,
+    pub level: String,
+    pub clause: String,
+    pub style: &'static str,
+    pub stem: String,
+    pub options: Vec<OptionRow>,
+    pub lines: Vec<LineRow>,
+    pub key: String,
+    pub response: String,
+    pub marks: u32,
+    pub awarded: u32,
+    pub pilot: bool,
+    pub rationale: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/admin/marked_paper.html")]
+struct MarkedPaperPage {
+    chrome: Chrome,
+    id: Uuid,
+    candidate_id: Uuid,
+    candidate: String,
+    email: String,
+    qualification: String,
+    edition: String,
+    pool_hash: String,
+    seed: i64,
+    status: &'static str,
+    started: String,
+    deadline: String,
+    closed: Option<String>,
+    closed_reason: Option<String>,
+    result: String,
+    items: Vec<MarkedItem>,
+}
+
+fn labels(indexes: &[usize]) -> Vec<String> {
+    indexes.iter().map(|k| option_label(*k)).collect()
+}
+
+/// The lines of an item answered line by line, each with its key and the response.
+fn lines(
+    texts: Vec<(String, Option<String>)>,
+    keys: &[usize],
+    given: Option<&Vec<String>>,
+) -> Vec<LineRow> {
+    texts
+        .into_iter()
+        .enumerate()
+        .map(|(i, (text, reason))| {
+            let key = keys.get(i).map(|k| option_label(*k)).unwrap_or_default();
+            let given = given
+                .and_then(|g| g.get(i))
+                .cloned()
+                .unwrap_or_else(|| "no answer".into());
+            LineRow {
+                right: given == key,
+                text,
+                reason,
+                key,
+                given,
+            }
+        })
+        .collect()
+}
+
+fn marked_item(item: &PaperItem, response: Option<&Response>, first: bool) -> MarkedItem {
+    let options = |texts: &[String], key: &[usize], chosen: &[String]| -> Vec<OptionRow> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let label = option_label(i);
+                OptionRow {
+                    key: key.contains(&i),
+                    chosen: chosen.contains(&label),
+                    label,
+                    text: text.clone(),
+                }
+            })
+            .collect()
+    };
+    let (style, option_rows, line_rows, key, answer) = match &item.body {
+        ItemBody::Classic {
+            options: texts,
+            key,
+        } => {
+            let chosen: Vec<String> = response
+                .and_then(|r| r.choice.clone())
+                .into_iter()
+                .collect();
+            (
+                "Classic",
+                options(texts, &[*key], &chosen),
+                vec![],
+                option_label(*key),
+                chosen.join(", "),
+            )
+        }
+        ItemBody::MultipleResponse {
+            options: texts,
+            keys,
+            ..
+        } => {
+            let chosen = response.and_then(|r| r.choices.clone()).unwrap_or_default();
+            (
+                "Multiple response",
+                options(texts, keys, &chosen),
+                vec![],
+                labels(keys).join(", "),
+                chosen.join(", "),
+            )
+        }
+        ItemBody::Matching {
+            lines: texts,
+            options: choices,
+            keys,
+        } => {
+            let given = response.and_then(|r| r.matches.as_ref());
+            (
+                "Matching",
+                options(choices, &[], &[]),
+                lines(
+                    texts.iter().map(|t| (t.clone(), None)).collect(),
+                    keys,
+                    given,
+                ),
+                labels(keys).join(", "),
+                given.map(|g| g.join(", ")).unwrap_or_default(),
+            )
+        }
+        ItemBody::AssertionReason { lines: pairs, keys } => {
+            let given = response.and_then(|r| r.grades.as_ref());
+            let grades: Vec<String> = GRADE_MEANINGS.iter().map(|g| (*g).to_owned()).collect();
+            (
+                "Assertion and reason",
+                options(&grades, &[], &[]),
+                lines(
+                    pairs
+                        .iter()
+                        .map(|(a, r)| (a.clone(), Some(r.clone())))
+                        .collect(),
+                    keys,
+                    given,
+                ),
+                labels(keys).join(", "),
+                given.map(|g| g.join(", ")).unwrap_or_default(),
+            )
+        }
+        ItemBody::Sequencing { steps, keys } => {
+            let given = response.and_then(|r| r.order.as_ref());
+            (
+                "Sequencing",
+                options(steps, &[], &[]),
+                lines(
+                    (1..=steps.len())
+                        .map(|p| (format!("Position {p}"), None))
+                        .collect(),
+                    keys,
+                    given,
+                ),
+                labels(keys).join(", "),
+                given.map(|g| g.join(", ")).unwrap_or_default(),
+            )
+        }
+    };
+    MarkedItem {
+        number: item.number,
+        question: item.question,
+        scenario: item.scenario.clone().filter(|_| first),
+        item_id: item.item_id.clone(),
+        area: item.area.clone(),
+        level: format!("{:?}", item.level),
+        clause: item.clause.clone(),
+        style,
+        stem: item.stem.clone(),
+        options: option_rows,
+        lines: line_rows,
+        key,
+        response: if answer.is_empty() {
+            "No answer".into()
+        } else {
+            answer
+        },
+        marks: item.marks,
+        awarded: scoring::mark_item(item, response),
+        pilot: item.pilot,
+        rationale: item.rationale.clone(),
+    }
+}
+
+#[get("/admin/sittings/{id}")]
+pub async fn marked_paper(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    visitor.with_role(Role::Admin)?;
+    let id = parse_id(&path)?;
+    let sittings::MarkedPaper {
+        record,
+        candidate,
+        answers,
+    } = sittings::marked_paper(&state, id, state.clock.now()).await?;
+    let mut previous_question = None;
+    let items = record
+        .paper
+        .items
+        .iter()
+        .map(|item| {
+            let first = previous_question != Some(item.question);
+            previous_question = Some(item.question);
+            marked_item(item, answers.get(&item.number), first)
+        })
+        .collect();
+    let title = state
+        .catalog
+        .edition(&record.edition)
+        .and_then(|e| {
+            e.qualifications
+                .iter()
+                .find(|q| q.qualification.code == record.qualification_code)
+        })
+        .map(|q| q.qualification.title.clone())
+        .unwrap_or_else(|| record.qualification_code.clone());
+    let name = format!("{} {}", candidate.given_name, candidate.family_name);
+    page::ok(
+        &visitor,
+        &MarkedPaperPage {
+            chrome: Chrome::new(&visitor, format!("Marked paper: {title}, {name}")),
+            id: record.id,
+            candidate_id: candidate.id,
+            candidate: name,
+            email: candidate.email,
+            qualification: title,
+            edition: record.edition.clone(),
+            pool_hash: record.pool_hash.clone(),
+            seed: record.seed,
+            status: match record.status {
+                SittingStatus::InProgress => "In progress",
+                SittingStatus::Submitted => "Submitted",
+                SittingStatus::Expired => "Time ran out",
+            },
+            started: when(record.started_at),
+            deadline: when(record.deadline),
+            closed: record.closed_at.map(when),
+            closed_reason: record.closed_reason.clone(),
+            result: match &record.result {
+                Some(r) => format!(
+                    "{}: {} of {} (pass mark {})",
+                    if r.passed { "Passed" } else { "Not passed" },
+                    r.score,
+                    record.max_score,
+                    record.pass_mark
+                ),
+                None => format!(
+                    "Not scored yet (pass mark {} of {})",
+                    record.pass_mark, record.max_score
+                ),
+            },
+            items,
+        },
+    )
+}
