@@ -624,3 +624,54 @@ db_test!(a_staff_invitation_is_accepted_on_its_page, |app| {
         .await;
     assert_eq!(again.status, StatusCode::GONE, "a link works once");
 });
+
+db_test!(an_administrator_adds_time_on_the_sitting_page, |app| {
+    let (candidate, mut browser) = signed_in_candidate(&app).await;
+    let id = browser.start("iso20000-foundation").await;
+    let admin = app.admin().await;
+    let mut office = Browser::new(&app);
+    office.sign_in(&admin.email).await;
+    let page = office.get(&format!("/admin/sittings/{id}")).await;
+    assert!(page.text.contains("Add the time"));
+    let csrf = page.csrf();
+    let path = format!("/admin/sittings/{id}/extension");
+    let forged = office
+        .post(
+            &path,
+            &[("csrf", "forged"), ("minutes", "10"), ("reason", "Alarm")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let bad = office
+        .post(&path, &[("csrf", &csrf), ("minutes", "0"), ("reason", " ")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text
+            .contains("Minutes must be a whole number from 1 to 240.")
+    );
+    let added = office
+        .post(
+            &path,
+            &[("csrf", &csrf), ("minutes", "10"), ("reason", "Alarm")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
+    let sitting = app
+        .get(&format!("/api/v1/sittings/{id}"), Some(&candidate.token))
+        .await;
+    assert_eq!(
+        sitting.body["remaining_seconds"],
+        70 * 60,
+        "only the valid form counted"
+    );
+    // A candidate cannot add time to their own sitting.
+    let token = browser.get("/dashboard").await.csrf();
+    let own = browser
+        .post(
+            &path,
+            &[("csrf", &token), ("minutes", "60"), ("reason", "More")],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN);
+});

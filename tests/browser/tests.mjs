@@ -153,9 +153,15 @@ export const tests = {
     await registerAndVerify(server, page);
     const id = await startPaper(server, page, FOUNDATION);
     await expectText(page.locator("#total"), /of 60 minutes/, "the time before");
-    const token = await server.login("admin@example.test");
-    const r = await server.api("POST", `/api/v1/admin/sittings/${id}/extension`, { minutes: 15, reason: "Fire alarm in the exam room" }, token);
-    assert(r.status === 200, `extension ${r.status} ${JSON.stringify(r.body)}`);
+    // The invigilator's administrator adds the time on the sitting's page.
+    const { page: admin } = await fresh(browser, contexts);
+    await signIn(server, admin, "admin@example.test");
+    await admin.goto(`${server.base}/admin/sittings/${id}`);
+    await checkAccessibility(admin, "admin-sitting");
+    await admin.getByLabel("Minutes to add").fill("15");
+    await admin.getByLabel("Reason").fill("Fire alarm in the exam room");
+    await admin.getByRole("button", { name: "Add the time" }).click();
+    await expectText(admin.getByRole("status").first(), /The time is added/, "the time added");
     await expectText(page.locator("#total"), /of 75 minutes/, "the new total", 15000);
     await expectText(page.locator("#time-allowed"), /75 minutes \(60 \+ 15 minutes added\)/, "the parts of the time");
     await expectText(page.locator("#announcer"), /Extra time added/, "the announcement");

@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(candidates::grant_extra_time)
         .service(candidates::set_status)
         .service(sittings::marked_paper)
+        .service(sittings::extend)
         .service(atos::list)
         .service(atos::create)
         .service(atos::show)

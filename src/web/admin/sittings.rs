@@ -2,20 +2,21 @@
 //! the candidate saw it, its options, the key, the candidate's response and the marks.
 //! Only administrators reach it; the candidate's own pages never show a key.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 use askama::Template;
+use serde::Deserialize;
 use uuid::Uuid;
 
 use super::shared::{parse_id, when};
-use crate::app::sittings;
+use crate::app::sittings::{self, ExtendError};
 use crate::domain::paper::PaperItem;
 use crate::domain::pool::{GRADE_MEANINGS, ItemBody};
 use crate::domain::role::Role;
 use crate::domain::scoring::{self, Response};
 use crate::domain::sitting::SittingStatus;
-use crate::domain::values::option_label;
+use crate::domain::values::{option_label, parse_text};
 use crate::state::AppState;
-use crate::web::page::{self, Chrome, PageError};
+use crate::web::page::{self, Chrome, FormErrors, PageError};
 use crate::web::session::Visitor;
 
 pub struct OptionRow {
@@ -75,6 +76,12 @@ struct MarkedPaperPage {
     closed_reason: Option<String>,
     result: String,
     items: Vec<MarkedItem>,
+    /// Still in progress: time can be added.
+    open: bool,
+    errors: FormErrors,
+    notice: Option<&'static str>,
+    minutes: String,
+    reason: String,
 }
 
 fn labels(indexes: &[usize]) -> Vec<String> {
@@ -232,19 +239,99 @@ fn marked_item(item: &PaperItem, response: Option<&Response>, first: bool) -> Ma
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MarkedQuery {
+    done: Option<String>,
+}
+
 #[get("/admin/sittings/{id}")]
 pub async fn marked_paper(
     state: web::Data<AppState>,
     visitor: Visitor,
     path: web::Path<String>,
+    query: web::Query<MarkedQuery>,
 ) -> Result<HttpResponse, PageError> {
     visitor.with_role(Role::Admin)?;
+    let mut page = build(&state, &visitor, parse_id(&path)?).await?;
+    if query.done.as_deref() == Some("extended") {
+        page.notice = Some("The time is added. An open exam page shows it within seconds.");
+    }
+    page::ok(&visitor, &page)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ExtensionForm {
+    csrf: String,
+    minutes: String,
+    reason: String,
+}
+
+/// Adds time to a sitting in progress (an interruption in the exam room, a technical
+/// problem); the candidate's open page shows it at its next check.
+#[post("/admin/sittings/{id}/extension")]
+pub async fn extend(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+    form: web::Form<ExtensionForm>,
+) -> Result<HttpResponse, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    let admin = visitor.with_role(Role::Admin)?;
     let id = parse_id(&path)?;
+    let mut errors = FormErrors::new();
+    let minutes = form
+        .minutes
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|m| (1..=240).contains(m));
+    if minutes.is_none() {
+        errors.add("minutes", "Minutes must be a whole number from 1 to 240.");
+    }
+    let reason = parse_text(&form.reason, 500)
+        .map_err(|m| errors.add("reason", format!("Reason {m}.")))
+        .ok();
+    let status = match (minutes, reason) {
+        (Some(minutes), Some(reason)) => {
+            match sittings::extend(&state, id, minutes, &reason, admin.user_id).await {
+                Ok(_) => {
+                    return Ok(page::see_other(
+                        &visitor,
+                        &format!("/admin/sittings/{id}?done=extended"),
+                    ));
+                }
+                Err(ExtendError::NotFound) => return Err(PageError::NotFound),
+                Err(ExtendError::Closed) => {
+                    errors.add(
+                        "minutes",
+                        "The sitting is closed or its time has run out: time can no longer be added.",
+                    );
+                    StatusCode::CONFLICT
+                }
+                Err(ExtendError::Unexpected(e)) => return Err(PageError::Unexpected(e.into())),
+            }
+        }
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let mut page = build(&state, &visitor, id).await?;
+    page.errors = errors;
+    page.minutes = form.minutes.clone();
+    page.reason = form.reason.clone();
+    page::html(&visitor, status, &page)
+}
+
+async fn build(
+    state: &AppState,
+    visitor: &Visitor,
+    id: Uuid,
+) -> Result<MarkedPaperPage, PageError> {
     let sittings::MarkedPaper {
         record,
         candidate,
         answers,
-    } = sittings::marked_paper(&state, id, state.clock.now()).await?;
+    } = sittings::marked_paper(state, id, state.clock.now()).await?;
     let mut previous_question = None;
     let items = record
         .paper
@@ -267,41 +354,43 @@ pub async fn marked_paper(
         .map(|q| q.qualification.title.clone())
         .unwrap_or_else(|| record.qualification_code.clone());
     let name = format!("{} {}", candidate.given_name, candidate.family_name);
-    page::ok(
-        &visitor,
-        &MarkedPaperPage {
-            chrome: Chrome::new(&visitor, format!("Marked paper: {title}, {name}")),
-            id: record.id,
-            candidate_id: candidate.id,
-            candidate: name,
-            email: candidate.email,
-            qualification: title,
-            edition: record.edition.clone(),
-            pool_hash: record.pool_hash.clone(),
-            seed: record.seed,
-            status: match record.status {
-                SittingStatus::InProgress => "In progress",
-                SittingStatus::Submitted => "Submitted",
-                SittingStatus::Expired => "Time ran out",
-            },
-            started: when(record.started_at),
-            deadline: when(record.deadline),
-            closed: record.closed_at.map(when),
-            closed_reason: record.closed_reason.clone(),
-            result: match &record.result {
-                Some(r) => format!(
-                    "{}: {} of {} (pass mark {})",
-                    if r.passed { "Passed" } else { "Not passed" },
-                    r.score,
-                    record.max_score,
-                    record.pass_mark
-                ),
-                None => format!(
-                    "Not scored yet (pass mark {} of {})",
-                    record.pass_mark, record.max_score
-                ),
-            },
-            items,
+    Ok(MarkedPaperPage {
+        chrome: Chrome::new(visitor, format!("Marked paper: {title}, {name}")),
+        open: record.status == SittingStatus::InProgress,
+        errors: FormErrors::new(),
+        notice: None,
+        minutes: String::new(),
+        reason: String::new(),
+        id: record.id,
+        candidate_id: candidate.id,
+        candidate: name,
+        email: candidate.email,
+        qualification: title,
+        edition: record.edition.clone(),
+        pool_hash: record.pool_hash.clone(),
+        seed: record.seed,
+        status: match record.status {
+            SittingStatus::InProgress => "In progress",
+            SittingStatus::Submitted => "Submitted",
+            SittingStatus::Expired => "Time ran out",
         },
-    )
+        started: when(record.started_at),
+        deadline: when(record.deadline),
+        closed: record.closed_at.map(when),
+        closed_reason: record.closed_reason.clone(),
+        result: match &record.result {
+            Some(r) => format!(
+                "{}: {} of {} (pass mark {})",
+                if r.passed { "Passed" } else { "Not passed" },
+                r.score,
+                record.max_score,
+                record.pass_mark
+            ),
+            None => format!(
+                "Not scored yet (pass mark {} of {})",
+                record.pass_mark, record.max_score
+            ),
+        },
+        items,
+    })
 }
