@@ -34,6 +34,15 @@ export const tests = {
     }
     await allSaved(page);
     await screenshots(page, "exam");
+    // At 320 px wide (what 200% zoom gives on a small laptop) the timer stays in view
+    // while answers scroll, and nothing needs sideways scrolling.
+    const size = page.viewportSize();
+    await page.setViewportSize({ width: 320, height: 640 });
+    await page.getByRole("group", { name: "Question 30", exact: true }).scrollIntoViewIfNeeded();
+    const timer = await page.getByRole("timer", { name: "Time remaining" }).boundingBox();
+    assert(timer && timer.y >= 0 && timer.y < 640, `the timer stays in view: ${JSON.stringify(timer)}`);
+    assert(!(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)), "the exam page fits 320 px");
+    await page.setViewportSize(size);
     const before = await page.getByRole("timer", { name: "Time remaining" }).textContent();
 
     // A reload shows the same answers, flags and time.
