@@ -2,153 +2,11 @@
 //! CSRF tokens, and the exam page's saves. (The full journeys with JavaScript run in
 //! Chromium: tests/browser/.)
 
-use std::collections::BTreeMap;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::browser::Browser;
 use crate::helpers::{Candidate, PASSWORD, TestApp, db_test};
-
-/// A browser without JavaScript: keeps cookies, does not follow redirects.
-pub struct Browser<'a> {
-    app: &'a TestApp,
-    client: reqwest::Client,
-    cookies: BTreeMap<String, String>,
-}
-
-pub struct Page {
-    pub status: StatusCode,
-    pub location: Option<String>,
-    pub headers: reqwest::header::HeaderMap,
-    pub text: String,
-}
-
-impl Page {
-    /// The page's CSRF token (its `<meta name="csrf-token">`).
-    pub fn csrf(&self) -> String {
-        let start = self
-            .text
-            .find("name=\"csrf-token\" content=\"")
-            .expect("a csrf meta")
-            + 27;
-        self.text[start..].split('"').next().unwrap().to_owned()
-    }
-}
-
-impl<'a> Browser<'a> {
-    pub fn new(app: &'a TestApp) -> Self {
-        Self {
-            app,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: BTreeMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn keep(&mut self, response: reqwest::Response) -> Page {
-        for value in response.headers().get_all("set-cookie") {
-            let text = value.to_str().unwrap();
-            let pair = text.split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() || text.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        Page {
-            status: response.status(),
-            location: response
-                .headers()
-                .get("location")
-                .map(|v| v.to_str().unwrap().to_owned()),
-            headers: response.headers().clone(),
-            text: response.text().await.unwrap(),
-        }
-    }
-
-    pub async fn get(&mut self, path: &str) -> Page {
-        let response = self
-            .client
-            .get(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.keep(response).await
-    }
-
-    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let response = self
-            .client
-            .post(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        self.keep(response).await
-    }
-
-    /// A request as the exam page's script makes it.
-    pub async fn script(&mut self, path: &str, csrf: &str, body: Value) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .post(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .header("x-csrf-token", csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    /// Signs in through the form; returns the dashboard.
-    pub async fn sign_in(&mut self, email: &str) -> Page {
-        let form = self.get("/sign-in").await;
-        let csrf = form.csrf();
-        let done = self
-            .post(
-                "/sign-in",
-                &[
-                    ("csrf", &csrf),
-                    ("email", email),
-                    ("password", PASSWORD),
-                    ("next", "/dashboard"),
-                ],
-            )
-            .await;
-        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
-        self.get("/dashboard").await
-    }
-
-    /// Starts a paper with the dashboard's Start button; returns the sitting's id.
-    pub async fn start(&mut self, code: &str) -> String {
-        let dashboard = self.get("/dashboard").await;
-        let csrf = dashboard.csrf();
-        let started = self
-            .post(&format!("/papers/{code}/start"), &[("csrf", &csrf)])
-            .await;
-        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.text);
-        started
-            .location
-            .unwrap()
-            .trim_start_matches("/sittings/")
-            .to_owned()
-    }
-}
 
 async fn signed_in_candidate(app: &TestApp) -> (Candidate, Browser<'_>) {
     let candidate = app.candidate().await;
@@ -270,7 +128,7 @@ db_test!(forms_without_the_right_token_change_nothing, |app| {
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     let sittings = app.get("/api/v1/me/sittings", Some(&candidate.token)).await;
     assert_eq!(sittings.body["items"].as_array().unwrap().len(), 0);
-    let cross_site = browser
+    let cross_site = app
         .client
         .post(app.url("/papers/iso20000-foundation/start"))
         .header("cookie", browser.cookie_header())

@@ -5,171 +5,12 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use crate::browser::{Browser, query};
 use crate::helpers::*;
-
-/// A browser: its cookies (kept by hand; the test client has no cookie store) and the
-/// form token of the pages it last opened.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookies: Vec<(String, String)>,
-    csrf: String,
-}
-
-/// A page as the browser received it.
-struct Page {
-    status: StatusCode,
-    location: String,
-    body: String,
-}
-
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn form_body(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// The value of `<meta name="csrf-token" content="…">`.
-fn csrf_of(body: &str) -> Option<String> {
-    let marker = "<meta name=\"csrf-token\" content=\"";
-    let start = body.find(marker)? + marker.len();
-    let end = body[start..].find('"')?;
-    Some(body[start..start + end].to_owned())
-}
-
-impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
-        Self {
-            app,
-            cookies: Vec::new(),
-            csrf: String::new(),
-        }
-    }
-
-    /// Signs in through the sign-in page.
-    async fn signed_in(app: &'a TestApp, email: &str) -> Browser<'a> {
-        let mut browser = Self::new(app);
-        let page = browser.get("/sign-in").await;
-        assert_eq!(page.status, 200);
-        let token = browser.csrf.clone();
-        let signed_in = browser
-            .post(
-                "/sign-in",
-                &[
-                    ("csrf", &token),
-                    ("email", email),
-                    ("password", PASSWORD),
-                    ("next", "/admin"),
-                ],
-            )
-            .await;
-        assert_eq!(signed_in.status, 303, "{}", signed_in.body);
-        assert!(
-            // `__Host-` prefixed: the tests' public address is https.
-            browser.cookies.iter().any(|(n, _)| n.ends_with("session")),
-            "no session cookie"
-        );
-        browser
-    }
-
-    fn keep_cookies(&mut self, response: &reqwest::Response) {
-        for header in response.headers().get_all("set-cookie") {
-            let raw = header.to_str().unwrap();
-            let pair = raw.split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            self.cookies.retain(|(n, _)| n != name);
-            if !value.is_empty() {
-                self.cookies.push((name.to_owned(), value.to_owned()));
-            }
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(n, v)| format!("{n}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn receive(&mut self, response: reqwest::Response) -> Page {
-        self.keep_cookies(&response);
-        let status = response.status();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        let body = response.text().await.unwrap();
-        // Error pages carry no token; the browser keeps the one it had.
-        if let Some(token) = csrf_of(&body).filter(|t| !t.is_empty()) {
-            self.csrf = token;
-        }
-        Page {
-            status,
-            location,
-            body,
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let response = self
-            .app
-            .client
-            .get(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.receive(response).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let response = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form_body(fields))
-            .send()
-            .await
-            .unwrap();
-        self.receive(response).await
-    }
-
-    /// Posts a form with this page's token, as the page's own form does.
-    async fn submit(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let token = self.csrf.clone();
-        let mut all = vec![("csrf", token.as_str())];
-        all.extend_from_slice(fields);
-        self.post(path, &all).await
-    }
-
-    /// Follows a redirect.
-    async fn follow(&mut self, page: &Page) -> Page {
-        assert_eq!(page.status, 303, "{}", page.body);
-        let to = page.location.clone();
-        self.get(&to).await
-    }
-}
 
 async fn eligible_for(app: &TestApp, who: &Candidate, qualification: &str) -> bool {
     let reply = app.get("/api/v1/me/eligibility", Some(&who.token)).await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     reply
         .body
         .as_array()
@@ -185,7 +26,7 @@ async fn verification(app: &TestApp, number: &str) -> Value {
     let reply = app
         .get(&format!("/api/v1/certificates/{number}/verification"), None)
         .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     reply.body
 }
 
@@ -198,14 +39,14 @@ db_test!(
             .await;
         assert!(!eligible_for(&app, &candidate, "iso20000-practitioner").await);
         let admin = app.admin().await;
-        let mut browser = Browser::signed_in(&app, &admin.email).await;
+        let mut browser = Browser::signed_in(&app, &admin.email, "/admin").await;
 
         let list = browser.get("/admin/evidence").await;
-        assert_eq!(list.status, 200);
-        assert!(list.body.contains(&candidate.email), "{}", list.body);
-        assert!(list.body.contains("GR750123456"));
+        assert_eq!(list.status, StatusCode::OK);
+        assert!(list.text.contains(&candidate.email), "{}", list.text);
+        assert!(list.text.contains("GR750123456"));
         assert!(
-            list.body
+            list.text
                 .contains(&format!("action=\"/admin/evidence/{evidence}/decision\""))
         );
 
@@ -216,13 +57,13 @@ db_test!(
                 &[("decision", "reject"), ("reason", "  ")],
             )
             .await;
-        assert_eq!(refused.status, 422);
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
             refused
-                .body
+                .text
                 .contains(&format!("id=\"reason-{evidence}-error\""))
         );
-        assert!(refused.body.contains("Give a reason to reject"));
+        assert!(refused.text.contains("Give a reason to reject"));
         assert!(!eligible_for(&app, &candidate, "iso20000-practitioner").await);
 
         let approved = browser
@@ -231,14 +72,17 @@ db_test!(
                 &[("decision", "approve"), ("reason", "")],
             )
             .await;
-        assert_eq!(approved.location, "/admin/evidence?done=approved");
+        assert_eq!(
+            approved.location.as_deref(),
+            Some("/admin/evidence?done=approved")
+        );
         let after = browser.follow(&approved).await;
         assert!(
             after
-                .body
+                .text
                 .contains("<p class=\"notice ok\" role=\"status\">The evidence is approved.")
         );
-        assert!(!after.body.contains(&candidate.email), "no longer pending");
+        assert!(!after.text.contains(&candidate.email), "no longer pending");
         assert!(eligible_for(&app, &candidate, "iso20000-practitioner").await);
 
         // Deciding again is refused and says why.
@@ -248,8 +92,8 @@ db_test!(
                 &[("decision", "reject"), ("reason", "changed my mind")],
             )
             .await;
-        assert_eq!(again.status, 409);
-        assert!(again.body.contains("already been decided"));
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        assert!(again.text.contains("already been decided"));
         assert!(eligible_for(&app, &candidate, "iso20000-practitioner").await);
 
         // An unknown or malformed id is the page-not-found page.
@@ -259,15 +103,15 @@ db_test!(
                 &[("decision", "approve")],
             )
             .await;
-        assert_eq!(unknown.status, 404);
-        assert!(unknown.body.contains("Page not found"));
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        assert!(unknown.text.contains("Page not found"));
         let malformed = browser
             .submit(
                 "/admin/evidence/nonsense/decision",
                 &[("decision", "approve")],
             )
             .await;
-        assert_eq!(malformed.status, 404);
+        assert_eq!(malformed.status, StatusCode::NOT_FOUND);
     }
 );
 
@@ -277,7 +121,7 @@ db_test!(
         let candidate = app.candidate().await;
         let number = app.pass_foundation(&candidate).await;
         let admin = app.admin().await;
-        let mut browser = Browser::signed_in(&app, &admin.email).await;
+        let mut browser = Browser::signed_in(&app, &admin.email, "/admin").await;
 
         let found = browser
             .get(&format!(
@@ -285,17 +129,20 @@ db_test!(
                 number.to_lowercase()
             ))
             .await;
-        assert_eq!(found.location, format!("/admin/certificates/{number}"));
+        assert_eq!(
+            found.location.as_deref(),
+            Some(format!("/admin/certificates/{number}").as_str())
+        );
         let page = browser.follow(&found).await;
-        assert_eq!(page.status, 200);
+        assert_eq!(page.status, StatusCode::OK);
         assert!(
-            page.body
+            page.text
                 .contains(&format!("<h1>Certificate {number}: Valid</h1>"))
         );
-        assert!(page.body.contains("Suspend the certificate"));
-        assert!(page.body.contains("Re-issue the certificate"));
-        assert!(!page.body.contains("Reinstate the certificate"));
-        assert!(page.body.contains(&format!(
+        assert!(page.text.contains("Suspend the certificate"));
+        assert!(page.text.contains("Re-issue the certificate"));
+        assert!(!page.text.contains("Reinstate the certificate"));
+        assert!(page.text.contains(&format!(
             "data-confirm=\"Revoke certificate {number}? This cannot be undone.\""
         )));
 
@@ -311,18 +158,18 @@ db_test!(
             )
             .await;
         assert_eq!(
-            suspended.location,
-            format!("/admin/certificates/{number}?done=suspend")
+            suspended.location.as_deref(),
+            Some(format!("/admin/certificates/{number}?done=suspend").as_str())
         );
         assert_eq!(verification(&app, &number).await["status"], "suspended");
         let page = browser.follow(&suspended).await;
         assert!(
-            page.body
+            page.text
                 .contains("<p class=\"notice ok\" role=\"status\">The certificate is suspended.")
         );
-        assert!(page.body.contains("Reinstate the certificate"));
+        assert!(page.text.contains("Reinstate the certificate"));
         assert!(
-            page.body.contains("appeal under review"),
+            page.text.contains("appeal under review"),
             "the history has the reason"
         );
 
@@ -332,7 +179,7 @@ db_test!(
                 &[("action", "reinstate"), ("reason", "appeal upheld")],
             )
             .await;
-        assert_eq!(reinstated.status, 303);
+        assert_eq!(reinstated.status, StatusCode::SEE_OTHER);
         assert_eq!(verification(&app, &number).await["status"], "valid");
 
         // A revocation needs a reason for the record.
@@ -342,8 +189,8 @@ db_test!(
                 &[("action", "revoke"), ("reason", "")],
             )
             .await;
-        assert_eq!(refused.status, 422);
-        assert!(refused.body.contains("id=\"revoke_reason-error\""));
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text.contains("id=\"revoke_reason-error\""));
         assert_eq!(verification(&app, &number).await["status"], "valid");
 
         let revoked = browser
@@ -357,26 +204,26 @@ db_test!(
             )
             .await;
         assert_eq!(
-            revoked.location,
-            format!("/admin/certificates/{number}?done=revoke")
+            revoked.location.as_deref(),
+            Some(format!("/admin/certificates/{number}?done=revoke").as_str())
         );
         let public = verification(&app, &number).await;
         assert_eq!(public["status"], "revoked");
         assert_eq!(public["reason"], "Revoked after an investigation");
         let page = browser.follow(&revoked).await;
         assert!(
-            page.body
+            page.text
                 .contains(&format!("<h1>Certificate {number}: Revoked</h1>"))
         );
-        assert!(page.body.contains("A revoked certificate is final"));
-        assert!(!page.body.contains("Re-issue the certificate"));
+        assert!(page.text.contains("A revoked certificate is final"));
+        assert!(!page.text.contains("Re-issue the certificate"));
 
         // An unknown number is not found.
         let unknown = browser.get("/admin/certificates/I20F-2026-999999-0").await;
-        assert_eq!(unknown.status, 404);
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
         let typo = browser.get("/admin/certificates?number=I20F-20").await;
-        assert_eq!(typo.status, 422);
-        assert!(typo.body.contains("id=\"number-error\""));
+        assert_eq!(typo.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(typo.text.contains("id=\"number-error\""));
     }
 );
 
@@ -386,7 +233,7 @@ db_test!(
         let candidate = app.candidate().await;
         let number = app.pass_foundation(&candidate).await;
         let admin = app.admin().await;
-        let mut browser = Browser::signed_in(&app, &admin.email).await;
+        let mut browser = Browser::signed_in(&app, &admin.email, "/admin").await;
         browser.get(&format!("/admin/certificates/{number}")).await;
         let reissued = browser
             .submit(
@@ -394,10 +241,18 @@ db_test!(
                 &[("action", "reissue"), ("reason", "name corrected")],
             )
             .await;
-        assert_eq!(reissued.status, 303, "{}", reissued.body);
-        assert!(reissued.location.ends_with("?done=reissue"));
+        assert_eq!(reissued.status, StatusCode::SEE_OTHER, "{}", reissued.text);
+        assert!(
+            reissued
+                .location
+                .as_deref()
+                .unwrap()
+                .ends_with("?done=reissue")
+        );
         let new_number = reissued
             .location
+            .as_deref()
+            .unwrap()
             .trim_start_matches("/admin/certificates/")
             .trim_end_matches("?done=reissue")
             .to_owned();
@@ -406,7 +261,7 @@ db_test!(
         assert_eq!(verification(&app, &number).await["status"], "revoked");
         let old = browser.get(&format!("/admin/certificates/{number}")).await;
         assert!(
-            old.body
+            old.text
                 .contains(&format!("href=\"/admin/certificates/{new_number}\""))
         );
     }
@@ -421,7 +276,7 @@ db_test!(
             .await;
         let number = app.pass_foundation(&candidate).await;
         let admin = app.admin().await;
-        let mut browser = Browser::signed_in(&app, &admin.email).await;
+        let mut browser = Browser::signed_in(&app, &admin.email, "/admin").await;
         browser.get("/admin/evidence").await;
 
         let forged = browser
@@ -430,8 +285,8 @@ db_test!(
                 &[("csrf", "not-the-token"), ("decision", "approve")],
             )
             .await;
-        assert_eq!(forged.status, 403);
-        assert!(forged.body.contains("This form has expired"));
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        assert!(forged.text.contains("This form has expired"));
         let pending = app.get("/api/v1/admin/evidence", Some(&admin.token)).await;
         assert_eq!(pending.body[0]["id"], evidence.as_str(), "still pending");
 
@@ -441,7 +296,7 @@ db_test!(
                 &[("action", "revoke"), ("reason", "forged")],
             )
             .await;
-        assert_eq!(forged.status, 403);
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
         assert_eq!(verification(&app, &number).await["status"], "valid");
 
         let forged = browser
@@ -454,8 +309,11 @@ db_test!(
                 ],
             )
             .await;
-        assert_eq!(forged.status, 403);
-        assert_eq!(app.login(&candidate.email, PASSWORD).await.status, 200);
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.login(&candidate.email, PASSWORD).await.status,
+            StatusCode::OK
+        );
     }
 );
 
@@ -463,7 +321,7 @@ db_test!(a_candidate_is_refused_the_administration_pages, |app| {
     let candidate = app.candidate().await;
     let sitting = app.start_foundation(&candidate.token).await;
     let id = sitting["id"].as_str().unwrap().to_owned();
-    let mut browser = Browser::signed_in(&app, &candidate.email).await;
+    let mut browser = Browser::signed_in(&app, &candidate.email, "/admin").await;
     for path in [
         "/admin".to_owned(),
         "/admin/evidence".to_owned(),
@@ -474,8 +332,8 @@ db_test!(a_candidate_is_refused_the_administration_pages, |app| {
         "/admin/statistics".to_owned(),
     ] {
         let page = browser.get(&path).await;
-        assert_eq!(page.status, 403, "{path}");
-        assert!(page.body.contains("Not available to you"), "{path}");
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(page.text.contains("Not available to you"), "{path}");
     }
     // Even with the page's own token, a candidate's form changes nothing.
     browser.get("/dashboard").await;
@@ -485,7 +343,7 @@ db_test!(a_candidate_is_refused_the_administration_pages, |app| {
             &[("percent", "100"), ("reason", "I asked for it")],
         )
         .await;
-    assert_eq!(refused.status, 403);
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let admin = app.admin().await;
     let grants = app
         .get(
@@ -497,8 +355,14 @@ db_test!(a_candidate_is_refused_the_administration_pages, |app| {
 
     // Someone not signed in is sent to sign in first.
     let visitor = Browser::new(&app).get("/admin/statistics").await;
-    assert_eq!(visitor.status, 303);
-    assert!(visitor.location.starts_with("/sign-in?next="));
+    assert_eq!(visitor.status, StatusCode::SEE_OTHER);
+    assert!(
+        visitor
+            .location
+            .as_deref()
+            .unwrap()
+            .starts_with("/sign-in?next=")
+    );
 });
 
 db_test!(
@@ -509,52 +373,52 @@ db_test!(
         let id = sitting["id"].as_str().unwrap().to_owned();
         app.answer_all(&candidate.token, &id, 30).await;
         let submitted = app.submit(&candidate.token, &id).await;
-        assert_eq!(submitted.status, 200);
+        assert_eq!(submitted.status, StatusCode::OK);
         let score = submitted.body["score"].as_u64().unwrap();
         let stored = app.stored(&id).await;
         let first = stored.paper.item(1).unwrap();
         let key = app.key_of(&id, 1).await;
 
         let admin = app.admin().await;
-        let mut browser = Browser::signed_in(&app, &admin.email).await;
+        let mut browser = Browser::signed_in(&app, &admin.email, "/admin").await;
         let account = browser
             .get(&format!("/admin/candidates/{}", candidate.id))
             .await;
         assert!(
             account
-                .body
+                .text
                 .contains(&format!("href=\"/admin/sittings/{id}\""))
         );
         let page = browser.get(&format!("/admin/sittings/{id}")).await;
-        assert_eq!(page.status, 200);
+        assert_eq!(page.status, StatusCode::OK);
         assert!(
-            page.body.contains(&format!("Passed: {score} of 40")),
+            page.text.contains(&format!("Passed: {score} of 40")),
             "{}",
-            page.body
+            page.text
         );
-        assert!(page.body.contains(&first.item_id));
-        assert!(page.body.contains("(key)"));
-        assert!(page.body.contains(&format!("<dt>Key</dt><dd>{key}</dd>")));
-        assert!(page.body.contains("<dt>Rationale</dt>"));
-        assert!(page.body.contains("Item 1: 1 of 1 mark"));
+        assert!(page.text.contains(&first.item_id));
+        assert!(page.text.contains("(key)"));
+        assert!(page.text.contains(&format!("<dt>Key</dt><dd>{key}</dd>")));
+        assert!(page.text.contains("<dt>Rationale</dt>"));
+        assert!(page.text.contains("Item 1: 1 of 1 mark"));
 
         // The candidate sees neither keys nor rationales, here or on their result.
-        let mut own = Browser::signed_in(&app, &candidate.email).await;
+        let mut own = Browser::signed_in(&app, &candidate.email, "/admin").await;
         let refused = own.get(&format!("/admin/sittings/{id}")).await;
-        assert_eq!(refused.status, 403);
-        assert!(!refused.body.contains(&first.item_id));
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(!refused.text.contains(&first.item_id));
         let result = own.get(&format!("/sittings/{id}/result")).await;
-        assert_eq!(result.status, 200);
-        assert!(!result.body.contains("(key)"));
-        assert!(!result.body.contains("Rationale"));
-        assert!(!result.body.contains(&first.item_id));
+        assert_eq!(result.status, StatusCode::OK);
+        assert!(!result.text.contains("(key)"));
+        assert!(!result.text.contains("Rationale"));
+        assert!(!result.text.contains(&first.item_id));
 
         let unknown = browser
             .get(&format!("/admin/sittings/{}", uuid::Uuid::now_v7()))
             .await;
-        assert_eq!(unknown.status, 404);
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
         let malformed = browser.get("/admin/sittings/12").await;
-        assert_eq!(malformed.status, 404);
+        assert_eq!(malformed.status, StatusCode::NOT_FOUND);
     }
 );
 
@@ -566,17 +430,20 @@ db_test!(
             let sitting = app.start_foundation(&candidate.token).await;
             let id = sitting["id"].as_str().unwrap().to_owned();
             app.answer_all(&candidate.token, &id, correct).await;
-            assert_eq!(app.submit(&candidate.token, &id).await.status, 200);
+            assert_eq!(
+                app.submit(&candidate.token, &id).await.status,
+                StatusCode::OK
+            );
         }
         // A sitting still in progress is not counted.
         let unfinished = app.candidate().await;
         app.start_foundation(&unfinished.token).await;
 
         let admin = app.admin().await;
-        let mut browser = Browser::signed_in(&app, &admin.email).await;
+        let mut browser = Browser::signed_in(&app, &admin.email, "/admin").await;
         let page = browser.get("/admin/statistics").await;
-        assert_eq!(page.status, 200);
-        let body = &page.body;
+        assert_eq!(page.status, StatusCode::OK);
+        let body = &page.text;
         assert!(body.contains("<h2 id=\"q-iso20000-foundation\">ISO/IEC 20000 Foundation</h2>"));
         assert!(
             body.contains("<dd id=\"sittings-iso20000-foundation\">3</dd>"),
@@ -603,47 +470,47 @@ db_test!(
     |app| {
         let candidate = app.candidate().await;
         let admin = app.admin().await;
-        let mut browser = Browser::signed_in(&app, &admin.email).await;
+        let mut browser = Browser::signed_in(&app, &admin.email, "/admin").await;
 
         let found = browser
             .get(&format!(
-                "/admin/candidates?email={}",
-                encode(&candidate.email.to_uppercase())
+                "/admin/candidates?{}",
+                query(&[("email", &candidate.email.to_uppercase())])
             ))
             .await;
         assert_eq!(
-            found.location,
-            format!("/admin/candidates/{}", candidate.id)
+            found.location.as_deref(),
+            Some(format!("/admin/candidates/{}", candidate.id).as_str())
         );
         let missing = browser
             .get("/admin/candidates?email=nobody%40example.org")
             .await;
-        assert_eq!(missing.status, 404);
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
         assert!(
             missing
-                .body
+                .text
                 .contains("No account has the address nobody@example.org")
         );
         let page = browser.follow(&found).await;
-        assert!(page.body.contains(&candidate.email));
-        assert!(page.body.contains("In force now: no extra time"));
+        assert!(page.text.contains(&candidate.email));
+        assert!(page.text.contains("In force now: no extra time"));
 
         let path = format!("/admin/candidates/{}/extra-time", candidate.id);
         let refused = browser
             .submit(&path, &[("percent", "lots"), ("reason", "")])
             .await;
-        assert_eq!(refused.status, 422);
-        assert!(refused.body.contains("id=\"percent-error\""));
-        assert!(refused.body.contains("id=\"reason-error\""));
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text.contains("id=\"percent-error\""));
+        assert!(refused.text.contains("id=\"reason-error\""));
         assert!(
-            refused.body.contains("value=\"lots\""),
+            refused.text.contains("value=\"lots\""),
             "what was typed stays"
         );
         let too_much = browser
             .submit(&path, &[("percent", "150"), ("reason", "double and more")])
             .await;
-        assert_eq!(too_much.status, 422);
-        assert!(too_much.body.contains("Percent must be between 0 and 100."));
+        assert_eq!(too_much.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(too_much.text.contains("Percent must be between 0 and 100."));
 
         let granted = browser
             .submit(
@@ -652,15 +519,15 @@ db_test!(
             )
             .await;
         assert_eq!(
-            granted.location,
-            format!("/admin/candidates/{}?done=extra-time", candidate.id)
+            granted.location.as_deref(),
+            Some(format!("/admin/candidates/{}?done=extra-time", candidate.id).as_str())
         );
         let page = browser.follow(&granted).await;
         assert!(
-            page.body
+            page.text
                 .contains("<p class=\"notice ok\" role=\"status\">The extra time is granted.")
         );
-        assert!(page.body.contains("25% more time on every paper"));
+        assert!(page.text.contains("25% more time on every paper"));
         let grants = app
             .get(
                 &format!("/api/v1/admin/candidates/{}/extra-time", candidate.id),
@@ -674,9 +541,12 @@ db_test!(
         let refused = browser
             .submit(&status, &[("action", "disable"), ("status_reason", "")])
             .await;
-        assert_eq!(refused.status, 422);
-        assert!(refused.body.contains("id=\"status_reason-error\""));
-        assert_eq!(app.login(&candidate.email, PASSWORD).await.status, 200);
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text.contains("id=\"status_reason-error\""));
+        assert_eq!(
+            app.login(&candidate.email, PASSWORD).await.status,
+            StatusCode::OK
+        );
 
         let disabled = browser
             .submit(
@@ -688,26 +558,32 @@ db_test!(
             )
             .await;
         assert_eq!(
-            disabled.location,
-            format!("/admin/candidates/{}?done=disabled", candidate.id)
+            disabled.location.as_deref(),
+            Some(format!("/admin/candidates/{}?done=disabled", candidate.id).as_str())
         );
-        assert_eq!(app.login(&candidate.email, PASSWORD).await.status, 403);
+        assert_eq!(
+            app.login(&candidate.email, PASSWORD).await.status,
+            StatusCode::FORBIDDEN
+        );
         let page = browser.follow(&disabled).await;
-        assert!(page.body.contains("Enable the account"));
+        assert!(page.text.contains("Enable the account"));
 
         let enabled = browser.submit(&status, &[("action", "enable")]).await;
-        assert_eq!(enabled.status, 303);
-        assert_eq!(app.login(&candidate.email, PASSWORD).await.status, 200);
+        assert_eq!(enabled.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.login(&candidate.email, PASSWORD).await.status,
+            StatusCode::OK
+        );
 
         // An administrator's own page offers no way to disable it.
         let own = browser
             .get(&format!("/admin/candidates/{}", admin.id))
             .await;
-        assert!(own.body.contains("This is your own account"));
+        assert!(own.text.contains("This is your own account"));
         let unknown = browser
             .get(&format!("/admin/candidates/{}", uuid::Uuid::now_v7()))
             .await;
-        assert_eq!(unknown.status, 404);
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     }
 );
 
@@ -715,7 +591,7 @@ db_test!(
     an_organization_is_recorded_accredited_and_suspended_on_the_pages,
     |app| {
         let admin = app.admin().await;
-        let mut browser = Browser::signed_in(&app, &admin.email).await;
+        let mut browser = Browser::signed_in(&app, &admin.email, "/admin").await;
         browser.get("/admin/atos").await;
         let refused = browser
             .submit(
@@ -727,9 +603,9 @@ db_test!(
                 ],
             )
             .await;
-        assert_eq!(refused.status, 422);
-        assert!(refused.body.contains("id=\"country-error\""));
-        assert!(refused.body.contains("value=\"Service Academy\""));
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text.contains("id=\"country-error\""));
+        assert!(refused.text.contains("value=\"Service Academy\""));
 
         let created = browser
             .submit(
@@ -741,15 +617,17 @@ db_test!(
                 ],
             )
             .await;
-        assert_eq!(created.status, 303, "{}", created.body);
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
         let ato = created
             .location
+            .as_deref()
+            .unwrap()
             .trim_start_matches("/admin/atos/")
             .trim_end_matches("?done=created")
             .to_owned();
         let page = browser.follow(&created).await;
-        assert!(page.body.contains("<h1>Service Academy</h1>"));
-        assert!(page.body.contains(
+        assert!(page.text.contains("<h1>Service Academy</h1>"));
+        assert!(page.text.contains(
             "<p class=\"notice ok\" role=\"status\">The training organization is recorded."
         ));
 
@@ -763,8 +641,8 @@ db_test!(
                 ],
             )
             .await;
-        assert_eq!(backwards.status, 422);
-        assert!(backwards.body.contains("id=\"valid_until-error\""));
+        assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(backwards.text.contains("id=\"valid_until-error\""));
         let accredited = browser
             .submit(
                 &format!("/admin/atos/{ato}/accreditations"),
@@ -776,8 +654,8 @@ db_test!(
             )
             .await;
         assert_eq!(
-            accredited.location,
-            format!("/admin/atos/{ato}?done=accredited")
+            accredited.location.as_deref(),
+            Some(format!("/admin/atos/{ato}?done=accredited").as_str())
         );
         let api = app
             .get(&format!("/api/v1/admin/atos/{ato}"), Some(&admin.token))
@@ -789,16 +667,16 @@ db_test!(
         assert_eq!(api.body["accreditations"][0]["status"], "active");
 
         let list = browser.get("/admin/atos").await;
-        assert!(list.body.contains(&format!("href=\"/admin/atos/{ato}\"")));
+        assert!(list.text.contains(&format!("href=\"/admin/atos/{ato}\"")));
 
         let end = format!("/admin/atos/{ato}/accreditations/{accreditation}/status");
         let refused = browser
             .submit(&end, &[("status", "suspended"), ("reason", " ")])
             .await;
-        assert_eq!(refused.status, 422);
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
             refused
-                .body
+                .text
                 .contains(&format!("id=\"reason-{accreditation}-error\""))
         );
         let suspended = browser
@@ -808,8 +686,8 @@ db_test!(
             )
             .await;
         assert_eq!(
-            suspended.location,
-            format!("/admin/atos/{ato}?done=suspended")
+            suspended.location.as_deref(),
+            Some(format!("/admin/atos/{ato}?done=suspended").as_str())
         );
         let api = app
             .get(&format!("/api/v1/admin/atos/{ato}"), Some(&admin.token))
@@ -820,7 +698,7 @@ db_test!(
             "trainer not qualified"
         );
         let page = browser.follow(&suspended).await;
-        assert!(page.body.contains("trainer not qualified"));
+        assert!(page.text.contains("trainer not qualified"));
 
         let invited = browser
             .submit(
@@ -828,13 +706,16 @@ db_test!(
                 &[("invite_email", "trainer@academy.example")],
             )
             .await;
-        assert_eq!(invited.location, format!("/admin/atos/{ato}?done=invited"));
+        assert_eq!(
+            invited.location.as_deref(),
+            Some(format!("/admin/atos/{ato}?done=invited").as_str())
+        );
         app.deliver_mail().await;
         assert!(!app.mail.to("trainer@academy.example").is_empty());
 
         let unknown = browser
             .get(&format!("/admin/atos/{}", uuid::Uuid::now_v7()))
             .await;
-        assert_eq!(unknown.status, 404);
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     }
 );

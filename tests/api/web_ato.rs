@@ -2,148 +2,11 @@
 //! announcing a course, enrolling delegates one by one or from a pasted roster, recording
 //! outcomes and reading results; and what nobody else may do there.
 
-use std::collections::BTreeMap;
-
+use reqwest::StatusCode;
 use serde_json::Value;
 
+use crate::browser::Browser;
 use crate::helpers::*;
-
-/// A page as the browser received it.
-struct Page {
-    status: u16,
-    location: String,
-    text: String,
-}
-
-/// A browser without JavaScript: keeps its cookies and the token of the last page.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookies: BTreeMap<String, String>,
-    csrf: String,
-}
-
-fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
-        Self {
-            app,
-            cookies: BTreeMap::new(),
-            csrf: String::new(),
-        }
-    }
-
-    async fn receive(&mut self, response: reqwest::Response) -> Page {
-        for value in response.headers().get_all("set-cookie") {
-            let pair = value.to_str().unwrap().split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        let text = response.text().await.unwrap();
-        // Error pages carry no token; the forms of the last real page still work.
-        if let Some(rest) = text.split(r#"<meta name="csrf-token" content=""#).nth(1) {
-            let token = rest.split('"').next().unwrap();
-            if !token.is_empty() {
-                self.csrf = token.to_owned();
-            }
-        }
-        Page {
-            status,
-            location,
-            text,
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let response = self
-            .app
-            .client
-            .get(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.receive(response).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let response = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form(fields))
-            .send()
-            .await
-            .unwrap();
-        self.receive(response).await
-    }
-
-    /// Posts a form of the last page with its token.
-    async fn submit(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let csrf = self.csrf.clone();
-        let mut all = vec![("csrf", csrf.as_str())];
-        all.extend_from_slice(fields);
-        self.post(path, &all).await
-    }
-
-    /// Signs in through the sign-in page, as a person does.
-    async fn signed_in(app: &'a TestApp, email: &str, next: &str) -> Self {
-        let mut browser = Self::new(app);
-        let page = browser.get("/sign-in").await;
-        assert_eq!(page.status, 200);
-        let signed_in = browser
-            .submit(
-                "/sign-in",
-                &[("email", email), ("password", PASSWORD), ("next", next)],
-            )
-            .await;
-        assert_eq!(signed_in.status, 303, "{}", signed_in.text);
-        assert_eq!(signed_in.location, next);
-        // `__Host-session` here: the tests' public address is https.
-        assert!(browser.cookies.keys().any(|k| k.ends_with("session")));
-        browser
-    }
-}
 
 /// The table whose caption starts with `caption`, from its caption to its end.
 fn table<'t>(text: &'t str, caption: &str) -> &'t str {
@@ -171,7 +34,7 @@ async fn enrolments_of(app: &TestApp, staff: &Staff, course: &str) -> Vec<Value>
             Some(&staff.token),
         )
         .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     reply.body.as_array().unwrap().clone()
 }
 
@@ -186,7 +49,7 @@ db_test!(
             .to_owned();
         let mut browser = Browser::signed_in(&app, &staff.email, "/ato").await;
         let home = browser.get("/ato").await;
-        assert_eq!(home.status, 200, "{}", home.text);
+        assert_eq!(home.status, StatusCode::OK, "{}", home.text);
         assert!(home.text.contains(&format!("<h1>{name}</h1>")));
         let accreditations = table(&home.text, "What your organization is accredited");
         assert!(
@@ -209,7 +72,12 @@ db_test!(
                 ],
             )
             .await;
-        assert_eq!(refused.status, 422, "{}", refused.text);
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.text
+        );
         assert!(
             refused.text.contains(r#"id="title-error""#),
             "{}",
@@ -236,15 +104,18 @@ db_test!(
                 ],
             )
             .await;
-        assert_eq!(created.status, 303, "{}", created.text);
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
         let stored = courses_of(&app, &staff).await;
         assert_eq!(stored.len(), 1);
         assert_eq!(stored[0]["title"], "Auditor course, May intake");
         assert_eq!(stored[0]["delivery"], "virtual");
         let id = stored[0]["id"].as_str().unwrap();
-        assert_eq!(created.location, format!("/ato/courses/{id}?done=created"));
-        let course = browser.get(&created.location).await;
-        assert_eq!(course.status, 200);
+        assert_eq!(
+            created.location.as_deref(),
+            Some(format!("/ato/courses/{id}?done=created").as_str())
+        );
+        let course = browser.follow(&created).await;
+        assert_eq!(course.status, StatusCode::OK);
         assert!(
             course
                 .text
@@ -266,9 +137,9 @@ db_test!(
                 &[("email", "colleague@training.example")],
             )
             .await;
-        assert_eq!(invited.status, 303, "{}", invited.text);
-        assert_eq!(invited.location, "/ato?done=invited");
-        let confirmed = browser.get(&invited.location).await;
+        assert_eq!(invited.status, StatusCode::SEE_OTHER, "{}", invited.text);
+        assert_eq!(invited.location.as_deref(), Some("/ato?done=invited"));
+        let confirmed = browser.follow(&invited).await;
         assert!(
             confirmed
                 .text
@@ -279,7 +150,7 @@ db_test!(
         let taken = browser
             .submit("/ato/colleagues", &[("email", &staff.email)])
             .await;
-        assert_eq!(taken.status, 409);
+        assert_eq!(taken.status, StatusCode::CONFLICT);
         assert!(taken.text.contains(r#"id="email-error""#));
     }
 );
@@ -290,7 +161,7 @@ db_test!(a_pasted_roster_is_reported_row_by_row_and_stored, |app| {
     let course = app.course(&staff, "iso20000-auditor", 10, 12).await;
     let mut browser = Browser::signed_in(&app, &staff.email, "/ato").await;
     let path = format!("/ato/courses/{course}");
-    assert_eq!(browser.get(&path).await.status, 200);
+    assert_eq!(browser.get(&path).await.status, StatusCode::OK);
     let roster = "given_name,family_name,email\r\n\
         Ada,Lovelace,ada@example.org\r\n\
         Ada,Lovelace,ada@example.org\r\n\
@@ -298,7 +169,7 @@ db_test!(a_pasted_roster_is_reported_row_by_row_and_stored, |app| {
     let report = browser
         .submit(&format!("{path}/roster"), &[("roster", roster)])
         .await;
-    assert_eq!(report.status, 200, "{}", report.text);
+    assert_eq!(report.status, StatusCode::OK, "{}", report.text);
     let rows = body_rows(table(&report.text, "Each row of the roster"));
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert!(
@@ -341,7 +212,7 @@ db_test!(a_pasted_roster_is_reported_row_by_row_and_stored, |app| {
             &[("roster", "Ada,Lovelace,ada@example.org")],
         )
         .await;
-    assert_eq!(headless.status, 422);
+    assert_eq!(headless.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(headless.text.contains(r#"id="roster-error""#));
 });
 
@@ -388,7 +259,11 @@ db_test!(forms_without_the_right_token_change_nothing, |app| {
         ] {
             let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let refused = browser.post(&path, &fields).await;
-            assert_eq!(refused.status, 403, "{path} with {csrf:?}");
+            assert_eq!(
+                refused.status,
+                StatusCode::FORBIDDEN,
+                "{path} with {csrf:?}"
+            );
             assert!(refused.text.contains("This form has expired"));
         }
     }
@@ -405,7 +280,7 @@ db_test!(another_organizations_course_is_not_found, |app| {
     let ours = app.ato(&admin, &["iso20000-auditor"]).await;
     let mut browser = Browser::signed_in(&app, &ours.email, "/ato").await;
     let page = browser.get(&format!("/ato/courses/{course}")).await;
-    assert_eq!(page.status, 404);
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.text.contains("Page not found"));
     browser.get("/ato").await;
     let enrol = browser
@@ -418,7 +293,7 @@ db_test!(another_organizations_course_is_not_found, |app| {
             ],
         )
         .await;
-    assert_eq!(enrol.status, 404);
+    assert_eq!(enrol.status, StatusCode::NOT_FOUND);
     let roster = browser
         .submit(
             &format!("/ato/courses/{course}/roster"),
@@ -428,15 +303,18 @@ db_test!(another_organizations_course_is_not_found, |app| {
             )],
         )
         .await;
-    assert_eq!(roster.status, 404);
+    assert_eq!(roster.status, StatusCode::NOT_FOUND);
     assert_eq!(
         browser
             .get(&format!("/ato/courses/{course}/delegates.csv"))
             .await
             .status,
-        404
+        StatusCode::NOT_FOUND
     );
-    assert_eq!(browser.get("/ato/courses/not-an-id").await.status, 404);
+    assert_eq!(
+        browser.get("/ato/courses/not-an-id").await.status,
+        StatusCode::NOT_FOUND
+    );
     assert!(enrolments_of(&app, &theirs, &course).await.is_empty());
     assert!(!browser.get("/ato").await.text.contains(&course));
 });
@@ -444,21 +322,21 @@ db_test!(another_organizations_course_is_not_found, |app| {
 db_test!(only_staff_open_the_organization_pages, |app| {
     let mut visitor = Browser::new(&app);
     let away = visitor.get("/ato").await;
-    assert_eq!(away.status, 303);
-    assert_eq!(away.location, "/sign-in?next=%2Fato");
+    assert_eq!(away.status, StatusCode::SEE_OTHER);
+    assert_eq!(away.location.as_deref(), Some("/sign-in?next=%2Fato"));
 
     let candidate = app.candidate().await;
     let mut browser = Browser::signed_in(&app, &candidate.email, "/dashboard").await;
     for path in ["/ato", "/ato/results"] {
         let page = browser.get(path).await;
-        assert_eq!(page.status, 403, "{path}");
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
         assert!(page.text.contains("Not available to you"));
     }
     browser.get("/dashboard").await;
     let post = browser
         .submit("/ato/colleagues", &[("email", "someone@example.org")])
         .await;
-    assert_eq!(post.status, 403);
+    assert_eq!(post.status, StatusCode::FORBIDDEN);
 });
 
 db_test!(an_outcome_is_recorded_once_the_delegate_accepts, |app| {
@@ -481,7 +359,7 @@ db_test!(an_outcome_is_recorded_once_the_delegate_accepts, |app| {
             ],
         )
         .await;
-    assert_eq!(bad.status, 422);
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         bad.text.contains(r#"id="email-error""#) && bad.text.contains(r#"id="family_name-error""#)
     );
@@ -497,9 +375,12 @@ db_test!(an_outcome_is_recorded_once_the_delegate_accepts, |app| {
             ],
         )
         .await;
-    assert_eq!(enrolled.status, 303, "{}", enrolled.text);
-    assert_eq!(enrolled.location, format!("{page}?done=linked"));
-    let waiting = browser.get(&enrolled.location).await;
+    assert_eq!(enrolled.status, StatusCode::SEE_OTHER, "{}", enrolled.text);
+    assert_eq!(
+        enrolled.location.as_deref(),
+        Some(format!("{page}?done=linked").as_str())
+    );
+    let waiting = browser.follow(&enrolled).await;
     let delegates = table(&waiting.text, "Delegates on this course");
     assert!(delegates.contains("Pending") && delegates.contains("Shown once they accept"));
     assert!(
@@ -527,9 +408,12 @@ db_test!(an_outcome_is_recorded_once_the_delegate_accepts, |app| {
     assert!(delegates.contains(r#"<option value="completed""#));
 
     let recorded = browser.submit(&action, &[("outcome", "completed")]).await;
-    assert_eq!(recorded.status, 303, "{}", recorded.text);
-    assert_eq!(recorded.location, format!("{page}?done=outcome"));
-    let shown = browser.get(&recorded.location).await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.text);
+    assert_eq!(
+        recorded.location.as_deref(),
+        Some(format!("{page}?done=outcome").as_str())
+    );
+    let shown = browser.follow(&recorded).await;
     assert!(shown.text.contains("The outcome is recorded."));
     assert!(table(&shown.text, "Delegates on this course").contains("<td>Completed</td>"));
     assert_eq!(
@@ -550,7 +434,7 @@ db_test!(delegates_results_show_scores_and_never_questions, |app| {
     let candidate = app.candidate().await;
     let mut browser = Browser::signed_in(&app, &staff.email, "/ato").await;
     let empty = browser.get("/ato/results").await;
-    assert_eq!(empty.status, 200);
+    assert_eq!(empty.status, StatusCode::OK);
     assert!(
         empty
             .text
@@ -568,13 +452,13 @@ db_test!(delegates_results_show_scores_and_never_questions, |app| {
             ],
         )
         .await;
-    assert_eq!(enrolled.status, 303);
+    assert_eq!(enrolled.status, StatusCode::SEE_OTHER);
     app.accept_enrolment(&candidate.email).await;
     app.advance(time::Duration::minutes(1));
     app.pass_foundation(&candidate).await;
 
     let results = browser.get("/ato/results").await;
-    assert_eq!(results.status, 200);
+    assert_eq!(results.status, StatusCode::OK);
     let rows = body_rows(table(&results.text, "Your delegates' sittings"));
     assert_eq!(rows.len(), 1);
     assert!(rows[0].contains("Zoë") && rows[0].contains("ISO/IEC 20000 Foundation"));
