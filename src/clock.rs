@@ -63,3 +63,23 @@ impl Clock for OffsetFileClock {
         to_stored(OffsetDateTime::now_utc() + time::Duration::seconds(offset))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_offset_file_moves_the_clock_and_a_missing_file_does_not() {
+        let dir = std::env::temp_dir().join(format!("clock-{}", std::process::id()));
+        let clock = OffsetFileClock(dir.clone());
+        let before = OffsetDateTime::now_utc();
+        assert!(
+            (clock.now() - before).whole_seconds().abs() < 5,
+            "no file: no offset"
+        );
+        std::fs::write(&dir, "3600\n").unwrap_or_else(|e| panic!("{e}"));
+        let moved = clock.now() - OffsetDateTime::now_utc();
+        assert!((3595..=3600).contains(&moved.whole_seconds()), "{moved}");
+        std::fs::remove_file(&dir).ok();
+    }
+}

@@ -202,6 +202,8 @@ pub struct Saved {
     pub saved_at: OffsetDateTime,
     pub deadline: OffsetDateTime,
     pub stale: bool,
+    /// The sitting as read for the save, so the caller need not read it again.
+    pub record: SittingRecord,
 }
 
 pub use repo::Origin;
@@ -256,6 +258,7 @@ pub async fn save_answer_from(
             saved_at,
             deadline: record.deadline,
             stale: true,
+            record,
         });
     }
     repo::upsert_answer(&tx, id, number, response, origin, saved_at).await?;
@@ -264,11 +267,12 @@ pub async fn save_answer_from(
         saved_at,
         deadline: record.deadline,
         stale: false,
+        record,
     })
 }
 
 /// Flags a question of an open sitting for review, or takes the flag off; the flags are
-/// the candidate's own notes and never affect the score.
+/// the candidate's own notes and never affect the score. Returns the sitting as read.
 pub async fn set_flag(
     state: &AppState,
     id: Uuid,
@@ -276,7 +280,7 @@ pub async fn set_flag(
     number: u32,
     flagged: bool,
     now: OffsetDateTime,
-) -> Result<(), SaveAnswerError> {
+) -> Result<SittingRecord, SaveAnswerError> {
     let record = load_current(state, id, now)
         .await?
         .filter(|r| r.candidate_id == candidate_id)
@@ -293,7 +297,7 @@ pub async fn set_flag(
     }
     repo::set_flag(&tx, id, number, flagged, at).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(record)
 }
 
 /// The questions of a candidate's own sitting flagged for review.

@@ -9,10 +9,9 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
-use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::page::{self, Chrome, FormErrors, PageError, label_of};
+use super::page::{self, Chrome, FormErrors, PageError, date, label_of, when};
 use super::papers::{PaperSummary, papers};
 use super::session::Visitor;
 use crate::app::atos::{self, AtoError, AtoProfile};
@@ -75,21 +74,6 @@ fn id_of(raw: &str) -> Result<Uuid, PageError> {
 /// Where a list continues (`?after=`); an unreadable cursor starts at the beginning.
 fn cursor(after: Option<&str>) -> Option<Uuid> {
     after.and_then(|a| a.parse().ok())
-}
-
-fn date(d: Date) -> String {
-    format!("{} {} {}", d.day(), d.month(), d.year())
-}
-
-fn when(t: OffsetDateTime) -> String {
-    format!(
-        "{} {} {}, {:02}:{:02} UTC",
-        t.day(),
-        t.month(),
-        t.year(),
-        t.hour(),
-        t.minute()
-    )
 }
 
 fn title_of(titles: &[PaperSummary], code: &str) -> String {

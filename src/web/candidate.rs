@@ -9,7 +9,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::exam::time_allowed;
-use super::page::{self, Chrome, FormErrors, PageError};
+use super::page::{self, Chrome, CsrfForm, FormErrors, PageError, date, when};
 use super::papers::{self, PaperSummary};
 use super::session::Visitor;
 use crate::app::accounts::{self, LinkError, SessionError};
@@ -118,21 +118,6 @@ struct DashboardPage {
     certificates: Vec<CertificateRow>,
     evidence: Vec<EvidenceRow>,
     courses: Vec<CourseRow>,
-}
-
-fn date(d: time::Date) -> String {
-    format!("{} {} {}", d.day(), d.month(), d.year())
-}
-
-fn when(t: time::OffsetDateTime) -> String {
-    format!(
-        "{} {} {}, {:02}:{:02} UTC",
-        t.day(),
-        t.month(),
-        t.year(),
-        t.hour(),
-        t.minute()
-    )
 }
 
 fn status_word(s: CertificateStatus) -> &'static str {
@@ -301,12 +286,6 @@ pub async fn dashboard(
         courses,
     };
     page::ok(&visitor, &page)
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 /// Sends the address-confirmation link again.
@@ -547,13 +526,7 @@ pub async fn change_password(
         .await
         {
             // Every session ended, this one too: sign in with the new password.
-            Ok(()) => {
-                let mut response = page::see_other(&visitor, "/sign-in?done=password");
-                response
-                    .add_cookie(&visitor.expired_session_cookie())
-                    .map_err(|e| PageError::Unexpected(e.into()))?;
-                return Ok(response);
-            }
+            Ok(()) => return page::see_other_signed_out(&visitor, "/sign-in?done=password"),
             Err(SessionError::WrongCurrentPassword) => {
                 FormErrors::one("current_password", "Current password is not right.")
             }
@@ -596,11 +569,7 @@ pub async fn sign_out_everywhere(
     web_sessions::sign_out_everywhere(&state, user.user_id)
         .await
         .map_err(|e| PageError::Unexpected(e.into()))?;
-    let mut response = page::see_other(&visitor, "/sign-in?done=signed-out");
-    response
-        .add_cookie(&visitor.expired_session_cookie())
-        .map_err(|e| PageError::Unexpected(e.into()))?;
-    Ok(response)
+    page::see_other_signed_out(&visitor, "/sign-in?done=signed-out")
 }
 
 /// The holder's PDF certificate.

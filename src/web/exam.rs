@@ -10,7 +10,7 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::page::{self, Chrome, PageError};
+use super::page::{self, Chrome, CsrfForm, PageError};
 use super::papers;
 use super::session::Visitor;
 use crate::app::sittings::{
@@ -58,12 +58,6 @@ pub fn time_allowed(duration_minutes: u32, extra_time_percent: u32) -> String {
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct StartForm {
-    csrf: String,
-}
-
 #[derive(Template)]
 #[template(path = "web/cannot_start.html")]
 struct CannotStartPage {
@@ -77,7 +71,7 @@ pub async fn start(
     state: web::Data<AppState>,
     visitor: Visitor,
     path: web::Path<String>,
-    form: web::Form<StartForm>,
+    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     visitor.check_csrf(&form.csrf)?;
     let user = visitor.with_role(Role::Candidate)?;
@@ -506,7 +500,7 @@ pub async fn save_form(
         let flagged = !open.flags.contains(&number);
         match sittings::set_flag(&state, id, user.user_id, number, flagged, state.clock.now()).await
         {
-            Ok(()) | Err(SaveAnswerError::NoSuchQuestion(_)) => {}
+            Ok(_) | Err(SaveAnswerError::NoSuchQuestion(_)) => {}
             Err(SaveAnswerError::Closed) => {
                 return Ok(page::see_other(&visitor, &format!("/sittings/{id}/result")));
             }
@@ -643,15 +637,21 @@ pub async fn save_one(
             state.clock.now(),
         )
         .await;
-        let record = current(&state, id, user.user_id).await?;
-        let mut view = ClockView::of(&record, state.clock.now());
+        // A successful save already read the sitting; only a refusal reads it again.
+        let now = state.clock.now();
         match saved {
             Ok(saved) => {
+                let mut view = ClockView::of(&saved.record, now);
                 view.stale = Some(saved.stale);
                 Ok(HttpResponse::Ok().json(view))
             }
-            Err(SaveAnswerError::Closed) => Ok(HttpResponse::Conflict().json(view)),
+            Err(SaveAnswerError::Closed) => {
+                let record = current(&state, id, user.user_id).await?;
+                Ok(HttpResponse::Conflict().json(ClockView::of(&record, now)))
+            }
             Err(SaveAnswerError::Invalid(e)) => {
+                let record = current(&state, id, user.user_id).await?;
+                let mut view = ClockView::of(&record, now);
                 view.message = Some(e.message);
                 Ok(HttpResponse::UnprocessableEntity().json(view))
             }
@@ -692,11 +692,13 @@ pub async fn flag_one(
             state.clock.now(),
         )
         .await;
-        let record = current(&state, id, user.user_id).await?;
-        let view = ClockView::of(&record, state.clock.now());
+        let now = state.clock.now();
         match flagged {
-            Ok(()) => Ok(HttpResponse::Ok().json(view)),
-            Err(SaveAnswerError::Closed) => Ok(HttpResponse::Conflict().json(view)),
+            Ok(record) => Ok(HttpResponse::Ok().json(ClockView::of(&record, now))),
+            Err(SaveAnswerError::Closed) => {
+                let record = current(&state, id, user.user_id).await?;
+                Ok(HttpResponse::Conflict().json(ClockView::of(&record, now)))
+            }
             Err(SaveAnswerError::NoSuchQuestion(_)) | Err(SaveAnswerError::NotFound) => {
                 Err(PageError::NotFound)
             }
@@ -749,9 +751,7 @@ pub async fn review(
         Err(redirect) => return Ok(redirect),
     };
     let r = &open.record;
-    let title = papers::paper(&state, &r.qualification_code)
-        .map(|p| p.title)
-        .unwrap_or_else(|| r.qualification_code.clone());
+    let title = papers::title_of(&state, &r.qualification_code);
     let remaining = sitting::remaining_seconds(state.clock.now(), r.deadline);
     let page = ReviewPage {
         chrome: Chrome::new(&visitor, format!("Review: {title}")),
@@ -779,7 +779,7 @@ pub async fn submit(
     state: web::Data<AppState>,
     visitor: Visitor,
     path: web::Path<String>,
-    form: web::Form<StartForm>,
+    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     visitor.check_csrf(&form.csrf)?;
     let user = visitor.with_role(Role::Candidate)?;
@@ -831,9 +831,7 @@ pub async fn result(
             Err(e) => return Err(e.into()),
         };
     let r = &outcome.record;
-    let title = papers::paper(&state, &r.qualification_code)
-        .map(|p| p.title)
-        .unwrap_or_else(|| r.qualification_code.clone());
+    let title = papers::title_of(&state, &r.qualification_code);
     let sheet = &outcome.sheet;
     let page = ResultPage {
         chrome: Chrome::new(

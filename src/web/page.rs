@@ -45,6 +45,39 @@ pub fn see_other(visitor: &Visitor, to: &str) -> HttpResponse {
     )
 }
 
+/// A form that carries only its token (a button that acts: sign out, submit, accept).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+/// 303 to `to`, ending the session cookie on the way (signing out, a changed password).
+pub fn see_other_signed_out(visitor: &Visitor, to: &str) -> Result<HttpResponse, PageError> {
+    let mut response = see_other(visitor, to);
+    response
+        .add_cookie(&visitor.expired_session_cookie())
+        .map_err(|e| PageError::Unexpected(e.into()))?;
+    Ok(response)
+}
+
+/// A date as the pages write it: "17 May 2026".
+pub fn date(d: time::Date) -> String {
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
+
+/// A moment as the pages write it, in UTC: "17 May 2026, 09:30 UTC".
+pub fn when(t: time::OffsetDateTime) -> String {
+    format!(
+        "{} {} {}, {:02}:{:02} UTC",
+        t.day(),
+        t.month(),
+        t.year(),
+        t.hour(),
+        t.minute()
+    )
+}
+
 /// The errors of a form, by field name, shown next to the fields and listed in a summary
 /// at the top that links to them.
 #[derive(Default)]

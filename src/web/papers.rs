@@ -73,3 +73,10 @@ pub fn papers(state: &AppState) -> Vec<PaperSummary> {
 pub fn paper(state: &AppState, code: &str) -> Option<PaperSummary> {
     papers(state).into_iter().find(|p| p.code == code)
 }
+
+/// The title of paper `code`, or the code itself for a paper no longer offered.
+pub fn title_of(state: &AppState, code: &str) -> String {
+    paper(state, code)
+        .map(|p| p.title)
+        .unwrap_or_else(|| code.to_owned())
+}

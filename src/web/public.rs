@@ -6,7 +6,7 @@ use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::page::{self, Chrome, FormErrors, PageError, safe_next};
+use super::page::{self, Chrome, CsrfForm, FormErrors, PageError, safe_next};
 use super::papers::{PaperSummary, papers};
 use super::session::Visitor;
 use crate::app::accounts::{self, CreateAccountError, LinkError, SessionError};
@@ -154,12 +154,6 @@ pub async fn sign_in(
     )
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 #[post("/sign-out")]
 pub async fn sign_out(
     state: web::Data<AppState>,
@@ -172,11 +166,7 @@ pub async fn sign_out(
             .await
             .map_err(|e| PageError::Unexpected(e.into()))?;
     }
-    let mut response = page::see_other(&visitor, "/sign-in?done=signed-out");
-    response
-        .add_cookie(&visitor.expired_session_cookie())
-        .map_err(|e| PageError::Unexpected(e.into()))?;
-    Ok(response)
+    page::see_other_signed_out(&visitor, "/sign-in?done=signed-out")
 }
 
 #[derive(Template)]

@@ -674,6 +674,19 @@ async fn production_refuses_an_http_address_and_a_short_secret() {
     assert!(error.contains("32 bytes"), "{error}");
 }
 
+#[tokio::test]
+async fn production_refuses_the_browser_tests_movable_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = production_settings(dir.path());
+    settings.pools.allow_sample = true;
+    settings.sittings.test_clock_file = Some(dir.path().join("clock"));
+    let error = match invigilator::startup::Application::build(settings).await {
+        Ok(_) => panic!("production started with a movable clock"),
+        Err(e) => e.to_string(),
+    };
+    assert!(error.contains("TEST_CLOCK_FILE"), "{error}");
+}
+
 db_test!(every_response_carries_the_security_headers, |app| {
     let candidate = app.candidate().await;
     for (path, token) in [

@@ -10,6 +10,7 @@ use crate::app::accounts;
 use crate::domain::fields::FieldErrors;
 use crate::state::AppState;
 use crate::web::page::{FormErrors, PageError, label_of};
+pub use crate::web::page::{date, when};
 
 /// The query of a page that may confirm what a form did, and may be one page of a list.
 #[derive(Deserialize, Default)]
@@ -29,21 +30,6 @@ impl PageQuery {
 /// An id in a path; anything else names nothing.
 pub fn parse_id(raw: &str) -> Result<Uuid, PageError> {
     raw.parse().map_err(|_| PageError::NotFound)
-}
-
-pub fn date(d: time::Date) -> String {
-    format!("{} {} {}", d.day(), d.month(), d.year())
-}
-
-pub fn when(t: time::OffsetDateTime) -> String {
-    format!(
-        "{} {} {}, {:02}:{:02} UTC",
-        t.day(),
-        t.month(),
-        t.year(),
-        t.hour(),
-        t.minute()
-    )
 }
 
 /// Names of accounts (who declared, who decided, who granted), each looked up once.
