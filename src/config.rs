@@ -107,7 +107,7 @@ impl Default for ThrottleSettings {
             roster_uploads_per_minute: 5,
             login_failures_before_backoff: 5,
             max_backoff_seconds: 900,
-            hash_queue_wait_ms: 2000,
+            hash_queue_wait_ms: 1000,
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::clock::{Clock, OffsetFileClock, SystemClock};
 use crate::config::{Environment, Settings};
 use crate::email::Mailer;
 use crate::http::TrustedProxies;
-use crate::persistence;
+use crate::persistence::{self, answer_writer::AnswerWriter};
 use crate::pools::load_pools;
 use crate::routes::{
     self,
@@ -31,7 +31,7 @@ use crate::routes::{
     spans::RouteSpans,
 };
 use crate::signing::CertificateSigner;
-use crate::state::AppState;
+use crate::state::{AppState, FactsCache};
 use crate::web as web_pages;
 use crate::workers;
 
@@ -94,7 +94,14 @@ impl Application {
                 tokens::random_secret()
             }
         };
+        let answers = AnswerWriter::start(
+            db.clone(),
+            clock.clone(),
+            if settings.database.is_sqlite() { 1 } else { 4 },
+        );
         let state = web::Data::new(AppState {
+            answers,
+            sitting_facts: FactsCache::new(50_000),
             db,
             catalog: Arc::new(catalog),
             signer: CertificateSigner::from_settings(&settings.certificates, settings.environment)?,

@@ -2,14 +2,18 @@
 //! server clock and the services built from the settings. Built once by `startup`; it
 //! holds infrastructure only, so every layer above can depend on it.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
 use crate::auth::{password::PasswordHasher, tokens::TokenService};
 use crate::clock::Clock;
 use crate::config::ThrottleSettings;
+use crate::domain::sitting::SittingFacts;
 use crate::email::Mailer;
+use crate::persistence::answer_writer::AnswerWriter;
 use crate::pools::Catalog;
 use crate::signing::CertificateSigner;
 
@@ -34,6 +38,48 @@ pub struct AppState {
     pub throttle: ThrottleSettings,
     /// Certificate lookups per client address per minute.
     pub verification_per_minute: u32,
+    /// Answer saves, committed in groups.
+    pub answers: AnswerWriter,
+    /// What never changes about the sittings in progress, so a save need not read
+    /// the paper.
+    pub sitting_facts: FactsCache,
+}
+
+/// Facts of sittings by id, at most `capacity` of them: when full it is emptied and
+/// fills again from the database as saves arrive. It only ever holds what cannot change,
+/// so it is never stale, on one server or many.
+pub struct FactsCache {
+    map: Mutex<HashMap<Uuid, Arc<SittingFacts>>>,
+    capacity: usize,
+}
+
+impl FactsCache {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    pub fn get(&self, id: Uuid) -> Option<Arc<SittingFacts>> {
+        self.map.lock().ok()?.get(&id).cloned()
+    }
+
+    pub fn insert(&self, id: Uuid, facts: Arc<SittingFacts>) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= self.capacity {
+                map.clear();
+            }
+            map.insert(id, facts);
+        }
+    }
+
+    /// Forgets a sitting (it has closed).
+    pub fn remove(&self, id: Uuid) {
+        if let Ok(mut map) = self.map.lock() {
+            map.remove(&id);
+        }
+    }
 }
 
 impl AppState {

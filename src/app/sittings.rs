@@ -2,6 +2,7 @@
 //! one transaction; the domain decides, persistence records.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rand::RngCore;
 use time::OffsetDateTime;
@@ -11,12 +12,13 @@ use super::evidence::evidence_of;
 use super::{certificates, notifications, results};
 use crate::domain::account::User;
 use crate::domain::eligibility::{self, Requirement};
-use crate::domain::paper::{self, PaperItem};
+use crate::domain::paper;
 use crate::domain::role::Role;
 use crate::domain::scheme::Disclosure;
 use crate::domain::scoring::{self, Response};
-use crate::domain::sitting::{self, Closing, SittingRecord, SittingStatus};
+use crate::domain::sitting::{self, Closing, SittingFacts, SittingRecord, SittingStatus};
 use crate::persistence::{
+    answer_writer::{AnswerWrite, WriteOutcome},
     begin_write, certificates as certificate_repo, evidence,
     sittings::{self as repo, InsertSittingError},
     users,
@@ -160,6 +162,7 @@ pub async fn close(
     }
     notifications::queue_sitting_result(&tx, &record, now).await?;
     tx.commit().await?;
+    state.sitting_facts.remove(id);
     tracing::info!(sitting = %id, ?closing, score = sheet.score, passed = sheet.passed, "sitting closed");
     Ok(true)
 }
@@ -202,8 +205,8 @@ pub struct Saved {
     pub saved_at: OffsetDateTime,
     pub deadline: OffsetDateTime,
     pub stale: bool,
-    /// The sitting as read for the save, so the caller need not read it again.
-    pub record: SittingRecord,
+    /// What never changes about the sitting, so the caller need not read it.
+    pub facts: Arc<SittingFacts>,
 }
 
 pub use repo::Origin;
@@ -221,8 +224,33 @@ pub async fn save_answer(
     save_answer_from(state, id, candidate_id, number, response, None, now).await
 }
 
+/// The facts of a sitting of `candidate_id`, from memory when this server has seen the
+/// sitting before; `None` for no such sitting or someone else's.
+async fn facts_of(
+    state: &AppState,
+    id: Uuid,
+    candidate_id: Uuid,
+) -> Result<Option<Arc<SittingFacts>>, sea_orm::DbErr> {
+    let facts = match state.sitting_facts.get(id) {
+        Some(facts) => facts,
+        None => {
+            let Some(record) = repo::find(&state.db, id).await? else {
+                return Ok(None);
+            };
+            let facts = Arc::new(SittingFacts::of(&record));
+            if record.status == SittingStatus::InProgress {
+                state.sitting_facts.insert(id, facts.clone());
+            }
+            facts
+        }
+    };
+    Ok((facts.candidate_id == candidate_id).then_some(facts))
+}
+
 /// Saves one answer sent by a page: a save whose sequence number is not above the one
-/// already stored from the same page arrived late and changes nothing.
+/// already stored from the same page arrived late and changes nothing. Saves arriving
+/// together share one transaction and one flush (see `persistence::answer_writer`); each
+/// is acknowledged only once its transaction has committed.
 #[tracing::instrument(skip(state, response))]
 pub async fn save_answer_from(
     state: &AppState,
@@ -233,41 +261,37 @@ pub async fn save_answer_from(
     origin: Option<&Origin>,
     now: OffsetDateTime,
 ) -> Result<Saved, SaveAnswerError> {
-    let record = load_current(state, id, now)
+    let facts = facts_of(state, id, candidate_id)
         .await?
-        .filter(|r| r.candidate_id == candidate_id)
         .ok_or(SaveAnswerError::NotFound)?;
-    let item: &PaperItem = record
-        .paper
-        .item(number)
+    let shape = facts
+        .shape(number)
         .ok_or(SaveAnswerError::NoSuchQuestion(number))?;
-    scoring::check_response(item, response).map_err(SaveAnswerError::Invalid)?;
-    let tx = begin_write(&state.db).await?;
-    let saved_at = state.clock.now().max(now);
-    if !repo::lock_open_for_answer(&tx, id, candidate_id, saved_at).await? {
-        tx.rollback().await?;
-        return Err(SaveAnswerError::Closed);
-    }
-    if let Some(origin) = origin
-        && let Some(stored) = repo::answer_origin(&tx, id, number).await?
-        && stored.client == origin.client
-        && stored.seq >= origin.seq
-    {
-        tx.rollback().await?;
-        return Ok(Saved {
-            saved_at,
-            deadline: record.deadline,
-            stale: true,
-            record,
-        });
-    }
-    repo::upsert_answer(&tx, id, number, response, origin, saved_at).await?;
-    tx.commit().await?;
+    scoring::check_shape(shape, response).map_err(SaveAnswerError::Invalid)?;
+    let write = AnswerWrite {
+        sitting_id: id,
+        candidate_id,
+        number,
+        response: serde_json::to_string(response)
+            .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?,
+        origin: origin.cloned(),
+    };
+    let (saved_at, deadline, stale) = match state.answers.write(write).await? {
+        WriteOutcome::Saved { saved_at, deadline } => (saved_at, deadline, false),
+        WriteOutcome::Stale { saved_at, deadline } => (saved_at, deadline, true),
+        WriteOutcome::Closed => {
+            // Past its deadline: close (and score) it now rather than at the next sweep.
+            state.sitting_facts.remove(id);
+            load_current(state, id, state.clock.now().max(now)).await?;
+            return Err(SaveAnswerError::Closed);
+        }
+    };
+    metrics::counter!("invigilator_answer_saves_total").increment(1);
     Ok(Saved {
         saved_at,
-        deadline: record.deadline,
-        stale: false,
-        record,
+        deadline,
+        stale,
+        facts,
     })
 }
 

@@ -98,9 +98,70 @@ fn distinct(field: &'static str, indexes: &[usize]) -> Result<(), ResponseError>
     }
 }
 
+/// What checking a response needs to know of an item: its style and how many options,
+/// lines or steps it shows. A few bytes per item, so a server can keep the shapes of
+/// every sitting in progress without keeping their papers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnswerShape {
+    style: ShapeStyle,
+    /// Options (classic, multiple response, matching) or steps (sequencing).
+    options: u16,
+    /// Lines (matching, assertion/reason).
+    lines: u16,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ShapeStyle {
+    Classic,
+    MultipleResponse,
+    Matching,
+    AssertionReason,
+    Sequencing,
+}
+
+impl AnswerShape {
+    pub fn of(body: &ItemBody) -> Self {
+        let count = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+        let (style, options, lines) = match body {
+            ItemBody::Classic { options, .. } => (ShapeStyle::Classic, options.len(), 0),
+            ItemBody::MultipleResponse { options, .. } => {
+                (ShapeStyle::MultipleResponse, options.len(), 0)
+            }
+            ItemBody::Matching { lines, options, .. } => {
+                (ShapeStyle::Matching, options.len(), lines.len())
+            }
+            ItemBody::AssertionReason { lines, .. } => {
+                (ShapeStyle::AssertionReason, 0, lines.len())
+            }
+            ItemBody::Sequencing { steps, .. } => (ShapeStyle::Sequencing, steps.len(), 0),
+        };
+        Self {
+            style,
+            options: count(options),
+            lines: count(lines),
+        }
+    }
+
+    /// The one field this item is answered with.
+    pub fn field(&self) -> &'static str {
+        match self.style {
+            ShapeStyle::Classic => "choice",
+            ShapeStyle::MultipleResponse => "choices",
+            ShapeStyle::Matching => "matches",
+            ShapeStyle::AssertionReason => "grades",
+            ShapeStyle::Sequencing => "order",
+        }
+    }
+}
+
 /// Checks that a response has the item's shape and only names what the item shows.
 pub fn check_response(item: &PaperItem, response: &Response) -> Result<(), ResponseError> {
-    let field = response_field(&item.body);
+    check_shape(&AnswerShape::of(&item.body), response)
+}
+
+/// [`check_response`] against an item's shape alone.
+pub fn check_shape(shape: &AnswerShape, response: &Response) -> Result<(), ResponseError> {
+    let field = shape.field();
     let given = [
         ("choice", response.choice.is_some()),
         ("choices", response.choices.is_some()),
@@ -121,63 +182,54 @@ pub fn check_response(item: &PaperItem, response: &Response) -> Result<(), Respo
         ));
     }
     let empty = Vec::new();
-    match &item.body {
-        ItemBody::Classic { options, .. } => {
+    let (options, lines) = (usize::from(shape.options), usize::from(shape.lines));
+    match shape.style {
+        ShapeStyle::Classic => {
             let choice = response.choice.clone().unwrap_or_default();
-            labels(field, &[choice], options.len()).map(|_| ())
+            labels(field, &[choice], options).map(|_| ())
         }
-        ItemBody::MultipleResponse { options, .. } => {
-            let chosen = labels(
-                field,
-                response.choices.as_ref().unwrap_or(&empty),
-                options.len(),
-            )?;
+        ShapeStyle::MultipleResponse => {
+            let chosen = labels(field, response.choices.as_ref().unwrap_or(&empty), options)?;
             if chosen.is_empty() {
                 return Err(refuse(field, "choose at least one option"));
             }
             distinct(field, &chosen)
         }
-        ItemBody::Matching { lines, options, .. } => {
+        ShapeStyle::Matching => {
             let given = response.matches.as_ref().unwrap_or(&empty);
-            if given.len() != lines.len() {
+            if given.len() != lines {
                 return Err(refuse(
                     field,
                     format!(
-                        "give one option for each of the {} lines (got {})",
-                        lines.len(),
+                        "give one option for each of the {lines} lines (got {})",
                         given.len()
                     ),
                 ));
             }
-            labels(field, given, options.len()).map(|_| ())
+            labels(field, given, options).map(|_| ())
         }
-        ItemBody::AssertionReason { lines, .. } => {
+        ShapeStyle::AssertionReason => {
             let given = response.grades.as_ref().unwrap_or(&empty);
-            if given.len() != lines.len() {
+            if given.len() != lines {
                 return Err(refuse(
                     field,
                     format!(
-                        "give one grade for each of the {} lines (got {})",
-                        lines.len(),
+                        "give one grade for each of the {lines} lines (got {})",
                         given.len()
                     ),
                 ));
             }
             labels(field, given, ASSERTION_REASON_GRADES).map(|_| ())
         }
-        ItemBody::Sequencing { steps, .. } => {
+        ShapeStyle::Sequencing => {
             let given = response.order.as_ref().unwrap_or(&empty);
-            if given.len() != steps.len() {
+            if given.len() != options {
                 return Err(refuse(
                     field,
-                    format!(
-                        "put all {} steps in order (got {})",
-                        steps.len(),
-                        given.len()
-                    ),
+                    format!("put all {options} steps in order (got {})", given.len()),
                 ));
             }
-            let order = labels(field, given, steps.len())?;
+            let order = labels(field, given, options)?;
             distinct(field, &order)
         }
     }

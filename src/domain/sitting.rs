@@ -5,7 +5,7 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::paper::Paper;
-use super::scoring::ScoreSheet;
+use super::scoring::{AnswerShape, ScoreSheet};
 
 #[derive(
     Debug,
@@ -50,6 +50,74 @@ pub struct SittingRecord {
     pub closed_at: Option<OffsetDateTime>,
     pub closed_reason: Option<String>,
     pub result: Option<ScoreSheet>,
+}
+
+impl SittingRecord {
+    pub fn allowance(&self) -> Allowance {
+        Allowance {
+            started_at: self.started_at,
+            deadline: self.deadline,
+            duration_minutes: self.duration_minutes,
+            extra_time_percent: self.extra_time_percent,
+        }
+    }
+}
+
+/// The time a sitting allows: its start, its deadline now (after any minutes added) and
+/// what the deadline was made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowance {
+    pub started_at: OffsetDateTime,
+    pub deadline: OffsetDateTime,
+    pub duration_minutes: u32,
+    pub extra_time_percent: u32,
+}
+
+/// What never changes about a sitting from its start to its close: whose it is, its time
+/// allowance before any added minutes, and the shape of each question's answer. Any
+/// number of servers may keep these in memory; the deadline and the status, which do
+/// change, are always read from the database.
+#[derive(Debug, Clone)]
+pub struct SittingFacts {
+    pub candidate_id: Uuid,
+    pub started_at: OffsetDateTime,
+    pub duration_minutes: u32,
+    pub extra_time_percent: u32,
+    /// By question number.
+    shapes: Vec<(u32, AnswerShape)>,
+}
+
+impl SittingFacts {
+    pub fn of(record: &SittingRecord) -> Self {
+        Self {
+            candidate_id: record.candidate_id,
+            started_at: record.started_at,
+            duration_minutes: record.duration_minutes,
+            extra_time_percent: record.extra_time_percent,
+            shapes: record
+                .paper
+                .items
+                .iter()
+                .map(|i| (i.number, AnswerShape::of(&i.body)))
+                .collect(),
+        }
+    }
+
+    pub fn shape(&self, number: u32) -> Option<&AnswerShape> {
+        self.shapes
+            .iter()
+            .find(|(n, _)| *n == number)
+            .map(|(_, shape)| shape)
+    }
+
+    pub fn allowance(&self, deadline: OffsetDateTime) -> Allowance {
+        Allowance {
+            started_at: self.started_at,
+            deadline,
+            duration_minutes: self.duration_minutes,
+            extra_time_percent: self.extra_time_percent,
+        }
+    }
 }
 
 /// How a sitting is being closed.

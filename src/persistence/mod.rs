@@ -1,5 +1,6 @@
 //! sea-orm entities and repository functions. Models stay here: callers get domain types.
 
+pub mod answer_writer;
 pub mod atos;
 pub mod certificates;
 pub mod entities;

@@ -21,7 +21,7 @@ use crate::domain::paper::PaperItem;
 use crate::domain::pool::{GRADE_MEANINGS, ItemBody};
 use crate::domain::role::Role;
 use crate::domain::scoring::Response;
-use crate::domain::sitting::{self, SittingRecord, SittingStatus};
+use crate::domain::sitting::{self, Allowance, SittingRecord, SittingStatus};
 use crate::domain::values::option_label;
 use crate::state::AppState;
 
@@ -286,17 +286,17 @@ pub fn clock_text(seconds: i64) -> String {
     format!("{}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
 }
 
-fn total_minutes(record: &SittingRecord) -> u32 {
-    let seconds = (record.deadline - record.started_at).whole_seconds().max(0);
+fn total_minutes(a: &Allowance) -> u32 {
+    let seconds = (a.deadline - a.started_at).whole_seconds().max(0);
     u32::try_from(seconds).unwrap_or(0).div_ceil(60)
 }
 
 /// The time a sitting allows, with its parts: the paper's duration, the candidate's
 /// extra time and any minutes added while it was in progress.
-fn time_allowed_for(record: &SittingRecord) -> String {
-    let (duration, percent) = (record.duration_minutes, record.extra_time_percent);
+fn time_allowed_for(a: &Allowance) -> String {
+    let (duration, percent) = (a.duration_minutes, a.extra_time_percent);
     let with_percent = (duration * (100 + percent)).div_ceil(100);
-    let total = total_minutes(record);
+    let total = total_minutes(a);
     let added = total.saturating_sub(with_percent);
     match (percent, added) {
         (_, 0) => time_allowed(duration, percent),
@@ -384,8 +384,8 @@ pub async fn exam(
         chrome: Chrome::new(&visitor, title.clone()),
         id: r.id,
         book: paper.map(|p| p.book).unwrap_or_default(),
-        time_allowed: time_allowed_for(r),
-        total_minutes: total_minutes(r),
+        time_allowed: time_allowed_for(&r.allowance()),
+        total_minutes: total_minutes(&r.allowance()),
         remaining_seconds: remaining,
         remaining_text: clock_text(remaining),
         answered: questions.iter().filter(|q| q.answered).count(),
@@ -536,16 +536,20 @@ struct ClockView {
 
 impl ClockView {
     fn of(record: &SittingRecord, now: time::OffsetDateTime) -> Self {
-        let open = record.status == SittingStatus::InProgress;
+        Self::with(record.status, &record.allowance(), now)
+    }
+
+    fn with(status: SittingStatus, allowance: &Allowance, now: time::OffsetDateTime) -> Self {
+        let open = status == SittingStatus::InProgress;
         Self {
-            status: record.status,
+            status,
             remaining_seconds: if open {
-                sitting::remaining_seconds(now, record.deadline)
+                sitting::remaining_seconds(now, allowance.deadline)
             } else {
                 0
             },
-            total_minutes: total_minutes(record),
-            time_allowed: time_allowed_for(record),
+            total_minutes: total_minutes(allowance),
+            time_allowed: time_allowed_for(allowance),
             stale: None,
             message: None,
         }
@@ -641,7 +645,8 @@ pub async fn save_one(
         let now = state.clock.now();
         match saved {
             Ok(saved) => {
-                let mut view = ClockView::of(&saved.record, now);
+                let allowance = saved.facts.allowance(saved.deadline);
+                let mut view = ClockView::with(SittingStatus::InProgress, &allowance, now);
                 view.stale = Some(saved.stale);
                 Ok(HttpResponse::Ok().json(view))
             }
@@ -767,8 +772,8 @@ pub async fn review(
         flagged: open.flags.iter().copied().collect(),
         remaining_seconds: remaining,
         remaining_text: clock_text(remaining),
-        total_minutes: total_minutes(r),
-        time_allowed: time_allowed_for(r),
+        total_minutes: total_minutes(&r.allowance()),
+        time_allowed: time_allowed_for(&r.allowance()),
         title,
     };
     page::ok(&visitor, &page)

@@ -1,0 +1,250 @@
+//! Group commit for answer saves. Saves that arrive while a transaction is committing
+//! wait in a queue; the next transaction takes all of them (up to [`MAX_BATCH`]) and
+//! writes them with one statement to lock their sittings, one multi-row upsert and one
+//! commit, so one flush to disk acknowledges many saves. Each save is answered only
+//! after the transaction that holds it has committed: a 2xx still means durable.
+//!
+//! Nothing here is shared between servers but the database: every check (the sitting is
+//! open, the deadline has not passed, a page's later save is not overwritten by an
+//! earlier one) is made inside the transaction, on PostgreSQL under the sittings' row
+//! locks, taken in id order so two servers' batches never deadlock.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+    sea_query::{Expr, OnConflict, Query},
+};
+use time::OffsetDateTime;
+use tokio::sync::{Mutex, mpsc, oneshot};
+use uuid::Uuid;
+
+use super::entities::{answers, sittings};
+use super::sittings::Origin;
+use crate::clock::Clock;
+use crate::domain::sitting::SittingStatus;
+
+/// Most saves one transaction takes.
+pub const MAX_BATCH: usize = 256;
+
+/// One answer to store: the response already checked against the question and
+/// serialized.
+#[derive(Debug, Clone)]
+pub struct AnswerWrite {
+    pub sitting_id: Uuid,
+    pub candidate_id: Uuid,
+    pub number: u32,
+    pub response: String,
+    pub origin: Option<Origin>,
+}
+
+/// What became of one save, by the server's clock read inside its transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Saved {
+        saved_at: OffsetDateTime,
+        deadline: OffsetDateTime,
+    },
+    /// The page had already saved a later answer to this question, which was kept.
+    Stale {
+        saved_at: OffsetDateTime,
+        deadline: OffsetDateTime,
+    },
+    /// The sitting is not the candidate's, is closed, or its deadline has passed.
+    Closed,
+}
+
+type Reply = oneshot::Sender<Result<WriteOutcome, Arc<DbErr>>>;
+
+#[derive(Clone)]
+pub struct AnswerWriter {
+    queue: mpsc::UnboundedSender<(AnswerWrite, Reply)>,
+}
+
+impl AnswerWriter {
+    /// Starts `writers` transactions' worth of workers on the current runtime (one for
+    /// SQLite, which has one writer at a time anyway; a few for PostgreSQL).
+    pub fn start(db: DatabaseConnection, clock: Arc<dyn Clock>, writers: usize) -> Self {
+        let (queue, receiver) = mpsc::unbounded_channel();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for _ in 0..writers.max(1) {
+            tokio::spawn(work(db.clone(), clock.clone(), receiver.clone()));
+        }
+        Self { queue }
+    }
+
+    /// Saves one answer; returns once its transaction has committed (or failed).
+    pub async fn write(&self, write: AnswerWrite) -> Result<WriteOutcome, DbErr> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((write, reply))
+            .map_err(|_| DbErr::Custom("the answer writer has stopped".into()))?;
+        match answer.await {
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(e)) => Err(DbErr::Custom(format!("saving answers failed: {e}"))),
+            Err(_) => Err(DbErr::Custom("the answer writer has stopped".into())),
+        }
+    }
+}
+
+type Queue = Arc<Mutex<mpsc::UnboundedReceiver<(AnswerWrite, Reply)>>>;
+
+async fn work(db: DatabaseConnection, clock: Arc<dyn Clock>, queue: Queue) {
+    loop {
+        let mut batch = Vec::new();
+        {
+            let mut queue = queue.lock().await;
+            let Some(first) = queue.recv().await else {
+                return;
+            };
+            batch.push(first);
+            while batch.len() < MAX_BATCH {
+                match queue.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+        }
+        metrics::histogram!("invigilator_save_batch_size").record(batch.len() as f64);
+        let (writes, replies): (Vec<AnswerWrite>, Vec<Reply>) = batch.into_iter().unzip();
+        match write_batch(&db, clock.as_ref(), &writes).await {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, saves = writes.len(), "a batch of answer saves failed");
+                let e = Arc::new(e);
+                for reply in replies {
+                    let _ = reply.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Writes a batch in one transaction and says what became of each save, in order.
+pub async fn write_batch(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    writes: &[AnswerWrite],
+) -> Result<Vec<WriteOutcome>, DbErr> {
+    let tx = super::begin_write(db).await?;
+    // Read once the write lock is held (SQLite) and before the row locks are taken
+    // (PostgreSQL): a save that waited never lands after the deadline.
+    let saved_at = clock.now();
+    let mut ids: Vec<Uuid> = writes.iter().map(|w| w.sitting_id).collect();
+    ids.sort();
+    ids.dedup();
+    let open = lock_open(&tx, &ids, saved_at).await?;
+    let mut outcomes = vec![WriteOutcome::Closed; writes.len()];
+    let mut pending: Vec<usize> = (0..writes.len())
+        .filter(|&i| {
+            open.get(&writes[i].sitting_id)
+                .is_some_and(|(candidate, _)| *candidate == writes[i].candidate_id)
+        })
+        .collect();
+    // Two saves to one question in one batch go in successive statements, in the order
+    // they arrived (one upsert may not touch a row twice).
+    while !pending.is_empty() {
+        let mut seen = HashSet::new();
+        let (round, rest): (Vec<usize>, Vec<usize>) = pending
+            .iter()
+            .partition(|&&i| seen.insert((writes[i].sitting_id, writes[i].number)));
+        let written = upsert(&tx, &round, writes, saved_at).await?;
+        for i in round {
+            let w = &writes[i];
+            let deadline = open[&w.sitting_id].1;
+            outcomes[i] = if written.contains(&(w.sitting_id, w.number as i32)) {
+                WriteOutcome::Saved { saved_at, deadline }
+            } else {
+                WriteOutcome::Stale { saved_at, deadline }
+            };
+        }
+        pending = rest;
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// The sittings among `ids` that are in progress with their deadline after `now`, with
+/// their candidate and deadline; on PostgreSQL their rows stay locked until the commit,
+/// so a close waits for these saves (and a save waits for a close).
+async fn lock_open(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    now: OffsetDateTime,
+) -> Result<HashMap<Uuid, (Uuid, OffsetDateTime)>, DbErr> {
+    let mut query = sittings::Entity::find()
+        .select_only()
+        .column(sittings::Column::Id)
+        .column(sittings::Column::CandidateId)
+        .column(sittings::Column::Deadline)
+        .filter(sittings::Column::Id.is_in(ids.iter().copied()))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
+        .filter(sittings::Column::Deadline.gt(now))
+        .order_by_asc(sittings::Column::Id);
+    if db.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    let rows: Vec<(Uuid, Uuid, OffsetDateTime)> = query.into_tuple().all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, candidate, deadline)| (id, (candidate, deadline)))
+        .collect())
+}
+
+/// Inserts or replaces the answers of `round` (one per question) in one statement; a
+/// page's save replaces an answer only if it is later than the one stored from the same
+/// page. Returns the questions actually written.
+async fn upsert(
+    db: &impl ConnectionTrait,
+    round: &[usize],
+    writes: &[AnswerWrite],
+    saved_at: OffsetDateTime,
+) -> Result<HashSet<(Uuid, i32)>, DbErr> {
+    use answers::Column as A;
+    let mut insert = Query::insert();
+    insert.into_table(answers::Entity).columns([
+        A::SittingId,
+        A::Number,
+        A::Response,
+        A::SavedAt,
+        A::ClientId,
+        A::ClientSeq,
+    ]);
+    for &i in round {
+        let w = &writes[i];
+        insert.values_panic([
+            w.sitting_id.into(),
+            (w.number as i32).into(),
+            w.response.clone().into(),
+            saved_at.into(),
+            w.origin.as_ref().map(|o| o.client.clone()).into(),
+            w.origin.as_ref().map(|o| o.seq).into(),
+        ]);
+    }
+    insert
+        .on_conflict(
+            OnConflict::columns([A::SittingId, A::Number])
+                .update_columns([A::Response, A::SavedAt, A::ClientId, A::ClientSeq])
+                .action_and_where(Expr::cust(
+                    r#""answers"."client_id" IS NULL OR "excluded"."client_id" IS NULL OR "answers"."client_id" <> "excluded"."client_id" OR "answers"."client_seq" < "excluded"."client_seq""#,
+                ))
+                .to_owned(),
+        )
+        .returning(Query::returning().columns([A::SittingId, A::Number]));
+    let statement = db.get_database_backend().build(&insert);
+    let rows = db.query_all_raw(statement).await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<Uuid>("", "sitting_id")?,
+                row.try_get::<i32>("", "number")?,
+            ))
+        })
+        .collect()
+}
