@@ -477,7 +477,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
         clock_offset: AtomicU64::new(0),
     });
     let outcome = drive(&bench, &db, pid, argon2_per_second, renders_per_second).await;
-    let usage = server_usage(pid);
     server.kill().ok();
     server.wait().ok();
     drop(db);
@@ -498,7 +497,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
             eprintln!("  {line}");
         }
     }
-    let _ = usage;
     outcome
 }
 
@@ -840,7 +838,12 @@ async fn drive(
         "targets": judged.iter().map(|(what, met)| json!({"what": what, "met": met})).collect::<Vec<_>>(),
         "metrics_sample": metrics,
     });
-    let engine = format!("{:?}", args.engine).to_lowercase();
+    let engine = format!(
+        "{}{:?}",
+        if args.smoke { "smoke-" } else { "" },
+        args.engine
+    )
+    .to_lowercase();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let json_path = root.join(&args.out).join(format!("window-{engine}.json"));
     std::fs::write(&json_path, serde_json::to_string_pretty(&results)?)?;
@@ -1079,7 +1082,7 @@ async fn stress(bench: &Arc<Bench>) -> (PhaseResult, PhaseResult, LoginStorm) {
     let storm_ended = bench.elapsed();
     let login_samples = logins.take();
     let ok = login_samples.iter().filter(|s| s.status == 200).count();
-    let login_result = bench.keep(
+    bench.keep(
         "login storm (to success)",
         login_samples,
         storm_ended - storm_began,
@@ -1097,7 +1100,6 @@ async fn stress(bench: &Arc<Bench>) -> (PhaseResult, PhaseResult, LoginStorm) {
     );
     let during_result = bench.keep("stress saves (logins)", during, storm_ended - storm_began);
     let (busy, busy_max_ms, busy_without_retry) = *busy.lock().expect("lock");
-    let _ = login_result;
     (
         idle_result,
         during_result,

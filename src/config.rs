@@ -70,6 +70,10 @@ pub struct ServerSettings {
     /// client itself, whatever headers it sends.
     #[serde(default)]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The bearer token `/metrics` asks for. Without one, only a client on this machine
+    /// (a loopback peer) may read it.
+    #[serde(default)]
+    pub metrics_token: Option<SecretString>,
 }
 
 /// Limits on the endpoints an attacker hammers: requests per client address per

@@ -26,6 +26,7 @@ use crate::routes::{
     self,
     headers::{self, Hsts},
     json::JsonLimit,
+    metrics::{self, MetricsAccess},
     openapi::ApiDoc,
     problem,
     spans::RouteSpans,
@@ -129,17 +130,22 @@ impl Application {
         let json_limit = web::Data::new(JsonLimit(settings.server.json_limit_bytes));
         let hsts = web::Data::new(Hsts(settings.email.public_base_url.starts_with("https://")));
         let proxies = web::Data::new(TrustedProxies(settings.server.trusted_proxies.clone()));
+        let metrics_access = web::Data::new(MetricsAccess(settings.server.metrics_token.clone()));
+        crate::telemetry::metrics();
         let openapi = ApiDoc::openapi();
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(headers::secure))
+                .wrap(actix_web::middleware::from_fn(metrics::count))
                 .wrap(TracingLogger::<RouteSpans>::new())
                 .app_data(hsts.clone())
                 .app_data(proxies.clone())
+                .app_data(metrics_access.clone())
                 .app_data(app_state.clone())
                 .app_data(json_limit.clone())
                 .service(routes::public::health::health)
+                .service(metrics::scrape)
                 .configure(routes::api_v1)
                 .configure(web_pages::configure)
                 .route("/api/docs", web::get().to(docs_redirect))

@@ -7,15 +7,37 @@ use actix_web::web;
 use crate::app::{notifications, sittings};
 use crate::state::AppState;
 
-/// Closes sittings past their deadline at every tick, whether or not anyone calls.
+/// Closes sittings past their deadline, whether or not anyone calls: at least every
+/// `every`, and sooner when the earliest deadline of a sitting in progress comes first,
+/// so a sitting is closed (and its result sent) within moments of its deadline.
 pub async fn sweep_forever(state: web::Data<AppState>, every: std::time::Duration) {
-    let mut ticker = ticker(every);
+    tokio::time::sleep(every).await;
     loop {
-        ticker.tick().await;
         match sittings::close_overdue(&state, state.clock.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(closed = n, "closed sittings past their deadline"),
             Err(e) => tracing::error!(error = %e, "closing overdue sittings failed"),
+        }
+        tokio::time::sleep(until_next_sweep(&state, every).await).await;
+    }
+}
+
+/// How long to sleep before the next sweep: until the next deadline (a moment after it,
+/// deadlines being whole seconds), never longer than `every`.
+async fn until_next_sweep(state: &AppState, every: std::time::Duration) -> std::time::Duration {
+    const AFTER_DEADLINE: std::time::Duration = std::time::Duration::from_millis(50);
+    match sittings::next_deadline(state).await {
+        Ok(Some(deadline)) => {
+            let wait = (deadline - state.clock.now()).max(time::Duration::ZERO);
+            std::time::Duration::try_from(wait)
+                .unwrap_or(every)
+                .saturating_add(AFTER_DEADLINE)
+                .min(every)
+        }
+        Ok(None) => every,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the next deadline failed");
+            every
         }
     }
 }

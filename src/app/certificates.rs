@@ -113,15 +113,13 @@ pub fn verification_url(state: &AppState, c: &CertificateRecord) -> String {
 
 /// Issues the certificate for a passed sitting, in the caller's transaction. The holder's
 /// name is taken from their profile now; later changes to it never touch this certificate.
-pub async fn issue(
+pub async fn issue_to(
     db: &impl ConnectionTrait,
     state: &AppState,
     sitting: &SittingRecord,
+    holder: &crate::domain::account::User,
     now: OffsetDateTime,
 ) -> Result<CertificateRecord, DbErr> {
-    let holder = users::find_by_id(db, sitting.candidate_id)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(sitting.candidate_id.to_string()))?;
     issue_for(
         db,
         state,

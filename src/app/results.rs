@@ -1,6 +1,6 @@
 //! What a finished sitting produces for people: the score report PDF, the certificate
 //! PDF (rendered once, then stored), and the result e-mail that carries them (queued by
-//! `notifications::queue_sitting_result`, built here when it is sent). PDFs are rendered
+//! `notifications::queue_sitting_result_to`, built here when it is sent). PDFs are rendered
 //! on the blocking pool.
 
 use uuid::Uuid;

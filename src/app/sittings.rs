@@ -140,31 +140,74 @@ pub async fn close(
     closing: Closing,
     now: OffsetDateTime,
 ) -> Result<bool, sea_orm::DbErr> {
-    let db = &state.db;
-    let tx = begin_write(db).await?;
-    if !repo::claim_close(&tx, id, closing, now).await? {
+    Ok(close_one(state, id, closing, None, now).await?.is_some())
+}
+
+/// [`close`], only if the sitting is `candidate`'s when one is given; returns the sitting
+/// as closed, with its result.
+async fn close_one(
+    state: &AppState,
+    id: Uuid,
+    closing: Closing,
+    candidate: Option<Uuid>,
+    now: OffsetDateTime,
+) -> Result<Option<SittingRecord>, sea_orm::DbErr> {
+    let tx = begin_write(&state.db).await?;
+    let Some(record) = close_in(&tx, state, id, closing, candidate, now).await? else {
         tx.rollback().await?;
-        return Ok(false);
+        return Ok(None);
+    };
+    tx.commit().await?;
+    state.sitting_facts.remove(id);
+    metrics::counter!("invigilator_sittings_closed_total", "how" => closing_label(closing))
+        .increment(1);
+    Ok(Some(record))
+}
+
+fn closing_label(closing: Closing) -> &'static str {
+    match closing {
+        Closing::Submit => "submitted",
+        Closing::Expire => "expired",
     }
-    let Some(record) = repo::find(&tx, id).await? else {
-        tx.rollback().await?;
-        return Ok(false);
+}
+
+/// Claims, scores and records the close of one sitting inside `tx`: the result, the
+/// certificate of a pass and the result e-mail. `None` when the sitting cannot be closed
+/// this way now (already closed, not yet or no longer due, or not `candidate`'s).
+async fn close_in(
+    tx: &sea_orm::DatabaseTransaction,
+    state: &AppState,
+    id: Uuid,
+    closing: Closing,
+    candidate: Option<Uuid>,
+    now: OffsetDateTime,
+) -> Result<Option<SittingRecord>, sea_orm::DbErr> {
+    if !repo::claim_close(tx, id, closing, candidate, now).await? {
+        return Ok(None);
+    }
+    let Some(mut record) = repo::find(tx, id).await? else {
+        return Ok(None);
     };
     // Read after the claim: on PostgreSQL the claim waited for any answer still being
     // saved on this row, so every answer accepted before the deadline is here.
-    let answers = repo::answers(&tx, id).await?;
+    let answers = repo::answers(tx, id).await?;
     let sheet = scoring::score(&record.paper, &answers, record.pass_mark);
-    repo::store_result(&tx, id, &sheet).await?;
+    repo::store_result(tx, id, &sheet).await?;
+    let holder = users::find_by_id(tx, record.candidate_id).await?;
     // A pass issues exactly one certificate, in this same transaction: the claim above
     // lets only one closer get here, and the database refuses a second for one sitting.
     if sheet.passed {
-        certificates::issue(&tx, state, &record, now).await?;
+        let holder = holder
+            .as_ref()
+            .ok_or_else(|| sea_orm::DbErr::RecordNotFound(record.candidate_id.to_string()))?;
+        certificates::issue_to(tx, state, &record, holder, now).await?;
     }
-    notifications::queue_sitting_result(&tx, &record, now).await?;
-    tx.commit().await?;
-    state.sitting_facts.remove(id);
+    if let Some(holder) = &holder {
+        notifications::queue_sitting_result_to(tx, &record, &holder.email, now).await?;
+    }
     tracing::info!(sitting = %id, ?closing, score = sheet.score, passed = sheet.passed, "sitting closed");
-    Ok(true)
+    record.result = Some(sheet);
+    Ok(Some(record))
 }
 
 /// Reads a sitting, closing it first if its deadline has passed.
@@ -360,24 +403,18 @@ pub async fn submit(
     candidate_id: Uuid,
     now: OffsetDateTime,
 ) -> Result<SittingRecord, SubmitError> {
-    let db = &state.db;
+    // The record is read inside the closing transaction, after the claim: it already
+    // says submitted, when and why, and carries the result.
+    if let Some(closed) = close_one(state, id, Closing::Submit, Some(candidate_id), now).await? {
+        return Ok(closed);
+    }
+    // Not closed by this call: say why (no such sitting of the candidate's, submitted
+    // already, or past its deadline, which closes it now).
     let record = load_current(state, id, now)
         .await?
         .filter(|r| r.candidate_id == candidate_id)
         .ok_or(SubmitError::NotFound)?;
-    if record.status != SittingStatus::InProgress {
-        return Err(SubmitError::AlreadyClosed(record.status));
-    }
-    if !close(state, id, Closing::Submit, now).await? {
-        // Someone else closed it between our read and our claim (a second submit, or the
-        // deadline passing and the sweeper winning).
-        let status = repo::find(db, id)
-            .await?
-            .map(|r| r.status)
-            .unwrap_or(SittingStatus::Expired);
-        return Err(SubmitError::AlreadyClosed(status));
-    }
-    repo::find(db, id).await?.ok_or(SubmitError::NotFound)
+    Err(SubmitError::AlreadyClosed(record.status))
 }
 
 /// Closes every sitting past its deadline; safe to run on several servers at once (each
@@ -397,13 +434,22 @@ pub async fn close_overdue(state: &AppState, now: OffsetDateTime) -> Result<usiz
         if todo.is_empty() {
             return Ok(closed);
         }
-        for id in todo {
-            match close(state, id, Closing::Expire, now).await {
-                Ok(true) => closed += 1,
-                Ok(false) => {}
+        for chunk in todo.chunks(CLOSES_PER_TRANSACTION) {
+            match close_together(state, chunk, now).await {
+                Ok(n) => closed += n,
+                // One bad sitting spoils the transaction: close these one by one.
                 Err(e) => {
-                    tracing::error!(sitting = %id, error = %e, "closing an overdue sitting failed; skipped until the next pass");
-                    failed.insert(id);
+                    tracing::warn!(error = %e, sittings = chunk.len(), "closing overdue sittings together failed; closing them one by one");
+                    for &id in chunk {
+                        match close(state, id, Closing::Expire, now).await {
+                            Ok(true) => closed += 1,
+                            Ok(false) => {}
+                            Err(e) => {
+                                tracing::error!(sitting = %id, error = %e, "closing an overdue sitting failed; skipped until the next pass");
+                                failed.insert(id);
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -411,6 +457,40 @@ pub async fn close_overdue(state: &AppState, now: OffsetDateTime) -> Result<usiz
             return Ok(closed);
         }
     }
+}
+
+/// Overdue sittings closed in one transaction by the sweeper: one commit (one flush) for
+/// all of them, so thousands of sittings reaching their deadline together close within
+/// a second or two.
+const CLOSES_PER_TRANSACTION: usize = 50;
+
+async fn close_together(
+    state: &AppState,
+    ids: &[Uuid],
+    now: OffsetDateTime,
+) -> Result<usize, sea_orm::DbErr> {
+    let tx = begin_write(&state.db).await?;
+    let mut closed = Vec::new();
+    for &id in ids {
+        if close_in(&tx, state, id, Closing::Expire, None, now)
+            .await?
+            .is_some()
+        {
+            closed.push(id);
+        }
+    }
+    tx.commit().await?;
+    for &id in &closed {
+        state.sitting_facts.remove(id);
+    }
+    metrics::counter!("invigilator_sittings_closed_total", "how" => "expired")
+        .increment(closed.len() as u64);
+    Ok(closed.len())
+}
+
+/// The earliest deadline of any sitting in progress, so the sweeper can wake for it.
+pub async fn next_deadline(state: &AppState) -> Result<Option<OffsetDateTime>, sea_orm::DbErr> {
+    repo::earliest_deadline(&state.db).await
 }
 
 #[derive(Debug, thiserror::Error)]

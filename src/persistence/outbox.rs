@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -218,4 +218,17 @@ pub async fn status_for(
             Ok((status, m.attempts, m.last_error))
         })
         .collect()
+}
+
+/// How many messages are waiting to be sent and how many were given up on.
+pub async fn counts(db: &impl ConnectionTrait) -> Result<(u64, u64), DbErr> {
+    let count = |status: OutboxStatus| {
+        outbox::Entity::find()
+            .filter(outbox::Column::Status.eq(status.as_ref()))
+            .count(db)
+    };
+    Ok((
+        count(OutboxStatus::Pending).await?,
+        count(OutboxStatus::Failed).await?,
+    ))
 }

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
     sea_query::{Expr, OnConflict},
 };
 use time::OffsetDateTime;
@@ -132,6 +133,19 @@ pub async fn in_progress_for(
         .filter(sittings::Column::CandidateId.eq(candidate_id))
         .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
         .into_tuple::<(Uuid, OffsetDateTime)>()
+        .one(db)
+        .await
+}
+
+/// The earliest deadline among sittings in progress.
+pub async fn earliest_deadline(db: &impl ConnectionTrait) -> Result<Option<OffsetDateTime>, DbErr> {
+    sittings::Entity::find()
+        .select_only()
+        .column(sittings::Column::Deadline)
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
+        .order_by_asc(sittings::Column::Deadline)
+        .limit(1)
+        .into_tuple()
         .one(db)
         .await
 }
@@ -310,6 +324,7 @@ pub async fn claim_close(
     db: &impl ConnectionTrait,
     id: Uuid,
     closing: Closing,
+    candidate: Option<Uuid>,
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
     let (status, reason, deadline) = match closing {
@@ -324,11 +339,15 @@ pub async fn claim_close(
             sittings::Column::Deadline.lte(now),
         ),
     };
-    let result = sittings::Entity::update_many()
+    let mut update = sittings::Entity::update_many()
         .col_expr(sittings::Column::Status, Expr::value(status.as_ref()))
         .col_expr(sittings::Column::ClosedAt, Expr::value(now))
         .col_expr(sittings::Column::ClosedReason, Expr::value(reason))
-        .filter(sittings::Column::Id.eq(id))
+        .filter(sittings::Column::Id.eq(id));
+    if let Some(candidate) = candidate {
+        update = update.filter(sittings::Column::CandidateId.eq(candidate));
+    }
+    let result = update
         .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
         .filter(deadline)
         .exec(db)
@@ -423,4 +442,12 @@ pub async fn added_minutes(db: &impl ConnectionTrait, id: Uuid) -> Result<u32, D
         .all(db)
         .await?;
     Ok(minutes.into_iter().map(|m| m.max(0) as u32).sum())
+}
+
+/// How many sittings are in progress.
+pub async fn count_in_progress(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    sittings::Entity::find()
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
+        .count(db)
+        .await
 }

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod json;
 pub mod limits;
 pub mod me;
+pub mod metrics;
 pub mod openapi;
 pub mod paging;
 pub mod problem;

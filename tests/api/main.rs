@@ -7,6 +7,7 @@
 mod browser;
 mod helpers;
 mod mail;
+mod metrics;
 
 mod admin;
 mod atos;

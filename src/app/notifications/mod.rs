@@ -11,7 +11,6 @@ use uuid::Uuid;
 use crate::domain::sitting::SittingRecord;
 use crate::email::OutgoingEmail;
 use crate::persistence::outbox::{self, MessageKind, QueuedEmail};
-use crate::persistence::users;
 use crate::state::AppState;
 
 /// Queues a written e-mail in the caller's transaction: it is sent only if that commits.
@@ -31,17 +30,15 @@ pub async fn queue(
 
 /// Queues the result e-mail of a sitting to its candidate, in the caller's (scoring)
 /// transaction; it is built, with its PDFs, when it is sent.
-pub async fn queue_sitting_result(
+pub async fn queue_sitting_result_to(
     db: &impl ConnectionTrait,
     sitting: &SittingRecord,
+    email: &str,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
-    let Some(candidate) = users::find_by_id(db, sitting.candidate_id).await? else {
-        return Ok(());
-    };
     let sitting_id = sitting.id;
     let queued = QueuedEmail {
-        to: candidate.email,
+        to: email.to_owned(),
         subject: "result".into(),
         text: String::new(),
         html: String::new(),
