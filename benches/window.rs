@@ -317,6 +317,35 @@ impl Bench {
         }
     }
 
+    async fn login(&self, c: &Candidate) -> (u16, Option<Value>, Option<u64>) {
+        self.call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            &c.address,
+            Some(&json!({ "email": c.email, "password": PASSWORD })),
+        )
+        .await
+    }
+
+    async fn save(
+        &self,
+        c: &Candidate,
+        token: &str,
+        sitting: Uuid,
+        number: u32,
+        choice: &str,
+    ) -> (u16, Option<Value>, Option<u64>) {
+        self.call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/sittings/{sitting}/answers/{number}"),
+            Some(token),
+            &c.address,
+            Some(&json!({ "choice": choice })),
+        )
+        .await
+    }
+
     async fn get_bytes(&self, path: &str, token: &str) -> (u16, usize) {
         let Ok(_permit) = self.in_flight.acquire().await else {
             return (0, 0);
@@ -532,15 +561,7 @@ async fn drive(
         2 * cores(),
         |b, i| async move {
             let c = &b.candidates[i % b.candidates.len()];
-            let (status, _, retry) = b
-                .call(
-                    reqwest::Method::POST,
-                    "/api/v1/auth/login",
-                    None,
-                    &c.address,
-                    Some(&json!({ "email": c.email, "password": PASSWORD })),
-                )
-                .await;
+            let (status, _, retry) = b.login(c).await;
             if status == 503 {
                 tokio::time::sleep(Duration::from_secs(retry.unwrap_or(1).min(5))).await;
             }
@@ -985,15 +1006,7 @@ async fn save_random(bench: &Bench, c: &Candidate, rng: &mut impl Rng) -> u16 {
     let choice = ["A", "B", "C", "D"][rng.random_range(0..4)];
     // The ledger entry is written under its own lock around the request, so two saves to
     // one question from one candidate never race in the ledger.
-    let (status, _, _) = bench
-        .call(
-            reqwest::Method::PUT,
-            &format!("/api/v1/sittings/{}/answers/{number}", s.id),
-            Some(&token),
-            &c.address,
-            Some(&json!({ "choice": choice })),
-        )
-        .await;
+    let (status, _, _) = bench.save(c, &token, s.id, number, choice).await;
     bench
         .ledger
         .outcome(s.id, number, choice, (200..300).contains(&status));
@@ -1043,22 +1056,14 @@ async fn stress(bench: &Arc<Bench>) -> (PhaseResult, PhaseResult, LoginStorm) {
     let login_ticker = progress("login storm", args.logins, logins.clone());
     let busy = Arc::new(Mutex::new((0usize, 0.0f64, 0usize)));
     let mut storm = Vec::new();
-    for c in bench.candidates.iter().take(args.logins).cloned() {
-        let (b, r, busy) = (bench.clone(), logins.clone(), busy.clone());
+    for c in bench.candidates.iter().take(args.logins) {
+        let (b, r, busy, c) = (bench.clone(), logins.clone(), busy.clone(), c.clone());
         storm.push(tokio::spawn(async move {
             let pressed = Instant::now();
             loop {
                 let at = b.elapsed();
                 let sent = Instant::now();
-                let (status, _, retry) = b
-                    .call(
-                        reqwest::Method::POST,
-                        "/api/v1/auth/login",
-                        None,
-                        &c.address,
-                        Some(&json!({ "email": c.email, "password": PASSWORD })),
-                    )
-                    .await;
+                let (status, _, retry) = b.login(&c).await;
                 let took = sent.elapsed().as_secs_f64();
                 if status == 503 {
                     {
@@ -1157,15 +1162,7 @@ async fn answer_keys(bench: &Arc<Bench>, db: &DatabaseConnection) -> anyhow::Res
                         return 0;
                     };
                     let token = c.token.lock().expect("lock").clone();
-                    let (status, _, _) = b
-                        .call(
-                            reqwest::Method::PUT,
-                            &format!("/api/v1/sittings/{}/answers/{number}", s.id),
-                            Some(&token),
-                            &c.address,
-                            Some(&json!({ "choice": label })),
-                        )
-                        .await;
+                    let (status, _, _) = b.save(c, &token, s.id, number, &label).await;
                     b.ledger
                         .outcome(s.id, number, &label, (200..300).contains(&status));
                     status

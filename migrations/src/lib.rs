@@ -15,6 +15,7 @@ mod m20261201_000009_email_verification;
 mod m20261201_000010_throttle;
 mod m20261201_000011_status_list;
 mod m20261201_000012_web_sessions;
+mod m20261201_000013_paper_compression;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_throttle::Migration),
             Box::new(m20261201_000011_status_list::Migration),
             Box::new(m20261201_000012_web_sessions::Migration),
+            Box::new(m20261201_000013_paper_compression::Migration),
         ]
     }
 }

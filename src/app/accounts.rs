@@ -361,6 +361,8 @@ pub(super) async fn authenticate(
     email: &str,
     password: SecretString,
 ) -> Result<User, SessionError> {
+    // Refused before the throttle's write when the hashing queue is already full.
+    let _entered = state.passwords.enter().map_err(|_| SessionError::Busy)?;
     throttle::admit(state, Action::Login, client).await?;
     let now = state.clock.now();
     throttle::login_allowed(state, email, client, now).await?;

@@ -128,6 +128,11 @@ pub async fn start(
         Err(InsertSittingError::Db(e)) => return Err(e.into()),
     }
     tx.commit().await?;
+    // The candidate's first save then finds the sitting's facts here instead of reading
+    // (and parsing) the paper; another server reads them once.
+    state
+        .sitting_facts
+        .insert(record.id, Arc::new(SittingFacts::of(&record)));
     Ok(record)
 }
 

@@ -30,7 +30,21 @@ pub struct PasswordHasher {
     dummy_hash: Arc<String>,
     /// How long a request waits for a hashing thread before it is refused (`Busy`).
     queue_wait: std::time::Duration,
+    /// Requests that may wait at once; more are refused at once, before any other work.
+    max_waiting: usize,
 }
+
+/// A sign-in on its way to the hashing queue; see [`PasswordHasher::enter`].
+pub struct Entered(Arc<HashPool>);
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        self.0.entered.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Requests that may wait per hashing thread: about a second's worth at OWASP's cost.
+const WAITING_PER_THREAD: usize = 16;
 
 /// The hashing queue is full: the caller answers 503 with `Retry-After` rather than
 /// letting requests wait without end.
@@ -44,6 +58,8 @@ type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 struct HashPool {
     jobs: Mutex<mpsc::Sender<Job>>,
     waiting: AtomicUsize,
+    /// Sign-ins between their arrival and their hash (see [`PasswordHasher::enter`]).
+    entered: AtomicUsize,
 }
 
 /// Niceness of the hashing threads: logins yield the CPU to exams in progress.
@@ -83,6 +99,7 @@ impl HashPool {
         Self {
             jobs: Mutex::new(sender),
             waiting: AtomicUsize::new(0),
+            entered: AtomicUsize::new(0),
         }
     }
 
@@ -125,6 +142,7 @@ impl PasswordHasher {
             pool: Arc::new(HashPool::start(threads)),
             dummy_hash: Arc::new(dummy_hash),
             queue_wait: std::time::Duration::from_secs(1),
+            max_waiting: threads * WAITING_PER_THREAD,
         })
     }
 
@@ -139,7 +157,32 @@ impl PasswordHasher {
         self.pool.waiting.load(Ordering::Relaxed)
     }
 
+    /// Whether the queue is full: a request refused now (503) costs the server nothing,
+    /// where one that waits the full `queue_wait` first has already cost it a request's
+    /// worth of work.
+    pub fn saturated(&self) -> bool {
+        self.queue_depth() >= self.max_waiting
+    }
+
+    /// Counts a sign-in from its arrival until the guard is dropped, so a storm is
+    /// refused at the door (`Busy`) while earlier sign-ins are still on their way to the
+    /// queue, not after each has done its database work and waited.
+    pub fn enter(&self) -> Result<Entered, Busy> {
+        let before = self.pool.entered.fetch_add(1, Ordering::Relaxed);
+        let entered = Entered(self.pool.clone());
+        // Those entered include those already waiting for a thread.
+        if before >= self.max_waiting {
+            metrics::counter!("invigilator_password_hash_refused_total").increment(1);
+            return Err(Busy);
+        }
+        Ok(entered)
+    }
+
     async fn permit(&self) -> anyhow::Result<tokio::sync::SemaphorePermit<'_>> {
+        if self.saturated() {
+            metrics::counter!("invigilator_password_hash_refused_total").increment(1);
+            return Err(Busy.into());
+        }
         self.pool.waiting.fetch_add(1, Ordering::Relaxed);
         let permit = tokio::time::timeout(self.queue_wait, self.permits.acquire()).await;
         self.pool.waiting.fetch_sub(1, Ordering::Relaxed);
