@@ -116,6 +116,19 @@ impl Catalog {
     pub fn edition(&self, edition: &str) -> Option<&Edition> {
         self.editions.iter().find(|e| e.edition == edition)
     }
+
+    /// The title of qualification `code` in `edition`, or the code itself when that
+    /// edition or qualification is no longer loaded.
+    pub fn qualification_title(&self, edition: &str, code: &str) -> String {
+        self.edition(edition)
+            .and_then(|e| {
+                e.qualifications
+                    .iter()
+                    .find(|q| q.qualification.code == code)
+            })
+            .map(|q| q.qualification.title.clone())
+            .unwrap_or_else(|| code.to_owned())
+    }
 }
 
 /// Loads every edition folder under `dir`; returns every problem found if any.

@@ -20,14 +20,9 @@ use crate::telemetry::spawn_blocking_with_tracing;
 
 fn titles(state: &AppState, record: &SittingRecord) -> (String, String) {
     let edition = state.catalog.edition(&record.edition);
-    let qualification = edition
-        .and_then(|e| {
-            e.qualifications
-                .iter()
-                .find(|q| q.qualification.code == record.qualification_code)
-        })
-        .map(|q| q.qualification.title.clone())
-        .unwrap_or_else(|| record.qualification_code.clone());
+    let qualification = state
+        .catalog
+        .qualification_title(&record.edition, &record.qualification_code);
     (
         qualification,
         edition

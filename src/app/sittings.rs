@@ -699,14 +699,7 @@ pub async fn of_candidate(
         Page::cut(rows, limit, |r| r.id).map(|record| SittingSummary {
             title: state
                 .catalog
-                .edition(&record.edition)
-                .and_then(|e| {
-                    e.qualifications
-                        .iter()
-                        .find(|q| q.qualification.code == record.qualification_code)
-                })
-                .map(|q| q.qualification.title.clone())
-                .unwrap_or_else(|| record.qualification_code.clone()),
+                .qualification_title(&record.edition, &record.qualification_code),
             record,
         }),
     )

@@ -192,66 +192,12 @@ pub async fn lock_open_for_answer(
     Ok(result.rows_affected == 1)
 }
 
-#[tracing::instrument(skip(db, response))]
-pub async fn upsert_answer(
-    db: &impl ConnectionTrait,
-    sitting_id: Uuid,
-    number: u32,
-    response: &Response,
-    origin: Option<&Origin>,
-    now: OffsetDateTime,
-) -> Result<(), DbErr> {
-    let response = serde_json::to_string(response).map_err(|e| DbErr::Custom(e.to_string()))?;
-    answers::Entity::insert(answers::ActiveModel {
-        sitting_id: Set(sitting_id),
-        number: Set(number as i32),
-        response: Set(response),
-        saved_at: Set(now),
-        client_id: Set(origin.map(|o| o.client.clone())),
-        client_seq: Set(origin.map(|o| o.seq)),
-    })
-    .on_conflict(
-        OnConflict::columns([answers::Column::SittingId, answers::Column::Number])
-            .update_columns([
-                answers::Column::Response,
-                answers::Column::SavedAt,
-                answers::Column::ClientId,
-                answers::Column::ClientSeq,
-            ])
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
-}
-
 /// Where a save came from: the page (an id it chose when it loaded) and the save's
 /// sequence number there, which only grows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
     pub client: String,
     pub seq: i64,
-}
-
-/// The origin of the stored answer to question `number`, if it came from a page.
-pub async fn answer_origin(
-    db: &impl ConnectionTrait,
-    sitting_id: Uuid,
-    number: u32,
-) -> Result<Option<Origin>, DbErr> {
-    let row = answers::Entity::find_by_id((sitting_id, number as i32))
-        .select_only()
-        .column(answers::Column::ClientId)
-        .column(answers::Column::ClientSeq)
-        .into_tuple::<(Option<String>, Option<i64>)>()
-        .one(db)
-        .await?;
-    Ok(row.and_then(|(client, seq)| {
-        Some(Origin {
-            client: client?,
-            seq: seq?,
-        })
-    }))
 }
 
 /// Flags question `number` for review, or takes the flag off.

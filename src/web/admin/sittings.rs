@@ -345,14 +345,7 @@ async fn build(
         .collect();
     let title = state
         .catalog
-        .edition(&record.edition)
-        .and_then(|e| {
-            e.qualifications
-                .iter()
-                .find(|q| q.qualification.code == record.qualification_code)
-        })
-        .map(|q| q.qualification.title.clone())
-        .unwrap_or_else(|| record.qualification_code.clone());
+        .qualification_title(&record.edition, &record.qualification_code);
     let name = format!("{} {}", candidate.given_name, candidate.family_name);
     Ok(MarkedPaperPage {
         chrome: Chrome::new(visitor, format!("Marked paper: {title}, {name}")),
