@@ -117,6 +117,19 @@ pub async fn admin_create(
     Ok(accounts::create(&db, &hasher, &account, password, SystemClock.now()).await?)
 }
 
+/// Checks the audit ledger's chain from its first entry to its head: `(true, summary)`
+/// when intact, `(false, where it breaks)` otherwise.
+pub async fn audit_verify(settings: &Settings) -> anyhow::Result<(bool, String)> {
+    let db = crate::persistence::connect_and_migrate(&settings.database).await?;
+    Ok(match crate::app::audit::verify(&db).await? {
+        crate::app::audit::Verified::Intact { entries, head } => (
+            true,
+            format!("audit ledger intact: {entries} entries, head {head}"),
+        ),
+        crate::app::audit::Verified::Broken(b) => (false, format!("AUDIT LEDGER BROKEN: {b}")),
+    })
+}
+
 /// Verifies a signed certificate (from `GET /api/v1/certificates/{number}/signed`) against
 /// published keys (from `GET /api/v1/certificates/keys`), with no server involved.
 pub fn verify_certificate(document: &Path, keys: &Path) -> anyhow::Result<String> {

@@ -1,4 +1,5 @@
-//! The `invigilator` command: serve, migrate, check pools, create an administrator.
+//! The `invigilator` command: serve, migrate, check pools, create an administrator, verify
+//! the audit ledger.
 
 use std::path::PathBuf;
 
@@ -37,6 +38,18 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// The audit ledger.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole hash chain; names the first altered, removed or reordered entry
+    /// and exits non-zero if there is one.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -120,6 +133,15 @@ async fn main() -> anyhow::Result<()> {
             let password = cli::read_admin_password()?;
             let id = cli::admin_create(&settings, &email, &name, password).await?;
             println!("administrator {id} created");
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let (ok, message) = cli::audit_verify(&settings).await?;
+            println!("{message}");
+            if !ok {
+                std::process::exit(1);
+            }
         }
     }
     Ok(())

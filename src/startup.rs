@@ -136,6 +136,7 @@ impl Application {
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(audit_client))
                 .wrap(actix_web::middleware::from_fn(headers::secure))
                 .wrap(actix_web::middleware::from_fn(metrics::count))
                 .wrap(TracingLogger::<RouteSpans>::new())
@@ -195,6 +196,15 @@ impl Application {
         postman.abort();
         result
     }
+}
+
+/// Serves each request with its client's address known to the audit ledger.
+async fn audit_client(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let client = crate::http::client_address(req.request());
+    crate::app::audit::with_client(client, next.call(req)).await
 }
 
 async fn docs_redirect() -> actix_web::HttpResponse {

@@ -16,6 +16,7 @@ mod m20261201_000010_throttle;
 mod m20261201_000011_status_list;
 mod m20261201_000012_web_sessions;
 mod m20261201_000013_paper_compression;
+mod m20261201_000014_audit_ledger;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_status_list::Migration),
             Box::new(m20261201_000012_web_sessions::Migration),
             Box::new(m20261201_000013_paper_compression::Migration),
+            Box::new(m20261201_000014_audit_ledger::Migration),
         ]
     }
 }

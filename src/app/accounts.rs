@@ -9,12 +9,14 @@ use uuid::Uuid;
 
 use std::net::IpAddr;
 
+use super::audit;
 use super::links::{self, NewInvitation, store_invitation};
 use super::notifications::{self, texts};
 use super::throttle::{self, Action, Throttled};
 use crate::auth::{password::PasswordHasher, tokens};
 use crate::domain::account::User;
 use crate::domain::ato::InvitationKind;
+use crate::domain::audit::{Actor, Event, TargetKind};
 use crate::domain::role::Role;
 use crate::domain::values::{EmailAddress, NewPassword, PersonName, Registration};
 use crate::persistence::{begin_write, evidence, users};
@@ -348,9 +350,53 @@ pub async fn login(
 ) -> Result<TokenPair, SessionError> {
     let user = authenticate(state, client, email, password).await?;
     let tx = begin_write(&state.db).await?;
-    let tokens = issue_tokens(state, &tx, user.id, Uuid::now_v7(), state.clock.now()).await?;
+    let now = state.clock.now();
+    let tokens = issue_tokens(state, &tx, user.id, Uuid::now_v7(), now).await?;
+    audit::record(&tx, now, &[signed_in(&user, client, "api")]).await?;
     tx.commit().await?;
     Ok(tokens)
+}
+
+/// The audit event of a successful sign-in through `door` (`api` or `web`).
+pub(super) fn signed_in(user: &User, client: IpAddr, door: &str) -> Event {
+    Event {
+        client: Some(client.to_string()),
+        ..Event::new(
+            Actor::User(user.id),
+            audit::Action::SignedIn,
+            TargetKind::Account,
+            user.id,
+            serde_json::json!({"door": door}),
+        )
+    }
+}
+
+/// Records a refused sign-in: the account when the address names one, else only the
+/// address's domain (as the log does), never the password.
+async fn record_refusal(
+    state: &AppState,
+    client: IpAddr,
+    email: &str,
+    user: Option<&User>,
+    why: &str,
+) -> Result<(), DbErr> {
+    let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or("(none)");
+    let domain: String = domain.trim().to_lowercase().chars().take(253).collect();
+    let (actor, target) = match user {
+        Some(u) => (Actor::User(u.id), u.id.to_string()),
+        None => (Actor::Anonymous, "unknown".to_owned()),
+    };
+    let event = Event {
+        client: Some(client.to_string()),
+        ..Event::new(
+            actor,
+            audit::Action::SignInFailed,
+            TargetKind::Account,
+            target,
+            serde_json::json!({"reason": why, "email_domain": domain}),
+        )
+    };
+    audit::record_alone(state, &[event]).await
 }
 
 /// Checks an e-mail address and password, throttled per client address and per account;
@@ -385,12 +431,14 @@ pub(super) async fn authenticate(
         // Never the password, and of the address only its domain.
         let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or("(none)");
         tracing::warn!(email_domain = %domain.trim().to_lowercase(), "login failed");
+        record_refusal(state, client, email, user.as_ref(), "bad_credentials").await?;
         return Err(SessionError::BadCredentials);
     }
     let Some(user) = user else {
         return Err(SessionError::BadCredentials);
     };
     if user.disabled_at.is_some() {
+        record_refusal(state, client, email, Some(&user), "account_disabled").await?;
         return Err(SessionError::Disabled);
     }
     Ok(user)
@@ -521,6 +569,23 @@ pub async fn set_disabled(
     if disable.is_some() {
         users::end_sessions(&tx, user_id, now).await?;
     }
+    let event = match disable {
+        Some(reason) => audit::event(
+            Actor::User(admin),
+            audit::Action::AccountDisabled,
+            TargetKind::Account,
+            user_id,
+            serde_json::json!({"reason": reason, "before": {"disabled": false}, "after": {"disabled": true}}),
+        ),
+        None => audit::event(
+            Actor::User(admin),
+            audit::Action::AccountEnabled,
+            TargetKind::Account,
+            user_id,
+            serde_json::json!({"after": {"disabled": false}}),
+        ),
+    };
+    audit::record(&tx, now, &[event]).await?;
     tx.commit().await?;
     tracing::info!(user = %user_id, by = %admin, disabled = disable.is_some(), "account status changed");
     Ok(())

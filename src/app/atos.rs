@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::audit::{self, Actor, TargetKind};
 use super::links::{NewInvitation, store_invitation};
 use super::notifications::{self, texts};
 use super::paging::Page;
@@ -140,6 +141,19 @@ pub async fn accredit(
     };
     let tx = begin_write(&state.db).await?;
     atos::insert_accreditation(&tx, &record).await?;
+    let accredited = audit::event(
+        Actor::User(by),
+        audit::Action::Accredited,
+        TargetKind::Ato,
+        ato.id,
+        serde_json::json!({
+            "accreditation": record.id,
+            "qualification": record.period.qualification,
+            "valid_from": record.period.valid_from.to_string(),
+            "valid_until": record.period.valid_until.to_string(),
+        }),
+    );
+    audit::record(&tx, record.created_at, &[accredited]).await?;
     tx.commit().await?;
     profile_of(state, ato).await
 }
@@ -176,6 +190,19 @@ pub async fn end_accreditation(
     {
         return Err(AtoError::NotActive);
     }
+    let ended = audit::event(
+        Actor::User(by),
+        audit::Action::AccreditationEnded,
+        TargetKind::Ato,
+        ato.id,
+        serde_json::json!({
+            "accreditation": accreditation_id,
+            "before": {"status": AccreditationStatus::Active.as_ref()},
+            "after": {"status": ending.status.as_ref()},
+            "reason": ending.reason,
+        }),
+    );
+    audit::record(&tx, now, &[ended]).await?;
     tx.commit().await?;
     tracing::info!(ato = %ato.id, accreditation = %accreditation_id, status = ending.status.as_ref(), by = %by, "accreditation ended");
     profile_of(state, ato).await

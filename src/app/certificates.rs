@@ -11,8 +11,10 @@ use sea_orm::{ConnectionTrait, DbErr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::audit;
 use super::paging::Page;
 use super::throttle::{self, Action, Throttled};
+use crate::domain::audit::{Actor, TargetKind};
 use crate::domain::certificate::{
     self, CertificateEvent, CertificateNumber, CertificateRecord, CertificateStatus, EventRecord,
     StatusAction, StatusPurpose,
@@ -186,6 +188,25 @@ async fn issue_for(
     repo::record_event(db, record.id, CertificateEvent::Issued, None, None, now).await?;
     tracing::info!(certificate = %record.number, sitting = %sitting.id, "certificate issued");
     Ok(record)
+}
+
+/// The audit event of a certificate's issue (by the server when a pass is scored, by
+/// `by` when an administrator re-issues).
+pub fn issued_event(c: &CertificateRecord, by: Option<Uuid>) -> crate::domain::audit::Event {
+    audit::event(
+        by.map_or(Actor::System, Actor::User),
+        audit::Action::CertificateIssued,
+        TargetKind::Certificate,
+        &c.number,
+        serde_json::json!({
+            "sitting": c.sitting_id,
+            "holder": c.candidate_id,
+            "qualification": c.qualification,
+            "edition": c.edition,
+            "issued_on": c.issued_on.to_string(),
+            "kid": c.kid,
+        }),
+    )
 }
 
 /// What public verification by number may say of a certificate.
@@ -450,6 +471,20 @@ pub async fn change_status(
     let updated = repo::by_number(&tx, number.as_ref())
         .await?
         .ok_or(CertificateError::NotFound)?;
+    let changed = audit::event(
+        Actor::User(actor),
+        audit::Action::CertificateStatusChanged,
+        TargetKind::Certificate,
+        &updated.number,
+        serde_json::json!({
+            "action": action.event().as_ref(),
+            "before": {"status": current.status.as_ref()},
+            "after": {"status": updated.status.as_ref()},
+            "public_reason": reason,
+            "private_reason": private_reason,
+        }),
+    );
+    audit::record(&tx, now, &[changed]).await?;
     tx.commit().await?;
     tracing::info!(certificate = %updated.number, ?action, by = %actor, "certificate status changed");
     Ok(updated)
@@ -515,6 +550,21 @@ pub async fn reissue(
         now,
     )
     .await?;
+    let events = [
+        audit::event(
+            Actor::User(actor),
+            audit::Action::CertificateReissued,
+            TargetKind::Certificate,
+            &old.number,
+            serde_json::json!({
+                "reason": reason,
+                "before": {"status": old.status.as_ref()},
+                "after": {"status": CertificateStatus::Revoked.as_ref(), "replaced_by": new.number},
+            }),
+        ),
+        issued_event(&new, Some(actor)),
+    ];
+    audit::record(&tx, now, &events).await?;
     tx.commit().await?;
     Ok(new)
 }

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::atos::{AtoError, ato_of_staff};
+use super::audit::{self, Action, Actor, TargetKind};
 use super::links::{self, NewInvitation, store_invitation};
 use super::notifications::{self, texts, texts::CourseSummary};
 use super::paging::Page;
@@ -291,6 +292,19 @@ pub async fn record_outcome(
     let record = atos::find_enrolment(&tx, enrolment_id, course.id)
         .await?
         .ok_or(CourseError::NoSuchEnrolment)?;
+    let recorded = audit::event(
+        Actor::User(staff),
+        Action::OutcomeRecorded,
+        TargetKind::Enrolment,
+        enrolment_id,
+        serde_json::json!({
+            "course": course.id,
+            "candidate": record.candidate_id,
+            "before": {"outcome": enrolment.outcome.map(|o| o.as_ref().to_owned())},
+            "after": {"outcome": outcome.as_ref()},
+        }),
+    );
+    audit::record(&tx, now, &[recorded]).await?;
     tx.commit().await?;
     Ok(record)
 }
@@ -311,6 +325,7 @@ pub async fn accept_by_token(
         return Err(CourseError::LinkInvalid);
     };
     atos::accept_enrolment(&tx, enrolment, candidate, now).await?;
+    audit::record(&tx, now, &[accepted(candidate, enrolment, "link")]).await?;
     tx.commit().await?;
     tracing::info!(enrolment = %enrolment, "enrolment accepted by link");
     Ok(enrolment)
@@ -329,6 +344,12 @@ pub async fn accept_as_candidate(
         .await?
         .ok_or(CourseError::NoSuchEnrolment)?;
     atos::accept_enrolment(&tx, enrolment_id, candidate_id, now).await?;
+    audit::record(
+        &tx,
+        now,
+        &[accepted(candidate_id, enrolment_id, "signed_in")],
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -425,6 +446,7 @@ async fn enrol_one(
                     expires_at,
                 );
                 notifications::queue(&tx, &message, now).await?;
+                audit::record(&tx, now, &[enrolled(by, enrolment, course, user.id, false)]).await?;
                 EnrolResult::Linked
             } else {
                 EnrolResult::AlreadyEnrolled
@@ -452,11 +474,47 @@ async fn enrol_one(
                 expires_at,
             );
             notifications::queue(&tx, &message, now).await?;
+            if let Some(enrolment) = enrolment {
+                audit::record(&tx, now, &[enrolled(by, enrolment, course, id, true)]).await?;
+            }
             EnrolResult::Created
         }
     };
     tx.commit().await?;
     Ok(result)
+}
+
+/// The audit event of an enrolment by staff member (or administrator) `by`.
+fn enrolled(
+    by: Uuid,
+    enrolment: Uuid,
+    course: &CourseRecord,
+    candidate: Uuid,
+    new_account: bool,
+) -> audit::Event {
+    audit::event(
+        Actor::User(by),
+        Action::Enrolled,
+        TargetKind::Enrolment,
+        enrolment,
+        serde_json::json!({
+            "course": course.id,
+            "ato": course.ato_id,
+            "qualification": course.qualification,
+            "candidate": candidate,
+            "new_account": new_account,
+        }),
+    )
+}
+
+fn accepted(candidate: Uuid, enrolment: Uuid, how: &str) -> audit::Event {
+    audit::event(
+        Actor::User(candidate),
+        Action::EnrolmentAccepted,
+        TargetKind::Enrolment,
+        enrolment,
+        serde_json::json!({"how": how}),
+    )
 }
 
 async fn create_delegate_account(

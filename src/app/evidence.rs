@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
+use super::audit::{self, Action, Actor, TargetKind};
 use super::notifications::{self, texts};
 use super::paging::Page;
 use crate::domain::account::User;
@@ -236,6 +237,20 @@ pub async fn decide(
         );
         notifications::queue(&tx, &message, now).await?;
     }
+    let decided = audit::event(
+        Actor::User(by),
+        Action::EvidenceDecided,
+        TargetKind::Evidence,
+        id,
+        serde_json::json!({
+            "candidate": record.candidate_id,
+            "claim": record.claim.describe(),
+            "before": {"status": EvidenceStatus::Pending.as_ref()},
+            "after": {"status": decision.status.as_ref()},
+            "reason": decision.reason,
+        }),
+    );
+    audit::record(&tx, now, &[decided]).await?;
     tx.commit().await?;
     tracing::info!(evidence = %id, decision = decision.status.as_ref(), by = %by, "evidence decided");
     Ok(record)
@@ -281,7 +296,20 @@ pub async fn grant_extra_time(
         granted_at: state.clock.now(),
     };
     let tx = begin_write(&state.db).await?;
+    let before = repo::current_extra_time(&tx, candidate_id).await?;
     repo::insert_grant(&tx, &grant).await?;
+    let granted = audit::event(
+        Actor::User(by),
+        Action::ExtraTimeGranted,
+        TargetKind::Account,
+        candidate_id,
+        serde_json::json!({
+            "before": {"percent": before},
+            "after": {"percent": grant.percent},
+            "reason": grant.reason,
+        }),
+    );
+    audit::record(&tx, grant.granted_at, &[granted]).await?;
     tx.commit().await?;
     tracing::info!(candidate = %candidate_id, percent = grant.percent, by = %by, "extra time granted");
     Ok(grant)

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod atos;
+pub mod audit;
 pub mod certificates;
 pub mod courses;
 pub mod evidence;

@@ -8,9 +8,11 @@ use rand::RngCore;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::audit;
 use super::evidence::evidence_of;
 use super::{certificates, notifications, results};
 use crate::domain::account::User;
+use crate::domain::audit::{Action, Actor, Event, TargetKind};
 use crate::domain::eligibility::{self, Requirement};
 use crate::domain::paper;
 use crate::domain::role::Role;
@@ -127,6 +129,21 @@ pub async fn start(
         }
         Err(InsertSittingError::Db(e)) => return Err(e.into()),
     }
+    let started = audit::event(
+        Actor::User(candidate_id),
+        Action::SittingStarted,
+        TargetKind::Sitting,
+        record.id,
+        serde_json::json!({
+            "qualification": record.qualification_code,
+            "edition": record.edition,
+            "pool_hash": record.pool_hash,
+            "deadline": rfc3339(record.deadline),
+            "duration_minutes": record.duration_minutes,
+            "extra_time_percent": record.extra_time_percent,
+        }),
+    );
+    audit::record(&tx, now, &[started]).await?;
     tx.commit().await?;
     // The candidate's first save then finds the sitting's facts here instead of reading
     // (and parsing) the paper; another server reads them once.
@@ -158,10 +175,12 @@ async fn close_one(
     now: OffsetDateTime,
 ) -> Result<Option<SittingRecord>, sea_orm::DbErr> {
     let tx = begin_write(&state.db).await?;
-    let Some(record) = close_in(&tx, state, id, closing, candidate, now).await? else {
+    let mut events = Vec::new();
+    let Some(record) = close_in(&tx, state, id, closing, candidate, now, &mut events).await? else {
         tx.rollback().await?;
         return Ok(None);
     };
+    audit::record(&tx, now, &events).await?;
     tx.commit().await?;
     state.sitting_facts.remove(id);
     metrics::counter!("invigilator_sittings_closed_total", "how" => closing_label(closing))
@@ -177,7 +196,8 @@ fn closing_label(closing: Closing) -> &'static str {
 }
 
 /// Claims, scores and records the close of one sitting inside `tx`: the result, the
-/// certificate of a pass and the result e-mail. `None` when the sitting cannot be closed
+/// certificate of a pass and the result e-mail; the audit events go to `events`, for the
+/// caller to record just before its commit. `None` when the sitting cannot be closed
 /// this way now (already closed, not yet or no longer due, or not `candidate`'s).
 async fn close_in(
     tx: &sea_orm::DatabaseTransaction,
@@ -186,6 +206,7 @@ async fn close_in(
     closing: Closing,
     candidate: Option<Uuid>,
     now: OffsetDateTime,
+    events: &mut Vec<Event>,
 ) -> Result<Option<SittingRecord>, sea_orm::DbErr> {
     if !repo::claim_close(tx, id, closing, candidate, now).await? {
         return Ok(None);
@@ -198,6 +219,34 @@ async fn close_in(
     let answers = repo::answers(tx, id).await?;
     let sheet = scoring::score(&record.paper, &answers, record.pass_mark);
     repo::store_result(tx, id, &sheet).await?;
+    events.push(match closing {
+        Closing::Submit => audit::event(
+            Actor::User(record.candidate_id),
+            Action::SittingSubmitted,
+            TargetKind::Sitting,
+            id,
+            serde_json::json!({"answered": answers.len(), "deadline": rfc3339(record.deadline)}),
+        ),
+        Closing::Expire => audit::event(
+            Actor::System,
+            Action::SittingClosedAtDeadline,
+            TargetKind::Sitting,
+            id,
+            serde_json::json!({"answered": answers.len(), "deadline": rfc3339(record.deadline)}),
+        ),
+    });
+    events.push(audit::event(
+        Actor::System,
+        Action::SittingScored,
+        TargetKind::Sitting,
+        id,
+        serde_json::json!({
+            "score": sheet.score,
+            "max_score": record.max_score,
+            "pass_mark": record.pass_mark,
+            "passed": sheet.passed,
+        }),
+    ));
     let holder = users::find_by_id(tx, record.candidate_id).await?;
     // A pass issues exactly one certificate, in this same transaction: the claim above
     // lets only one closer get here, and the database refuses a second for one sitting.
@@ -205,7 +254,8 @@ async fn close_in(
         let holder = holder
             .as_ref()
             .ok_or_else(|| sea_orm::DbErr::RecordNotFound(record.candidate_id.to_string()))?;
-        certificates::issue_to(tx, state, &record, holder, now).await?;
+        let certificate = certificates::issue_to(tx, state, &record, holder, now).await?;
+        events.push(certificates::issued_event(&certificate, None));
     }
     if let Some(holder) = &holder {
         notifications::queue_sitting_result_to(tx, &record, &holder.email, now).await?;
@@ -323,6 +373,7 @@ pub async fn save_answer_from(
         response: serde_json::to_string(response)
             .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?,
         origin: origin.cloned(),
+        client: audit::client(),
     };
     let (saved_at, deadline, stale) = match state.answers.write(write).await? {
         WriteOutcome::Saved { saved_at, deadline } => (saved_at, deadline, false),
@@ -476,14 +527,16 @@ async fn close_together(
 ) -> Result<usize, sea_orm::DbErr> {
     let tx = begin_write(&state.db).await?;
     let mut closed = Vec::new();
+    let mut events = Vec::new();
     for &id in ids {
-        if close_in(&tx, state, id, Closing::Expire, None, now)
+        if close_in(&tx, state, id, Closing::Expire, None, now, &mut events)
             .await?
             .is_some()
         {
             closed.push(id);
         }
     }
+    audit::record(&tx, now, &events).await?;
     tx.commit().await?;
     for &id in &closed {
         state.sitting_facts.remove(id);
@@ -491,6 +544,13 @@ async fn close_together(
     metrics::counter!("invigilator_sittings_closed_total", "how" => "expired")
         .increment(closed.len() as u64);
     Ok(closed.len())
+}
+
+/// A time as the audit ledger's details write it (RFC 3339, UTC).
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// The earliest deadline of any sitting in progress, so the sweeper can wake for it.
@@ -643,15 +703,28 @@ pub struct MarkedPaper {
     pub answers: BTreeMap<u32, Response>,
 }
 
-/// The marked paper of any sitting, for examiners (administrators).
+/// The marked paper of any sitting, for examiners (administrators); the read is on
+/// the audit ledger, with who read it.
 pub async fn marked_paper(
     state: &AppState,
     id: Uuid,
+    by: Uuid,
     now: OffsetDateTime,
 ) -> Result<MarkedPaper, ReadSittingError> {
     let record = load_current(state, id, now)
         .await?
         .ok_or(ReadSittingError::NotFound)?;
+    audit::record_alone(
+        state,
+        &[audit::event(
+            Actor::User(by),
+            Action::MarkedPaperRead,
+            TargetKind::Sitting,
+            id,
+            serde_json::json!({"status": record.status.as_ref()}),
+        )],
+    )
+    .await?;
     let candidate = users::find_by_id(&state.db, record.candidate_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("sitting {id} has no candidate"))?;
@@ -731,10 +804,26 @@ pub async fn extend(
         .await?
         .ok_or(ExtendError::NotFound)?;
     let tx = begin_write(&state.db).await?;
-    if !repo::extend(&tx, id, minutes, reason, by, state.clock.now().max(now)).await? {
+    let at = state.clock.now().max(now);
+    let before = repo::find(&tx, id).await?.ok_or(ExtendError::NotFound)?;
+    if !repo::extend(&tx, id, minutes, reason, by, at).await? {
         tx.rollback().await?;
         return Err(ExtendError::Closed);
     }
+    let after = repo::find(&tx, id).await?.ok_or(ExtendError::NotFound)?;
+    let extended = audit::event(
+        Actor::User(by),
+        Action::SittingExtended,
+        TargetKind::Sitting,
+        id,
+        serde_json::json!({
+            "minutes": minutes,
+            "reason": reason,
+            "before": {"deadline": rfc3339(before.deadline)},
+            "after": {"deadline": rfc3339(after.deadline)},
+        }),
+    );
+    audit::record(&tx, at, &[extended]).await?;
     tx.commit().await?;
     tracing::info!(sitting = %id, minutes, by = %by, "time added to a sitting");
     repo::find(&state.db, id)

@@ -47,7 +47,8 @@ pub async fn sign_in(
     password: SecretString,
 ) -> Result<String, SessionError> {
     let user = accounts::authenticate(state, client, email, password).await?;
-    let cookie = store(state, user.id, user.token_version).await?;
+    let signed_in = accounts::signed_in(&user, client, "web");
+    let cookie = store(state, user.id, user.token_version, &[signed_in]).await?;
     tracing::info!(user = %user.id, "signed in on the web");
     Ok(cookie)
 }
@@ -57,16 +58,22 @@ pub async fn open(state: &AppState, user_id: Uuid) -> Result<String, sea_orm::Db
     let (version, _) = users::session_state(&state.db, user_id)
         .await?
         .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("user {user_id}")))?;
-    store(state, user_id, version).await
+    store(state, user_id, version, &[]).await
 }
 
-async fn store(state: &AppState, user_id: Uuid, version: i32) -> Result<String, sea_orm::DbErr> {
+async fn store(
+    state: &AppState,
+    user_id: Uuid,
+    version: i32,
+    events: &[crate::domain::audit::Event],
+) -> Result<String, sea_orm::DbErr> {
     let now = state.clock.now();
     let (cookie, hash) = tokens::new_refresh_token();
     let (csrf, _) = tokens::new_refresh_token();
     let tx = begin_write(&state.db).await?;
     repo::prune(&tx, user_id, version, now).await?;
     repo::insert(&tx, hash, user_id, version, csrf, now, now + LIFETIME).await?;
+    super::audit::record(&tx, now, events).await?;
     tx.commit().await?;
     Ok(cookie)
 }

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod ato;
+pub mod audit;
 pub mod certificate;
 pub mod eligibility;
 pub mod evidence;

@@ -24,6 +24,7 @@ use uuid::Uuid;
 use super::entities::{answers, sittings};
 use super::sittings::Origin;
 use crate::clock::Clock;
+use crate::domain::audit::{Action, Actor, Event, TargetKind};
 use crate::domain::sitting::SittingStatus;
 
 /// Most saves one transaction takes.
@@ -38,6 +39,8 @@ pub struct AnswerWrite {
     pub number: u32,
     pub response: String,
     pub origin: Option<Origin>,
+    /// The client address the save came from, for the audit ledger.
+    pub client: Option<std::net::IpAddr>,
 }
 
 /// What became of one save, by the server's clock read inside its transaction.
@@ -166,8 +169,35 @@ pub async fn write_batch(
         }
         pending = rest;
     }
+    // Every save that changed an answer is on the audit ledger, in this transaction.
+    let events: Vec<Event> = writes
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, o)| matches!(o, WriteOutcome::Saved { .. }))
+        .map(|(w, _)| saved_event(w))
+        .collect();
+    super::audit::append(&tx, saved_at, &events).await?;
     tx.commit().await?;
     Ok(outcomes)
+}
+
+fn saved_event(w: &AnswerWrite) -> Event {
+    let response = serde_json::from_str::<serde_json::Value>(&w.response)
+        .unwrap_or_else(|_| serde_json::Value::String(w.response.clone()));
+    Event {
+        client: w.client.map(|c| c.to_string()),
+        ..Event::new(
+            Actor::User(w.candidate_id),
+            Action::AnswerSaved,
+            TargetKind::Sitting,
+            w.sitting_id,
+            serde_json::json!({
+                "number": w.number,
+                "response": response,
+                "page_seq": w.origin.as_ref().map(|o| o.seq),
+            }),
+        )
+    }
 }
 
 /// The sittings among `ids` that are in progress with their deadline after `now`, with

@@ -2,6 +2,7 @@
 
 pub mod answer_writer;
 pub mod atos;
+pub mod audit;
 pub mod certificates;
 pub mod entities;
 pub mod evidence;

@@ -198,3 +198,13 @@ impl From<ExtendError> for ApiError {
         }
     }
 }
+
+impl From<crate::app::audit::TrailError> for ApiError {
+    fn from(e: crate::app::audit::TrailError) -> Self {
+        use crate::app::audit::TrailError;
+        match e {
+            TrailError::NotFound => ApiError::not_found(e.to_string()),
+            TrailError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}

@@ -90,6 +90,8 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(public::certificates::search)
             .service(admin::certificates::admin_get)
             .service(admin::certificates::change_status)
-            .service(admin::certificates::reissue),
+            .service(admin::certificates::reissue)
+            .service(admin::audit::sitting_trail)
+            .service(admin::audit::certificate_trail),
     );
 }

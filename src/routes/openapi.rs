@@ -77,6 +77,8 @@ use utoipa::{Modify, OpenApi};
         super::admin::certificates::admin_get,
         super::admin::certificates::change_status,
         super::admin::certificates::reissue,
+        super::admin::audit::sitting_trail,
+        super::admin::audit::certificate_trail,
     ),
     modifiers(&BearerAuth),
     tags(

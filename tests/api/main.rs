@@ -11,6 +11,7 @@ mod metrics;
 
 mod admin;
 mod atos;
+mod audit;
 mod auth;
 mod certificates;
 mod cli;

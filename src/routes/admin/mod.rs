@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod atos;
+pub mod audit;
 pub mod candidates;
 pub mod certificates;
 pub mod courses;

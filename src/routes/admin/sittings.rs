@@ -100,7 +100,7 @@ pub async fn sitting(
         record,
         candidate,
         answers,
-    } = use_case::marked_paper(&state, id, now).await?;
+    } = use_case::marked_paper(&state, id, user.id, now).await?;
     let items = record
         .paper
         .items

@@ -331,7 +331,7 @@ async fn build(
         record,
         candidate,
         answers,
-    } = sittings::marked_paper(state, id, state.clock.now()).await?;
+    } = sittings::marked_paper(state, id, visitor.signed_in()?.user_id, state.clock.now()).await?;
     let mut previous_question = None;
     let items = record
         .paper
