@@ -401,6 +401,27 @@ db_test!(
         assert!(page.text.contains(&format!("<dt>Key</dt><dd>{key}</dd>")));
         assert!(page.text.contains("<dt>Rationale</dt>"));
         assert!(page.text.contains("Item 1: 1 of 1 mark"));
+        // The sitting's audit trail: each save by the candidate, the score by the server,
+        // and this very reading of the marked paper by the administrator.
+        assert!(
+            page.text
+                .contains("<caption>Audit trail of this sitting</caption>")
+        );
+        assert!(
+            page.text.contains("Answer to item 40 saved"),
+            "{}",
+            page.text
+        );
+        assert!(page.text.contains("The candidate from 127.0.0.1"));
+        assert!(
+            page.text
+                .contains(&format!("<td>{score} of 40, passed</td>"))
+        );
+        assert!(
+            page.text
+                .contains(&format!("Account {} from 127.0.0.1", admin.id))
+        );
+        assert!(page.text.contains("Marked paper read"));
 
         // The candidate sees neither keys nor rationales, here or on their result.
         let mut own = Browser::signed_in(&app, &candidate.email, "/admin").await;

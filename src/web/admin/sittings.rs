@@ -8,6 +8,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::shared::{parse_id, when};
+use crate::app::audit::{self, Entry, TrailError};
 use crate::app::sittings::{self, ExtendError};
 use crate::domain::paper::PaperItem;
 use crate::domain::pool::{GRADE_MEANINGS, ItemBody};
@@ -82,6 +83,70 @@ struct MarkedPaperPage {
     notice: Option<&'static str>,
     minutes: String,
     reason: String,
+    /// The sitting's audit trail, oldest first.
+    trail: Vec<TrailRow>,
+    /// The trail has more entries than the page shows.
+    trail_cut: bool,
+}
+
+/// One audit entry as the marked paper page lists it.
+pub struct TrailRow {
+    seq: i64,
+    at: String,
+    by: String,
+    what: String,
+    detail: String,
+}
+
+/// Most trail entries the page lists; the API pages through all of them.
+const TRAIL_ROWS: u64 = 300;
+
+fn trail_row(e: Entry, candidate: &str) -> TrailRow {
+    let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+    let what = match e.action.as_str() {
+        "sitting.started" => "Started".to_owned(),
+        "sitting.answer_saved" => format!("Answer to item {} saved", detail["number"]),
+        "sitting.submitted" => "Submitted".to_owned(),
+        "sitting.closed_at_deadline" => "Closed at the deadline".to_owned(),
+        "sitting.scored" => "Scored".to_owned(),
+        "sitting.extended" => "Time added".to_owned(),
+        "sitting.marked_paper_read" => "Marked paper read".to_owned(),
+        other => other.to_owned(),
+    };
+    let by = match e.actor.as_str() {
+        "system" => "The server".to_owned(),
+        id if id == candidate => "The candidate".to_owned(),
+        id => format!("Account {id}"),
+    };
+    let detail = match e.action.as_str() {
+        "sitting.answer_saved" => detail["response"].to_string(),
+        "sitting.scored" => format!(
+            "{} of {}, {}",
+            detail["score"],
+            detail["max_score"],
+            if detail["passed"] == true {
+                "passed"
+            } else {
+                "not passed"
+            }
+        ),
+        "sitting.extended" => format!(
+            "{} minutes: {}",
+            detail["minutes"],
+            detail["reason"].as_str().unwrap_or_default()
+        ),
+        _ => String::new(),
+    };
+    TrailRow {
+        seq: e.seq,
+        at: e.at,
+        by: match e.client {
+            Some(client) => format!("{by} from {client}"),
+            None => by,
+        },
+        what,
+        detail,
+    }
 }
 
 fn labels(indexes: &[usize]) -> Vec<String> {
@@ -332,6 +397,19 @@ async fn build(
         candidate,
         answers,
     } = sittings::marked_paper(state, id, visitor.signed_in()?.user_id, state.clock.now()).await?;
+    let trail = audit::of_sitting(state, id, None, TRAIL_ROWS)
+        .await
+        .map_err(|e| match e {
+            TrailError::NotFound => PageError::NotFound,
+            TrailError::Unexpected(e) => PageError::Unexpected(e.into()),
+        })?;
+    let trail_cut = trail.next.is_some();
+    let candidate_id = candidate.id.to_string();
+    let trail = trail
+        .items
+        .into_iter()
+        .map(|e| trail_row(e, &candidate_id))
+        .collect();
     let mut previous_question = None;
     let items = record
         .paper
@@ -385,5 +463,7 @@ async fn build(
             ),
         },
         items,
+        trail,
+        trail_cut,
     })
 }
