@@ -1,7 +1,12 @@
 //! `spawn_app()` and typed helpers for driving the API as a candidate or administrator.
+//!
+//! With `TEST_TWO_SERVERS=1`, every PostgreSQL test runs against two servers on its one
+//! database (see [`spawn_servers`]): each request of the test goes to the other server.
 
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use invigilator::clock::{Clock, ManualClock};
 use invigilator::config::{Environment, Settings};
@@ -70,13 +75,25 @@ impl Engine {
     }
 }
 
+/// Whether PostgreSQL tests run on two servers (`TEST_TWO_SERVERS=1`).
+pub fn two_servers() -> bool {
+    std::env::var("TEST_TWO_SERVERS").is_ok_and(|v| v == "1")
+}
+
 pub struct TestApp {
+    /// Where the test's requests go: the server, or the proxy in front of the servers.
     pub address: String,
     /// The SMTP server this app's mail goes to.
     pub mail: crate::mail::MailServer,
     pub client: reqwest::Client,
     pub clock: ManualClock,
+    /// The first server's state. The database behind it is every server's, so what a
+    /// test reads through it is what all of them wrote; its caches are that server's own.
     pub state: actix_web::web::Data<AppState>,
+    /// Every server's state, the first one's first.
+    pub states: Vec<actix_web::web::Data<AppState>>,
+    /// The round-robin proxy in front of the servers, when there are several.
+    pub proxy: Option<Proxy>,
     pub settings: Settings,
     _dir: tempfile::TempDir,
 }
@@ -135,6 +152,24 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(engine: Engine, configure: fn(&mut Settings)) -> TestApp {
+    let servers = match engine {
+        Engine::Postgres(_) if two_servers() => 2,
+        _ => 1,
+    };
+    spawn_servers(engine, configure, servers).await
+}
+
+/// `servers` servers on one fresh database and one clock, as when several servers share
+/// one PostgreSQL: each has its own state, connection pool, caches and background workers
+/// (the sweeper and the outbox delivery). With more than one, `address` is a round-robin
+/// proxy in front of them and the client opens a connection per request, so a test's
+/// consecutive requests go to different servers; [`TestApp::sweep`] and
+/// [`TestApp::deliver_mail`] then run every server's work at once.
+pub async fn spawn_servers(
+    engine: Engine,
+    configure: fn(&mut Settings),
+    servers: usize,
+) -> TestApp {
     init_tracing();
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut settings =
@@ -161,25 +196,157 @@ pub async fn spawn_app_with(engine: Engine, configure: fn(&mut Settings)) -> Tes
     settings.email.deliver_interval_seconds = 3600;
     settings.email.public_base_url = "https://exams.invigilator.test".into();
     configure(&mut settings);
+    if servers > 1 && settings.certificates.signing_key.is_none() {
+        // Servers that share a database share the signing key, as an operator configures
+        // it (without one, each server would sign with a throwaway key of its own).
+        settings.certificates.signing_key = Some(shared_signing_key().into());
+    }
     let clock = ManualClock::starting_at(time::OffsetDateTime::now_utc());
-    let app = Application::build_with_clock(settings.clone(), Arc::new(clock.clone()))
-        .await
-        .expect("the application builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state();
-    tokio::spawn(app.run_until_stopped());
+    let mut states = Vec::new();
+    let mut backends = Vec::new();
+    for _ in 0..servers.max(1) {
+        let app = Application::build_with_clock(settings.clone(), Arc::new(clock.clone()))
+            .await
+            .expect("the application builds");
+        backends.push(SocketAddr::from(([127, 0, 0, 1], app.port())));
+        states.push(app.state());
+        tokio::spawn(app.run_until_stopped());
+    }
+    let mut client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    let (address, proxy) = if backends.len() > 1 {
+        // No connection is kept for the next request: each goes to the next server.
+        client = client.pool_max_idle_per_host(0);
+        let proxy = Proxy::start(backends);
+        (format!("http://{}", proxy.address), Some(proxy))
+    } else {
+        (format!("http://{}", backends[0]), None)
+    };
     TestApp {
         address,
         mail,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
+        client: client.build().expect("client"),
         clock,
-        state,
+        state: states[0].clone(),
+        states,
+        proxy,
         settings,
         _dir: dir,
     }
+}
+
+/// A fresh Ed25519 signing key, as PKCS#8 PEM.
+fn shared_signing_key() -> String {
+    use ed25519_dalek::pkcs8::{EncodePrivateKey, spki::der::pem::LineEnding};
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(Uuid::new_v4().as_bytes());
+    bytes[16..].copy_from_slice(Uuid::new_v4().as_bytes());
+    ed25519_dalek::SigningKey::from_bytes(&bytes)
+        .to_pkcs8_pem(LineEnding::LF)
+        .expect("a PEM key")
+        .to_string()
+}
+
+/// A TCP proxy on loopback that hands each new connection to the next server in turn.
+/// It counts the connections each server got and the requests the test sent through
+/// [`TestApp`]'s helpers; when it is dropped at the end of a passing test it checks that
+/// every request had a connection of its own (so the requests really alternated) and
+/// that every server answered some.
+pub struct Proxy {
+    pub address: SocketAddr,
+    shared: Arc<ProxyCounts>,
+}
+
+struct ProxyCounts {
+    backends: Vec<SocketAddr>,
+    per_backend: Vec<AtomicUsize>,
+    accepted: AtomicUsize,
+    requests: AtomicUsize,
+    stopped: AtomicBool,
+}
+
+impl Proxy {
+    fn start(backends: Vec<SocketAddr>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let address = listener.local_addr().expect("the proxy's address");
+        let shared = Arc::new(ProxyCounts {
+            per_backend: backends.iter().map(|_| AtomicUsize::new(0)).collect(),
+            backends,
+            accepted: AtomicUsize::new(0),
+            requests: AtomicUsize::new(0),
+            stopped: AtomicBool::new(false),
+        });
+        let counts = shared.clone();
+        std::thread::spawn(move || {
+            for inbound in listener.incoming() {
+                if counts.stopped.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(inbound) = inbound else { continue };
+                let i = counts.accepted.fetch_add(1, Ordering::SeqCst) % counts.backends.len();
+                counts.per_backend[i].fetch_add(1, Ordering::SeqCst);
+                let backend = counts.backends[i];
+                std::thread::spawn(move || relay(inbound, backend));
+            }
+        });
+        Self { address, shared }
+    }
+
+    /// How many connections each server has been handed, in the order they started.
+    pub fn connections(&self) -> Vec<usize> {
+        self.shared
+            .per_backend
+            .iter()
+            .map(|c| c.load(Ordering::SeqCst))
+            .collect()
+    }
+
+    fn note_request(&self) {
+        self.shared.requests.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let connections = self.connections();
+        let requests = self.shared.requests.load(Ordering::SeqCst);
+        self.shared.stopped.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.address);
+        if std::thread::panicking() {
+            return;
+        }
+        let total: usize = connections.iter().sum();
+        assert!(
+            total >= requests,
+            "{requests} requests went over {total} connections: the client kept connections, so requests did not alternate between servers"
+        );
+        if requests >= connections.len() {
+            assert!(
+                connections.iter().all(|&c| c > 0),
+                "not every server got a request: {connections:?}"
+            );
+        }
+    }
+}
+
+/// Copies bytes both ways between a client's connection and a new one to `backend`
+/// until both sides have closed.
+fn relay(inbound: TcpStream, backend: SocketAddr) {
+    let Ok(outbound) = TcpStream::connect(backend) else {
+        return;
+    };
+    let _ = (inbound.set_nodelay(true), outbound.set_nodelay(true));
+    let (Ok(inbound_reader), Ok(outbound_writer)) = (inbound.try_clone(), outbound.try_clone())
+    else {
+        return;
+    };
+    let upstream = std::thread::spawn(move || pipe(inbound_reader, outbound_writer));
+    pipe(outbound, inbound);
+    let _ = upstream.join();
+}
+
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    let _ = std::io::copy(&mut from, &mut to);
+    let _ = to.shutdown(Shutdown::Write);
 }
 
 /// A response's status, headers and JSON body (Null when the body is not JSON).
@@ -248,11 +415,19 @@ impl Reply {
 }
 
 impl TestApp {
+    /// Counts a request the test sends through the proxy, if there is one.
+    pub fn note_request(&self) {
+        if let Some(proxy) = &self.proxy {
+            proxy.note_request();
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.note_request();
         let mut request = self.client.get(self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -267,6 +442,7 @@ impl TestApp {
         body: Option<Value>,
         token: Option<&str>,
     ) -> Reply {
+        self.note_request();
         let mut request = self.client.request(method, self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -737,11 +913,19 @@ impl TestApp {
             .await;
     }
 
-    /// Sends what is due in the outbox, as a server's timer would; returns how many.
+    /// Sends what is due in the outbox, as a server's timer would (every server's at
+    /// once when there are several); returns how many.
     pub async fn deliver_mail(&self) -> usize {
-        invigilator::app::notifications::deliver_due(&self.state, self.clock.now())
-            .await
-            .unwrap()
+        let now = self.clock.now();
+        futures_util::future::join_all(
+            self.states
+                .iter()
+                .map(|state| invigilator::app::notifications::deliver_due(state, now)),
+        )
+        .await
+        .into_iter()
+        .map(|sent| sent.unwrap())
+        .sum()
     }
 
     pub fn advance(&self, by: time::Duration) {
@@ -752,10 +936,18 @@ impl TestApp {
         self.clock.now()
     }
 
-    /// Runs the background sweeper's work once, as a server's timer would.
+    /// Runs the background sweeper's work once, as a server's timer would (every
+    /// server's at once when there are several); returns how many sittings it closed.
     pub async fn sweep(&self) -> usize {
-        invigilator::app::sittings::close_overdue(&self.state, self.clock.now())
-            .await
-            .unwrap()
+        let now = self.clock.now();
+        futures_util::future::join_all(
+            self.states
+                .iter()
+                .map(|state| invigilator::app::sittings::close_overdue(state, now)),
+        )
+        .await
+        .into_iter()
+        .map(|closed| closed.unwrap())
+        .sum()
     }
 }

@@ -30,6 +30,7 @@ mod sittings;
 mod styles;
 mod throttle;
 mod tokens;
+mod two_servers;
 mod web;
 mod web_admin;
 mod web_ato;
