@@ -1,12 +1,14 @@
 //! The authorization matrix: every route × every kind of caller, and the status each
 //! one gets. The tables below are the specification; the test walks them cell by cell,
 //! then checks they cover every operation the server publishes in `/api/openapi.json`,
-//! every handler declared under `src/routes/` and every page declared under `src/web/`,
-//! so a route added without a row fails here.
+//! every handler declared under `src/routes/` and every page and form declared under
+//! `src/web/` (read from the handlers' route attributes), so a route added without a
+//! row fails here. Adding a row is one line.
 //!
 //! Path parameters are filled with ids owned by candidate A (sittings, certificates,
 //! evidence, enrolments) or by ATO X (the ATO, its courses and accreditations), so a
-//! foreign caller's 404 shows as such. Reads run before writes, and every write is
+//! foreign caller's 404 shows as such. Reads run before writes (API reads, pages, API
+//! writes, forms, then the forms that end sessions), and every write is
 //! chosen so that its outcome does not depend on which cells ran before it (a sitting
 //! write gets A's sitting in progress, started afresh when an earlier cell closed it).
 
@@ -149,6 +151,55 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/admin/certificates/{number}",                      [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/statistics",                                 [303, 403, 403, 403, 403, 200, 303]),
 ];
+
+/// The pages' forms and script requests (POST), sent by each caller's browser with its
+/// own CSRF token and no fields: the status says whether the caller got past the door
+/// (a 4xx about the missing fields) or was turned away (the sign-in page, 403, 404).
+/// Forms that end sessions run last, each on a session of its own.
+/// columns: path template, then anonymous, A, B, X staff, Y staff, admin, disabled.
+#[rustfmt::skip]
+const FORMS: &[(&str, [u16; 7])] = &[
+    //                                                    anon  A    B    X    Y    adm  dis
+    ("/account/forgot",                                   [422, 422, 422, 422, 422, 422, 422]),
+    ("/account/listing",                                  [303, 303, 303, 403, 403, 403, 303]), // the register listing is a candidate's choice
+    ("/account/names",                                    [303, 422, 422, 422, 422, 422, 303]),
+    ("/account/password",                                 [303, 422, 422, 422, 422, 422, 303]),
+    ("/account/reset",                                    [422, 422, 422, 422, 422, 422, 422]),
+    ("/account/sign-out-everywhere",                      [303, 303, 303, 303, 303, 303, 303]),
+    ("/account/verification",                             [303, 303, 303, 303, 303, 303, 303]),
+    ("/account/verify",                                   [410, 410, 410, 410, 410, 410, 410]),
+    ("/admin/atos",                                       [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/atos/{id}/accreditations",                   [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/atos/{id}/accreditations/{accreditation}/status", [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/atos/{id}/courses",                          [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/atos/{id}/invitations",                      [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/candidates/{id}/extra-time",                 [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/candidates/{id}/status",                     [303, 403, 403, 403, 403, 404, 303]), // past the door; no action given is no such action
+    ("/admin/certificates/{number}/reissue",              [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/certificates/{number}/status",               [303, 403, 403, 403, 403, 404, 303]),
+    ("/admin/evidence/{id}/decision",                     [303, 403, 403, 403, 403, 404, 303]),
+    ("/admin/sittings/{id}/extension",                    [303, 403, 403, 403, 403, 422, 303]),
+    ("/ato/colleagues",                                   [303, 403, 403, 422, 422, 403, 303]),
+    ("/ato/courses",                                      [303, 403, 403, 422, 422, 403, 303]),
+    ("/ato/courses/{id}/delegates",                       [303, 403, 403, 422, 404, 403, 303]),
+    ("/ato/courses/{id}/delegates/{enrolment}/outcome",   [303, 403, 403, 422, 404, 403, 303]),
+    ("/ato/courses/{id}/roster",                          [303, 403, 403, 422, 404, 403, 303]),
+    ("/enrolments/accept",                                [410, 410, 410, 410, 410, 410, 410]),
+    ("/invitations/accept",                               [422, 422, 422, 422, 422, 422, 422]),
+    ("/my/courses/{id}/accept",                           [303, 303, 404, 403, 403, 403, 303]), // an enrolment id
+    ("/my/evidence",                                      [303, 422, 422, 403, 403, 403, 303]),
+    ("/papers/{code}/start",                              [303, 303, 303, 403, 403, 403, 303]),
+    ("/register",                                         [422, 422, 422, 422, 422, 422, 422]),
+    ("/sign-in",                                          [422, 422, 422, 422, 422, 422, 422]),
+    ("/sign-out",                                         [303, 303, 303, 303, 303, 303, 303]), // each on a session of its own, last
+    ("/sittings/{id}",                                    [303, 303, 404, 403, 403, 403, 303]),
+    ("/sittings/{id}/answers/{number}",                   [401, 200, 404, 403, 403, 403, 401]), // the exam script's JSON
+    ("/sittings/{id}/flags/{number}",                     [401, 200, 404, 403, 403, 403, 401]),
+    ("/sittings/{id}/submit",                             [303, 303, 404, 403, 403, 403, 303]),
+];
+
+/// Forms that end the caller's sessions.
+const ENDS_SESSIONS: [&str; 2] = ["/sign-out", "/account/sign-out-everywhere"];
 
 /// Routes the application mounts itself in `startup.rs` rather than through a handler
 /// attribute (the OpenAPI document and the docs page).
@@ -352,9 +403,11 @@ async fn fill(app: &TestApp, world: &World, method: &str, template: &str) -> Str
             ("certificates", "{number}") => world.certificate.clone(),
             ("atos", "{id}") => world.x.ato.clone(),
             ("accreditations", "{accreditation}") => world.spare_accreditation.clone(),
+            ("courses", "{id}") if template.starts_with("/my/") => world.enrolment.clone(),
             ("courses", "{id}") => world.course.clone(),
-            ("courses" | "enrolments", "{enrolment}") => world.enrolment.clone(),
+            ("courses" | "enrolments" | "delegates", "{enrolment}") => world.enrolment.clone(),
             ("evidence", "{id}") => world.evidence.clone(),
+            ("candidates", "{id}") if template.ends_with("/status") => world.spare.id.to_string(),
             ("candidates", "{id}") => world.a.id.to_string(),
             ("accounts", "{id}") => world.spare.id.to_string(),
             ("status", "{purpose}") => "revocation".into(),
@@ -610,6 +663,17 @@ async fn check_coverage(app: &TestApp) {
             problems.push(format!("GET {path}: a page row for a page nobody serves"));
         }
     }
+    let form_rows: BTreeSet<&str> = FORMS.iter().map(|(p, _)| *p).collect();
+    for (method, path) in &pages {
+        if method != "GET" && (method != "POST" || !form_rows.contains(path.as_str())) {
+            problems.push(format!("{method} {path}: a form in src/web/ without a row"));
+        }
+    }
+    for path in &form_rows {
+        if !pages.contains(&("POST".to_owned(), (*path).to_owned())) {
+            problems.push(format!("POST {path}: a form row for a form nobody serves"));
+        }
+    }
     let forms = pages.iter().filter(|(m, _)| m != "GET").count();
     eprintln!(
         "coverage: {} published operations, {} API handlers, {} page GETs, {} page forms (POST)",
@@ -623,6 +687,35 @@ async fn check_coverage(app: &TestApp) {
         "the matrix does not match the routes:\n{}",
         problems.join("\n")
     );
+}
+
+/// The CSRF token of a page (its `<meta name="csrf-token">`), empty when it has none.
+fn csrf_of(text: &str) -> String {
+    let marker = "<meta name=\"csrf-token\" content=\"";
+    text.find(marker)
+        .map(|start| &text[start + marker.len()..])
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Posts a form of the browser's last page with no fields but its token, or, for the
+/// exam page's script endpoints, the JSON the script sends; returns the status.
+async fn post_form(browser: &mut Browser<'_>, template: &str, path: &str) -> u16 {
+    if !template.ends_with("/answers/{number}") && !template.ends_with("/flags/{number}") {
+        return browser.submit(path, &[]).await.status.as_u16();
+    }
+    // The script reads the token from the page it runs on.
+    let csrf = csrf_of(&browser.get("/").await.text);
+    if template.ends_with("/answers/{number}") {
+        let body = json!({"response": {"choice": "A"}, "client": "matrix", "seq": 1});
+        return browser.script(path, &csrf, body).await.0.as_u16();
+    }
+    browser
+        .script(path, &csrf, json!({"flagged": true}))
+        .await
+        .0
+        .as_u16()
 }
 
 /// Walks one API row: each caller in turn.
@@ -698,13 +791,34 @@ db_test!(
         for (method, template, expected) in API.iter().filter(|(m, _, _)| *m != "GET") {
             check_api(&app, &world, method, template, expected, &mut mismatches).await;
         }
-        let cells = (API.len() + PAGES.len()) * ACTORS.len();
+        let (last, first): (Vec<_>, Vec<_>) =
+            FORMS.iter().partition(|(p, _)| ENDS_SESSIONS.contains(p));
+        for (template, expected) in first.into_iter().chain(last) {
+            for (actor, want) in expected.iter().enumerate() {
+                let path = fill(&app, &world, "POST", template).await;
+                let got = if ENDS_SESSIONS.contains(&template) && (1..=5).contains(&actor) {
+                    let mut own = Browser::signed_in(&app, world.email(actor), "/").await;
+                    own.get("/account").await;
+                    post_form(&mut own, template, &path).await
+                } else {
+                    post_form(&mut browsers[actor], template, &path).await
+                };
+                if got != *want {
+                    mismatches.push(format!(
+                        "form {template} as {}: expected {want}, got {got}",
+                        ACTORS[actor]
+                    ));
+                }
+            }
+        }
+        let routes = API.len() + PAGES.len() + FORMS.len();
         eprintln!(
-            "authorization matrix: {} API routes + {} pages = {} routes × {} callers = {cells} cells",
+            "authorization matrix: {} API routes + {} pages + {} forms = {routes} routes × {} callers = {} cells",
             API.len(),
             PAGES.len(),
-            API.len() + PAGES.len(),
-            ACTORS.len()
+            FORMS.len(),
+            ACTORS.len(),
+            routes * ACTORS.len()
         );
         report(&mismatches);
     }
