@@ -56,7 +56,9 @@ impl PersonName {
     pub const MAX_CHARS: usize = 100;
 
     /// A name as the person writes it: any script, accents, apostrophes and hyphens;
-    /// not blank, not too long, no control characters.
+    /// not blank, not too long, no control characters, and no bidirectional embedding,
+    /// override or isolate characters (they would make a name on a certificate or in a
+    /// roster display as something else than what is stored).
     pub fn parse(raw: &str) -> Result<Self, String> {
         let name = raw.trim();
         if name.is_empty() {
@@ -68,8 +70,16 @@ impl PersonName {
         if name.chars().any(char::is_control) {
             return Err("must not contain control characters".into());
         }
+        if name.chars().any(is_bidi_control) {
+            return Err("must not contain bidirectional formatting characters".into());
+        }
         Ok(Self(name.to_owned()))
     }
+}
+
+/// U+202A–U+202E (embeddings and overrides) and U+2066–U+2069 (isolates).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 impl AsRef<str> for PersonName {
@@ -266,6 +276,16 @@ mod tests {
         assert!(PersonName::parse("   ").is_err());
         assert!(PersonName::parse(&"a".repeat(101)).is_err());
         assert!(PersonName::parse("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn a_name_that_would_display_reversed_is_rejected() {
+        assert!(PersonName::parse("Zoë\u{202e}fdp.exe").is_err());
+        assert!(PersonName::parse("\u{2067}Okafor\u{2069}").is_err());
+        assert!(
+            PersonName::parse("إلياس").is_ok(),
+            "right-to-left scripts themselves are fine"
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ use actix_web::web;
 pub fn api_v1(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .app_data(web::QueryConfig::default().error_handler(problem::query_error))
             .service(public::auth::register)
             .service(public::auth::login)
             .service(public::auth::refresh)

@@ -167,6 +167,34 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
+/// A query string that does not fit its handler: 422 problem+json naming the parameter
+/// (a missing one, or the one whose value the error quotes), instead of actix's plain-text
+/// 400. Mounted as the API scope's `QueryConfig` error handler.
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let message = match &err {
+        actix_web::error::QueryPayloadError::Deserialize(e) => e.to_string(),
+        other => other.to_string(),
+    };
+    let quoted = |m: &str| m.split('`').nth(1).map(str::to_owned);
+    let field = match message.strip_prefix("missing field ") {
+        Some(rest) => quoted(rest),
+        None => quoted(&message).and_then(|value| {
+            let pairs =
+                actix_web::web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+                    .ok()?;
+            pairs
+                .0
+                .into_iter()
+                .find(|(_, v)| *v == value)
+                .map(|(k, _)| k)
+        }),
+    };
+    ApiError::invalid(field.unwrap_or_else(|| "query".into()), message).into()
+}
+
 /// Answers problem+json for an address no route serves.
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found("there is nothing at this address"))

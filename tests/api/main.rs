@@ -7,6 +7,7 @@
 mod browser;
 mod helpers;
 mod mail;
+mod matrix;
 mod metrics;
 
 mod admin;
@@ -20,6 +21,7 @@ mod documents;
 mod errors;
 mod extra_time;
 mod health;
+mod hostile;
 mod integrity;
 mod no_leaks;
 mod paging;
