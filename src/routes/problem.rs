@@ -80,9 +80,13 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, slug, detail)
     }
 
-    /// Logs the cause chain; the client sees a generic message.
+    /// Logs the cause chain; the client sees a generic message. A database that cannot
+    /// be used just now (down, restarting, out of disk) answers 503 instead of 500.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         let cause = cause.into();
+        if crate::app::health::is_unavailable(&cause) {
+            return super::errors::unavailable(&cause);
+        }
         tracing::error!(error.cause_chain = ?cause, error.message = %cause, "unexpected error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
