@@ -146,7 +146,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let began = Instant::now();
         let report = match (scenario, args.engine) {
             (Scenario::Kill, _) => kill_scenario(&args, work.path()).await,
-            (Scenario::PgRestart, Engine::Postgres) => pg_restart_scenario(&args, work.path()).await,
+            (Scenario::PgRestart, Engine::Postgres) => {
+                pg_restart_scenario(&args, work.path()).await
+            }
             (Scenario::DiskFull, Engine::Sqlite) => disk_full_scenario(&args, work.path()).await,
             (Scenario::PgRestart, Engine::Sqlite) => {
                 bail!("the pg-restart scenario needs --engine postgres")
@@ -155,6 +157,15 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 bail!("the disk-full scenario needs --engine sqlite")
             }
         };
+        // The server's log is kept beside the results, to read after a failure.
+        std::fs::copy(
+            work.path().join("server.log"),
+            root.join(&args.out).join(format!(
+                "faults-{}-{scenario:?}.log",
+                format!("{:?}", args.engine).to_lowercase()
+            )),
+        )
+        .ok();
         let report = match report {
             Ok(r) => r,
             Err(e) => {
@@ -268,7 +279,10 @@ impl TestDatabase {
     async fn count(&self, query: &str) -> anyhow::Result<i64> {
         let row = self
             .db
-            .query_one_raw(Statement::from_string(self.db.get_database_backend(), query))
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                query,
+            ))
             .await?
             .context("no row")?;
         Ok(row.try_get("", "n")?)
@@ -315,7 +329,10 @@ impl Server {
             ]),
             None => env.extend([
                 ("APP_EMAIL__TRANSPORT", "file".to_owned()),
-                ("APP_EMAIL__FILE_DIR", work.join("mail").display().to_string()),
+                (
+                    "APP_EMAIL__FILE_DIR",
+                    work.join("mail").display().to_string(),
+                ),
             ]),
         }
         Ok(Self {
@@ -494,7 +511,12 @@ async fn sign_in(client: &Arc<Client>, candidates: &[Arc<Candidate>]) -> anyhow:
             tasks.push(tokio::spawn(async move {
                 let body = json!({ "refresh_token": c.refresh });
                 let reply = client
-                    .call(reqwest::Method::POST, "/api/v1/auth/refresh", &c, Some(&body))
+                    .call(
+                        reqwest::Method::POST,
+                        "/api/v1/auth/refresh",
+                        &c,
+                        Some(&body),
+                    )
                     .await;
                 match reply.body.as_ref().and_then(|b| b["access_token"].as_str()) {
                     Some(token) => {
@@ -648,6 +670,28 @@ fn statuses_line(counts: &BTreeMap<u16, usize>) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Statuses per second of requests sent in `[from, to)`, seconds relative to `zero`.
+fn timeline(samples: &[Sample], zero: f64, from: f64, to: f64) -> String {
+    let mut seconds: BTreeMap<i64, Vec<Sample>> = BTreeMap::new();
+    for s in samples.iter().filter(|s| s.at >= from && s.at < to) {
+        seconds
+            .entry((s.at - zero).floor() as i64)
+            .or_default()
+            .push(*s);
+    }
+    seconds
+        .iter()
+        .map(|(t, v)| {
+            let slowest = v.iter().map(|s| s.latency).fold(0.0, f64::max);
+            format!(
+                "{t:+}s {} (max {slowest:.1} s)",
+                statuses_line(&statuses(v))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -806,7 +850,9 @@ async fn kill_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
             break;
         }
         if drained.elapsed() > Duration::from_secs(180) {
-            unexpected.push(format!("{pending} e-mails still pending after three minutes"));
+            unexpected.push(format!(
+                "{pending} e-mails still pending after three minutes"
+            ));
             break;
         }
         server.set_clock_offset(server.clock_offset + 600)?;
@@ -857,11 +903,7 @@ async fn kill_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
         format!(
             "kills: {kills} SIGKILLs in {rounds} rounds ({storm_kills} in a submit storm with the sweeper running), restarts {restart_mean:.2} s on average, {restart_max:.2} s at most"
         ),
-        format!(
-            "requests: {} ({})",
-            samples.len(),
-            statuses_line(&counts)
-        ),
+        format!("requests: {} ({})", samples.len(), statuses_line(&counts)),
         format!(
             "acknowledged saves: {} ({} questions checked against the database): {} lost, {} wrong",
             ledger.acknowledged.load(Ordering::Relaxed),
@@ -906,7 +948,9 @@ async fn kill_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
     ];
     let mut lines = lines;
     for (sitting, ids) in mail.duplicate_ids.iter().take(5) {
-        lines.push(format!("duplicate of sitting {sitting}: Message-IDs {ids:?}"));
+        lines.push(format!(
+            "duplicate of sitting {sitting}: Message-IDs {ids:?}"
+        ));
     }
     Ok(Report {
         name: "kill -9 under load",
@@ -937,11 +981,7 @@ async fn kill_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
     })
 }
 
-async fn wait_closed(
-    database: &TestDatabase,
-    ids: &[Uuid],
-    limit: Duration,
-) -> anyhow::Result<()> {
+async fn wait_closed(database: &TestDatabase, ids: &[Uuid], limit: Duration) -> anyhow::Result<()> {
     let until = Instant::now() + limit;
     let list = ids
         .iter()
@@ -957,7 +997,10 @@ async fn wait_closed(
             return Ok(());
         }
         if Instant::now() > until {
-            bail!("{open} sittings still open {} s after their deadline", limit.as_secs());
+            bail!(
+                "{open} sittings still open {} s after their deadline",
+                limit.as_secs()
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -997,10 +1040,8 @@ async fn check_sittings(
             .map(|r| Ok((r.try_get::<Uuid>("", "id")?, r.try_get::<i64>("", "n")?)))
             .collect::<anyhow::Result<HashMap<Uuid, i64>>>()
     };
-    let certificates = per(
-        "SELECT sitting_id AS id, COUNT(*) AS n FROM certificates GROUP BY sitting_id",
-    )
-    .await?;
+    let certificates =
+        per("SELECT sitting_id AS id, COUNT(*) AS n FROM certificates GROUP BY sitting_id").await?;
     let messages = per(
         "SELECT reference AS id, COUNT(*) AS n FROM outbox WHERE kind = 'result' GROUP BY reference",
     )
@@ -1018,7 +1059,10 @@ async fn check_sittings(
     for row in &rows {
         let id: Uuid = row.try_get("", "id")?;
         let Some(s) = started.get(&id) else {
-            bad(&mut check, format!("sitting {id} exists that nobody started"));
+            bad(
+                &mut check,
+                format!("sitting {id} exists that nobody started"),
+            );
             continue;
         };
         seen += 1;
@@ -1032,30 +1076,50 @@ async fn check_sittings(
         } else {
             bad(
                 &mut check,
-                format!("sitting {id}: deadline {deadline} in the database, {} when it started", s.deadline),
+                format!(
+                    "sitting {id}: deadline {deadline} in the database, {} when it started",
+                    s.deadline
+                ),
             );
         }
         let Some(closed_at) = closed_at else {
-            bad(&mut check, format!("sitting {id} ({status}) was never closed"));
+            bad(
+                &mut check,
+                format!("sitting {id} ({status}) was never closed"),
+            );
             continue;
         };
         match status.as_str() {
             "submitted" => {
                 check.submitted += 1;
                 if !s.submit_sent.load(Ordering::SeqCst) {
-                    bad(&mut check, format!("sitting {id} submitted though its candidate never asked"));
+                    bad(
+                        &mut check,
+                        format!("sitting {id} submitted though its candidate never asked"),
+                    );
                 }
                 if closed_at > deadline {
-                    bad(&mut check, format!("sitting {id} submitted after its deadline"));
+                    bad(
+                        &mut check,
+                        format!("sitting {id} submitted after its deadline"),
+                    );
                 }
             }
             "expired" => {
                 check.expired += 1;
                 if s.submit_acknowledged.load(Ordering::SeqCst) {
-                    bad(&mut check, format!("sitting {id}: its submit was acknowledged but it is recorded as expired"));
+                    bad(
+                        &mut check,
+                        format!(
+                            "sitting {id}: its submit was acknowledged but it is recorded as expired"
+                        ),
+                    );
                 }
                 if closed_at < deadline {
-                    bad(&mut check, format!("sitting {id} closed as expired before its deadline"));
+                    bad(
+                        &mut check,
+                        format!("sitting {id} closed as expired before its deadline"),
+                    );
                 }
             }
             other => bad(&mut check, format!("sitting {id} is {other} at the end")),
@@ -1068,23 +1132,35 @@ async fn check_sittings(
             check.passed += 1;
         }
         if s.passer && !passed {
-            bad(&mut check, format!("sitting {id}: every key was acknowledged, yet it failed"));
+            bad(
+                &mut check,
+                format!("sitting {id}: every key was acknowledged, yet it failed"),
+            );
         }
         let n = certificates.get(&id).copied().unwrap_or(0);
         check.certificates += n as usize;
         if n != i64::from(passed) {
-            bad(&mut check, format!("sitting {id} (passed: {passed}) has {n} certificates"));
+            bad(
+                &mut check,
+                format!("sitting {id} (passed: {passed}) has {n} certificates"),
+            );
         }
         let m = messages.get(&id).copied().unwrap_or(0);
         check.result_messages += m as usize;
         if m != 1 {
-            bad(&mut check, format!("sitting {id} has {m} result messages queued"));
+            bad(
+                &mut check,
+                format!("sitting {id} has {m} result messages queued"),
+            );
         }
     }
     if seen != started.len() {
         bad(
             &mut check,
-            format!("{} started sittings are missing from the database", started.len() - seen),
+            format!(
+                "{} started sittings are missing from the database",
+                started.len() - seen
+            ),
         );
     }
     Ok(check)
@@ -1139,7 +1215,9 @@ async fn check_mail(
             .get(&email)
             .map(|v| {
                 v.iter()
-                    .filter(|m| m.subject.starts_with("You passed") || m.subject.ends_with(" result"))
+                    .filter(|m| {
+                        m.subject.starts_with("You passed") || m.subject.ends_with(" result")
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -1150,8 +1228,10 @@ async fn check_mail(
             n => {
                 check.duplicates += n - 1;
                 let first = &results[0].message_id;
-                check.duplicates_same_id +=
-                    results[1..].iter().filter(|m| &m.message_id == first).count();
+                check.duplicates_same_id += results[1..]
+                    .iter()
+                    .filter(|m| &m.message_id == first)
+                    .count();
                 check
                     .duplicate_ids
                     .push((*id, results.iter().map(|m| m.message_id.clone()).collect()));
@@ -1183,7 +1263,10 @@ impl Cluster {
             .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
             .collect();
         versions.sort();
-        let version = versions.last().context("no PostgreSQL cluster")?.to_string();
+        let version = versions
+            .last()
+            .context("no PostgreSQL cluster")?
+            .to_string();
         Ok(Self {
             version,
             stopped: false,
@@ -1346,9 +1429,9 @@ async fn pg_restart_scenario(args: &Args, work: &Path) -> anyhow::Result<Report>
     let recovery = recovered_at.map(|r| r - up_at);
     match recovery {
         None => violations.push("saves did not succeed again within 30 s".into()),
-        Some(r) if r > 10.0 => {
-            violations.push(format!("saves succeeded again only {r:.1} s after PostgreSQL returned"))
-        }
+        Some(r) if r > 10.0 => violations.push(format!(
+            "saves succeeded again only {r:.1} s after PostgreSQL returned"
+        )),
         Some(_) => {}
     }
     if after_failed > 0 {
@@ -1387,6 +1470,10 @@ async fn pg_restart_scenario(args: &Args, work: &Path) -> anyhow::Result<Report>
                 "recovery: first acknowledged save {recovery_s:.2} s after PostgreSQL was back, without a server restart; {} of {} requests after it failed",
                 after_failed,
                 after.len()
+            ),
+            format!(
+                "per second from the stop (t=0): {}",
+                timeline(&samples, down_at, down_at - 1.0, f64::INFINITY)
             ),
             format!(
                 "acknowledged saves: {} ({} questions checked): {} lost, {} wrong",
@@ -1622,9 +1709,9 @@ async fn disk_full_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> 
     let resume = resumed_at.map(|r| r - freed_at);
     match resume {
         None => violations.push("service did not resume within 30 s of freeing space".into()),
-        Some(r) if r > 10.0 => {
-            violations.push(format!("service resumed only {r:.1} s after space returned"))
-        }
+        Some(r) if r > 10.0 => violations.push(format!(
+            "service resumed only {r:.1} s after space returned"
+        )),
         Some(_) => {}
     }
     if after_failed > 0 {
@@ -1664,6 +1751,10 @@ async fn disk_full_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> 
             format!(
                 "resumed: first acknowledged write {resume_s:.2} s after the filler was deleted; {after_failed} of {} requests after it failed",
                 after.len()
+            ),
+            format!(
+                "per second from the fill (t=0): {}",
+                timeline(&samples, full_at, fill_began - 1.0, f64::INFINITY)
             ),
             format!(
                 "acknowledged saves: {} ({} questions checked): {} lost, {} wrong; PRAGMA integrity_check: {integrity}",

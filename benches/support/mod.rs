@@ -59,14 +59,12 @@ impl Ledger {
     }
 }
 
-
 pub fn sql(db: &DatabaseConnection, postgres: &str) -> String {
     match db.get_database_backend() {
         sea_orm::DbBackend::Postgres => postgres.to_owned(),
         _ => postgres.replace("$1", "?"),
     }
 }
-
 
 pub struct LedgerCheck {
     pub checked: usize,
@@ -113,7 +111,6 @@ pub async fn check_ledger(ledger: &Ledger, db: &DatabaseConnection) -> anyhow::R
         wrong,
     })
 }
-
 
 /// Writes `count` candidates straight to the database: verified, with one real argon2
 /// hash shared by all and a refresh token each.
@@ -179,14 +176,17 @@ pub async fn seed(
     Ok(out)
 }
 
-
 pub fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
 }
 
-pub async fn wait_ready(http: &reqwest::Client, base: &str, server: &mut Child) -> anyhow::Result<()> {
+pub async fn wait_ready(
+    http: &reqwest::Client,
+    base: &str,
+    server: &mut Child,
+) -> anyhow::Result<()> {
     for _ in 0..300 {
         if let Some(status) = server.try_wait()? {
             bail!("the server exited at start-up ({status})");
@@ -200,4 +200,3 @@ pub async fn wait_ready(http: &reqwest::Client, base: &str, server: &mut Child) 
     }
     bail!("the server did not answer /health within 30 s")
 }
-
