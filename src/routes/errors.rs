@@ -32,19 +32,6 @@ fn busy() -> ApiError {
     .with_retry_after(2)
 }
 
-/// 503 with `Retry-After`: the database cannot be used just now (down, restarting, out
-/// of connections or out of disk); nothing was done. Logged as a warning with its cause.
-pub fn unavailable(cause: &anyhow::Error) -> ApiError {
-    tracing::warn!(error.cause_chain = ?cause, error.message = %cause, "database unavailable");
-    metrics::counter!("invigilator_database_unavailable_total").increment(1);
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "unavailable",
-        "the service cannot store or read data just now; nothing was done; try again shortly",
-    )
-    .with_retry_after(2)
-}
-
 impl From<CreateAccountError> for ApiError {
     fn from(e: CreateAccountError) -> Self {
         match e {

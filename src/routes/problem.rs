@@ -85,7 +85,7 @@ impl ApiError {
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         let cause = cause.into();
         if crate::app::health::is_unavailable(&cause) {
-            return super::errors::unavailable(&cause);
+            return Self::unavailable(&cause);
         }
         tracing::error!(error.cause_chain = ?cause, error.message = %cause, "unexpected error");
         Self::new(
@@ -93,6 +93,20 @@ impl ApiError {
             "internal",
             "something went wrong on our side; it has been logged",
         )
+    }
+
+    /// 503 with `Retry-After`: the database cannot be used just now (down, restarting,
+    /// out of connections or out of disk) and nothing was done. Logged as a warning with
+    /// its cause.
+    fn unavailable(cause: &anyhow::Error) -> Self {
+        tracing::warn!(error.cause_chain = ?cause, error.message = %cause, "database unavailable");
+        metrics::counter!("invigilator_database_unavailable_total").increment(1);
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the service cannot store or read data just now; nothing was done; try again shortly",
+        )
+        .with_retry_after(2)
     }
 
     /// Adds a member to the problem object (RFC 9457 extension); the standard members
