@@ -109,14 +109,18 @@ pub fn is_unavailable(err: &DbErr) -> bool {
 
 /// PostgreSQL SQLSTATEs: connection exceptions (08), operator intervention (57P01 admin
 /// shutdown, 57P02 crash shutdown, 57P03 cannot connect now), insufficient resources (53:
-/// disk full, out of memory, too many connections). SQLite result codes (the primary code
+/// disk full, out of memory, too many connections), and a transaction rolled back as a
+/// serialization failure or deadlock victim (40001, 40P01): nothing was done, and the
+/// same request tried again may succeed. SQLite result codes (the primary code
 /// is the low byte of the extended one): BUSY (5, after the busy timeout), IOERR (10),
 /// FULL (13), CANTOPEN (14).
 fn unavailable_code(code: &str) -> bool {
     if let Ok(sqlite) = code.parse::<u32>() {
         return matches!(sqlite & 0xff, 5 | 10 | 13 | 14);
     }
-    code.starts_with("08") || code.starts_with("53") || matches!(code, "57P01" | "57P02" | "57P03")
+    code.starts_with("08")
+        || code.starts_with("53")
+        || matches!(code, "57P01" | "57P02" | "57P03" | "40001" | "40P01")
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock at BEGIN
