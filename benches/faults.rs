@@ -884,6 +884,15 @@ async fn kill_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
     database.drop_database().await;
 
     let mut violations = unexpected;
+    let server_errors = samples
+        .iter()
+        .filter(|s| s.status >= 500 && s.status != 503)
+        .count();
+    if server_errors > 0 {
+        violations.push(format!(
+            "{server_errors} requests answered a 5xx other than 503"
+        ));
+    }
     if check.lost > 0 || check.wrong > 0 {
         violations.push(format!(
             "acknowledged answers: {} lost, {} with another value",
