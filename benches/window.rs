@@ -18,9 +18,8 @@
 //! counts against it. Results: a table on standard output, JSON and an SVG chart in
 //! `target/bench/`.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -37,9 +36,10 @@ use uuid::Uuid;
 use invigilator::config::DatabaseSettings;
 use invigilator::domain::paper::Paper;
 use invigilator::domain::pool::ItemBody;
-use invigilator::domain::role::Role;
-use invigilator::domain::values::{EmailAddress, PersonName};
-use invigilator::persistence::{self, users};
+use invigilator::persistence;
+
+mod support;
+use support::{Candidate, Ledger, Sitting, check_ledger, free_port, seed, sql, wait_ready};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Debug)]
 enum Engine {
@@ -194,48 +194,6 @@ fn summarize(name: &str, samples: &[Sample], seconds: f64) -> PhaseResult {
         p50_ms: pct(0.50),
         p99_ms: pct(0.99),
         max_ms: latencies.last().copied().unwrap_or_default() * 1000.0,
-    }
-}
-
-struct Candidate {
-    email: String,
-    refresh: String,
-    address: String,
-    token: Mutex<String>,
-    sitting: Mutex<Option<Sitting>>,
-}
-
-#[derive(Clone)]
-struct Sitting {
-    id: Uuid,
-    questions: u32,
-}
-
-/// What the server acknowledged for one question, and what it may hold beyond that (a
-/// save that failed or timed out may or may not have landed).
-#[derive(Default, Clone)]
-struct LedgerEntry {
-    acknowledged: Option<String>,
-    uncertain: Vec<String>,
-}
-
-#[derive(Default)]
-struct Ledger {
-    entries: Mutex<HashMap<(Uuid, u32), LedgerEntry>>,
-    acknowledged: AtomicU64,
-}
-
-impl Ledger {
-    fn outcome(&self, sitting: Uuid, number: u32, choice: &str, acknowledged: bool) {
-        let mut entries = self.entries.lock().expect("ledger lock");
-        let entry = entries.entry((sitting, number)).or_default();
-        if acknowledged {
-            entry.acknowledged = Some(choice.to_owned());
-            entry.uncertain.clear();
-            self.acknowledged.fetch_add(1, Ordering::Relaxed);
-        } else {
-            entry.uncertain.push(choice.to_owned());
-        }
     }
 }
 
@@ -446,10 +404,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let settings = DatabaseSettings {
         url: SecretString::from(url.clone()),
         max_connections: 8,
+        acquire_timeout_seconds: 30,
     };
     let db = persistence::connect_and_migrate(&settings).await?;
     let t = Instant::now();
-    let candidates = seed(&db, args.candidates).await?;
+    let candidates = seed(&db, args.candidates, PASSWORD).await?;
     println!(
         "accounts: {} candidates written in {:.1} s",
         candidates.len(),
@@ -721,7 +680,7 @@ async fn drive(
         )
     };
 
-    let check = check_ledger(bench, db).await?;
+    let check = check_ledger(&bench.ledger, db).await?;
     let closed = closing_check(db).await?;
     let metrics = scrape_metrics(bench).await;
     let usage = server_usage(pid);
@@ -1174,13 +1133,6 @@ async fn answer_keys(bench: &Arc<Bench>, db: &DatabaseConnection) -> anyhow::Res
     Ok(result.ok)
 }
 
-fn sql(db: &DatabaseConnection, postgres: &str) -> String {
-    match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => postgres.to_owned(),
-        _ => postgres.replace("$1", "?"),
-    }
-}
-
 async fn earliest_deadline(db: &DatabaseConnection) -> anyhow::Result<time::OffsetDateTime> {
     let row = db
         .query_one_raw(Statement::from_string(
@@ -1302,52 +1254,6 @@ async fn certificate_numbers(db: &DatabaseConnection) -> anyhow::Result<Vec<Stri
         .collect()
 }
 
-struct LedgerCheck {
-    checked: usize,
-    lost: usize,
-    wrong: usize,
-}
-
-async fn check_ledger(bench: &Bench, db: &DatabaseConnection) -> anyhow::Result<LedgerCheck> {
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT sitting_id, number, response FROM answers",
-        ))
-        .await?;
-    let mut stored: HashMap<(Uuid, u32), String> = HashMap::with_capacity(rows.len());
-    for row in &rows {
-        let id: Uuid = row.try_get("", "sitting_id")?;
-        let number: i32 = row.try_get("", "number")?;
-        let response: String = row.try_get("", "response")?;
-        let choice = serde_json::from_str::<Value>(&response)?["choice"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        stored.insert((id, number as u32), choice);
-    }
-    let entries = bench.ledger.entries.lock().expect("lock");
-    let (mut lost, mut wrong) = (0, 0);
-    for (key, entry) in entries.iter() {
-        let Some(acknowledged) = &entry.acknowledged else {
-            continue;
-        };
-        match stored.get(key) {
-            None => lost += 1,
-            Some(v) if v == acknowledged || entry.uncertain.contains(v) => {}
-            Some(_) => wrong += 1,
-        }
-    }
-    Ok(LedgerCheck {
-        checked: entries
-            .values()
-            .filter(|e| e.acknowledged.is_some())
-            .count(),
-        lost,
-        wrong,
-    })
-}
-
 struct Closing {
     sittings: i64,
     closed: i64,
@@ -1432,66 +1338,6 @@ fn server_usage(pid: u32) -> Usage {
     }
 }
 
-/// Writes `count` candidates straight to the database: verified, with one real argon2
-/// hash shared by all and a refresh token each.
-async fn seed(db: &DatabaseConnection, count: usize) -> anyhow::Result<Vec<Arc<Candidate>>> {
-    use sea_orm::TransactionTrait;
-    let hash = {
-        use argon2::PasswordHasher as _;
-        let params = argon2::Params::new(19_456, 2, 1, None).map_err(|e| anyhow::anyhow!("{e}"))?;
-        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-            .hash_password(PASSWORD.as_bytes())
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .to_string()
-    };
-    let run = &Uuid::new_v4().simple().to_string()[..8];
-    let now = invigilator::clock::to_stored(time::OffsetDateTime::now_utc());
-    let given = PersonName::parse("Window").map_err(anyhow::Error::msg)?;
-    let family = PersonName::parse("Candidate").map_err(anyhow::Error::msg)?;
-    let mut out = Vec::with_capacity(count);
-    for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
-        let tx = db.begin().await?;
-        for &i in chunk {
-            let email = format!("window-{run}-{i}@example.org");
-            let address = EmailAddress::parse(&email).map_err(anyhow::Error::msg)?;
-            let id = users::insert_user(
-                &tx,
-                users::NewUser {
-                    email_verified: true,
-                    email: &address,
-                    password_hash: hash.clone(),
-                    given_name: &given,
-                    family_name: &family,
-                    roles: &[Role::Candidate],
-                    now,
-                },
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let (refresh, refresh_hash) = invigilator::auth::tokens::new_refresh_token();
-            users::insert_refresh_token(
-                &tx,
-                id,
-                Uuid::now_v7(),
-                refresh_hash,
-                now,
-                now + time::Duration::days(1),
-                now,
-            )
-            .await?;
-            out.push(Arc::new(Candidate {
-                email,
-                refresh,
-                address: format!("10.{}.{}.{}", (i >> 16) % 128, (i >> 8) % 256, i % 256),
-                token: Mutex::new(String::new()),
-                sitting: Mutex::new(None),
-            }));
-        }
-        tx.commit().await?;
-    }
-    Ok(out)
-}
-
 /// Raw argon2 verifications per second on `threads` threads, outside any server.
 fn raw_argon2(threads: usize, seconds: f64) -> f64 {
     use argon2::{PasswordHasher as _, PasswordVerifier as _};
@@ -1557,27 +1403,6 @@ fn raw_renders(threads: usize, seconds: f64) -> anyhow::Result<f64> {
         handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
     });
     Ok(total as f64 / started.elapsed().as_secs_f64())
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-async fn wait_ready(http: &reqwest::Client, base: &str, server: &mut Child) -> anyhow::Result<()> {
-    for _ in 0..300 {
-        if let Some(status) = server.try_wait()? {
-            bail!("the server exited at start-up ({status})");
-        }
-        if let Ok(r) = http.get(format!("{base}/health")).send().await
-            && r.status().is_success()
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    bail!("the server did not answer /health within 30 s")
 }
 
 /// Per-second p99 latency of each phase, on one chart.

@@ -120,6 +120,14 @@ impl Default for ThrottleSettings {
 pub struct DatabaseSettings {
     pub url: SecretString,
     pub max_connections: u32,
+    /// How long a request waits for a database connection before it is answered 503
+    /// (the database down or restarting, or every connection busy).
+    #[serde(default = "default_acquire_timeout_seconds")]
+    pub acquire_timeout_seconds: u64,
+}
+
+fn default_acquire_timeout_seconds() -> u64 {
+    3
 }
 
 impl DatabaseSettings {
@@ -133,6 +141,7 @@ impl std::fmt::Debug for DatabaseSettings {
         f.debug_struct("DatabaseSettings")
             .field("url", &redact_url(self.url.expose_secret()))
             .field("max_connections", &self.max_connections)
+            .field("acquire_timeout_seconds", &self.acquire_timeout_seconds)
             .finish()
     }
 }

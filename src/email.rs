@@ -97,7 +97,10 @@ impl Mailer {
         }
     }
 
-    fn build(&self, email: &OutgoingEmail) -> anyhow::Result<Message> {
+    /// The message with its `Message-ID`: `<key@sender's domain>` when a key is given
+    /// (the same on every attempt, so a copy sent again after a crash is recognisably
+    /// the same message), else a random one.
+    fn build(&self, email: &OutgoingEmail, key: Option<&str>) -> anyhow::Result<Message> {
         let to: Mailbox = email
             .to
             .parse()
@@ -106,7 +109,8 @@ impl Mailer {
         let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&email.subject);
+            .subject(&email.subject)
+            .message_id(key.map(|k| format!("<{k}@{}>", self.from.email.domain())));
         if email.attachments.is_empty() {
             return Ok(builder.multipart(body)?);
         }
@@ -123,7 +127,12 @@ impl Mailer {
     }
 
     pub async fn send(&self, email: &OutgoingEmail) -> anyhow::Result<()> {
-        let message = self.build(email)?;
+        self.send_keyed(email, None).await
+    }
+
+    /// Sends `email` with a `Message-ID` made from `key` (an outbox message's id).
+    pub async fn send_keyed(&self, email: &OutgoingEmail, key: Option<&str>) -> anyhow::Result<()> {
+        let message = self.build(email, key)?;
         match &self.transport {
             Transport::Smtp(t) => {
                 t.send(message).await?;

@@ -9,6 +9,16 @@ pub async fn check(state: &AppState) -> Result<(), sea_orm::DbErr> {
     persistence::ping(&state.db).await
 }
 
+/// True when `err` (or an error in its chain) says the database cannot be used just now:
+/// down, restarting, out of connections or out of disk. The front doors answer such an
+/// error 503 with Retry-After instead of 500: nothing was done, and trying again later
+/// may work.
+pub fn is_unavailable(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<sea_orm::DbErr>())
+        .any(persistence::is_unavailable)
+}
+
 /// What the database holds now that an operator watches: shared by every server.
 pub struct Gauges {
     pub sittings_in_progress: u64,

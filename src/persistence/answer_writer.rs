@@ -86,7 +86,9 @@ impl AnswerWriter {
             .map_err(|_| DbErr::Custom("the answer writer has stopped".into()))?;
         match answer.await {
             Ok(Ok(outcome)) => Ok(outcome),
-            Ok(Err(e)) => Err(DbErr::Custom(format!("saving answers failed: {e}"))),
+            // The batch's own error (cloned), so a caller can tell a database that is
+            // unavailable (503) from one that refused the statement.
+            Ok(Err(e)) => Err(Arc::unwrap_or_clone(e)),
             Err(_) => Err(DbErr::Custom("the answer writer has stopped".into())),
         }
     }

@@ -80,15 +80,33 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, slug, detail)
     }
 
-    /// Logs the cause chain; the client sees a generic message.
+    /// Logs the cause chain; the client sees a generic message. A database that cannot
+    /// be used just now (down, restarting, out of disk) answers 503 instead of 500.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         let cause = cause.into();
+        if crate::app::health::is_unavailable(&cause) {
+            return Self::unavailable(&cause);
+        }
         tracing::error!(error.cause_chain = ?cause, error.message = %cause, "unexpected error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "something went wrong on our side; it has been logged",
         )
+    }
+
+    /// 503 with `Retry-After`: the database cannot be used just now (down, restarting,
+    /// out of connections or out of disk) and nothing was done. Logged as a warning with
+    /// its cause.
+    fn unavailable(cause: &anyhow::Error) -> Self {
+        tracing::warn!(error.cause_chain = ?cause, error.message = %cause, "database unavailable");
+        metrics::counter!("invigilator_database_unavailable_total").increment(1);
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the service cannot store or read data just now; nothing was done; try again shortly",
+        )
+        .with_retry_after(2)
     }
 
     /// Adds a member to the problem object (RFC 9457 extension); the standard members

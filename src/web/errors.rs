@@ -48,6 +48,9 @@ impl ResponseError for PageError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unexpected(e) if crate::app::health::is_unavailable(e) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,6 +88,14 @@ impl ResponseError for PageError {
                 "Please try again in a few seconds.",
                 Some(2),
             ),
+            Self::Unexpected(e) if crate::app::health::is_unavailable(e) => {
+                tracing::warn!(error = ?e, "page failed: database unavailable");
+                (
+                    "Temporarily unavailable",
+                    "The service cannot save or show this just now. Nothing you sent was half-saved; please try again in a few seconds.",
+                    Some(2),
+                )
+            }
             Self::Unexpected(e) => {
                 tracing::error!(error = ?e, "page failed");
                 (

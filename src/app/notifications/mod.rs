@@ -106,7 +106,10 @@ async fn deliver_one(state: &AppState, id: Uuid, now: OffsetDateTime) -> Result<
         return Ok(0);
     };
     let outcome = match build(state, &message).await {
-        Ok(email) => mailer.send(&email).await,
+        // The outbox id as the Message-ID: a message sent again because a crash came
+        // between the SMTP server's acceptance and marking it sent is the same message
+        // to the recipient's mail system, which can drop the copy.
+        Ok(email) => mailer.send_keyed(&email, Some(&id.to_string())).await,
         Err(e) => Err(e),
     };
     match outcome {

@@ -1,0 +1,1928 @@
+//! Crash and fault tests: one command that starts its own server on a fresh database,
+//! puts it under load and breaks things underneath it, then checks what the candidates
+//! were told against what the database holds.
+//!
+//!     cargo bench --bench faults                                  # SQLite: kills, disk full
+//!     cargo bench --bench faults -- --engine postgres             # PostgreSQL: kills, restart
+//!     cargo bench --bench faults -- --kills 5 --scenario kill     # a short run
+//!
+//! Scenarios:
+//!
+//! - `kill`: rounds of a cohort of candidates who start a sitting and save answers in a
+//!   closed loop while the server is killed with SIGKILL and restarted on the same
+//!   database; then the server's clock (the injected clock file) moves to just before the
+//!   deadline, half the cohort submits in a storm, the sweeper closes the rest, and the
+//!   server is killed once more in the middle of it. E-mail goes to an SMTP sink in this
+//!   process. At the end every acknowledged answer must be in the database with its latest
+//!   acknowledged value, every started sitting must exist with its deadline unchanged to
+//!   the second, closed once (submitted only if its candidate asked, expired only after its
+//!   deadline) and scored, with one certificate exactly when passed, one result message
+//!   queued, and its result e-mail delivered (missing ones are a failure; duplicates are
+//!   counted and reported with their Message-IDs).
+//! - `pg-restart` (PostgreSQL): PostgreSQL is stopped under load for `--outage-seconds`
+//!   and started again; every request in the outage must be answered 503 problem+json
+//!   within a few seconds, and saves must succeed again without restarting the server.
+//! - `disk-full` (SQLite, as root): the database lives on a 64 MiB tmpfs that a filler
+//!   file fills up while candidates save and new candidates start; writes must be answered
+//!   503 (never 500, never a crash), nothing acknowledged may be lost, `PRAGMA
+//!   integrity_check` must say ok, and service must resume when the filler is deleted.
+//!
+//! Each prints a summary; the figures also go to `target/bench/faults-<engine>.json`. The
+//! program exits non-zero on any violation.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::{Parser, ValueEnum};
+use rand::{Rng, SeedableRng};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use invigilator::config::DatabaseSettings;
+use invigilator::domain::paper::Paper;
+use invigilator::domain::pool::ItemBody;
+use invigilator::persistence;
+
+mod support;
+use support::{Candidate, Ledger, Sitting, check_ledger, free_port, seed, sql, wait_ready};
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Debug)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Debug)]
+enum Scenario {
+    Kill,
+    PgRestart,
+    DiskFull,
+}
+
+#[derive(Parser, Debug)]
+#[command(about = "Crash and fault tests: kills, a PostgreSQL restart and a full disk under load")]
+struct Args {
+    /// Database engine of the server under test.
+    #[arg(long, value_enum, default_value = "sqlite")]
+    engine: Engine,
+    /// PostgreSQL server to create the test databases on.
+    #[arg(
+        long,
+        env = "TEST_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432"
+    )]
+    postgres_url: String,
+    /// Scenarios to run (comma-separated); by default every one that fits the engine.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    scenario: Vec<Scenario>,
+    /// SIGKILLs in the kill scenario (three per round: two while answers are saved, one
+    /// in the submit storm).
+    #[arg(long, default_value_t = 50)]
+    kills: usize,
+    /// Candidates per round of the kill scenario.
+    #[arg(long, default_value_t = 12)]
+    cohort: usize,
+    /// How long PostgreSQL stays down (keep it short: other work may share the server).
+    #[arg(long, default_value_t = 5.0)]
+    outage_seconds: f64,
+    /// Where the JSON results go.
+    #[arg(long, default_value = "target/bench")]
+    out: PathBuf,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+const PASSWORD: &str = "fault tests password 1";
+const QUALIFICATION: &str = "iso20000-foundation";
+/// Fixed, so access tokens stay valid across restarts.
+const JWT_SECRET: &str = "fault-tests-jwt-secret-0123456789abcdef";
+/// Longest a request may take while the database is away before it counts as hanging.
+const HANG_SECONDS: f64 = 5.0;
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(run(args))
+}
+
+/// What a scenario found: figures for the summary and the JSON file, and violations.
+struct Report {
+    name: &'static str,
+    lines: Vec<String>,
+    figures: Value,
+    violations: Vec<String>,
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(root.join(&args.out))?;
+    let scenarios = if args.scenario.is_empty() {
+        match args.engine {
+            Engine::Sqlite => vec![Scenario::Kill, Scenario::DiskFull],
+            Engine::Postgres => vec![Scenario::Kill, Scenario::PgRestart],
+        }
+    } else {
+        args.scenario.clone()
+    };
+    println!(
+        "Invigilator fault tests: {:?}, scenarios {scenarios:?}",
+        args.engine
+    );
+    let mut reports = Vec::new();
+    for scenario in scenarios {
+        let work = tempfile::tempdir()?;
+        let began = Instant::now();
+        let report = match (scenario, args.engine) {
+            (Scenario::Kill, _) => kill_scenario(&args, work.path()).await,
+            (Scenario::PgRestart, Engine::Postgres) => {
+                pg_restart_scenario(&args, work.path()).await
+            }
+            (Scenario::DiskFull, Engine::Sqlite) => disk_full_scenario(&args, work.path()).await,
+            (Scenario::PgRestart, Engine::Sqlite) => {
+                bail!("the pg-restart scenario needs --engine postgres")
+            }
+            (Scenario::DiskFull, Engine::Postgres) => {
+                bail!("the disk-full scenario needs --engine sqlite")
+            }
+        };
+        // The server's log is kept beside the results, to read after a failure.
+        std::fs::copy(
+            work.path().join("server.log"),
+            root.join(&args.out).join(format!(
+                "faults-{}-{scenario:?}.log",
+                format!("{:?}", args.engine).to_lowercase()
+            )),
+        )
+        .ok();
+        let report = match report {
+            Ok(r) => r,
+            Err(e) => {
+                print_log_tail(work.path());
+                return Err(e.context(format!("{scenario:?} scenario")));
+            }
+        };
+        println!();
+        println!(
+            "== {} ({:?}, {:.0} s)",
+            report.name,
+            args.engine,
+            began.elapsed().as_secs_f64()
+        );
+        for line in &report.lines {
+            println!("   {line}");
+        }
+        if report.violations.is_empty() {
+            println!("   OK: no violation");
+        } else {
+            for v in &report.violations {
+                println!("   VIOLATION: {v}");
+            }
+            print_log_tail(work.path());
+        }
+        reports.push(report);
+    }
+    let engine = format!("{:?}", args.engine).to_lowercase();
+    let results = json!({
+        "engine": engine,
+        "scenarios": reports.iter().map(|r| json!({
+            "name": r.name, "figures": r.figures, "violations": r.violations,
+        })).collect::<Vec<_>>(),
+    });
+    let path = root.join(&args.out).join(format!("faults-{engine}.json"));
+    std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
+    println!("\nresults: {}", path.display());
+    let violations: usize = reports.iter().map(|r| r.violations.len()).sum();
+    if violations > 0 {
+        bail!("{violations} violation(s)");
+    }
+    Ok(())
+}
+
+fn print_log_tail(work: &Path) {
+    let log = std::fs::read_to_string(work.join("server.log")).unwrap_or_default();
+    let tail: Vec<&str> = log.lines().rev().take(15).collect();
+    if tail.is_empty() {
+        return;
+    }
+    eprintln!("server log (last lines):");
+    for line in tail.iter().rev() {
+        eprintln!("  {line}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The database, the server and the client.
+
+/// A fresh database for one scenario (a SQLite file in `dir`, or a new PostgreSQL
+/// database dropped at the end).
+struct TestDatabase {
+    url: String,
+    pg: Option<(String, String)>,
+    db: DatabaseConnection,
+}
+
+impl TestDatabase {
+    async fn create(args: &Args, dir: &Path) -> anyhow::Result<Self> {
+        let (url, pg) = match args.engine {
+            Engine::Sqlite => (
+                format!("sqlite://{}?mode=rwc", dir.join("faults.db").display()),
+                None,
+            ),
+            Engine::Postgres => {
+                let name = format!("invigilator_faults_{}", Uuid::new_v4().simple());
+                let admin = sea_orm::Database::connect(format!("{}/postgres", args.postgres_url))
+                    .await
+                    .context("cannot reach PostgreSQL (--postgres-url)")?;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await?;
+                (
+                    format!("{}/{name}", args.postgres_url),
+                    Some((args.postgres_url.clone(), name)),
+                )
+            }
+        };
+        let db = persistence::connect_and_migrate(&DatabaseSettings {
+            url: SecretString::from(url.clone()),
+            max_connections: 4,
+            acquire_timeout_seconds: 30,
+        })
+        .await?;
+        Ok(Self { url, pg, db })
+    }
+
+    async fn drop_database(self) {
+        let Self { pg, db, .. } = self;
+        db.close().await.ok();
+        if let Some((server, name)) = pg
+            && let Ok(admin) = sea_orm::Database::connect(format!("{server}/postgres")).await
+        {
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .ok();
+        }
+    }
+
+    async fn count(&self, query: &str) -> anyhow::Result<i64> {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                query,
+            ))
+            .await?
+            .context("no row")?;
+        Ok(row.try_get("", "n")?)
+    }
+}
+
+/// The server under test, in its own process, always on the same port and database.
+struct Server {
+    child: Option<Child>,
+    port: u16,
+    env: Vec<(&'static str, String)>,
+    log: PathBuf,
+    clock_file: PathBuf,
+    clock_offset: i64,
+}
+
+impl Server {
+    fn new(url: &str, work: &Path, smtp_port: Option<u16>) -> anyhow::Result<Self> {
+        let port = free_port()?;
+        let clock_file = work.join("clock");
+        std::fs::write(&clock_file, "0\n")?;
+        let mut env = vec![
+            ("APP_ENVIRONMENT", "local".to_owned()),
+            ("APP_DATABASE__URL", url.to_owned()),
+            ("APP_SERVER__PORT", port.to_string()),
+            ("APP_SERVER__TRUSTED_PROXIES", "127.0.0.1".to_owned()),
+            ("APP_AUTH__JWT_SECRET", JWT_SECRET.to_owned()),
+            // The clock jumps an hour a round: tokens outlive the whole run.
+            ("APP_AUTH__ACCESS_TOKEN_MINUTES", (60 * 24 * 7).to_string()),
+            (
+                "APP_SITTINGS__TEST_CLOCK_FILE",
+                clock_file.display().to_string(),
+            ),
+            ("APP_SITTINGS__SWEEP_INTERVAL_SECONDS", "1".to_owned()),
+            ("APP_EMAIL__DELIVER_INTERVAL_SECONDS", "1".to_owned()),
+            ("RUST_LOG", "info,sqlx=warn,sea_orm=warn".to_owned()),
+        ];
+        match smtp_port {
+            Some(smtp) => env.extend([
+                ("APP_EMAIL__TRANSPORT", "smtp".to_owned()),
+                ("APP_EMAIL__SMTP_HOST", "127.0.0.1".to_owned()),
+                ("APP_EMAIL__SMTP_PORT", smtp.to_string()),
+                ("APP_EMAIL__SMTP_TLS", "none".to_owned()),
+            ]),
+            None => env.extend([
+                ("APP_EMAIL__TRANSPORT", "file".to_owned()),
+                (
+                    "APP_EMAIL__FILE_DIR",
+                    work.join("mail").display().to_string(),
+                ),
+            ]),
+        }
+        Ok(Self {
+            child: None,
+            port,
+            env,
+            log: work.join("server.log"),
+            clock_file,
+            clock_offset: 0,
+        })
+    }
+
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server and waits until it answers; returns how long that took.
+    async fn start(&mut self, http: &reqwest::Client) -> anyhow::Result<f64> {
+        let began = Instant::now();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)?;
+        let mut command = Command::new(env!("CARGO_BIN_EXE_invigilator"));
+        command
+            .arg("serve")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(Stdio::null())
+            .stderr(log);
+        for (k, v) in &self.env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().context("cannot start the server")?;
+        let ready = wait_ready(http, &self.base(), &mut child).await;
+        self.child = Some(child);
+        ready?;
+        Ok(began.elapsed().as_secs_f64())
+    }
+
+    /// SIGKILL: no shutdown, no flush, nothing finished.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+
+    fn alive(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// Moves the server's clock to `seconds` ahead of real time (never back).
+    fn set_clock_offset(&mut self, seconds: i64) -> anyhow::Result<()> {
+        self.clock_offset = self.clock_offset.max(seconds);
+        let temp = self.clock_file.with_extension("new");
+        std::fs::write(&temp, format!("{}\n", self.clock_offset))?;
+        std::fs::rename(&temp, &self.clock_file)?;
+        Ok(())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// One answer as the client saw it.
+#[derive(Clone, Copy)]
+struct Sample {
+    /// Seconds since the scenario's origin, when the request was sent.
+    at: f64,
+    latency: f64,
+    /// 0: no answer at all (refused, reset, timed out).
+    status: u16,
+    problem: bool,
+}
+
+struct Reply {
+    status: u16,
+    body: Option<Value>,
+    problem: bool,
+}
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    origin: Instant,
+    samples: Mutex<Vec<Sample>>,
+}
+
+impl Client {
+    fn new(base: String) -> anyhow::Result<Self> {
+        Ok(Self {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .pool_idle_timeout(Duration::from_secs(2))
+                .build()?,
+            base,
+            origin: Instant::now(),
+            samples: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn now(&self) -> f64 {
+        self.origin.elapsed().as_secs_f64()
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        c: &Candidate,
+        body: Option<&Value>,
+    ) -> Reply {
+        let at = self.now();
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("x-forwarded-for", &c.address);
+        let token = c.token.lock().expect("lock").clone();
+        if !token.is_empty() {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let reply = match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let problem = response
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("application/problem+json"));
+                let bytes = response.bytes().await.unwrap_or_default();
+                Reply {
+                    status,
+                    body: serde_json::from_slice(&bytes).ok(),
+                    problem,
+                }
+            }
+            Err(_) => Reply {
+                status: 0,
+                body: None,
+                problem: false,
+            },
+        };
+        self.samples.lock().expect("lock").push(Sample {
+            at,
+            latency: self.now() - at,
+            status: reply.status,
+            problem: reply.problem,
+        });
+        reply
+    }
+
+    fn take_samples(&self) -> Vec<Sample> {
+        std::mem::take(&mut *self.samples.lock().expect("lock"))
+    }
+}
+
+/// Whether a reply may mean the request was done or not (no answer, or a 5xx).
+fn uncertain(status: u16) -> bool {
+    status == 0 || status >= 500
+}
+
+/// Gets every candidate an access token with the refresh token written at seeding.
+async fn sign_in(client: &Arc<Client>, candidates: &[Arc<Candidate>]) -> anyhow::Result<()> {
+    for chunk in candidates.chunks(32) {
+        let mut tasks = Vec::new();
+        for c in chunk.iter().cloned() {
+            let client = client.clone();
+            tasks.push(tokio::spawn(async move {
+                let body = json!({ "refresh_token": c.refresh });
+                let reply = client
+                    .call(
+                        reqwest::Method::POST,
+                        "/api/v1/auth/refresh",
+                        &c,
+                        Some(&body),
+                    )
+                    .await;
+                match reply.body.as_ref().and_then(|b| b["access_token"].as_str()) {
+                    Some(token) => {
+                        *c.token.lock().expect("lock") = token.to_owned();
+                        Ok(())
+                    }
+                    None => Err(anyhow::anyhow!("refresh answered {}", reply.status)),
+                }
+            }));
+        }
+        for t in tasks {
+            t.await??;
+        }
+    }
+    client.take_samples();
+    Ok(())
+}
+
+/// A started sitting as its candidate was told.
+struct Started {
+    candidate: usize,
+    deadline: OffsetDateTime,
+    /// A passer's keys (empty for the others): with every one acknowledged, the sitting
+    /// must pass.
+    keys: Mutex<Vec<(u32, String)>>,
+    submit_sent: AtomicBool,
+    submit_acknowledged: AtomicBool,
+}
+
+/// Starts a sitting for candidate `i`, trying again while the server is away.
+async fn start_sitting(
+    client: &Client,
+    c: &Candidate,
+    give_up: Instant,
+) -> anyhow::Result<Option<(Uuid, OffsetDateTime)>> {
+    let body = json!({ "qualification": QUALIFICATION });
+    loop {
+        let reply = client
+            .call(reqwest::Method::POST, "/api/v1/sittings", c, Some(&body))
+            .await;
+        if reply.status == 201
+            && let Some(body) = reply.body
+        {
+            let id: Uuid = body["id"].as_str().context("sitting id")?.parse()?;
+            let deadline = OffsetDateTime::parse(
+                body["deadline"].as_str().context("deadline")?,
+                &time::format_description::well_known::Rfc3339,
+            )?;
+            let questions = body["questions"].as_array().map_or(0, |q| q.len()) as u32;
+            *c.sitting.lock().expect("lock") = Some(Sitting { id, questions });
+            return Ok(Some((id, deadline)));
+        }
+        if !uncertain(reply.status) || Instant::now() > give_up {
+            return Ok(None);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The keys of a sitting's paper, read from the database (the candidate knows them).
+async fn keys_of(db: &DatabaseConnection, id: Uuid) -> anyhow::Result<Vec<(u32, String)>> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql(db, "SELECT paper FROM sittings WHERE id = $1"),
+            [id.into()],
+        ))
+        .await?
+        .context("sitting row")?;
+    let paper: Paper = serde_json::from_str(&row.try_get::<String>("", "paper")?)?;
+    Ok(paper
+        .items
+        .iter()
+        .filter_map(|item| match &item.body {
+            ItemBody::Classic { key, .. } => {
+                Some((item.number, char::from(b'A' + *key as u8).to_string()))
+            }
+            _ => None,
+        })
+        .collect())
+}
+
+/// One candidate saving answers until `stop`, one at a time (so the ledger's order is
+/// the server's): first every key if `keys` is given, then a question at random (its key
+/// for a passer, a random choice otherwise). Every outcome goes into the ledger.
+async fn save_loop(
+    client: Arc<Client>,
+    ledger: Arc<Ledger>,
+    c: Arc<Candidate>,
+    keys: Option<Vec<(u32, String)>>,
+    stop: Arc<AtomicBool>,
+    seed: u64,
+) {
+    let Some(s) = c.sitting.lock().expect("lock").clone() else {
+        return;
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut first = keys.clone().unwrap_or_default().into_iter();
+    let mut pending: Option<(u32, String)> = None;
+    while !stop.load(Ordering::Relaxed) {
+        let (number, choice) = match pending.take().or_else(|| first.next()) {
+            Some(next) => next,
+            None => match &keys {
+                Some(keys) if !keys.is_empty() => keys[rng.random_range(0..keys.len())].clone(),
+                _ => (
+                    rng.random_range(1..=s.questions.max(1)),
+                    ["A", "B", "C", "D"][rng.random_range(0..4)].to_owned(),
+                ),
+            },
+        };
+        let reply = client
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/sittings/{}/answers/{number}", s.id),
+                &c,
+                Some(&json!({ "choice": choice })),
+            )
+            .await;
+        if (200..300).contains(&reply.status) {
+            ledger.outcome(s.id, number, &choice, true);
+        } else if uncertain(reply.status) {
+            ledger.outcome(s.id, number, &choice, false);
+            if keys.is_some() {
+                // A passer tries the same key again until it is acknowledged.
+                pending = Some((number, choice));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        } else if reply.status == 409 {
+            // Closed: nothing was saved, nor will be.
+            return;
+        }
+    }
+}
+
+/// Status counts, as `200×12 503×3`.
+fn statuses(samples: &[Sample]) -> BTreeMap<u16, usize> {
+    let mut out = BTreeMap::new();
+    for s in samples {
+        *out.entry(s.status).or_insert(0) += 1;
+    }
+    out
+}
+
+fn statuses_line(counts: &BTreeMap<u16, usize>) -> String {
+    counts
+        .iter()
+        .map(|(s, n)| {
+            if *s == 0 {
+                format!("no-answer×{n}")
+            } else {
+                format!("{s}×{n}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Statuses per second of requests sent in `[from, to)`, seconds relative to `zero`.
+fn timeline(samples: &[Sample], zero: f64, from: f64, to: f64) -> String {
+    let mut seconds: BTreeMap<i64, Vec<Sample>> = BTreeMap::new();
+    for s in samples.iter().filter(|s| s.at >= from && s.at < to) {
+        seconds
+            .entry((s.at - zero).floor() as i64)
+            .or_default()
+            .push(*s);
+    }
+    seconds
+        .iter()
+        .map(|(t, v)| {
+            let slowest = v.iter().map(|s| s.latency).fold(0.0, f64::max);
+            format!(
+                "{t:+}s {} (max {slowest:.1} s)",
+                statuses_line(&statuses(v))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenario 1: kill -9 under load, and in the submit storm with the sweeper running.
+
+async fn kill_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
+    const SAVE_KILLS: usize = 2;
+    let rounds = args.kills.div_ceil(SAVE_KILLS + 1).max(1);
+    let database = TestDatabase::create(args, work).await?;
+    let candidates = seed(&database.db, rounds * args.cohort, PASSWORD).await?;
+    let sink = mail::Sink::start()?;
+    let mut server = Server::new(&database.url, work, Some(sink.port))?;
+    let client = Arc::new(Client::new(server.base())?);
+    server.start(&client.http).await?;
+    sign_in(&client, &candidates).await?;
+    let ledger = Arc::new(Ledger::default());
+    let mut started: HashMap<Uuid, Arc<Started>> = HashMap::new();
+    let mut kills = 0usize;
+    let mut restart_seconds: Vec<f64> = Vec::new();
+    let mut storm_kills = 0usize;
+    let mut unexpected: Vec<String> = Vec::new();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
+
+    for round in 0..rounds {
+        let cohort: Vec<usize> = (round * args.cohort..(round + 1) * args.cohort).collect();
+        // The cohort starts (no kill here: a start the client never heard about would
+        // leave a sitting nobody knows of, which is not what this checks).
+        let mut round_sittings = Vec::new();
+        for &i in &cohort {
+            let c = &candidates[i];
+            let give_up = Instant::now() + Duration::from_secs(30);
+            let Some((id, deadline)) = start_sitting(&client, c, give_up).await? else {
+                bail!("candidate {i} could not start a sitting");
+            };
+            let passer = i % 3 != 2;
+            started.insert(
+                id,
+                Arc::new(Started {
+                    candidate: i,
+                    deadline,
+                    keys: Mutex::new(Vec::new()),
+                    submit_sent: AtomicBool::new(false),
+                    submit_acknowledged: AtomicBool::new(false),
+                }),
+            );
+            round_sittings.push((i, id, passer));
+        }
+        // Everyone saves in a closed loop.
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut savers = Vec::new();
+        for &(i, id, passer) in &round_sittings {
+            let keys = if passer {
+                let keys = keys_of(&database.db, id).await?;
+                *started[&id].keys.lock().expect("lock") = keys.clone();
+                Some(keys)
+            } else {
+                None
+            };
+            savers.push(tokio::spawn(save_loop(
+                client.clone(),
+                ledger.clone(),
+                candidates[i].clone(),
+                keys,
+                stop.clone(),
+                (round * 1000 + i) as u64,
+            )));
+        }
+        for _ in 0..SAVE_KILLS {
+            if kills >= args.kills {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs_f64(rng.random_range(0.6..1.6))).await;
+            server.kill();
+            kills += 1;
+            restart_seconds.push(server.start(&client.http).await?);
+        }
+        // Let the passers finish putting in their keys.
+        tokio::time::sleep(Duration::from_millis(800)).await;
+
+        // The clock moves to two seconds before the first deadline of the cohort; half
+        // the cohort submits over two seconds, the rest reach their deadline and the
+        // sweeper closes them; the server is killed in the middle of it.
+        let first_deadline = round_sittings
+            .iter()
+            .map(|(_, id, _)| started[id].deadline)
+            .min()
+            .context("a cohort")?;
+        let offset = (first_deadline - OffsetDateTime::now_utc()).whole_seconds() - 2;
+        server.set_clock_offset(offset)?;
+        let mut submitters = Vec::new();
+        for (k, &(i, id, _)) in round_sittings.iter().enumerate() {
+            if k % 2 == 1 {
+                continue;
+            }
+            let (client, c, s) = (client.clone(), candidates[i].clone(), started[&id].clone());
+            let delay = Duration::from_secs_f64(2.0 * k as f64 / round_sittings.len() as f64);
+            submitters.push(tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let give_up = Instant::now() + Duration::from_secs(60);
+                loop {
+                    s.submit_sent.store(true, Ordering::SeqCst);
+                    let reply = client
+                        .call(
+                            reqwest::Method::POST,
+                            &format!("/api/v1/sittings/{id}/submit"),
+                            &c,
+                            None,
+                        )
+                        .await;
+                    if (200..300).contains(&reply.status) {
+                        s.submit_acknowledged.store(true, Ordering::SeqCst);
+                        return None;
+                    }
+                    if reply.status == 409 {
+                        return None;
+                    }
+                    if !uncertain(reply.status) || Instant::now() > give_up {
+                        return Some(format!("submit of {id} answered {}", reply.status));
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }));
+        }
+        if kills < args.kills {
+            tokio::time::sleep(Duration::from_secs_f64(rng.random_range(0.3..2.5))).await;
+            server.kill();
+            kills += 1;
+            storm_kills += 1;
+            restart_seconds.push(server.start(&client.http).await?);
+        }
+        for s in submitters {
+            if let Some(problem) = s.await? {
+                unexpected.push(problem);
+            }
+        }
+        // Every sitting of the cohort closes (by its candidate or by the sweeper).
+        let ids: Vec<Uuid> = round_sittings.iter().map(|(_, id, _)| *id).collect();
+        wait_closed(&database, &ids, Duration::from_secs(60)).await?;
+        stop.store(true, Ordering::SeqCst);
+        for s in savers {
+            s.await.ok();
+        }
+        eprintln!(
+            "  … round {}/{rounds}: {kills} kills so far, {} acknowledged saves",
+            round + 1,
+            ledger.acknowledged.load(Ordering::Relaxed)
+        );
+    }
+
+    // Messages claimed by a server that was then killed are leased for five minutes of
+    // the server's clock: move it on until the outbox is empty.
+    let drained = Instant::now();
+    loop {
+        let pending = database
+            .count("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
+            .await?;
+        if pending == 0 {
+            break;
+        }
+        if drained.elapsed() > Duration::from_secs(180) {
+            unexpected.push(format!(
+                "{pending} e-mails still pending after three minutes"
+            ));
+            break;
+        }
+        server.set_clock_offset(server.clock_offset + 600)?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.kill();
+    let samples = client.take_samples();
+
+    let check = check_ledger(&ledger, &database.db).await?;
+    let closing = check_sittings(&database, &started, &ledger).await?;
+    let mail = check_mail(&database, &sink, &started, &candidates).await?;
+    let outbox: Vec<(String, i64)> = {
+        let rows = database
+            .db
+            .query_all_raw(Statement::from_string(
+                database.db.get_database_backend(),
+                "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status ORDER BY status",
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("", "status")?, r.try_get("", "n")?)))
+            .collect::<anyhow::Result<_>>()?
+    };
+    database.drop_database().await;
+
+    let mut violations = unexpected;
+    let server_errors = samples
+        .iter()
+        .filter(|s| s.status >= 500 && s.status != 503)
+        .count();
+    if server_errors > 0 {
+        violations.push(format!(
+            "{server_errors} requests answered a 5xx other than 503"
+        ));
+    }
+    if check.lost > 0 || check.wrong > 0 {
+        violations.push(format!(
+            "acknowledged answers: {} lost, {} with another value",
+            check.lost, check.wrong
+        ));
+    }
+    violations.extend(closing.violations.iter().cloned());
+    if mail.missing > 0 {
+        violations.push(format!("{} result e-mails never delivered", mail.missing));
+    }
+    if mail.wrong_subject > 0 {
+        violations.push(format!(
+            "{} result e-mails say passed when the sitting failed or the reverse",
+            mail.wrong_subject
+        ));
+    }
+    let restart_max = restart_seconds.iter().copied().fold(0.0, f64::max);
+    let restart_mean = restart_seconds.iter().sum::<f64>() / restart_seconds.len().max(1) as f64;
+    let counts = statuses(&samples);
+    let lines = vec![
+        format!(
+            "kills: {kills} SIGKILLs in {rounds} rounds ({storm_kills} in a submit storm with the sweeper running), restarts {restart_mean:.2} s on average, {restart_max:.2} s at most"
+        ),
+        format!("requests: {} ({})", samples.len(), statuses_line(&counts)),
+        format!(
+            "acknowledged saves: {} ({} questions checked against the database): {} lost, {} wrong",
+            ledger.acknowledged.load(Ordering::Relaxed),
+            check.checked,
+            check.lost,
+            check.wrong
+        ),
+        format!(
+            "sittings: {} started, {} found with their deadline to the second, {} submitted, {} expired, {} passed with {} certificates, {} result messages queued",
+            closing.sittings,
+            closing.deadlines_kept,
+            closing.submitted,
+            closing.expired,
+            closing.passed,
+            closing.certificates,
+            closing.result_messages
+        ),
+        format!(
+            "result e-mails: {} delivered for {} sittings: {} missing, {} duplicates{}",
+            mail.delivered,
+            closing.sittings,
+            mail.missing,
+            mail.duplicates,
+            if mail.duplicates > 0 {
+                format!(
+                    " ({} with the first copy's Message-ID, {} with none or another)",
+                    mail.duplicates_same_id,
+                    mail.duplicates - mail.duplicates_same_id
+                )
+            } else {
+                String::new()
+            }
+        ),
+        format!(
+            "outbox at the end: {}",
+            outbox
+                .iter()
+                .map(|(s, n)| format!("{s} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ];
+    let mut lines = lines;
+    for (sitting, ids) in mail.duplicate_ids.iter().take(5) {
+        lines.push(format!(
+            "duplicate of sitting {sitting}: Message-IDs {ids:?}"
+        ));
+    }
+    Ok(Report {
+        name: "kill -9 under load",
+        lines,
+        figures: json!({
+            "kills": kills,
+            "kills_in_submit_storm": storm_kills,
+            "rounds": rounds,
+            "restart_seconds_mean": restart_mean,
+            "restart_seconds_max": restart_max,
+            "requests": samples.len(),
+            "statuses": counts,
+            "acknowledged_saves": ledger.acknowledged.load(Ordering::Relaxed),
+            "questions_checked": check.checked,
+            "lost": check.lost,
+            "wrong": check.wrong,
+            "sittings": closing.sittings,
+            "submitted": closing.submitted,
+            "expired": closing.expired,
+            "passed": closing.passed,
+            "certificates": closing.certificates,
+            "result_emails_delivered": mail.delivered,
+            "result_emails_missing": mail.missing,
+            "result_emails_duplicated": mail.duplicates,
+            "duplicates_with_same_message_id": mail.duplicates_same_id,
+        }),
+        violations,
+    })
+}
+
+async fn wait_closed(database: &TestDatabase, ids: &[Uuid], limit: Duration) -> anyhow::Result<()> {
+    let until = Instant::now() + limit;
+    let list = ids
+        .iter()
+        .map(|id| format!("'{id}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let query = format!(
+        "SELECT COUNT(*) AS n FROM sittings WHERE status = 'in_progress' AND id IN ({list})"
+    );
+    loop {
+        let open = database.count(&query).await?;
+        if open == 0 {
+            return Ok(());
+        }
+        if Instant::now() > until {
+            bail!(
+                "{open} sittings still open {} s after their deadline",
+                limit.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[derive(Default)]
+struct SittingCheck {
+    sittings: usize,
+    deadlines_kept: usize,
+    submitted: usize,
+    expired: usize,
+    passed: usize,
+    certificates: usize,
+    result_messages: usize,
+    violations: Vec<String>,
+}
+
+/// Every started sitting against the database: present, deadline unchanged, closed once
+/// the right way, scored, one certificate exactly when passed, one result message.
+async fn check_sittings(
+    database: &TestDatabase,
+    started: &HashMap<Uuid, Arc<Started>>,
+    ledger: &Ledger,
+) -> anyhow::Result<SittingCheck> {
+    let db = &database.db;
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT id, status, deadline, closed_at, score, passed FROM sittings",
+        ))
+        .await?;
+    let per = |query: &'static str| async move {
+        let rows = db
+            .query_all_raw(Statement::from_string(backend, query))
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get::<Uuid>("", "id")?, r.try_get::<i64>("", "n")?)))
+            .collect::<anyhow::Result<HashMap<Uuid, i64>>>()
+    };
+    let certificates =
+        per("SELECT sitting_id AS id, COUNT(*) AS n FROM certificates GROUP BY sitting_id").await?;
+    let messages = per(
+        "SELECT reference AS id, COUNT(*) AS n FROM outbox WHERE kind = 'result' GROUP BY reference",
+    )
+    .await?;
+    let mut check = SittingCheck {
+        sittings: started.len(),
+        ..SittingCheck::default()
+    };
+    let mut seen = 0;
+    let bad = |check: &mut SittingCheck, what: String| {
+        if check.violations.len() < 20 {
+            check.violations.push(what);
+        }
+    };
+    for row in &rows {
+        let id: Uuid = row.try_get("", "id")?;
+        let Some(s) = started.get(&id) else {
+            bad(
+                &mut check,
+                format!("sitting {id} exists that nobody started"),
+            );
+            continue;
+        };
+        seen += 1;
+        let status: String = row.try_get("", "status")?;
+        let deadline: OffsetDateTime = row.try_get("", "deadline")?;
+        let closed_at: Option<OffsetDateTime> = row.try_get("", "closed_at")?;
+        let score: Option<i32> = row.try_get("", "score")?;
+        let passed: Option<bool> = row.try_get("", "passed")?;
+        if deadline.unix_timestamp() == s.deadline.unix_timestamp() {
+            check.deadlines_kept += 1;
+        } else {
+            bad(
+                &mut check,
+                format!(
+                    "sitting {id}: deadline {deadline} in the database, {} when it started",
+                    s.deadline
+                ),
+            );
+        }
+        let Some(closed_at) = closed_at else {
+            bad(
+                &mut check,
+                format!("sitting {id} ({status}) was never closed"),
+            );
+            continue;
+        };
+        match status.as_str() {
+            "submitted" => {
+                check.submitted += 1;
+                if !s.submit_sent.load(Ordering::SeqCst) {
+                    bad(
+                        &mut check,
+                        format!("sitting {id} submitted though its candidate never asked"),
+                    );
+                }
+                if closed_at > deadline {
+                    bad(
+                        &mut check,
+                        format!("sitting {id} submitted after its deadline"),
+                    );
+                }
+            }
+            "expired" => {
+                check.expired += 1;
+                if s.submit_acknowledged.load(Ordering::SeqCst) {
+                    bad(
+                        &mut check,
+                        format!(
+                            "sitting {id}: its submit was acknowledged but it is recorded as expired"
+                        ),
+                    );
+                }
+                if closed_at < deadline {
+                    bad(
+                        &mut check,
+                        format!("sitting {id} closed as expired before its deadline"),
+                    );
+                }
+            }
+            other => bad(&mut check, format!("sitting {id} is {other} at the end")),
+        }
+        if score.is_none() || passed.is_none() {
+            bad(&mut check, format!("sitting {id} closed without a score"));
+        }
+        let passed = passed.unwrap_or(false);
+        if passed {
+            check.passed += 1;
+        }
+        let keys = s.keys.lock().expect("lock").clone();
+        let all_keys_acknowledged = !keys.is_empty() && {
+            let entries = ledger.entries.lock().expect("lock");
+            keys.iter().all(|(n, key)| {
+                entries
+                    .get(&(id, *n))
+                    .is_some_and(|e| e.acknowledged.as_deref() == Some(key.as_str()))
+            })
+        };
+        if all_keys_acknowledged && !passed {
+            bad(
+                &mut check,
+                format!("sitting {id}: every key was acknowledged, yet it failed"),
+            );
+        }
+        let n = certificates.get(&id).copied().unwrap_or(0);
+        check.certificates += n as usize;
+        if n != i64::from(passed) {
+            bad(
+                &mut check,
+                format!("sitting {id} (passed: {passed}) has {n} certificates"),
+            );
+        }
+        let m = messages.get(&id).copied().unwrap_or(0);
+        check.result_messages += m as usize;
+        if m != 1 {
+            bad(
+                &mut check,
+                format!("sitting {id} has {m} result messages queued"),
+            );
+        }
+    }
+    if seen != started.len() {
+        bad(
+            &mut check,
+            format!(
+                "{} started sittings are missing from the database",
+                started.len() - seen
+            ),
+        );
+    }
+    Ok(check)
+}
+
+#[derive(Default)]
+struct MailCheck {
+    delivered: usize,
+    missing: usize,
+    duplicates: usize,
+    duplicates_same_id: usize,
+    wrong_subject: usize,
+    duplicate_ids: Vec<(Uuid, Vec<String>)>,
+}
+
+/// Result e-mails received by the sink, per sitting (one sitting per candidate).
+async fn check_mail(
+    database: &TestDatabase,
+    sink: &mail::Sink,
+    started: &HashMap<Uuid, Arc<Started>>,
+    candidates: &[Arc<Candidate>],
+) -> anyhow::Result<MailCheck> {
+    let db = &database.db;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id, passed FROM sittings",
+        ))
+        .await?;
+    let passed: HashMap<Uuid, bool> = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<Uuid>("", "id")?,
+                r.try_get::<Option<bool>>("", "passed")?.unwrap_or(false),
+            ))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut by_recipient: HashMap<String, Vec<mail::Received>> = HashMap::new();
+    for m in sink.received() {
+        for to in &m.to {
+            by_recipient
+                .entry(to.to_ascii_lowercase())
+                .or_default()
+                .push(m.clone());
+        }
+    }
+    let mut check = MailCheck::default();
+    for (id, s) in started {
+        let email = candidates[s.candidate].email.to_ascii_lowercase();
+        let results: Vec<&mail::Received> = by_recipient
+            .get(&email)
+            .map(|v| {
+                v.iter()
+                    .filter(|m| {
+                        m.subject.starts_with("You passed") || m.subject.ends_with(" result")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        check.delivered += results.len();
+        match results.len() {
+            0 => check.missing += 1,
+            1 => {}
+            n => {
+                check.duplicates += n - 1;
+                let first = &results[0].message_id;
+                check.duplicates_same_id += results[1..]
+                    .iter()
+                    .filter(|m| !first.is_empty() && &m.message_id == first)
+                    .count();
+                check
+                    .duplicate_ids
+                    .push((*id, results.iter().map(|m| m.message_id.clone()).collect()));
+            }
+        }
+        let says_passed = passed.get(id).copied().unwrap_or(false);
+        check.wrong_subject += results
+            .iter()
+            .filter(|m| m.subject.starts_with("You passed") != says_passed)
+            .count();
+    }
+    Ok(check)
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenario 2: PostgreSQL stopped and started again under load.
+
+/// Stops and starts the local PostgreSQL cluster; started again when dropped, whatever
+/// happened in between.
+struct Cluster {
+    version: String,
+    stopped: bool,
+}
+
+impl Cluster {
+    fn find() -> anyhow::Result<Self> {
+        let mut versions: Vec<u32> = std::fs::read_dir("/etc/postgresql")
+            .context("no /etc/postgresql: the pg-restart scenario needs a local Debian cluster")?
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+            .collect();
+        versions.sort();
+        let version = versions
+            .last()
+            .context("no PostgreSQL cluster")?
+            .to_string();
+        Ok(Self {
+            version,
+            stopped: false,
+        })
+    }
+
+    fn ctl(&self, action: &str) -> anyhow::Result<()> {
+        let mut command = Command::new("pg_ctlcluster");
+        command.args(["--skip-systemctl-redirect", &self.version, "main", action]);
+        if action == "stop" {
+            command.args(["-m", "fast"]);
+        }
+        let status = command
+            .stdout(Stdio::null())
+            .status()
+            .context("pg_ctlcluster")?;
+        if !status.success() {
+            bail!("pg_ctlcluster {action} failed ({status})");
+        }
+        Ok(())
+    }
+
+    fn stop(&mut self) -> anyhow::Result<()> {
+        self.stopped = true;
+        self.ctl("stop")
+    }
+
+    fn start(&mut self) -> anyhow::Result<()> {
+        self.ctl("start")?;
+        self.stopped = false;
+        Ok(())
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if self.stopped {
+            self.ctl("start").ok();
+        }
+    }
+}
+
+async fn pg_restart_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
+    const CANDIDATES: usize = 24;
+    let mut cluster = Cluster::find()?;
+    let database = TestDatabase::create(args, work).await?;
+    let candidates = seed(&database.db, CANDIDATES, PASSWORD).await?;
+    let mut server = Server::new(&database.url, work, None)?;
+    let client = Arc::new(Client::new(server.base())?);
+    server.start(&client.http).await?;
+    sign_in(&client, &candidates).await?;
+    for c in &candidates {
+        let give_up = Instant::now() + Duration::from_secs(30);
+        if start_sitting(&client, c, give_up).await?.is_none() {
+            bail!("a sitting could not be started");
+        }
+    }
+    client.take_samples();
+    let ledger = Arc::new(Ledger::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let savers: Vec<_> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            tokio::spawn(save_loop(
+                client.clone(),
+                ledger.clone(),
+                c.clone(),
+                None,
+                stop.clone(),
+                i as u64,
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let down_at = client.now();
+    let outcome = async {
+        cluster.stop()?;
+        let stopped_at = client.now();
+        tokio::time::sleep(Duration::from_secs_f64(args.outage_seconds)).await;
+        cluster.start()?;
+        Ok::<_, anyhow::Error>(stopped_at)
+    }
+    .await;
+    let up_at = client.now();
+    let stopped_at = outcome?;
+    // Recovered: the first acknowledged save sent after PostgreSQL is back.
+    let recover_limit = Instant::now() + Duration::from_secs(30);
+    let recovered_at = loop {
+        let first_ok = client
+            .samples
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|s| s.at >= up_at && (200..300).contains(&s.status))
+            .map(|s| s.at + s.latency)
+            .fold(f64::INFINITY, f64::min);
+        if first_ok.is_finite() {
+            break Some(first_ok);
+        }
+        if Instant::now() > recover_limit {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // Three more seconds of load once recovered.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, Ordering::SeqCst);
+    for s in savers {
+        s.await.ok();
+    }
+    let alive = server.alive();
+    server.kill();
+    let samples = client.take_samples();
+    let check = check_ledger(&ledger, &database.db).await?;
+    database.drop_database().await;
+
+    // Requests sent while the database was away, or answered in that time.
+    let outage: Vec<&Sample> = samples
+        .iter()
+        .filter(|s| s.at + s.latency >= down_at && s.at <= up_at)
+        .collect();
+    let outage_counts = statuses(&outage.iter().map(|s| **s).collect::<Vec<_>>());
+    let max_latency = outage.iter().map(|s| s.latency).fold(0.0, f64::max);
+    let unavailable = outage.iter().filter(|s| s.status == 503).count();
+    let not_problem = outage
+        .iter()
+        .filter(|s| s.status >= 400 && !s.problem)
+        .count();
+    let after: Vec<&Sample> = samples
+        .iter()
+        .filter(|s| recovered_at.is_some_and(|r| s.at >= r + 1.0))
+        .collect();
+    let after_failed = after
+        .iter()
+        .filter(|s| !(200..300).contains(&s.status))
+        .count();
+    let mut violations = Vec::new();
+    let bad_statuses: usize = outage
+        .iter()
+        .filter(|s| s.status != 503 && !(200..300).contains(&s.status))
+        .count();
+    if bad_statuses > 0 {
+        violations.push(format!(
+            "{bad_statuses} requests in the outage answered neither 2xx nor 503 ({})",
+            statuses_line(&outage_counts)
+        ));
+    }
+    if not_problem > 0 {
+        violations.push(format!("{not_problem} error replies were not problem+json"));
+    }
+    if unavailable == 0 {
+        violations.push("no request was answered 503 while PostgreSQL was down".into());
+    }
+    if max_latency > HANG_SECONDS {
+        violations.push(format!(
+            "a request hung {max_latency:.1} s while PostgreSQL was down (limit {HANG_SECONDS} s)"
+        ));
+    }
+    let recovery = recovered_at.map(|r| r - up_at);
+    match recovery {
+        None => violations.push("saves did not succeed again within 30 s".into()),
+        Some(r) if r > 10.0 => violations.push(format!(
+            "saves succeeded again only {r:.1} s after PostgreSQL returned"
+        )),
+        Some(_) => {}
+    }
+    if after_failed > 0 {
+        violations.push(format!(
+            "{after_failed} of {} requests failed after the recovery",
+            after.len()
+        ));
+    }
+    if !alive {
+        violations.push("the server exited".into());
+    }
+    if check.lost > 0 || check.wrong > 0 {
+        violations.push(format!(
+            "acknowledged answers: {} lost, {} wrong",
+            check.lost, check.wrong
+        ));
+    }
+    let recovery_s = recovery.unwrap_or(f64::NAN);
+    Ok(Report {
+        name: "PostgreSQL restarted under load",
+        lines: vec![
+            format!(
+                "outage: PostgreSQL {} down {:.1} s (stop took {:.1} s), {} candidates saving",
+                cluster.version,
+                up_at - stopped_at,
+                stopped_at - down_at,
+                CANDIDATES
+            ),
+            format!(
+                "requests in the outage: {} ({}), {unavailable} answered 503 problem+json, slowest {:.2} s",
+                outage.len(),
+                statuses_line(&outage_counts),
+                max_latency
+            ),
+            format!(
+                "recovery: first acknowledged save {recovery_s:.2} s after PostgreSQL was back, without a server restart; {} of {} requests after it failed",
+                after_failed,
+                after.len()
+            ),
+            format!(
+                "per second from the stop (t=0): {}",
+                timeline(&samples, down_at, down_at - 1.0, f64::INFINITY)
+            ),
+            format!(
+                "acknowledged saves: {} ({} questions checked): {} lost, {} wrong",
+                ledger.acknowledged.load(Ordering::Relaxed),
+                check.checked,
+                check.lost,
+                check.wrong
+            ),
+        ],
+        figures: json!({
+            "outage_seconds": up_at - stopped_at,
+            "outage_requests": outage.len(),
+            "outage_statuses": outage_counts,
+            "outage_503": unavailable,
+            "outage_max_latency_seconds": max_latency,
+            "recovery_seconds": recovery,
+            "failed_after_recovery": after_failed,
+            "acknowledged_saves": ledger.acknowledged.load(Ordering::Relaxed),
+            "questions_checked": check.checked,
+            "lost": check.lost,
+            "wrong": check.wrong,
+        }),
+        violations,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenario 3: the disk under the SQLite database fills up.
+
+/// A small tmpfs, unmounted when dropped.
+struct SmallDisk {
+    dir: PathBuf,
+    mounted: bool,
+}
+
+impl SmallDisk {
+    fn mount(dir: PathBuf, megabytes: u32) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&dir)?;
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(&dir)
+            .status()
+            .context("mount")?;
+        if !status.success() {
+            bail!("cannot mount a tmpfs on {} (run as root)", dir.display());
+        }
+        Ok(Self { dir, mounted: true })
+    }
+
+    /// Writes a filler file until the filesystem is full; returns the bytes written.
+    fn fill(&self) -> anyhow::Result<u64> {
+        use std::io::Write;
+        let mut file = std::fs::File::create(self.dir.join("filler"))?;
+        let mut written = 0u64;
+        for chunk in [1 << 20, 4096, 512] {
+            let block = vec![0u8; chunk];
+            loop {
+                match file.write_all(&block) {
+                    Ok(()) => written += chunk as u64,
+                    Err(e) if e.raw_os_error() == Some(28) => break,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        file.sync_all().ok();
+        Ok(written)
+    }
+
+    fn free(&self) -> anyhow::Result<()> {
+        Ok(std::fs::remove_file(self.dir.join("filler"))?)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        if self.mounted {
+            Command::new("umount").arg(&self.dir).status().ok();
+            self.mounted = false;
+        }
+    }
+}
+
+async fn disk_full_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
+    const SAVERS: usize = 16;
+    const STARTERS: usize = 400;
+    let disk = SmallDisk::mount(work.join("disk"), 64)?;
+    let database = TestDatabase::create(args, &disk.dir).await?;
+    let candidates = seed(&database.db, SAVERS + STARTERS, PASSWORD).await?;
+    let mut server = Server::new(&database.url, work, None)?;
+    let client = Arc::new(Client::new(server.base())?);
+    server.start(&client.http).await?;
+    sign_in(&client, &candidates).await?;
+    let mut started = 0usize;
+    for c in &candidates[..SAVERS] {
+        let give_up = Instant::now() + Duration::from_secs(30);
+        if start_sitting(&client, c, give_up).await?.is_none() {
+            bail!("a sitting could not be started");
+        }
+        started += 1;
+    }
+    client.take_samples();
+    let ledger = Arc::new(Ledger::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks: Vec<_> = candidates[..SAVERS]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            tokio::spawn(save_loop(
+                client.clone(),
+                ledger.clone(),
+                c.clone(),
+                None,
+                stop.clone(),
+                i as u64,
+            ))
+        })
+        .collect();
+    // New candidates keep starting sittings (each stores a paper: the database grows).
+    let starts_ok = Arc::new(AtomicUsize::new(0));
+    let next = Arc::new(AtomicUsize::new(SAVERS));
+    for _ in 0..2 {
+        let (client, candidates, stop, next, ok) = (
+            client.clone(),
+            candidates.clone(),
+            stop.clone(),
+            next.clone(),
+            starts_ok.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(c) = candidates.get(i) else { return };
+                let reply = client
+                    .call(
+                        reqwest::Method::POST,
+                        "/api/v1/sittings",
+                        c,
+                        Some(&json!({ "qualification": QUALIFICATION })),
+                    )
+                    .await;
+                if reply.status == 201 {
+                    ok.fetch_add(1, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let fill_began = client.now();
+    let disk_for_fill = disk.dir.clone();
+    let filled = tokio::task::spawn_blocking(move || {
+        SmallDisk {
+            dir: disk_for_fill,
+            mounted: false,
+        }
+        .fill()
+    })
+    .await??;
+    let full_at = client.now();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let alive_when_full = server.alive();
+    disk.free()?;
+    let freed_at = client.now();
+    let recover_limit = Instant::now() + Duration::from_secs(30);
+    let resumed_at = loop {
+        let first_ok = client
+            .samples
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|s| s.at >= freed_at && (200..300).contains(&s.status))
+            .map(|s| s.at + s.latency)
+            .fold(f64::INFINITY, f64::min);
+        if first_ok.is_finite() {
+            break Some(first_ok);
+        }
+        if Instant::now() > recover_limit {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop.store(true, Ordering::SeqCst);
+    for t in tasks {
+        t.await.ok();
+    }
+    let alive = server.alive();
+    server.kill();
+    let samples = client.take_samples();
+    let integrity = integrity_check(&database).await?;
+    let check = check_ledger(&ledger, &database.db).await?;
+    database.drop_database().await;
+    drop(disk);
+
+    let full: Vec<Sample> = samples
+        .iter()
+        .filter(|s| s.at >= full_at && s.at <= freed_at)
+        .copied()
+        .collect();
+    let full_counts = statuses(&full);
+    let refused = full.iter().filter(|s| s.status == 503 && s.problem).count();
+    let errors_all: usize = samples
+        .iter()
+        .filter(|s| s.status == 0 || (s.status >= 500 && s.status != 503))
+        .count();
+    let after: Vec<&Sample> = samples
+        .iter()
+        .filter(|s| resumed_at.is_some_and(|r| s.at >= r + 1.0))
+        .collect();
+    let after_failed = after
+        .iter()
+        .filter(|s| !(200..300).contains(&s.status) && s.status != 409)
+        .count();
+    let mut violations = Vec::new();
+    if errors_all > 0 {
+        violations.push(format!(
+            "{errors_all} requests answered a 5xx other than 503 or not at all ({})",
+            statuses_line(&statuses(&samples))
+        ));
+    }
+    if refused == 0 {
+        violations.push(format!(
+            "the disk filled but no write was answered 503 ({}): the scenario did not bite",
+            statuses_line(&full_counts)
+        ));
+    }
+    if !alive_when_full || !alive {
+        violations.push("the server exited".into());
+    }
+    if integrity != "ok" {
+        violations.push(format!("PRAGMA integrity_check: {integrity}"));
+    }
+    let resume = resumed_at.map(|r| r - freed_at);
+    match resume {
+        None => violations.push("service did not resume within 30 s of freeing space".into()),
+        Some(r) if r > 10.0 => violations.push(format!(
+            "service resumed only {r:.1} s after space returned"
+        )),
+        Some(_) => {}
+    }
+    if after_failed > 0 {
+        violations.push(format!(
+            "{after_failed} of {} requests failed after service resumed",
+            after.len()
+        ));
+    }
+    if check.lost > 0 || check.wrong > 0 {
+        violations.push(format!(
+            "acknowledged answers: {} lost, {} wrong",
+            check.lost, check.wrong
+        ));
+    }
+    let resume_s = resume.unwrap_or(f64::NAN);
+    let new_starts = starts_ok.load(Ordering::Relaxed);
+    Ok(Report {
+        name: "disk full (SQLite on a 64 MiB tmpfs)",
+        lines: vec![
+            format!(
+                "filled: {:.1} MiB of filler written in {:.1} s while {SAVERS} candidates saved and new ones started ({} sittings in all)",
+                filled as f64 / 1048576.0,
+                full_at - fill_began,
+                started + new_starts
+            ),
+            format!(
+                "while full ({:.1} s): {} requests ({}), {refused} answered 503 problem+json",
+                freed_at - full_at,
+                full.len(),
+                statuses_line(&full_counts)
+            ),
+            format!(
+                "whole run: {} requests, {errors_all} answered 500 or not at all; the server {}",
+                samples.len(),
+                if alive { "kept running" } else { "EXITED" }
+            ),
+            format!(
+                "resumed: first acknowledged write {resume_s:.2} s after the filler was deleted; {after_failed} of {} requests after it failed",
+                after.len()
+            ),
+            format!(
+                "per second from the fill (t=0): {}",
+                timeline(&samples, full_at, fill_began - 1.0, f64::INFINITY)
+            ),
+            format!(
+                "acknowledged saves: {} ({} questions checked): {} lost, {} wrong; PRAGMA integrity_check: {integrity}",
+                ledger.acknowledged.load(Ordering::Relaxed),
+                check.checked,
+                check.lost,
+                check.wrong
+            ),
+        ],
+        figures: json!({
+            "filler_bytes": filled,
+            "full_seconds": freed_at - full_at,
+            "full_requests": full.len(),
+            "full_statuses": full_counts,
+            "full_503": refused,
+            "errors": errors_all,
+            "resume_seconds": resume,
+            "failed_after_resume": after_failed,
+            "acknowledged_saves": ledger.acknowledged.load(Ordering::Relaxed),
+            "questions_checked": check.checked,
+            "lost": check.lost,
+            "wrong": check.wrong,
+            "integrity_check": integrity,
+        }),
+        violations,
+    })
+}
+
+/// `PRAGMA integrity_check` with the server stopped: through the sqlite3 command when it
+/// is installed, else through the harness's own connection.
+async fn integrity_check(database: &TestDatabase) -> anyhow::Result<String> {
+    let path = database
+        .url
+        .strip_prefix("sqlite://")
+        .and_then(|rest| rest.split('?').next())
+        .context("a SQLite URL")?;
+    if let Ok(output) = Command::new("sqlite3")
+        .arg(path)
+        .arg("PRAGMA integrity_check;")
+        .output()
+        && output.status.success()
+    {
+        return Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned());
+    }
+    let rows = database
+        .db
+        .query_all_raw(Statement::from_string(
+            database.db.get_database_backend(),
+            "PRAGMA integrity_check",
+        ))
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.try_get_by_index::<String>(0).ok())
+        .collect::<Vec<_>>()
+        .join("; "))
+}
+
+/// An SMTP server on loopback (mailin-embedded, in threads) that keeps what it receives.
+mod mail {
+    use std::net::TcpListener;
+    use std::sync::{Arc, Mutex};
+
+    use mailin_embedded::{Handler, Response, Server, response};
+
+    #[derive(Debug, Clone)]
+    pub struct Received {
+        pub to: Vec<String>,
+        pub subject: String,
+        pub message_id: String,
+    }
+
+    #[derive(Clone, Default)]
+    struct Collector {
+        kept: Arc<Mutex<Vec<Received>>>,
+        to: Vec<String>,
+        data: Vec<u8>,
+    }
+
+    impl Handler for Collector {
+        fn data_start(
+            &mut self,
+            _domain: &str,
+            _from: &str,
+            _is8bit: bool,
+            to: &[String],
+        ) -> Response {
+            self.to = to.to_vec();
+            self.data.clear();
+            response::OK
+        }
+
+        fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+            self.data.extend_from_slice(buf);
+            Ok(())
+        }
+
+        fn data_end(&mut self) -> Response {
+            let parsed = mail_parser::MessageParser::default().parse(&self.data);
+            let received = Received {
+                to: std::mem::take(&mut self.to),
+                subject: parsed
+                    .as_ref()
+                    .and_then(|m| m.subject())
+                    .unwrap_or_default()
+                    .to_owned(),
+                message_id: parsed
+                    .as_ref()
+                    .and_then(|m| m.message_id())
+                    .unwrap_or_default()
+                    .to_owned(),
+            };
+            self.data.clear();
+            if let Ok(mut kept) = self.kept.lock() {
+                kept.push(received);
+            }
+            response::OK
+        }
+    }
+
+    pub struct Sink {
+        pub port: u16,
+        kept: Arc<Mutex<Vec<Received>>>,
+    }
+
+    impl Sink {
+        pub fn start() -> anyhow::Result<Self> {
+            let listener = TcpListener::bind("127.0.0.1:0")?;
+            let port = listener.local_addr()?.port();
+            let collector = Collector::default();
+            let kept = collector.kept.clone();
+            let mut server = Server::new(collector);
+            // lettre keeps pooled connections open, each holding a thread here.
+            server
+                .with_name("sink.test")
+                .with_num_threads(64)
+                .with_tcp_listener(listener);
+            std::thread::spawn(move || {
+                let _ = server.serve();
+            });
+            Ok(Self { port, kept })
+        }
+
+        pub fn received(&self) -> Vec<Received> {
+            self.kept.lock().map(|k| k.clone()).unwrap_or_default()
+        }
+    }
+}
