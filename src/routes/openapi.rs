@@ -1,7 +1,12 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+
+use crate::pools::Catalog;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -106,4 +111,234 @@ impl Modify for BearerAuth {
             ),
         );
     }
+}
+
+/// The document as served: the generated one made to say what every handler really
+/// answers (see `faithful`), with the qualification codes and editions this server
+/// offers as the enums of the request fields that name them.
+pub fn document(catalog: &Catalog) -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    faithful(&mut doc);
+    let mut codes: Vec<String> = Vec::new();
+    let mut editions: Vec<String> = Vec::new();
+    for (edition, q) in catalog.offered() {
+        if !codes.contains(&q.qualification.code) {
+            codes.push(q.qualification.code.clone());
+        }
+        if !editions.contains(&edition.edition) {
+            editions.push(edition.edition.clone());
+        }
+    }
+    let schemas = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut);
+    for (name, schema) in schemas.into_iter().flat_map(|s| s.iter_mut()) {
+        if !name.ends_with("Request") {
+            continue;
+        }
+        let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        if let Some(q) = properties.get_mut("qualification").and_then(Value::as_object_mut) {
+            q.insert("enum".into(), json!(codes));
+        }
+        if let Some(e) = properties.get_mut("edition").and_then(Value::as_object_mut) {
+            let mut values = json!(editions);
+            if let Some(v) = values.as_array_mut() {
+                v.push(Value::Null);
+            }
+            e.insert("enum".into(), values);
+        }
+    }
+    doc
+}
+
+/// Makes the generated document say what every handler really answers, from facts the
+/// annotations already state: every error is `application/problem+json` with the
+/// `Problem` schema; an operation that takes a JSON body can answer 400 (malformed), 413
+/// (too large), 415 (not JSON) and 422 (a field does not fit); one that needs a bearer
+/// token can answer 401; one under `/admin` or `/ato` can answer 403; one with a path
+/// parameter can answer 404 (an id that is not a UUID names nothing); one with a query
+/// parameter can answer 400 (a query string that does not parse); and any can answer 500
+/// (logged; the body never carries the cause). Path ids are declared as UUIDs, and
+/// operation ids made unique.
+pub fn faithful(doc: &mut Value) {
+    let mut seen_ids: BTreeMap<String, usize> = BTreeMap::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for item in paths.values() {
+            for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+                if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                    *seen_ids.entry(id.to_owned()).or_default() += 1;
+                }
+            }
+        }
+    }
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            rewrite_operation(path, method, op, &seen_ids);
+        }
+    }
+}
+
+const PROBLEM_JSON: &str = "application/problem+json";
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+fn rewrite_operation(path: &str, method: &str, op: &mut Value, seen_ids: &BTreeMap<String, usize>) {
+    let Some(op) = op.as_object_mut() else {
+        return;
+    };
+    if let Some(id) = op.get("operationId").and_then(Value::as_str)
+        && seen_ids.get(id).copied().unwrap_or(0) > 1
+    {
+        let unique = operation_id(method, path);
+        op.insert("operationId".into(), Value::String(unique));
+    }
+    let takes_json = op
+        .get("requestBody")
+        .and_then(|b| b.get("content"))
+        .and_then(Value::as_object)
+        .is_some_and(|c| c.contains_key("application/json"));
+    let secured = op
+        .get("security")
+        .and_then(Value::as_array)
+        .is_some_and(|s| !s.is_empty());
+    let mut has_path_param = false;
+    let mut has_query_param = false;
+    if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+        for p in params.iter_mut() {
+            match p.get("in").and_then(Value::as_str) {
+                Some("path") => {
+                    has_path_param = true;
+                    let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
+                    if UUID_PARAMS.contains(&name)
+                        && let Some(schema) = p.get_mut("schema").and_then(Value::as_object_mut)
+                    {
+                        schema.insert("format".into(), Value::String("uuid".into()));
+                    }
+                }
+                Some("query") => has_query_param = true,
+                _ => {}
+            }
+        }
+    }
+    let staff_only = path.starts_with("/api/v1/admin/") || path.starts_with("/api/v1/ato");
+    let responses = op
+        .entry("responses")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Some(responses) = responses.as_object_mut() else {
+        return;
+    };
+    let mut add = |status: &str, description: &str| {
+        responses
+            .entry(status.to_owned())
+            .or_insert_with(|| problem_response(description));
+    };
+    if takes_json {
+        add("400", "The body is not valid JSON");
+        add("413", "The body is larger than the server accepts");
+        add("415", "The body is not JSON (Content-Type: application/json)");
+        add(
+            "422",
+            "A field is missing, unknown, of the wrong type or out of range; `errors` names it",
+        );
+    }
+    if has_query_param {
+        add("400", "The query string does not parse");
+    }
+    if secured {
+        add(
+            "401",
+            "No bearer token, or one that is invalid, expired or whose session has ended",
+        );
+    }
+    if staff_only {
+        add("403", "The account does not have the role this needs");
+    }
+    if has_path_param {
+        add("404", "Nothing of yours has this id");
+    }
+    add(
+        "500",
+        "Something went wrong on the server's side; it is logged, and the body never carries the cause",
+    );
+    for (status, response) in responses.iter_mut() {
+        if status.starts_with('4') || status.starts_with('5') {
+            as_problem(response);
+        }
+    }
+}
+
+/// Path parameters that are ids: a UUID (anything else answers 404).
+const UUID_PARAMS: [&str; 3] = ["id", "enrolment", "accreditation"];
+
+/// `get_api_v1_sittings_id_result` for `GET /api/v1/sittings/{id}/result`.
+fn operation_id(method: &str, path: &str) -> String {
+    let mut id = method.to_owned();
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        id.push('_');
+        id.extend(segment.chars().map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        }));
+    }
+    id.replace("__", "_").trim_end_matches('_').to_owned()
+}
+
+fn problem_schema() -> Value {
+    json!({"$ref": "#/components/schemas/Problem"})
+}
+
+fn problem_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": problem_schema()}},
+    })
+}
+
+/// An error response's body is problem+json with the `Problem` schema, whatever the
+/// annotation said.
+fn as_problem(response: &mut Value) {
+    let Some(response) = response.as_object_mut() else {
+        return;
+    };
+    response.insert(
+        "content".into(),
+        json!({PROBLEM_JSON: {"schema": problem_schema()}}),
+    );
+}
+
+/// The API's path templates and the methods each answers, from the document: what the
+/// 405 fallback matches a request against.
+pub fn path_methods(doc: &Value) -> Vec<(String, Vec<String>)> {
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    paths
+        .iter()
+        .map(|(path, item)| {
+            let methods = item
+                .as_object()
+                .into_iter()
+                .flat_map(|o| o.keys())
+                .filter(|m| METHODS.contains(&m.as_str()))
+                .map(|m| m.to_ascii_uppercase())
+                .collect();
+            (path.clone(), methods)
+        })
+        .collect()
 }

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Fuzzes the JSON API from its own OpenAPI document with schemathesis: every check, every
+# phase (examples, coverage, fuzzing, stateful), once as a candidate, once as staff of a
+# training organization and once as an administrator, against a server this script
+# starts on a fresh SQLite database. Any finding (a 5xx, a response outside the
+# document, a schema-valid request refused, an invalid one accepted, …) fails the run.
+#
+#   scripts/fuzz-api.sh [--cases N] [--seed S] [--binary PATH] [--keep]
+#
+# --cases N   test cases per operation and phase (default 8; about 2,500 cases in all)
+# --seed S    hypothesis seed, to replay a run (default: random, printed)
+# --binary    the server binary (default target/debug/invigilator, built if missing)
+# --keep      keep the temporary directory (database, server log, reports)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+
+SCHEMATHESIS_VERSION="4.32.5"
+VENV="$ROOT/target/schemathesis-venv"
+CASES=8
+SEED="$RANDOM$RANDOM"
+BINARY="$ROOT/target/debug/invigilator"
+KEEP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cases) CASES="$2"; shift 2 ;;
+    --seed) SEED="$2"; shift 2 ;;
+    --binary) BINARY="$2"; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+if [ ! -x "$VENV/bin/schemathesis" ] || ! "$VENV/bin/schemathesis" --version | grep -q "$SCHEMATHESIS_VERSION"; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+if [ ! -x "$BINARY" ]; then
+  cargo build --quiet --bin invigilator
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/invigilator-fuzz-XXXXXX")"
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+BASE="http://127.0.0.1:$PORT"
+mkdir -p "$WORK/mail"
+
+# The test overlay: cheap password hashing and sign-in throttles raised far above what
+# the fuzzer sends (every request comes from one address). The 429 answers stay in the
+# document; raising the limits only keeps them from hiding the operations behind them.
+export APP_ENVIRONMENT=test
+export APP_SERVER__PORT="$PORT"
+export APP_DATABASE__URL="sqlite://$WORK/fuzz.db?mode=rwc"
+export APP_EMAIL__TRANSPORT=file
+export APP_EMAIL__FILE_DIR="$WORK/mail"
+export APP_EMAIL__DELIVER_INTERVAL_SECONDS=1
+export APP_EMAIL__PUBLIC_BASE_URL="$BASE"
+export APP_AUTH__ACCESS_TOKEN_MINUTES=240
+export APP_CERTIFICATES__VERIFICATION_PER_MINUTE=1000000
+export APP_SITTINGS__SWEEP_INTERVAL_SECONDS=1
+export RUST_LOG="${RUST_LOG:-warn,invigilator=error}"
+PASSWORD="fuzzing password 1"
+export INVIGILATOR_ADMIN_PASSWORD="$PASSWORD"
+
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [ "$KEEP" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+"$BINARY" admin create --email admin@fuzz.test --name "Ada Admin" >/dev/null
+"$BINARY" serve >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 300); do
+  curl -fs "$BASE/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fs "$BASE/health" >/dev/null
+
+# The three accounts, made through the API as their owners would: a candidate who
+# registers, an administrator, and staff of an accredited organization invited by e-mail
+# (with a course, so its endpoints have something to find).
+eval "$("$VENV/bin/python" - "$BASE" "$WORK/mail" "$PASSWORD" <<'PY'
+import datetime, glob, json, quopri, re, sys, time, urllib.request
+
+base, mail, password = sys.argv[1:4]
+
+def call(method, path, body=None, token=None):
+    req = urllib.request.Request(base + path, method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"content-type": "application/json", **({"authorization": f"Bearer {token}"} if token else {})})
+    with urllib.request.urlopen(req) as r:
+        text = r.read()
+        return json.loads(text) if text else None
+
+def login(email):
+    return call("POST", "/api/v1/auth/login", {"email": email, "password": password})["access_token"]
+
+call("POST", "/api/v1/auth/register", {"email": "candidate@fuzz.test", "password": password,
+     "given_name": "Cora", "family_name": "Candidate"})
+candidate = login("candidate@fuzz.test")
+admin = login("admin@fuzz.test")
+ato = call("POST", "/api/v1/admin/atos", {"name": "Fuzz Training", "country": "GB",
+     "contact_email": "office@fuzz.test"}, admin)
+today = datetime.date.today()
+call("POST", f"/api/v1/admin/atos/{ato['id']}/accreditations", {"qualification": "iso20000-auditor",
+     "valid_from": str(today), "valid_until": str(today + datetime.timedelta(days=3650))}, admin)
+call("POST", f"/api/v1/admin/atos/{ato['id']}/invitations", {"email": "staff@fuzz.test"}, admin)
+token = None
+for _ in range(100):
+    for f in glob.glob(f"{mail}/*"):
+        text = quopri.decodestring(open(f, "rb").read()).decode("utf-8", "replace")
+        if "staff@fuzz.test" in text:
+            m = re.search(r"/invitations/accept#token=([A-Za-z0-9_\-]+)", text)
+            token = m and m.group(1)
+    if token:
+        break
+    time.sleep(0.2)
+call("POST", "/api/v1/invitations/accept", {"token": token, "password": password,
+     "given_name": "Sam", "family_name": "Staff"})
+staff = login("staff@fuzz.test")
+start = today + datetime.timedelta(days=7)
+call("POST", "/api/v1/ato/courses", {"qualification": "iso20000-auditor", "title": "Auditor course",
+     "starts_on": str(start), "ends_on": str(start + datetime.timedelta(days=2)),
+     "delivery": "classroom", "trainer_name": "Terry Trainer"}, staff)
+print(f"CANDIDATE_TOKEN={candidate} STAFF_TOKEN={staff} ADMIN_TOKEN={admin}")
+PY
+)"
+
+echo "fuzzing $BASE with schemathesis $SCHEMATHESIS_VERSION: $CASES cases per operation and phase, seed $SEED"
+total=0
+failed=0
+began=$(date +%s)
+for role in candidate staff admin; do
+  case "$role" in
+    candidate) export FUZZ_TOKEN="$CANDIDATE_TOKEN" ;;
+    staff) export FUZZ_TOKEN="$STAFF_TOKEN" ;;
+    admin) export FUZZ_TOKEN="$ADMIN_TOKEN" ;;
+  esac
+  report="$WORK/report-$role"
+  set +e
+  "$VENV/bin/schemathesis" --config-file "$ROOT/scripts/fuzz-api.toml" run "$BASE/api/openapi.json" \
+    --url "$BASE" \
+    --checks all \
+    --phases examples,coverage,fuzzing,stateful \
+    --max-examples "$CASES" \
+    --seed "$SEED" \
+    --workers 2 \
+    --no-color \
+    --report junit,ndjson --report-dir "$report" \
+    >"$WORK/schemathesis-$role.txt" 2>&1
+  status=$?
+  set -e
+  cases=$("$VENV/bin/python" - "$report" <<'PY'
+import glob, json, sys
+total = 0
+for f in glob.glob(f"{sys.argv[1]}/*.ndjson"):
+    for line in open(f):
+        event = json.loads(line)
+        # Every ScenarioFinished event is one test case sent to the server.
+        if "ScenarioFinished" in event:
+            total += 1
+print(total)
+PY
+)
+  summary=$(grep -E "test cases generated|passed|failed|errors" "$WORK/schemathesis-$role.txt" | tail -3 | tr '\n' ' ')
+  echo "as $role: exit $status, $cases cases; $summary"
+  total=$((total + cases))
+  if [ "$status" != 0 ]; then
+    failed=1
+    sed -n '/FAILURES\|Failures\|ERRORS\|Errors/,$p' "$WORK/schemathesis-$role.txt" | head -200
+  fi
+done
+elapsed=$(( $(date +%s) - began ))
+if grep -q "panicked" "$WORK/server.log"; then
+  echo "the server panicked:"; grep -A5 "panicked" "$WORK/server.log" | head -40
+  failed=1
+fi
+echo "schemathesis: $total cases in ${elapsed}s as candidate, staff and administrator; $([ $failed = 0 ] && echo "no findings" || echo "FINDINGS (see above)")"
+exit $failed
