@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::domain::eligibility::RequirementKind;
 use crate::pools::Catalog;
 
 #[derive(OpenApi)]
@@ -83,6 +84,7 @@ use crate::pools::Catalog;
         super::admin::certificates::change_status,
         super::admin::certificates::reissue,
     ),
+    components(schemas(crate::domain::certificate::StatusPurpose)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Accounts and tokens"),
@@ -121,36 +123,88 @@ pub fn document(catalog: &Catalog) -> Value {
     faithful(&mut doc);
     let mut codes: Vec<String> = Vec::new();
     let mut editions: Vec<String> = Vec::new();
+    let mut credentials: Vec<String> = Vec::new();
     for (edition, q) in catalog.offered() {
-        if !codes.contains(&q.qualification.code) {
-            codes.push(q.qualification.code.clone());
-        }
-        if !editions.contains(&edition.edition) {
-            editions.push(edition.edition.clone());
-        }
-    }
-    let schemas = doc
-        .pointer_mut("/components/schemas")
-        .and_then(Value::as_object_mut);
-    for (name, schema) in schemas.into_iter().flat_map(|s| s.iter_mut()) {
-        if !name.ends_with("Request") {
-            continue;
-        }
-        let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
-            continue;
-        };
-        if let Some(q) = properties.get_mut("qualification").and_then(Value::as_object_mut) {
-            q.insert("enum".into(), json!(codes));
-        }
-        if let Some(e) = properties.get_mut("edition").and_then(Value::as_object_mut) {
-            let mut values = json!(editions);
-            if let Some(v) = values.as_array_mut() {
-                v.push(Value::Null);
+        push_new(&mut codes, &q.qualification.code);
+        push_new(&mut editions, &edition.edition);
+        for r in &q.qualification.prerequisites.requirements {
+            if let RequirementKind::Credential { credential } = &r.kind {
+                push_new(&mut credentials, credential);
             }
-            e.insert("enum".into(), values);
         }
     }
+    credentials.sort();
+    let mut nullable_editions = json!(editions);
+    if let Some(v) = nullable_editions.as_array_mut() {
+        v.push(Value::Null);
+    }
+    let mut set = |pointer: &str, key: &str, value: Value| {
+        if let Some(schema) = doc.pointer_mut(pointer).and_then(Value::as_object_mut) {
+            schema.insert(key.to_owned(), value);
+        }
+    };
+    let s = "/components/schemas";
+    for request in ["StartSittingRequest", "CourseRequest", "AccreditRequest"] {
+        set(&format!("{s}/{request}/properties/qualification"), "enum", json!(codes));
+    }
+    set(&format!("{s}/StartSittingRequest/properties/edition"), "enum", nullable_editions);
+    set(&format!("{s}/CredentialRequest/properties/kind"), "enum", json!(credentials));
+    // Only suspending or withdrawing ends an accreditation; `active` is refused.
+    set(
+        &format!("{s}/AccreditationStatusRequest/properties"),
+        "status",
+        json!({"type": "string", "enum": ["suspended", "withdrawn"],
+               "description": "`suspended` or `withdrawn`; takes effect today."}),
+    );
+    // A rejection, and disabling an account, need a reason.
+    set(
+        &format!("{s}/DecisionRequest"),
+        "if",
+        json!({"properties": {"decision": {"const": "reject"}}, "required": ["decision"]}),
+    );
+    set(
+        &format!("{s}/DecisionRequest"),
+        "then",
+        json!({"required": ["reason"], "properties": {"reason": {"type": "string"}}}),
+    );
+    set(
+        &format!("{s}/AccountStatusRequest"),
+        "if",
+        json!({"properties": {"disabled": {"const": true}}, "required": ["disabled"]}),
+    );
+    set(
+        &format!("{s}/AccountStatusRequest"),
+        "then",
+        json!({"required": ["reason"], "properties": {"reason": {"type": "string"}}}),
+    );
+    // An answer is exactly one field, the one the question's style takes (`answer_with`),
+    // of option labels as the candidate sees them.
+    let label = json!({"type": "string", "pattern": "^[A-Z]$"});
+    let labels = json!({"type": "array", "items": label, "minItems": 1, "maxItems": 26});
+    set(&format!("{s}/Response"), "minProperties", json!(1));
+    set(&format!("{s}/Response"), "maxProperties", json!(1));
+    set(&format!("{s}/Response/properties"), "choice", label.clone());
+    set(&format!("{s}/Response/properties"), "matches", labels.clone());
+    // The same option twice is refused; a step twice is not an order.
+    let mut distinct = labels;
+    if let Some(o) = distinct.as_object_mut() {
+        o.insert("uniqueItems".into(), Value::Bool(true));
+    }
+    set(&format!("{s}/Response/properties"), "choices", distinct.clone());
+    set(&format!("{s}/Response/properties"), "order", distinct);
+    set(
+        &format!("{s}/Response/properties"),
+        "grades",
+        json!({"type": "array", "items": {"type": "string", "enum": ["A", "B", "C", "D", "E"]},
+               "minItems": 1, "maxItems": 26}),
+    );
     doc
+}
+
+fn push_new(list: &mut Vec<String>, value: &str) {
+    if !list.iter().any(|v| v == value) {
+        list.push(value.to_owned());
+    }
 }
 
 /// Makes the generated document say what every handler really answers, from facts the

@@ -19,11 +19,14 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct AcceptRequest {
     pub token: String,
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
     /// Needed for a staff invitation; a delegate's account already has the names.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub given_name: Option<String>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")]
     pub family_name: Option<String>,
 }
 
