@@ -198,7 +198,170 @@ pub fn document(catalog: &Catalog) -> Value {
         json!({"type": "array", "items": {"type": "string", "enum": ["A", "B", "C", "D", "E"]},
                "minItems": 1, "maxItems": 26}),
     );
+    // A roster is required and starts with its header (any case, after an optional
+    // byte-order mark); at most ROSTER_MAX_BYTES.
+    let roster = "/paths/~1api~1v1~1ato~1courses~1{id}~1enrolments~1csv/post/requestBody";
+    set(roster, "required", Value::Bool(true));
+    set(
+        &format!("{roster}/content/text~1csv/schema"),
+        "pattern",
+        json!(ROSTER_PATTERN),
+    );
+    set(
+        &format!("{roster}/content/text~1csv/schema"),
+        "maxLength",
+        json!(crate::routes::ato::ROSTER_MAX_BYTES),
+    );
+    add_links(&mut doc);
     doc
+}
+
+const ROSTER_PATTERN: &str = "^\\ufeff?[Gg][Ii][Vv][Ee][Nn]_[Nn][Aa][Mm][Ee],[Ff][Aa][Mm][Ii][Ll][Yy]_[Nn][Aa][Mm][Ee],[Ee][Mm][Aa][Ii][Ll](\\r?\\n|$)";
+
+/// OpenAPI links from the operations that create or list a resource to those that use
+/// its id, so the stateful phase of a fuzzer (and a reader) can follow them.
+fn add_links(doc: &mut Value) {
+    const SITTING_OPS: [(&str, &str); 5] = [
+        ("get", "/api/v1/sittings/{id}"),
+        ("put", "/api/v1/sittings/{id}/answers/{number}"),
+        ("post", "/api/v1/sittings/{id}/submit"),
+        ("get", "/api/v1/sittings/{id}/result"),
+        ("get", "/api/v1/sittings/{id}/report.pdf"),
+    ];
+    let answer = [("id", "$response.body#/id"), ("number", "1")];
+    let listed = [("id", "$response.body#/items/0/id"), ("number", "1")];
+    for to in SITTING_OPS {
+        link(doc, ("post", "/api/v1/sittings", "201"), to, &answer);
+        link(doc, ("get", "/api/v1/me/sittings", "200"), to, &listed);
+    }
+    for to in [
+        ("get", "/api/v1/admin/sittings/{id}"),
+        ("post", "/api/v1/admin/sittings/{id}/extension"),
+    ] {
+        link(doc, ("post", "/api/v1/sittings", "201"), to, &answer);
+    }
+    for to in [
+        ("get", "/api/v1/certificates/{number}/pdf"),
+        ("get", "/api/v1/certificates/{number}/signed"),
+        ("get", "/api/v1/certificates/{number}/badge"),
+        ("get", "/api/v1/certificates/{number}/verification"),
+    ] {
+        let mine = [("number", "$response.body#/0/number")];
+        link(doc, ("get", "/api/v1/me/certificates", "200"), to, &mine);
+    }
+    for to in [
+        ("get", "/api/v1/admin/certificates/{number}"),
+        ("post", "/api/v1/admin/certificates/{number}/status"),
+        ("post", "/api/v1/admin/certificates/{number}/reissue"),
+    ] {
+        let listed = [("number", "$response.body#/0/number")];
+        link(doc, ("get", "/api/v1/register", "200"), to, &listed);
+    }
+    for to in [
+        ("get", "/api/v1/admin/atos/{id}"),
+        ("post", "/api/v1/admin/atos/{id}/accreditations"),
+        ("post", "/api/v1/admin/atos/{id}/invitations"),
+        ("post", "/api/v1/admin/atos/{id}/courses"),
+    ] {
+        link(doc, ("post", "/api/v1/admin/atos", "201"), to, &[("id", "$response.body#/id")]);
+        link(doc, ("get", "/api/v1/admin/atos", "200"), to, &[("id", "$response.body#/0/id")]);
+    }
+    link(
+        doc,
+        ("post", "/api/v1/admin/atos/{id}/accreditations", "201"),
+        ("post", "/api/v1/admin/atos/{id}/accreditations/{accreditation}/status"),
+        &[
+            ("id", "$response.body#/id"),
+            ("accreditation", "$response.body#/accreditations/0/id"),
+        ],
+    );
+    for to in [
+        ("get", "/api/v1/ato/courses/{id}"),
+        ("post", "/api/v1/ato/courses/{id}/enrolments"),
+        ("get", "/api/v1/ato/courses/{id}/enrolments"),
+        ("post", "/api/v1/ato/courses/{id}/enrolments/csv"),
+        ("get", "/api/v1/ato/courses/{id}/enrolments.csv"),
+    ] {
+        link(doc, ("post", "/api/v1/ato/courses", "201"), to, &[("id", "$response.body#/id")]);
+        link(doc, ("get", "/api/v1/ato/courses", "200"), to, &[("id", "$response.body#/0/id")]);
+    }
+    link(
+        doc,
+        ("get", "/api/v1/ato/courses/{id}/enrolments", "200"),
+        ("put", "/api/v1/ato/courses/{id}/enrolments/{enrolment}/outcome"),
+        &[("id", "$request.path.id"), ("enrolment", "$response.body#/0/id")],
+    );
+    link(
+        doc,
+        ("get", "/api/v1/me/courses", "200"),
+        ("post", "/api/v1/me/courses/{enrolment}/accept"),
+        &[("enrolment", "$response.body#/0/enrolment_id")],
+    );
+    for to in [
+        ("get", "/api/v1/admin/candidates/{id}/extra-time"),
+        ("post", "/api/v1/admin/candidates/{id}/extra-time"),
+        ("post", "/api/v1/admin/accounts/{id}/status"),
+    ] {
+        let found = [("id", "$response.body#/0/id")];
+        link(doc, ("get", "/api/v1/admin/candidates", "200"), to, &found);
+    }
+    link(
+        doc,
+        ("get", "/api/v1/admin/evidence", "200"),
+        ("post", "/api/v1/admin/evidence/{id}/decision"),
+        &[("id", "$response.body#/0/id")],
+    );
+}
+
+/// Adds a link from one operation's `status` response to another operation, passing the
+/// target's path parameters: each a runtime expression (`$response.body#/id`) or a
+/// constant number.
+fn link(doc: &mut Value, from: (&str, &str, &str), to: (&str, &str), parameters: &[(&str, &str)]) {
+    let pointer = |method: &str, path: &str| {
+        format!("/paths/{}/{method}", path.replace('~', "~0").replace('/', "~1"))
+    };
+    let Some(target) = doc.pointer(&pointer(to.0, to.1)) else {
+        return;
+    };
+    let Some(operation_id) = target.get("operationId").cloned() else {
+        return;
+    };
+    let path_params: Vec<String> = target
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|p| p.get("in").and_then(Value::as_str) == Some("path"))
+        .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    let params: Map<String, Value> = parameters
+        .iter()
+        .filter(|(name, _)| path_params.iter().any(|p| p == name))
+        .map(|(name, expression)| {
+            let value = match expression.parse::<u64>() {
+                Ok(n) => Value::from(n),
+                Err(_) => Value::String((*expression).to_owned()),
+            };
+            ((*name).to_owned(), value)
+        })
+        .collect();
+    let response = format!("{}/responses/{}", pointer(from.0, from.1), from.2);
+    let Some(response) = doc.pointer_mut(&response).and_then(Value::as_object_mut) else {
+        return;
+    };
+    let name = format!(
+        "{}{}",
+        to.0,
+        to.1
+            .trim_start_matches("/api/v1")
+            .replace(['/', '{', '}', '.', '-'], "_")
+    );
+    let links = response
+        .entry("links")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(links) = links.as_object_mut() {
+        links.insert(name, json!({"operationId": operation_id, "parameters": params}));
+    }
 }
 
 fn push_new(list: &mut Vec<String>, value: &str) {
