@@ -147,6 +147,18 @@ print(f"CANDIDATE_TOKEN={candidate} STAFF_TOKEN={staff} ADMIN_TOKEN={admin}")
 PY
 )"
 
+# The settings file, with the case counts: CASES per operation in each of the examples,
+# coverage and fuzzing phases, and ten times as many scenarios (chains of linked calls,
+# up to 10 steps each) in the stateful phase.
+{
+  echo "generation.max-examples = $CASES"
+  cat "$ROOT/scripts/fuzz-api.toml"
+  echo
+  echo "[phases.stateful]"
+  echo "generation.max-examples = $((CASES * 10))"
+  echo "max-steps = 10"
+} >"$WORK/schemathesis.toml"
+
 echo "fuzzing $BASE with schemathesis $SCHEMATHESIS_VERSION: $CASES cases per operation and phase, seed $SEED"
 total=0
 failed=0
@@ -159,11 +171,10 @@ for role in candidate staff admin; do
   esac
   report="$WORK/report-$role"
   set +e
-  "$VENV/bin/schemathesis" --config-file "$ROOT/scripts/fuzz-api.toml" run "$BASE/api/openapi.json" \
+  "$VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run "$BASE/api/openapi.json" \
     --url "$BASE" \
     --checks all \
     --phases examples,coverage,fuzzing,stateful \
-    --max-examples "$CASES" \
     --seed "$SEED" \
     --workers 2 \
     --no-color \
