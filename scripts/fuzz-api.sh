@@ -5,9 +5,10 @@
 # starts on a fresh SQLite database. Any finding (a 5xx, a response outside the
 # document, a schema-valid request refused, an invalid one accepted, …) fails the run.
 #
-#   scripts/fuzz-api.sh [--cases N] [--seed S] [--binary PATH] [--keep]
+#   scripts/fuzz-api.sh [--cases N] [--require M] [--seed S] [--binary PATH] [--keep]
 #
 # --cases N   test cases per operation and phase (default 3: about 7,000 cases in all, some 2 minutes)
+# --require M fail unless at least M cases were sent in all (default 1)
 # --seed S    hypothesis seed, to replay a run (default: random, printed)
 # --binary    the server binary (default target/debug/invigilator, built if missing)
 # --keep      keep the temporary directory (database, server log, reports)
@@ -22,13 +23,15 @@ CASES=3
 SEED="$RANDOM$RANDOM"
 BINARY="$ROOT/target/debug/invigilator"
 KEEP=0
+REQUIRE=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --cases) CASES="$2"; shift 2 ;;
     --seed) SEED="$2"; shift 2 ;;
+    --require) REQUIRE="$2"; shift 2 ;;
     --binary) BINARY="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,15p "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -195,6 +198,10 @@ done
 elapsed=$(( $(date +%s) - began ))
 if grep -q "panicked" "$WORK/server.log"; then
   echo "the server panicked:"; grep -A5 "panicked" "$WORK/server.log" | head -40
+  failed=1
+fi
+if [ "$total" -lt "$REQUIRE" ]; then
+  echo "only $total cases were sent; at least $REQUIRE are required"
   failed=1
 fi
 echo "schemathesis: $total cases in ${elapsed}s as candidate, staff and administrator; $([ $failed = 0 ] && echo "no findings" || echo "FINDINGS (see above)")"

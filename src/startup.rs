@@ -131,9 +131,9 @@ impl Application {
         let metrics_access = web::Data::new(MetricsAccess(settings.server.metrics_token.clone()));
         crate::telemetry::metrics();
         let openapi = routes::openapi::document(&state.catalog);
-        let known_paths = web::Data::new(problem::KnownPaths::new(
-            routes::openapi::path_methods(&openapi),
-        ));
+        let known_paths = web::Data::new(problem::KnownPaths::new(routes::openapi::path_methods(
+            &openapi,
+        )));
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
@@ -156,7 +156,8 @@ impl Application {
                 .configure(web_pages::configure)
                 .route("/api/docs", web::get().to(docs_redirect))
                 .service(
-                    SwaggerUi::new("/api/docs/{_:.*}").external_url_unchecked("/api/openapi.json", openapi.clone()),
+                    SwaggerUi::new("/api/docs/{_:.*}")
+                        .external_url_unchecked("/api/openapi.json", openapi.clone()),
                 )
                 .default_service(web::route().to(problem::not_found))
         })

@@ -145,10 +145,22 @@ pub fn document(catalog: &Catalog) -> Value {
     };
     let s = "/components/schemas";
     for request in ["StartSittingRequest", "CourseRequest", "AccreditRequest"] {
-        set(&format!("{s}/{request}/properties/qualification"), "enum", json!(codes));
+        set(
+            &format!("{s}/{request}/properties/qualification"),
+            "enum",
+            json!(codes),
+        );
     }
-    set(&format!("{s}/StartSittingRequest/properties/edition"), "enum", nullable_editions);
-    set(&format!("{s}/CredentialRequest/properties/kind"), "enum", json!(credentials));
+    set(
+        &format!("{s}/StartSittingRequest/properties/edition"),
+        "enum",
+        nullable_editions,
+    );
+    set(
+        &format!("{s}/CredentialRequest/properties/kind"),
+        "enum",
+        json!(credentials),
+    );
     // Only suspending or withdrawing ends an accreditation; `active` is refused.
     set(
         &format!("{s}/AccreditationStatusRequest/properties"),
@@ -184,13 +196,21 @@ pub fn document(catalog: &Catalog) -> Value {
     set(&format!("{s}/Response"), "minProperties", json!(1));
     set(&format!("{s}/Response"), "maxProperties", json!(1));
     set(&format!("{s}/Response/properties"), "choice", label.clone());
-    set(&format!("{s}/Response/properties"), "matches", labels.clone());
+    set(
+        &format!("{s}/Response/properties"),
+        "matches",
+        labels.clone(),
+    );
     // The same option twice is refused; a step twice is not an order.
     let mut distinct = labels;
     if let Some(o) = distinct.as_object_mut() {
         o.insert("uniqueItems".into(), Value::Bool(true));
     }
-    set(&format!("{s}/Response/properties"), "choices", distinct.clone());
+    set(
+        &format!("{s}/Response/properties"),
+        "choices",
+        distinct.clone(),
+    );
     set(&format!("{s}/Response/properties"), "order", distinct);
     set(
         &format!("{s}/Response/properties"),
@@ -263,13 +283,26 @@ fn add_links(doc: &mut Value) {
         ("post", "/api/v1/admin/atos/{id}/invitations"),
         ("post", "/api/v1/admin/atos/{id}/courses"),
     ] {
-        link(doc, ("post", "/api/v1/admin/atos", "201"), to, &[("id", "$response.body#/id")]);
-        link(doc, ("get", "/api/v1/admin/atos", "200"), to, &[("id", "$response.body#/0/id")]);
+        link(
+            doc,
+            ("post", "/api/v1/admin/atos", "201"),
+            to,
+            &[("id", "$response.body#/id")],
+        );
+        link(
+            doc,
+            ("get", "/api/v1/admin/atos", "200"),
+            to,
+            &[("id", "$response.body#/0/id")],
+        );
     }
     link(
         doc,
         ("post", "/api/v1/admin/atos/{id}/accreditations", "201"),
-        ("post", "/api/v1/admin/atos/{id}/accreditations/{accreditation}/status"),
+        (
+            "post",
+            "/api/v1/admin/atos/{id}/accreditations/{accreditation}/status",
+        ),
         &[
             ("id", "$response.body#/id"),
             ("accreditation", "$response.body#/accreditations/0/id"),
@@ -282,14 +315,30 @@ fn add_links(doc: &mut Value) {
         ("post", "/api/v1/ato/courses/{id}/enrolments/csv"),
         ("get", "/api/v1/ato/courses/{id}/enrolments.csv"),
     ] {
-        link(doc, ("post", "/api/v1/ato/courses", "201"), to, &[("id", "$response.body#/id")]);
-        link(doc, ("get", "/api/v1/ato/courses", "200"), to, &[("id", "$response.body#/0/id")]);
+        link(
+            doc,
+            ("post", "/api/v1/ato/courses", "201"),
+            to,
+            &[("id", "$response.body#/id")],
+        );
+        link(
+            doc,
+            ("get", "/api/v1/ato/courses", "200"),
+            to,
+            &[("id", "$response.body#/0/id")],
+        );
     }
     link(
         doc,
         ("get", "/api/v1/ato/courses/{id}/enrolments", "200"),
-        ("put", "/api/v1/ato/courses/{id}/enrolments/{enrolment}/outcome"),
-        &[("id", "$request.path.id"), ("enrolment", "$response.body#/0/id")],
+        (
+            "put",
+            "/api/v1/ato/courses/{id}/enrolments/{enrolment}/outcome",
+        ),
+        &[
+            ("id", "$request.path.id"),
+            ("enrolment", "$response.body#/0/id"),
+        ],
     );
     link(
         doc,
@@ -318,7 +367,10 @@ fn add_links(doc: &mut Value) {
 /// constant number.
 fn link(doc: &mut Value, from: (&str, &str, &str), to: (&str, &str), parameters: &[(&str, &str)]) {
     let pointer = |method: &str, path: &str| {
-        format!("/paths/{}/{method}", path.replace('~', "~0").replace('/', "~1"))
+        format!(
+            "/paths/{}/{method}",
+            path.replace('~', "~0").replace('/', "~1")
+        )
     };
     let Some(target) = doc.pointer(&pointer(to.0, to.1)) else {
         return;
@@ -352,15 +404,17 @@ fn link(doc: &mut Value, from: (&str, &str, &str), to: (&str, &str), parameters:
     let name = format!(
         "{}{}",
         to.0,
-        to.1
-            .trim_start_matches("/api/v1")
+        to.1.trim_start_matches("/api/v1")
             .replace(['/', '{', '}', '.', '-'], "_")
     );
     let links = response
         .entry("links")
         .or_insert_with(|| Value::Object(Map::new()));
     if let Some(links) = links.as_object_mut() {
-        links.insert(name, json!({"operationId": operation_id, "parameters": params}));
+        links.insert(
+            name,
+            json!({"operationId": operation_id, "parameters": params}),
+        );
     }
 }
 
@@ -465,7 +519,10 @@ fn rewrite_operation(path: &str, method: &str, op: &mut Value, seen_ids: &BTreeM
     if takes_json {
         add("400", "The body is not valid JSON");
         add("413", "The body is larger than the server accepts");
-        add("415", "The body is not JSON (Content-Type: application/json)");
+        add(
+            "415",
+            "The body is not JSON (Content-Type: application/json)",
+        );
         add(
             "422",
             "A field is missing, unknown, of the wrong type or out of range; `errors` names it",

@@ -244,7 +244,10 @@ pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiE
         let error = ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method-not-allowed",
-            format!("{} is not answered here; this address answers {allow}", req.method()),
+            format!(
+                "{} is not answered here; this address answers {allow}",
+                req.method()
+            ),
         );
         let mut response = error.error_response();
         response.headers_mut().insert(

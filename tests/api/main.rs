@@ -14,6 +14,7 @@ mod atos;
 mod auth;
 mod certificates;
 mod cli;
+mod contract;
 mod deadlines;
 mod documents;
 mod errors;

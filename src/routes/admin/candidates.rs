@@ -20,7 +20,11 @@ use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
 pub struct CandidateQuery {
-    #[param(min_length = 3, max_length = 254, pattern = r"^\s*[^\s@\x00-\x1f\x7f-\x9f]+@[^\s@.\x00-\x1f\x7f-\x9f]+(\.[^\s@.\x00-\x1f\x7f-\x9f]+)+\s*$")]
+    #[param(
+        min_length = 3,
+        max_length = 254,
+        pattern = r"^\s*[^\s@\x00-\x1f\x7f-\x9f]+@[^\s@.\x00-\x1f\x7f-\x9f]+(\.[^\s@.\x00-\x1f\x7f-\x9f]+)+\s*$"
+    )]
     pub email: String,
 }
 
@@ -68,7 +72,11 @@ pub struct ExtraTimeRequest {
     #[serde(deserialize_with = "crate::routes::json::whole_number")]
     pub percent: i64,
     /// Why, e.g. "sitting in a second language" or a reference to the evidence seen.
-    #[schema(min_length = 1, max_length = 2000, pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub reason: String,
 }
 

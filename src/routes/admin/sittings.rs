@@ -167,7 +167,11 @@ pub struct ExtensionRequest {
     #[serde(deserialize_with = "crate::routes::json::whole_number")]
     pub minutes: i64,
     /// Why (kept on record), up to 500 characters.
-    #[schema(min_length = 1, max_length = 500, pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub reason: String,
 }
 

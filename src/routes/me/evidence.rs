@@ -24,9 +24,17 @@ pub struct CredentialRequest {
     #[schema(example = "itil-foundation")]
     pub kind: String,
     #[schema(example = "PeopleCert")]
-    #[schema(min_length = 1, max_length = 200, pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub issuer: String,
-    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub certificate_number: String,
     /// The date on the certificate (YYYY-MM-DD), not in the future.
     #[schema(value_type = String, format = Date, example = "2024-05-17")]
@@ -41,7 +49,11 @@ pub struct ExperienceRequest {
     #[serde(deserialize_with = "crate::routes::json::whole_number")]
     pub years: i64,
     /// Where and what was audited; an administrator checks it.
-    #[schema(min_length = 1, max_length = 4000, pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub description: String,
 }
 
