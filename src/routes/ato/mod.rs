@@ -248,7 +248,8 @@ pub struct RosterReport {
     request_body(content = String, content_type = "text/csv", description = "UTF-8 CSV with the header given_name,family_name,email; at most 1000 rows and 256 KiB"),
     responses((status = 200, description = "A report per row; bad rows never block good ones, and uploading the same file again changes nothing", body = RosterReport),
         (status = 404, description = "No such course of yours", body = Problem), (status = 413, description = "The file is too large", body = Problem),
-        (status = 415, description = "Not text/csv", body = Problem), (status = 422, description = "No header, not UTF-8, or too many rows", body = Problem)))]
+        (status = 415, description = "Not text/csv", body = Problem), (status = 422, description = "No header, not UTF-8, or too many rows", body = Problem),
+        (status = 429, description = "Too many roster uploads for this organization; see Retry-After", body = Problem)))]
 #[post("/ato/courses/{id}/enrolments/csv")]
 pub async fn enrol_csv(
     state: web::Data<AppState>,

@@ -47,7 +47,8 @@ pub struct AcceptedView {
     responses((status = 200, description = "The password is set; log in with it", body = AcceptedView),
         (status = 409, description = "The address already has an account", body = Problem),
         (status = 410, description = "The invitation is unknown, used or expired", body = Problem),
-        (status = 422, description = "A field is invalid", body = Problem)))]
+        (status = 422, description = "A field is invalid", body = Problem),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem)))]
 #[post("/invitations/accept")]
 pub async fn accept(
     state: web::Data<AppState>,
@@ -81,7 +82,8 @@ pub struct EnrolmentAcceptedView {
 
 #[utoipa::path(post, path = "/api/v1/enrolments/accept", tag = "me", request_body = EnrolmentAcceptRequest,
     responses((status = 200, description = "The enrolment is accepted: the organization now sees the candidate's name and, from now on, their results for the course's paper", body = EnrolmentAcceptedView),
-        (status = 410, description = "The link is unknown, used or expired", body = Problem)))]
+        (status = 410, description = "The link is unknown, used or expired", body = Problem),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem)))]
 #[post("/enrolments/accept")]
 pub async fn accept_enrolment(
     state: web::Data<AppState>,
