@@ -869,6 +869,12 @@ async fn kill_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
     let check = check_ledger(&ledger, &database.db).await?;
     let closing = check_sittings(&database, &started, &ledger).await?;
     let mail = check_mail(&database, &sink, &started, &candidates).await?;
+    let (audit_violations, audit_line, audit_figures) = check_audit(
+        &database.db,
+        Some(closing.sittings),
+        Some(closing.submitted + closing.expired),
+    )
+    .await?;
     let outbox: Vec<(String, i64)> = {
         let rows = database
             .db
@@ -900,6 +906,7 @@ async fn kill_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
         ));
     }
     violations.extend(closing.violations.iter().cloned());
+    violations.extend(audit_violations);
     if mail.missing > 0 {
         violations.push(format!("{} result e-mails never delivered", mail.missing));
     }
@@ -960,6 +967,7 @@ async fn kill_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
         ),
     ];
     let mut lines = lines;
+    lines.push(audit_line);
     for (sitting, ids) in mail.duplicate_ids.iter().take(5) {
         lines.push(format!(
             "duplicate of sitting {sitting}: Message-IDs {ids:?}"
@@ -970,6 +978,7 @@ async fn kill_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
         lines,
         figures: json!({
             "kills": kills,
+            "audit": audit_figures,
             "kills_in_submit_storm": storm_kills,
             "rounds": rounds,
             "restart_seconds_mean": restart_mean,
@@ -1405,6 +1414,7 @@ async fn pg_restart_scenario(args: &Args, work: &Path) -> anyhow::Result<Report>
     server.kill();
     let samples = client.take_samples();
     let check = check_ledger(&ledger, &database.db).await?;
+    let (audit_violations, audit_line, _) = check_audit(&database.db, None, None).await?;
     database.drop_database().await;
 
     // Requests sent while the database was away, or answered in that time.
@@ -1472,6 +1482,7 @@ async fn pg_restart_scenario(args: &Args, work: &Path) -> anyhow::Result<Report>
             check.lost, check.wrong
         ));
     }
+    violations.extend(audit_violations);
     let recovery_s = recovery.unwrap_or(f64::NAN);
     Ok(Report {
         name: "PostgreSQL restarted under load",
@@ -1505,6 +1516,7 @@ async fn pg_restart_scenario(args: &Args, work: &Path) -> anyhow::Result<Report>
                 check.lost,
                 check.wrong
             ),
+            audit_line,
         ],
         figures: json!({
             "outage_seconds": up_at - stopped_at,
@@ -1688,6 +1700,7 @@ async fn disk_full_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> 
     let samples = client.take_samples();
     let integrity = integrity_check(&database).await?;
     let check = check_ledger(&ledger, &database.db).await?;
+    let (audit_violations, audit_line, _) = check_audit(&database.db, None, None).await?;
     database.drop_database().await;
     drop(disk);
 
@@ -1749,6 +1762,7 @@ async fn disk_full_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> 
             check.lost, check.wrong
         ));
     }
+    violations.extend(audit_violations);
     let resume_s = resume.unwrap_or(f64::NAN);
     let new_starts = starts_ok.load(Ordering::Relaxed);
     Ok(Report {
@@ -1786,6 +1800,7 @@ async fn disk_full_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> 
                 check.lost,
                 check.wrong
             ),
+            audit_line,
         ],
         figures: json!({
             "filler_bytes": filled,
@@ -1804,6 +1819,61 @@ async fn disk_full_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> 
         }),
         violations,
     })
+}
+
+/// The audit ledger after a scenario: its chain must verify from the first entry to its
+/// head (a crash or a failed write never leaves half an append), and it must hold each
+/// sitting's start and score exactly once. Returns the violations and a summary line.
+async fn check_audit(
+    db: &DatabaseConnection,
+    started: Option<usize>,
+    closed: Option<usize>,
+) -> anyhow::Result<(Vec<String>, String, Value)> {
+    let mut violations = Vec::new();
+    let verified = invigilator::app::audit::verify(db).await?;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT action, COUNT(*) AS n FROM audit_log GROUP BY action",
+        ))
+        .await?;
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    for r in rows {
+        counts.insert(r.try_get("", "action")?, r.try_get("", "n")?);
+    }
+    let count = |a: &str| counts.get(a).copied().unwrap_or(0);
+    let entries = match &verified {
+        invigilator::app::audit::Verified::Intact { entries, .. } => *entries,
+        invigilator::app::audit::Verified::Broken(b) => {
+            violations.push(format!("audit ledger broken: {b}"));
+            -1
+        }
+    };
+    if let Some(n) = started
+        && count("sitting.started") != n as i64
+    {
+        violations.push(format!(
+            "audit ledger: {} sitting.started entries for {n} sittings",
+            count("sitting.started")
+        ));
+    }
+    if let Some(n) = closed {
+        let closes = count("sitting.submitted") + count("sitting.closed_at_deadline");
+        if closes != n as i64 || count("sitting.scored") != n as i64 {
+            violations.push(format!(
+                "audit ledger: {closes} closes and {} scores for {n} closed sittings",
+                count("sitting.scored")
+            ));
+        }
+    }
+    let line = format!(
+        "audit ledger: {} ({entries} entries; {} answer saves, {} started, {} scored)",
+        if violations.is_empty() { "chain verified" } else { "BROKEN" },
+        count("sitting.answer_saved"),
+        count("sitting.started"),
+        count("sitting.scored"),
+    );
+    Ok((violations, line, json!({"entries": entries, "actions": counts})))
 }
 
 /// `PRAGMA integrity_check` with the server stopped: through the sqlite3 command when it

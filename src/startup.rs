@@ -9,7 +9,6 @@ use actix_web::{App, HttpServer, dev::Server, web};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::{
@@ -27,7 +26,6 @@ use crate::routes::{
     headers::{self, Hsts},
     json::JsonLimit,
     metrics::{self, MetricsAccess},
-    openapi::ApiDoc,
     problem,
     spans::RouteSpans,
 };
@@ -132,7 +130,10 @@ impl Application {
         let proxies = web::Data::new(TrustedProxies(settings.server.trusted_proxies.clone()));
         let metrics_access = web::Data::new(MetricsAccess(settings.server.metrics_token.clone()));
         crate::telemetry::metrics();
-        let openapi = ApiDoc::openapi();
+        let openapi = routes::openapi::document(&state.catalog);
+        let known_paths = web::Data::new(problem::KnownPaths::new(routes::openapi::path_methods(
+            &openapi,
+        )));
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
@@ -145,13 +146,19 @@ impl Application {
                 .app_data(metrics_access.clone())
                 .app_data(app_state.clone())
                 .app_data(json_limit.clone())
+                .app_data(known_paths.clone())
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    problem::ApiError::bad_request(format!("the query string does not parse: {e}"))
+                        .into()
+                }))
                 .service(routes::public::health::health)
                 .service(metrics::scrape)
                 .configure(routes::api_v1)
                 .configure(web_pages::configure)
                 .route("/api/docs", web::get().to(docs_redirect))
                 .service(
-                    SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),
+                    SwaggerUi::new("/api/docs/{_:.*}")
+                        .external_url_unchecked("/api/openapi.json", openapi.clone()),
                 )
                 .default_service(web::route().to(problem::not_found))
         })

@@ -5,6 +5,7 @@
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::StatusCode, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::problem::ApiError;
@@ -112,6 +113,22 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     }
 }
 
+/// A whole number as JSON writes it: `31` or `31.0` (JSON Schema's `integer` takes both,
+/// and so does the API); a fraction, or a number past `i64`, is refused naming the field.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(deserializer)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        #[allow(clippy::cast_possible_truncation)]
+        Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom(format!(
+            "invalid value: {n}, expected a whole number"
+        ))),
+    }
+}
+
 /// The field a data error is about: the path, or the name in "unknown field `x`" /
 /// "missing field `x`" (a missing field is reported against the enclosing object).
 fn field_name(path: &str, message: &str) -> String {
@@ -163,6 +180,22 @@ mod tests {
             field_of(r#"{"email":"a","age":"x"}"#).1["errors"][0]["field"],
             "age"
         );
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Count {
+        #[serde(deserialize_with = "whole_number")]
+        n: i64,
+    }
+
+    #[test]
+    fn a_whole_number_may_be_written_with_a_zero_fraction_but_not_with_another() {
+        assert_eq!(parse::<Count>(br#"{"n":31.0}"#).expect("whole").n, 31);
+        assert_eq!(parse::<Count>(br#"{"n":-4}"#).expect("whole").n, -4);
+        for bad in [r#"{"n":31.5}"#, r#"{"n":1e30}"#, r#"{"n":"3"}"#] {
+            let err = parse::<Count>(bad.as_bytes()).expect_err("refused");
+            assert_eq!(err.body()["errors"][0]["field"], "n", "{bad}");
+        }
     }
 
     #[test]

@@ -8,15 +8,24 @@ use serde_json::{Map, Value};
 pub use crate::domain::fields::FieldError;
 use crate::domain::fields::FieldErrors;
 
-/// The body of every 4xx and 5xx response (`application/problem+json`).
+/// The body of every 4xx and 5xx response (`application/problem+json`, RFC 9457). Some
+/// problems carry more members (`unmet`, `sitting_id`, `deadline`, …), as RFC 9457 allows.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// `urn:invigilator:problem:` and a slug naming the problem (`validation`, `not-found`, …).
     #[serde(rename = "type")]
+    #[schema(pattern = "^urn:invigilator:problem:[a-z0-9-]+$")]
     pub type_: String,
+    /// The status's reason phrase.
     pub title: String,
+    /// The HTTP status, repeated.
+    #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
+    /// What went wrong, for a person.
     pub detail: String,
+    /// For 422: every field that failed, with why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<FieldError>,
 }
 
@@ -213,7 +222,86 @@ pub fn query_error(
     ApiError::invalid(field.unwrap_or_else(|| "query".into()), message).into()
 }
 
-/// Answers problem+json for an address no route serves.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
+/// The API's paths as templates (`/api/v1/sittings/{id}`) with the methods each answers;
+/// built once from the OpenAPI document, so there is no second list of routes.
+#[derive(Debug, Clone, Default)]
+pub struct KnownPaths(Vec<(Vec<Segment>, Vec<String>)>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    /// `{name}`: any one non-empty segment, as the router matches it.
+    Parameter,
+}
+
+impl KnownPaths {
+    pub fn new(paths: Vec<(String, Vec<String>)>) -> Self {
+        Self(
+            paths
+                .into_iter()
+                .map(|(template, methods)| {
+                    let segments = template
+                        .split('/')
+                        .map(|s| {
+                            if s.starts_with('{') && s.ends_with('}') {
+                                Segment::Parameter
+                            } else {
+                                Segment::Literal(s.to_owned())
+                            }
+                        })
+                        .collect();
+                    (segments, methods)
+                })
+                .collect(),
+        )
+    }
+
+    /// The methods the path answers, if it is one of the API's: every template the path
+    /// matches contributes its methods.
+    pub fn methods_of(&self, path: &str) -> Option<Vec<String>> {
+        let parts: Vec<&str> = path.split('/').collect();
+        let mut methods: Vec<String> = Vec::new();
+        for (segments, allowed) in &self.0 {
+            let matches = segments.len() == parts.len()
+                && segments.iter().zip(&parts).all(|(s, p)| match s {
+                    Segment::Literal(l) => l == p,
+                    Segment::Parameter => !p.is_empty(),
+                });
+            if matches {
+                for m in allowed {
+                    if !methods.contains(m) {
+                        methods.push(m.clone());
+                    }
+                }
+            }
+        }
+        (!methods.is_empty()).then_some(methods)
+    }
+}
+
+/// Answers a request no route served: 405 with `Allow` when the path is one of the API's
+/// and only the method is wrong, 404 otherwise; problem+json either way.
+pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    let known = req.app_data::<actix_web::web::Data<KnownPaths>>();
+    if let Some(methods) = known.and_then(|k| k.methods_of(req.path()))
+        && !methods.iter().any(|m| m == req.method().as_str())
+    {
+        let allow = methods.join(", ");
+        let error = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            format!(
+                "{} is not answered here; this address answers {allow}",
+                req.method()
+            ),
+        );
+        let mut response = error.error_response();
+        response.headers_mut().insert(
+            actix_web::http::header::ALLOW,
+            actix_web::http::header::HeaderValue::from_str(&allow)
+                .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?,
+        );
+        return Ok(response);
+    }
     Err(ApiError::not_found("there is nothing at this address"))
 }

@@ -199,6 +199,7 @@ pub struct SittingView {
     pub answered: usize,
     /// Scenario texts, for papers made of scenario questions.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub scenarios: Vec<ScenarioView>,
     /// The paper while the sitting is in progress; empty once it is closed (the items
     /// are the exam body's: a closed sitting shows its result summary only).
@@ -320,6 +321,7 @@ pub struct ResultView {
     /// Score per question (a scenario question with all its items counts as one), only
     /// where the qualification's policy is `questions`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub questions: Vec<QuestionResultView>,
     /// The certificate issued for this pass, once certificates exist.
     pub certificate_number: Option<String>,

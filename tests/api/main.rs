@@ -16,6 +16,7 @@ mod audit;
 mod auth;
 mod certificates;
 mod cli;
+mod contract;
 mod deadlines;
 mod documents;
 mod errors;

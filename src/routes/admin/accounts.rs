@@ -21,6 +21,11 @@ pub struct AccountStatusRequest {
     pub disabled: bool,
     /// Why, for the record; required to disable.
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub reason: Option<String>,
 }
 

@@ -20,6 +20,11 @@ use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
 pub struct CandidateQuery {
+    #[param(
+        min_length = 3,
+        max_length = 254,
+        pattern = r"^\s*[^\s@\x00-\x1f\x7f-\x9f]+@[^\s@.\x00-\x1f\x7f-\x9f]+(\.[^\s@.\x00-\x1f\x7f-\x9f]+)+\s*$"
+    )]
     pub email: String,
 }
 
@@ -32,6 +37,7 @@ pub struct CandidateQuery {
     responses(
         (status = 200, description = "The account with this e-mail address, if any", body = [CandidateView]),
         (status = 403, description = "Not an administrator", body = Problem),
+        (status = 422, description = "Not an e-mail address", body = Problem),
     )
 )]
 #[get("/admin/candidates")]
@@ -62,8 +68,15 @@ pub async fn find(
 pub struct ExtraTimeRequest {
     /// Percent of each paper's duration added (0 removes the allowance), at most 100.
     #[schema(example = 25)]
+    #[schema(minimum = 0, maximum = 100)]
+    #[serde(deserialize_with = "crate::routes::json::whole_number")]
     pub percent: i64,
     /// Why, e.g. "sitting in a second language" or a reference to the evidence seen.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub reason: String,
 }
 

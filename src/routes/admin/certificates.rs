@@ -24,9 +24,19 @@ use crate::state::AppState;
 pub struct StatusRequest {
     pub action: StatusAction,
     /// Why, for the record (who and when are recorded too).
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub reason: String,
     /// What the public verification shows; defaults to a neutral sentence.
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub public_reason: Option<String>,
 }
 
@@ -74,7 +84,7 @@ async fn admin_view(
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/certificates/{number}", tag = "admin", security(("bearer" = [])),
-    params(("number" = String, Path, description = "Certificate number")),
+    params(("number" = String, Path, description = "Certificate number", pattern = r"^[0-9A-Za-z]{4}-[0-9]{4}-[0-9]{6}-[0-9A-Za-z]$")),
     responses((status = 200, description = "The certificate with its history", body = AdminCertificateView), (status = 404, description = "No such certificate", body = Problem)))]
 #[get("/admin/certificates/{number}")]
 pub async fn admin_get(
@@ -88,7 +98,7 @@ pub async fn admin_get(
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/certificates/{number}/status", tag = "admin", security(("bearer" = [])),
-    params(("number" = String, Path, description = "Certificate number")), request_body = StatusRequest,
+    params(("number" = String, Path, description = "Certificate number", pattern = r"^[0-9A-Za-z]{4}-[0-9]{4}-[0-9]{6}-[0-9A-Za-z]$")), request_body = StatusRequest,
     responses((status = 200, description = "Changed; verification shows it at once", body = AdminCertificateView),
         (status = 404, description = "No such certificate", body = Problem), (status = 409, description = "Not allowed from the current status", body = Problem),
         (status = 422, description = "A reason is missing", body = Problem)))]
@@ -122,11 +132,16 @@ pub async fn change_status(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReissueRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub reason: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/certificates/{number}/reissue", tag = "admin", security(("bearer" = [])),
-    params(("number" = String, Path, description = "Certificate number")), request_body = ReissueRequest,
+    params(("number" = String, Path, description = "Certificate number", pattern = r"^[0-9A-Za-z]{4}-[0-9]{4}-[0-9]{6}-[0-9A-Za-z]$")), request_body = ReissueRequest,
     responses((status = 201, description = "The new certificate, under the holder's current name; the old one is revoked as replaced", body = AdminCertificateView),
         (status = 404, description = "No such certificate", body = Problem), (status = 409, description = "Revoked certificates are not re-issued", body = Problem)))]
 #[post("/admin/certificates/{number}/reissue")]

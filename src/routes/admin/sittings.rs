@@ -164,9 +164,14 @@ pub async fn sitting(
 pub struct ExtensionRequest {
     /// Minutes to add, 1 to 240.
     #[schema(minimum = 1, maximum = 240)]
+    #[serde(deserialize_with = "crate::routes::json::whole_number")]
     pub minutes: i64,
     /// Why (kept on record), up to 500 characters.
-    #[schema(max_length = 500)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub reason: String,
 }
 
@@ -181,6 +186,7 @@ pub struct ExtensionView {
 
 #[utoipa::path(post, path = "/api/v1/admin/sittings/{id}/extension", tag = "admin",
     security(("bearer" = [])),
+    params(("id" = String, Path, description = "Sitting id")),
     request_body = ExtensionRequest,
     responses(
         (status = 200, description = "The sitting's new deadline; an open exam page shows the added time within seconds", body = ExtensionView),

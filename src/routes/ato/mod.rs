@@ -63,12 +63,22 @@ pub async fn invite_colleague(
 pub struct CourseRequest {
     #[schema(example = "iso20000-auditor")]
     pub qualification: String,
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = r"^(?![\s\S]*(://|[Ww][Ww][Ww]\.))[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub title: String,
     #[schema(value_type = String, format = Date)]
     pub starts_on: String,
     #[schema(value_type = String, format = Date)]
     pub ends_on: String,
     pub delivery: Delivery,
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = r"^(?![\s\S]*(://|[Ww][Ww][Ww]\.))[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub trainer_name: String,
 }
 
@@ -165,8 +175,23 @@ pub async fn show_course(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrolRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub given_name: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub family_name: String,
+    #[schema(
+        min_length = 3,
+        max_length = 254,
+        pattern = r"^\s*[^\s@\x00-\x1f\x7f-\x9f]+@[^\s@.\x00-\x1f\x7f-\x9f]+(\.[^\s@.\x00-\x1f\x7f-\x9f]+)+\s*$"
+    )]
     pub email: String,
 }
 
@@ -223,7 +248,8 @@ pub struct RosterReport {
     request_body(content = String, content_type = "text/csv", description = "UTF-8 CSV with the header given_name,family_name,email; at most 1000 rows and 256 KiB"),
     responses((status = 200, description = "A report per row; bad rows never block good ones, and uploading the same file again changes nothing", body = RosterReport),
         (status = 404, description = "No such course of yours", body = Problem), (status = 413, description = "The file is too large", body = Problem),
-        (status = 415, description = "Not text/csv", body = Problem), (status = 422, description = "No header, not UTF-8, or too many rows", body = Problem)))]
+        (status = 415, description = "Not text/csv", body = Problem), (status = 422, description = "No header, not UTF-8, or too many rows", body = Problem),
+        (status = 429, description = "Too many roster uploads for this organization; see Retry-After", body = Problem)))]
 #[post("/ato/courses/{id}/enrolments/csv")]
 pub async fn enrol_csv(
     state: web::Data<AppState>,

@@ -59,7 +59,7 @@ pub async fn mine(
 }
 
 #[utoipa::path(get, path = "/api/v1/certificates/{number}/signed", tag = "certificates", security(("bearer" = [])),
-    params(("number" = String, Path, description = "Certificate number")),
+    params(("number" = String, Path, description = "Certificate number", pattern = r"^[0-9A-Za-z]{4}-[0-9]{4}-[0-9]{6}-[0-9A-Za-z]$")),
     responses((status = 200, description = "The signed fields, for offline verification with the published keys (`invigilator certificates verify`)", body = SignedCertificate),
         (status = 404, description = "Not your certificate, or no such certificate", body = Problem)))]
 #[get("/certificates/{number}/signed")]
@@ -73,7 +73,7 @@ pub async fn signed(
 }
 
 #[utoipa::path(get, path = "/api/v1/certificates/{number}/pdf", tag = "certificates", security(("bearer" = [])),
-    params(("number" = String, Path, description = "Certificate number")),
+    params(("number" = String, Path, description = "Certificate number", pattern = r"^[0-9A-Za-z]{4}-[0-9]{4}-[0-9]{6}-[0-9A-Za-z]$")),
     responses((status = 200, description = "The PDF certificate (A4 landscape, with a QR code to the verification page)", content_type = "application/pdf", body = Vec<u8>),
         (status = 404, description = "Not your certificate, or no such certificate", body = Problem)))]
 #[get("/certificates/{number}/pdf")]
@@ -101,7 +101,8 @@ pub struct ListingRequest {
 }
 
 #[utoipa::path(put, path = "/api/v1/me/register", tag = "me", security(("bearer" = [])), request_body = ListingRequest,
-    responses((status = 200, description = "Your choice, recorded", body = serde_json::Value)))]
+    responses((status = 200, description = "Your choice, recorded", body = serde_json::Value),
+        (status = 403, description = "Only candidates are listed", body = Problem)))]
 #[put("/me/register")]
 pub async fn set_listing(
     state: web::Data<AppState>,
@@ -124,7 +125,7 @@ pub struct BadgeView {
 }
 
 #[utoipa::path(get, path = "/api/v1/certificates/{number}/badge", tag = "certificates", security(("bearer" = [])),
-    params(("number" = String, Path, description = "Certificate number")),
+    params(("number" = String, Path, description = "Certificate number", pattern = r"^[0-9A-Za-z]{4}-[0-9]{4}-[0-9]{6}-[0-9A-Za-z]$")),
     responses((status = 200, description = "The certificate as an Open Badges 3.0 credential, signed as a VC-JWT; the subject is identified by a salted hash of the holder's e-mail address", body = BadgeView),
         (status = 409, description = "The certificate is suspended or revoked: it has no credential", body = Problem),
         (status = 404, description = "Not your certificate, or no such certificate", body = Problem)))]

@@ -24,7 +24,17 @@ pub struct CredentialRequest {
     #[schema(example = "itil-foundation")]
     pub kind: String,
     #[schema(example = "PeopleCert")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub issuer: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub certificate_number: String,
     /// The date on the certificate (YYYY-MM-DD), not in the future.
     #[schema(value_type = String, format = Date, example = "2024-05-17")]
@@ -35,8 +45,15 @@ pub struct CredentialRequest {
 #[serde(deny_unknown_fields)]
 pub struct ExperienceRequest {
     /// Whole years conducting audits in an IT environment.
+    #[schema(minimum = 1, maximum = 60)]
+    #[serde(deserialize_with = "crate::routes::json::whole_number")]
     pub years: i64,
     /// Where and what was audited; an administrator checks it.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub description: String,
 }
 
@@ -125,6 +142,8 @@ async fn store(
     request_body = CredentialRequest,
     responses(
         (status = 201, description = "Declared; pending an administrator's decision", body = EvidenceView),
+        (status = 403, description = "Only candidates declare evidence", body = Problem),
+        (status = 409, description = "Too many declarations are waiting for a decision", body = Problem),
         (status = 422, description = "A field is invalid", body = Problem),
     )
 )]
@@ -155,6 +174,8 @@ pub async fn declare_credential(
     request_body = ExperienceRequest,
     responses(
         (status = 201, description = "Declared; pending an administrator's decision", body = EvidenceView),
+        (status = 403, description = "Only candidates declare evidence", body = Problem),
+        (status = 409, description = "Too many declarations are waiting for a decision", body = Problem),
         (status = 422, description = "A field is invalid", body = Problem),
     )
 )]

@@ -326,7 +326,7 @@ const SITTINGS_PER_PAGE: u64 = 20;
     security(("bearer" = [])),
     params(
         ("limit" = Option<u32>, Query, description = "At most this many (1 to 100, default 20)", minimum = 1, maximum = 100),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<uuid::Uuid>, Query, description = "`next_cursor` of the previous page"),
     ),
     responses(
         (status = 200, description = "The candidate's sittings, newest first, with the result summary of each closed one (never an item)", body = SittingPage),

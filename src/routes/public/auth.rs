@@ -17,12 +17,28 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     #[schema(example = "zoe.obrien@example.org")]
+    #[schema(
+        min_length = 3,
+        max_length = 254,
+        pattern = r"^\s*[^\s@\x00-\x1f\x7f-\x9f]+@[^\s@.\x00-\x1f\x7f-\x9f]+(\.[^\s@.\x00-\x1f\x7f-\x9f]+)+\s*$"
+    )]
     pub email: String,
     /// 10 to 128 characters.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
     #[schema(example = "Zoë")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub given_name: String,
     #[schema(example = "O'Brien")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub family_name: String,
 }
 
@@ -35,6 +51,8 @@ pub struct RegisterRequest {
         (status = 201, description = "The candidate account", body = UserView),
         (status = 409, description = "An account with this e-mail address exists", body = Problem),
         (status = 422, description = "A field is invalid", body = Problem),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem),
+        (status = 503, description = "The password-hashing queue is full; see Retry-After", body = Problem),
     )
 )]
 #[post("/auth/register")]
@@ -128,6 +146,7 @@ pub struct RefreshRequest {
     responses(
         (status = 200, description = "A new pair; the refresh token sent is spent", body = TokenResponse),
         (status = 401, description = "The refresh token is unknown, spent, revoked or expired", body = Problem),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem),
     )
 )]
 #[post("/auth/refresh")]
@@ -170,7 +189,9 @@ pub struct LinkTokenRequest {
     request_body = LinkTokenRequest,
     responses(
         (status = 204, description = "The address is verified"),
+        (status = 409, description = "The address is already verified", body = Problem),
         (status = 410, description = "The link is unknown, used or expired", body = Problem),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem),
     )
 )]
 #[post("/auth/verify-email")]
@@ -194,7 +215,8 @@ pub struct ResetRequest {
     path = "/api/v1/auth/password-reset",
     tag = "auth",
     request_body = ResetRequest,
-    responses((status = 202, description = "If the address has an account, a reset link is on its way; the answer is the same either way")),
+    responses((status = 202, description = "If the address has an account, a reset link is on its way; the answer is the same either way"),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem)),
 )]
 #[post("/auth/password-reset")]
 pub async fn request_reset(
@@ -213,6 +235,7 @@ pub async fn request_reset(
 pub struct ResetConfirmRequest {
     pub token: String,
     /// 10 to 128 characters.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
 }
 
@@ -225,6 +248,7 @@ pub struct ResetConfirmRequest {
         (status = 204, description = "The new password is set; every session of the account has ended"),
         (status = 410, description = "The link is unknown, used or expired", body = Problem),
         (status = 422, description = "The password is invalid", body = Problem),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem),
     )
 )]
 #[post("/auth/password-reset/confirm")]

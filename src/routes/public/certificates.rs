@@ -84,7 +84,7 @@ pub struct VerificationQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/certificates/{number}/verification", tag = "certificates",
-    params(("number" = String, Path, description = "Certificate number, e.g. I20F-2026-000123-K"), VerificationQuery),
+    params(("number" = String, Path, description = "Certificate number, e.g. I20F-2026-000123-K", pattern = r"^[0-9A-Za-z]{4}-[0-9]{4}-[0-9]{6}-[0-9A-Za-z]$"), VerificationQuery),
     responses((status = 200, description = "The certificate's status and public details", body = VerificationView),
         (status = 400, description = "Malformed number, or a wrong check character (a typo)", body = Problem),
         (status = 404, description = "No certificate has this number", body = Problem),
@@ -126,6 +126,8 @@ pub async fn keys(state: web::Data<AppState>) -> HttpResponse {
 pub struct RegisterQuery {
     /// Family name (or part of the holder's name) to look for.
     pub family_name: Option<String>,
+    /// A certificate number, e.g. I20F-2026-000123-K.
+    #[param(pattern = r"^\s*[0-9A-Za-z]{4}-[0-9]{4}-[0-9]{6}-[0-9A-Za-z]\s*$")]
     pub number: Option<String>,
 }
 

@@ -19,11 +19,22 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct AcceptRequest {
     pub token: String,
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
     /// Needed for a staff invitation; a delegate's account already has the names.
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub given_name: Option<String>,
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub family_name: Option<String>,
 }
 
@@ -36,7 +47,8 @@ pub struct AcceptedView {
     responses((status = 200, description = "The password is set; log in with it", body = AcceptedView),
         (status = 409, description = "The address already has an account", body = Problem),
         (status = 410, description = "The invitation is unknown, used or expired", body = Problem),
-        (status = 422, description = "A field is invalid", body = Problem)))]
+        (status = 422, description = "A field is invalid", body = Problem),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem)))]
 #[post("/invitations/accept")]
 pub async fn accept(
     state: web::Data<AppState>,
@@ -70,7 +82,8 @@ pub struct EnrolmentAcceptedView {
 
 #[utoipa::path(post, path = "/api/v1/enrolments/accept", tag = "me", request_body = EnrolmentAcceptRequest,
     responses((status = 200, description = "The enrolment is accepted: the organization now sees the candidate's name and, from now on, their results for the course's paper", body = EnrolmentAcceptedView),
-        (status = 410, description = "The link is unknown, used or expired", body = Problem)))]
+        (status = 410, description = "The link is unknown, used or expired", body = Problem),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem)))]
 #[post("/enrolments/accept")]
 pub async fn accept_enrolment(
     state: web::Data<AppState>,
