@@ -1868,12 +1868,20 @@ async fn check_audit(
     }
     let line = format!(
         "audit ledger: {} ({entries} entries; {} answer saves, {} started, {} scored)",
-        if violations.is_empty() { "chain verified" } else { "BROKEN" },
+        if violations.is_empty() {
+            "chain verified"
+        } else {
+            "BROKEN"
+        },
         count("sitting.answer_saved"),
         count("sitting.started"),
         count("sitting.scored"),
     );
-    Ok((violations, line, json!({"entries": entries, "actions": counts})))
+    Ok((
+        violations,
+        line,
+        json!({"entries": entries, "actions": counts}),
+    ))
 }
 
 /// `PRAGMA integrity_check` with the server stopped: through the sqlite3 command when it
