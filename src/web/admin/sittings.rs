@@ -8,7 +8,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::shared::{parse_id, when};
-use crate::app::audit::{self, Entry, TrailError};
+use crate::app::audit::{self, Action, Entry, TrailError};
 use crate::app::sittings::{self, ExtendError};
 use crate::domain::paper::PaperItem;
 use crate::domain::pool::{GRADE_MEANINGS, ItemBody};
@@ -103,24 +103,20 @@ const TRAIL_ROWS: u64 = 300;
 
 fn trail_row(e: Entry, candidate: &str) -> TrailRow {
     let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
-    let what = match e.action.as_str() {
-        "sitting.started" => "Started".to_owned(),
-        "sitting.answer_saved" => format!("Answer to item {} saved", detail["number"]),
-        "sitting.submitted" => "Submitted".to_owned(),
-        "sitting.closed_at_deadline" => "Closed at the deadline".to_owned(),
-        "sitting.scored" => "Scored".to_owned(),
-        "sitting.extended" => "Time added".to_owned(),
-        "sitting.marked_paper_read" => "Marked paper read".to_owned(),
-        other => other.to_owned(),
+    let action = e.action.parse::<Action>().ok();
+    let what = match action {
+        Some(Action::SittingStarted) => "Started".to_owned(),
+        Some(Action::AnswerSaved) => format!("Answer to item {} saved", detail["number"]),
+        Some(Action::SittingSubmitted) => "Submitted".to_owned(),
+        Some(Action::SittingClosedAtDeadline) => "Closed at the deadline".to_owned(),
+        Some(Action::SittingScored) => "Scored".to_owned(),
+        Some(Action::SittingExtended) => "Time added".to_owned(),
+        Some(Action::MarkedPaperRead) => "Marked paper read".to_owned(),
+        _ => e.action.clone(),
     };
-    let by = match e.actor.as_str() {
-        "system" => "The server".to_owned(),
-        id if id == candidate => "The candidate".to_owned(),
-        id => format!("Account {id}"),
-    };
-    let detail = match e.action.as_str() {
-        "sitting.answer_saved" => detail["response"].to_string(),
-        "sitting.scored" => format!(
+    let detail = match action {
+        Some(Action::AnswerSaved) => detail["response"].to_string(),
+        Some(Action::SittingScored) => format!(
             "{} of {}, {}",
             detail["score"],
             detail["max_score"],
@@ -130,20 +126,28 @@ fn trail_row(e: Entry, candidate: &str) -> TrailRow {
                 "not passed"
             }
         ),
-        "sitting.extended" => format!(
+        Some(Action::SittingExtended) => format!(
             "{} minutes: {}",
             detail["minutes"],
             detail["reason"].as_str().unwrap_or_default()
         ),
         _ => String::new(),
     };
+    // The server's own steps say no address: one taken during a request is the
+    // requester's, already shown on the request's own entry.
+    let by = match (e.actor.as_str(), e.client) {
+        ("system", _) => "The server".to_owned(),
+        (id, Some(client)) if id == candidate => format!("The candidate from {client}"),
+        (id, None) if id == candidate => "The candidate".to_owned(),
+        (id, Some(client)) => format!("Account {id} from {client}"),
+        (id, None) => format!("Account {id}"),
+    };
+    // To the second, as stored (RFC 3339, UTC), with the date and time apart.
+    let at = e.at.replacen('T', " ", 1).replacen('Z', " UTC", 1);
     TrailRow {
         seq: e.seq,
-        at: e.at,
-        by: match e.client {
-            Some(client) => format!("{by} from {client}"),
-            None => by,
-        },
+        at,
+        by,
         what,
         detail,
     }
