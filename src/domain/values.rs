@@ -12,13 +12,16 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     /// Trims and lower-cases; one `@` with a non-empty local part and a dotted domain.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let email = raw.trim().to_lowercase();
-        if email.is_empty() {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
             return Err("must not be empty".into());
         }
-        if email.len() > 254 {
+        // Characters, as the API schema's maxLength counts them, before lower-casing
+        // (which can lengthen a few letters, such as 'İ').
+        if trimmed.chars().count() > 254 {
             return Err("must be at most 254 characters".into());
         }
+        let email = trimmed.to_lowercase();
         if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err("must not contain spaces".into());
         }
@@ -262,6 +265,20 @@ mod tests {
         ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn the_length_limit_counts_characters_not_bytes() {
+        // 254 characters, 500 bytes: the schema's maxLength allows it, so must we.
+        let local = "é".repeat(246);
+        let at_limit = format!("\n\t{local}@ex.org\u{b}");
+        assert_eq!(at_limit.trim().chars().count(), 253);
+        assert!(EmailAddress::parse(&at_limit).is_ok());
+        let over = format!("{}@ex.org", "é".repeat(248));
+        assert_eq!(
+            EmailAddress::parse(&over),
+            Err("must be at most 254 characters".to_string())
+        );
     }
 
     #[test]
