@@ -26,6 +26,8 @@ pub struct Edition {
     /// SHA-256 of every file of the edition, stored with each sitting.
     pub pool_hash: String,
     pub qualifications: Vec<QualificationPool>,
+    /// The scheme's regrading policy.
+    pub regrading: crate::domain::scheme::Regrading,
 }
 
 #[derive(Debug, Clone)]
@@ -418,6 +420,7 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
         areas: scheme.areas,
         pool_hash: hex::encode(hasher.finalize()),
         qualifications,
+        regrading: scheme.regrading,
     })
 }
 

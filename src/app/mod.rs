@@ -13,6 +13,7 @@ pub mod health;
 mod links;
 pub mod notifications;
 pub mod paging;
+pub mod regrade;
 pub mod results;
 pub mod sittings;
 pub mod statistics;

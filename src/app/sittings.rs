@@ -217,8 +217,13 @@ async fn close_in(
     // Read after the claim: on PostgreSQL the claim waited for any answer still being
     // saved on this row, so every answer accepted before the deadline is here.
     let answers = repo::answers(tx, id).await?;
-    let sheet = scoring::score(&record.paper, &answers, record.pass_mark);
+    // Scored with the qualification's key as corrected so far (see `app::regrade`).
+    let (corrections, key_version) =
+        super::regrade::key_for(tx, &record.qualification_code, &record.edition).await?;
+    let sheet =
+        crate::domain::regrade::rescore(&record.paper, &answers, record.pass_mark, &corrections);
     repo::store_result(tx, id, &sheet).await?;
+    repo::store_key_version(tx, id, key_version).await?;
     events.push(match closing {
         Closing::Submit => audit::event(
             Actor::User(record.candidate_id),
@@ -245,6 +250,7 @@ async fn close_in(
             "max_score": record.max_score,
             "pass_mark": record.pass_mark,
             "passed": sheet.passed,
+            "key_version": key_version,
         }),
     ));
     let holder = users::find_by_id(tx, record.candidate_id).await?;

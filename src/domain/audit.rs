@@ -83,6 +83,14 @@ pub enum Action {
     CertificateStatusChanged,
     #[strum(serialize = "certificate.reissued")]
     CertificateReissued,
+    #[strum(serialize = "key_correction.recorded")]
+    KeyCorrectionRecorded,
+    #[strum(serialize = "key_correction.committed")]
+    KeyCorrectionCommitted,
+    #[strum(serialize = "key_correction.withdrawn")]
+    KeyCorrectionWithdrawn,
+    #[strum(serialize = "sitting.rescored")]
+    SittingRescored,
 }
 
 /// What it happened to.
@@ -95,6 +103,7 @@ pub enum TargetKind {
     Evidence,
     Ato,
     Enrolment,
+    KeyCorrection,
 }
 
 /// One event to record, before the ledger gives it its place and hash.

@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod fields;
 pub mod paper;
 pub mod pool;
+pub mod regrade;
 pub mod role;
 pub mod scheme;
 pub mod scoring;

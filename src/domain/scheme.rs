@@ -23,6 +23,21 @@ pub struct SchemeFile {
     pub areas: Vec<Area>,
     #[serde(rename = "qualification", default)]
     pub qualifications: Vec<Qualification>,
+    /// What a committed key correction may do to results already issued.
+    #[serde(default)]
+    pub regrading: Regrading,
+}
+
+/// The scheme's regrading policy (`[regrading]` in `scheme.toml`).
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Regrading {
+    /// When true a regrade never lowers a stored score: a sitting the corrected key
+    /// would mark lower keeps its result (and a pass its certificate). When false (the
+    /// default) results follow the corrected key, and a pass that turns into a fail has
+    /// its certificate revoked as superseded by regrade.
+    #[serde(default)]
+    pub results_may_only_rise: bool,
 }
 
 fn yes() -> bool {

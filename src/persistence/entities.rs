@@ -96,6 +96,8 @@ pub mod sittings {
         pub passed: Option<bool>,
         #[sea_orm(column_type = "Text", nullable)]
         pub breakdown: Option<String>,
+        /// The version of the qualification's key that scored the sitting (0: as shipped).
+        pub key_version: Option<i32>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -557,6 +559,39 @@ pub mod audit_head {
         pub id: i32,
         pub seq: i64,
         pub hash: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod key_corrections {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "key_corrections")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub qualification_code: String,
+        pub edition: String,
+        pub item_id: String,
+        pub kind: String,
+        #[sea_orm(column_type = "Text")]
+        pub written_options: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub new_key: Option<String>,
+        #[sea_orm(column_type = "Text")]
+        pub reason: String,
+        pub appeal_id: Option<Uuid>,
+        pub status: String,
+        pub version: Option<i32>,
+        pub recorded_by: Uuid,
+        pub recorded_at: TimeDateTimeWithTimeZone,
+        pub decided_by: Option<Uuid>,
+        pub decided_at: Option<TimeDateTimeWithTimeZone>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -93,6 +93,7 @@ pub async fn insert(
         score: Set(None),
         passed: Set(None),
         breakdown: Set(None),
+        key_version: Set(None),
     })
     .exec_without_returning(db)
     .await;
@@ -316,6 +317,36 @@ pub async fn store_result(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Records which version of the qualification's key scored the sitting.
+pub async fn store_key_version(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    version: u32,
+) -> Result<(), DbErr> {
+    sittings::Entity::update_many()
+        .col_expr(sittings::Column::KeyVersion, Expr::value(version as i32))
+        .filter(sittings::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The version of the key that scored the sitting: `None` while it is unscored, 0 for
+/// one scored before key versions were recorded (no correction existed then).
+pub async fn key_version(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<u32>, DbErr> {
+    let row: Option<(Option<i32>, Option<i32>)> = sittings::Entity::find_by_id(id)
+        .select_only()
+        .column(sittings::Column::KeyVersion)
+        .column(sittings::Column::Score)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(match row {
+        Some((version, Some(_))) => Some(version.and_then(|v| u32::try_from(v).ok()).unwrap_or(0)),
+        _ => None,
+    })
 }
 
 /// A candidate's sittings, newest first (ids are time-ordered), after `before` if given.

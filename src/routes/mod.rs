@@ -93,6 +93,11 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(admin::certificates::change_status)
             .service(admin::certificates::reissue)
             .service(admin::audit::sitting_trail)
-            .service(admin::audit::certificate_trail),
+            .service(admin::audit::certificate_trail)
+            .service(admin::key_corrections::create)
+            .service(admin::key_corrections::list)
+            .service(admin::key_corrections::get)
+            .service(admin::key_corrections::commit)
+            .service(admin::key_corrections::withdraw),
     );
 }

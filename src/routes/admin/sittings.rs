@@ -72,6 +72,9 @@ pub struct MarkedSittingView {
     pub max_score: u32,
     pub pass_mark: u32,
     pub passed: Option<bool>,
+    /// The version of the qualification's key that scored the sitting: 0 is the key as
+    /// shipped, each committed key correction the next; null while unscored.
+    pub key_version: Option<u32>,
     pub items: Vec<MarkedItemView>,
 }
 
@@ -126,7 +129,12 @@ pub async fn sitting(
                 stem: item.stem.clone(),
                 options: options_of(item),
                 key,
-                awarded: scoring::mark_item(item, response.as_ref()),
+                // As stored: a regrade's corrected key may have changed the marks.
+                awarded: record
+                    .result
+                    .as_ref()
+                    .and_then(|r| r.awarded.get(&item.number).copied())
+                    .unwrap_or_else(|| scoring::mark_item(item, response.as_ref())),
                 response,
                 marks: item.marks,
                 pilot: item.pilot,
@@ -155,6 +163,9 @@ pub async fn sitting(
         max_score: record.max_score,
         pass_mark: record.pass_mark,
         passed: record.result.as_ref().map(|r| r.passed),
+        key_version: crate::app::regrade::key_version_of(&state, record.id)
+            .await
+            .map_err(ApiError::internal)?,
         items,
     }))
 }
