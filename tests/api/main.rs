@@ -29,6 +29,7 @@ mod paging;
 mod pools;
 mod prerequisites;
 mod qualifications;
+mod regrade;
 mod sittings;
 mod styles;
 mod throttle;
