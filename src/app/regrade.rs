@@ -630,3 +630,46 @@ pub async fn key_for(
 pub async fn key_version_of(state: &AppState, sitting: Uuid) -> Result<Option<u32>, DbErr> {
     sittings::key_version(&state.db, sitting).await
 }
+
+/// A key typed as labels (`B`, or `A, D`, …) in the answer shape of the item `item_id`
+/// of `qualification` (a classic item's one choice when the item is unknown: recording
+/// then names the item as the problem).
+pub fn key_from_labels(
+    state: &AppState,
+    qualification: &str,
+    item_id: &str,
+    labels: Vec<String>,
+) -> Response {
+    let body = state
+        .catalog
+        .editions
+        .iter()
+        .flat_map(|e| &e.qualifications)
+        .filter(|q| q.qualification.code == qualification)
+        .flat_map(|q| &q.questions)
+        .flat_map(|q| &q.items)
+        .find(|i| i.id == item_id)
+        .map(|i| &i.body);
+    let mut key = Response::default();
+    match body.map(|b| crate::domain::scoring::response_field(b)) {
+        Some("choices") => key.choices = Some(labels),
+        Some("matches") => key.matches = Some(labels),
+        Some("grades") => key.grades = Some(labels),
+        Some("order") => key.order = Some(labels),
+        _ => key.choice = Some(labels.join(",")),
+    }
+    key
+}
+
+/// The qualifications whose keys can be corrected: every loaded one, by code and title.
+pub fn qualifications(state: &AppState) -> Vec<(String, String)> {
+    let mut seen = std::collections::BTreeSet::new();
+    state
+        .catalog
+        .editions
+        .iter()
+        .flat_map(|e| &e.qualifications)
+        .filter(|q| !q.questions.is_empty() && seen.insert(q.qualification.code.clone()))
+        .map(|q| (q.qualification.code.clone(), q.qualification.title.clone()))
+        .collect()
+}

@@ -108,6 +108,11 @@ const API: &[(&str, &str, [u16; 7])] = &[
     ("GET",  "/api/v1/admin/certificates/{number}/audit",           [401, 403, 403, 403, 403, 200, 401]),
     ("POST", "/api/v1/admin/certificates/{number}/status",          [401, 403, 403, 403, 403, 200, 401]),
     ("POST", "/api/v1/admin/certificates/{number}/reissue",         [401, 403, 403, 403, 403, 201, 401]),
+    ("POST", "/api/v1/admin/key-corrections",                       [401, 403, 403, 403, 403, 201, 401]),
+    ("GET",  "/api/v1/admin/key-corrections",                       [401, 403, 403, 403, 403, 200, 401]),
+    ("GET",  "/api/v1/admin/key-corrections/{id}",                  [401, 403, 403, 403, 403, 404, 401]), // past the door; the id names no correction
+    ("POST", "/api/v1/admin/key-corrections/{id}/commit",           [401, 403, 403, 403, 403, 404, 401]),
+    ("POST", "/api/v1/admin/key-corrections/{id}/withdraw",         [401, 403, 403, 403, 403, 404, 401]),
 ];
 
 /// The pages (a session cookie from the sign-in form). 303 is a redirect; an anonymous
@@ -152,6 +157,8 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/admin/certificates",                               [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/certificates/{number}",                      [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/statistics",                                 [303, 403, 403, 403, 403, 200, 303]),
+    ("/admin/key-corrections",                            [303, 403, 403, 403, 403, 200, 303]),
+    ("/admin/key-corrections/{id}",                       [303, 403, 403, 403, 403, 404, 303]), // the id names no correction
 ];
 
 /// The pages' forms and script requests (POST), sent by each caller's browser with its
@@ -198,6 +205,9 @@ const FORMS: &[(&str, [u16; 7])] = &[
     ("/sittings/{id}/answers/{number}",                   [401, 200, 404, 403, 403, 403, 401]), // the exam script's JSON
     ("/sittings/{id}/flags/{number}",                     [401, 200, 404, 403, 403, 403, 401]),
     ("/sittings/{id}/submit",                             [303, 303, 404, 403, 403, 403, 303]),
+    ("/admin/key-corrections",                            [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/key-corrections/{id}/commit",                [303, 403, 403, 403, 403, 404, 303]),
+    ("/admin/key-corrections/{id}/withdraw",              [303, 403, 403, 403, 403, 404, 303]),
 ];
 
 /// Forms that end the caller's sessions.
@@ -416,6 +426,7 @@ async fn fill(app: &TestApp, world: &World, method: &str, template: &str) -> Str
             ("verify", "{code}") => world.verification_code.clone(),
             ("static", "{name}") => "app.css".into(),
             ("papers", "{code}") => "iso20000-foundation".into(),
+            ("key-corrections", "{id}") => "0190a0a0-0000-7000-8000-000000000000".into(),
             (_, s) if s.starts_with('{') => panic!("no fixture for {s} in {template}"),
             (_, s) => s.to_owned(),
         };
@@ -514,6 +525,9 @@ fn body(app: &TestApp, world: &World, method: &str, template: &str) -> Option<Bo
         }
         (_, "/api/v1/admin/certificates/{number}/reissue") => {
             json!({"reason": "the holder changed their name"})
+        }
+        (_, "/api/v1/admin/key-corrections") => {
+            json!({"qualification": "iso20000-foundation", "item_id": "FND-CP-001", "kind": "credit_all", "reason": "ambiguous stem"})
         }
         _ => return Some(Body::Empty),
     };

@@ -1,13 +1,15 @@
 //! The administrators' pages under `/admin`: deciding on evidence, looking accounts up
 //! (extra time, disabling), reading a marked paper, training organizations and their
-//! accreditations, certificates (suspend, reinstate, revoke, re-issue) and the
-//! examination statistics. Every page needs the administrator role; every form is
-//! checked for its token and answers with a redirect to a page that confirms it.
+//! accreditations, certificates (suspend, reinstate, revoke, re-issue), the
+//! examination statistics and key corrections (dry run, commit by a second person).
+//! Every page needs the administrator role; every form is checked for its token and
+//! answers with a redirect to a page that confirms it.
 
 mod atos;
 mod candidates;
 mod certificates;
 mod evidence;
+mod key_corrections;
 mod overview;
 mod shared;
 mod sittings;
@@ -37,5 +39,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(certificates::certificate)
         .service(certificates::change_status)
         .service(certificates::reissue)
-        .service(statistics::statistics);
+        .service(statistics::statistics)
+        .service(key_corrections::list)
+        .service(key_corrections::record)
+        .service(key_corrections::show)
+        .service(key_corrections::commit)
+        .service(key_corrections::withdraw);
 }
