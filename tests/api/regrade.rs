@@ -521,3 +521,93 @@ db_test!(
         ));
     }
 );
+
+db_test!(
+    the_pages_record_a_correction_show_its_dry_run_and_let_only_another_administrator_commit,
+    |settings| {
+        settings.pools.dir = repo_root().join("tests/fixtures/regrade-pools");
+    },
+    |app| {
+        let who = app.candidate().await;
+        let sitting = app.start_sitting(&who.token, "demo-rise").await;
+        let id = sitting.body["id"].as_str().unwrap().to_owned();
+        for (item, text) in [
+            ("RISE-1", "wrong 1a"),
+            ("RISE-2", "right 2"),
+            ("RISE-3", "wrong 3a"),
+        ] {
+            let (number, label) = shown(&app, &id, item, text).await;
+            app.save_answer(&who.token, &id, number, &label).await;
+        }
+        assert_eq!(app.submit(&who.token, &id).await.body["passed"], false);
+
+        let examiner = app.admin().await;
+        let mut browser = crate::browser::Browser::signed_in(&app, &examiner.email, "/admin").await;
+        let list = browser.get("/admin/key-corrections").await;
+        assert_eq!(list.status, 200, "{}", list.text);
+        let refused = browser
+            .submit(
+                "/admin/key-corrections",
+                &[
+                    ("qualification", "demo-rise"),
+                    ("item_id", "RISE-1"),
+                    ("kind", "new_key"),
+                    ("key", "A"),
+                    ("reason", "checked"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 422);
+        assert!(
+            refused.text.contains("id=\"key-error\""),
+            "{}",
+            refused.text
+        );
+        let recorded = browser
+            .submit(
+                "/admin/key-corrections",
+                &[
+                    ("qualification", "demo-rise"),
+                    ("item_id", "RISE-1"),
+                    ("kind", "credit_all"),
+                    ("key", ""),
+                    ("reason", "Two options are right"),
+                ],
+            )
+            .await;
+        assert_eq!(recorded.status, 303, "{}", recorded.text);
+        let path = recorded.location.clone().unwrap();
+        let page = browser.follow(&recorded).await;
+        assert!(page.text.contains("Fail to pass"), "{}", page.text);
+        assert!(page.text.contains("you cannot commit it"), "{}", page.text);
+        assert!(
+            !page.text.contains("/commit\""),
+            "the recorder gets no commit form"
+        );
+        let own = browser.submit(&format!("{path}/commit"), &[]).await;
+        assert_eq!(own.status, 403);
+        assert!(own.text.contains("four-eyes"), "{}", own.text);
+
+        let second = app.admin().await;
+        let mut other = crate::browser::Browser::signed_in(&app, &second.email, "/admin").await;
+        let page = other.get(&path).await;
+        assert!(page.text.contains("Commit the correction"), "{}", page.text);
+        let committed = other.submit(&format!("{path}/commit"), &[]).await;
+        assert_eq!(committed.location, Some(format!("{path}?done=committed")));
+        let done = other.follow(&committed).await;
+        assert!(
+            done.text.contains("The correction is committed"),
+            "{}",
+            done.text
+        );
+        let result = app.result(&who.token, &id).await;
+        assert_eq!(
+            (
+                result.body["score"].as_u64(),
+                result.body["passed"].as_bool()
+            ),
+            (Some(2), Some(true))
+        );
+        assert!(result.body["certificate_number"].is_string());
+    }
+);
