@@ -268,14 +268,17 @@ async fn affected(
     let mut names: BTreeMap<Uuid, (String, String)> = BTreeMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for (record, _, verdict) in rows {
-        if !names.contains_key(&record.candidate_id) {
-            let who = users::find_by_id(db, record.candidate_id)
-                .await?
-                .map(|u| (format!("{} {}", u.given_name, u.family_name), u.email))
-                .unwrap_or_default();
-            names.insert(record.candidate_id, who);
-        }
-        let (name, email) = names.get(&record.candidate_id).cloned().unwrap_or_default();
+        let (name, email) = match names.get(&record.candidate_id) {
+            Some(known) => known.clone(),
+            None => {
+                let who = users::find_by_id(db, record.candidate_id)
+                    .await?
+                    .map(|u| (format!("{} {}", u.given_name, u.family_name), u.email))
+                    .unwrap_or_default();
+                names.insert(record.candidate_id, who.clone());
+                who
+            }
+        };
         out.push(Affected {
             sitting_id: record.id,
             candidate_id: record.candidate_id,
@@ -651,7 +654,7 @@ pub fn key_from_labels(
         .find(|i| i.id == item_id)
         .map(|i| &i.body);
     let mut key = Response::default();
-    match body.map(|b| crate::domain::scoring::response_field(b)) {
+    match body.map(crate::domain::scoring::response_field) {
         Some("choices") => key.choices = Some(labels),
         Some("matches") => key.matches = Some(labels),
         Some("grades") => key.grades = Some(labels),

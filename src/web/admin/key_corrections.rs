@@ -314,7 +314,7 @@ async fn correction_page(
         None => (false, Summary::default(), Vec::new()),
     };
     Ok(CorrectionPage {
-        chrome: Chrome::new(visitor, &format!("Key correction of {}", c.item_id)),
+        chrome: Chrome::new(visitor, format!("Key correction of {}", c.item_id)),
         notice: None,
         problem: None,
         row: row(c),
