@@ -17,4 +17,5 @@ pub mod results;
 pub mod sittings;
 pub mod statistics;
 pub mod throttle;
+pub mod vouchers;
 pub mod web_sessions;

@@ -83,6 +83,14 @@ pub enum Action {
     CertificateStatusChanged,
     #[strum(serialize = "certificate.reissued")]
     CertificateReissued,
+    #[strum(serialize = "voucher.issued")]
+    VouchersIssued,
+    #[strum(serialize = "voucher.assigned")]
+    VoucherAssigned,
+    #[strum(serialize = "voucher.voided")]
+    VoucherVoided,
+    #[strum(serialize = "voucher.consumed")]
+    VoucherConsumed,
 }
 
 /// What it happened to.
@@ -95,6 +103,7 @@ pub enum TargetKind {
     Evidence,
     Ato,
     Enrolment,
+    Voucher,
 }
 
 /// One event to record, before the ledger gives it its place and hash.
