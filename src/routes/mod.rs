@@ -93,6 +93,15 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(admin::certificates::change_status)
             .service(admin::certificates::reissue)
             .service(admin::audit::sitting_trail)
-            .service(admin::audit::certificate_trail),
+            .service(admin::audit::certificate_trail)
+            .service(admin::vouchers::issue_to_ato)
+            .service(admin::vouchers::issue_to_redeem)
+            .service(admin::vouchers::list)
+            .service(admin::vouchers::void)
+            .service(ato::vouchers::list)
+            .service(ato::vouchers::assign_csv)
+            .service(ato::vouchers::assign)
+            .service(me::vouchers::mine)
+            .service(me::vouchers::redeem),
     );
 }
