@@ -453,7 +453,9 @@ db_test!(
             .collect();
         assert_eq!(reminders.len(), 1);
         assert!(
-            reminders[0].text().contains(&issued[0].1.replace('-', "")[9..]),
+            reminders[0]
+                .text()
+                .contains(&issued[0].1.replace('-', "")[9..]),
             "{}",
             reminders[0].text()
         );
