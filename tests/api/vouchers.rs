@@ -670,3 +670,156 @@ db_test!(the_shipped_scheme_needs_no_voucher, |app| {
     assert_eq!(standing["voucher"], json!({"required": false, "held": 0}));
     app.start_foundation(&candidate.token).await;
 });
+
+db_test!(
+    the_pages_issue_assign_and_redeem_vouchers,
+    |settings| { required(settings) },
+    |app| {
+        use crate::browser::Browser;
+        use reqwest::StatusCode;
+        let admin = app.admin().await;
+        let (staff, course) = organization(&app, &admin).await;
+        let one = delegate(&app, &staff, &course).await;
+        let two = delegate(&app, &staff, &course).await;
+
+        // The administrator issues three on the organization's voucher page.
+        let mut office = Browser::signed_in(&app, &admin.email, "/admin").await;
+        let form = office
+            .get(&format!("/admin/atos/{}/vouchers", staff.ato))
+            .await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+        let path = format!("/admin/atos/{}/vouchers", staff.ato);
+        let bad = office
+            .submit(
+                &path,
+                &[
+                    ("qualification", FOUNDATION),
+                    ("count", "1001"),
+                    ("valid_from", &app.day(0)),
+                    ("expires_on", &app.day(60)),
+                    ("format", "page"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text.contains("id=\"count-error\""), "{}", bad.text);
+        let shown = office
+            .submit(
+                &path,
+                &[
+                    ("qualification", FOUNDATION),
+                    ("count", "3"),
+                    ("valid_from", &app.day(0)),
+                    ("expires_on", &app.day(60)),
+                    ("format", "page"),
+                ],
+            )
+            .await;
+        assert_eq!(shown.status, StatusCode::CREATED, "{}", shown.text);
+        assert_eq!(shown.text.matches("<tr><td><code>").count(), 3);
+        let csv = office
+            .submit(
+                &path,
+                &[
+                    ("qualification", FOUNDATION),
+                    ("count", "2"),
+                    ("valid_from", &app.day(0)),
+                    ("expires_on", &app.day(60)),
+                    ("format", "csv"),
+                ],
+            )
+            .await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(
+            csv.headers["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        assert_eq!(csv.text.lines().count(), 3, "{}", csv.text);
+        assert!(
+            csv.text
+                .starts_with("code,qualification,valid_from,expires_on\n")
+        );
+
+        // Staff assign one by one and from pasted rows.
+        let mut desk = Browser::signed_in(&app, &staff.email, "/ato").await;
+        let page = desk.get("/ato/vouchers").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let listed = app.get("/api/v1/ato/vouchers", Some(&staff.token)).await;
+        let first = listed.body[0]["id"].as_str().unwrap().to_owned();
+        let outsider = app.candidate().await;
+        let refused = desk
+            .submit(
+                &format!("/ato/vouchers/{first}/assignment"),
+                &[("email", &outsider.email)],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused
+                .text
+                .contains(&format!("id=\"email-{first}-error\"")),
+            "{}",
+            refused.text
+        );
+        let assigned = desk
+            .submit(
+                &format!("/ato/vouchers/{first}/assignment"),
+                &[("email", &one.email)],
+            )
+            .await;
+        let after = desk.follow(&assigned).await;
+        assert!(
+            after.text.contains("The voucher is assigned"),
+            "{}",
+            after.text
+        );
+        let rows = format!(
+            "email,qualification\n{},{FOUNDATION}\nnot-an-address,{FOUNDATION}\n",
+            two.email
+        );
+        let report = desk
+            .submit("/ato/vouchers/assignments", &[("rows", &rows)])
+            .await;
+        assert_eq!(report.status, StatusCode::OK, "{}", report.text);
+        assert!(
+            report.text.contains("assigned voucher …"),
+            "{}",
+            report.text
+        );
+        assert!(
+            report.text.contains("not assigned: email"),
+            "{}",
+            report.text
+        );
+
+        // The delegate sees the voucher; another candidate redeems a code given to them.
+        let mut home = Browser::signed_in(&app, &one.email, "/my/vouchers").await;
+        let mine = home.get("/my/vouchers").await;
+        assert!(mine.text.contains("<td>assigned</td>"), "{}", mine.text);
+        let batch = app
+            .post("/api/v1/admin/vouchers", json!({"qualification": FOUNDATION, "count": 1, "valid_from": app.day(0), "expires_on": app.day(30)}), Some(&admin.token))
+            .await;
+        let code = codes(&batch.body)[0].1.clone();
+        let other = app.candidate().await;
+        let mut theirs = Browser::signed_in(&app, &other.email, "/my/vouchers").await;
+        theirs.get("/my/vouchers").await;
+        let typo = format!(
+            "{}{}",
+            &code[..15],
+            if code.ends_with('0') { '1' } else { '0' }
+        );
+        let wrong = theirs.submit("/my/vouchers", &[("code", &typo)]).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.text.contains("id=\"code-error\""));
+        let redeemed = theirs.submit("/my/vouchers", &[("code", &code)]).await;
+        let after = theirs.follow(&redeemed).await;
+        assert!(
+            after.text.contains("The voucher is yours"),
+            "{}",
+            after.text
+        );
+        assert!(after.text.contains("<td>assigned</td>"));
+    }
+);
