@@ -1,10 +1,10 @@
-//! Background work every server runs: closing sittings past their deadline and sending
-//! queued e-mail. Both are safe with several servers on one database (each sitting is
+//! Background work every server runs: closing sittings past their deadline (and queueing
+//! voucher expiry reminders) and sending queued e-mail. Both are safe with several servers on one database (each sitting is
 //! closed once, each message claimed by one server), so nothing depends on which runs.
 
 use actix_web::web;
 
-use crate::app::{notifications, sittings};
+use crate::app::{notifications, sittings, vouchers};
 use crate::state::AppState;
 
 /// Closes sittings past their deadline, whether or not anyone calls: at least every
@@ -17,6 +17,12 @@ pub async fn sweep_forever(state: web::Data<AppState>, every: std::time::Duratio
             Ok(0) => {}
             Ok(n) => tracing::info!(closed = n, "closed sittings past their deadline"),
             Err(e) => tracing::error!(error = %e, "closing overdue sittings failed"),
+        }
+        // Reminders before a voucher expires: each queued once, whichever server sweeps.
+        match vouchers::send_reminders(&state, state.clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(queued = n, "voucher expiry reminders queued"),
+            Err(e) => tracing::error!(error = %e, "queueing voucher reminders failed"),
         }
         tokio::time::sleep(until_next_sweep(&state, every).await).await;
     }

@@ -17,6 +17,7 @@ mod m20261201_000011_status_list;
 mod m20261201_000012_web_sessions;
 mod m20261201_000013_paper_compression;
 mod m20261201_000014_audit_ledger;
+mod m20261201_000015_vouchers;
 mod m20261201_000019_key_corrections;
 
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_web_sessions::Migration),
             Box::new(m20261201_000013_paper_compression::Migration),
             Box::new(m20261201_000014_audit_ledger::Migration),
+            Box::new(m20261201_000015_vouchers::Migration),
             Box::new(m20261201_000019_key_corrections::Migration),
         ]
     }

@@ -18,4 +18,5 @@ pub mod results;
 pub mod sittings;
 pub mod statistics;
 pub mod throttle;
+pub mod vouchers;
 pub mod web_sessions;

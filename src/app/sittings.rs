@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::audit;
 use super::evidence::evidence_of;
+use super::vouchers::{self, TakeVoucherError};
 use super::{certificates, notifications, results};
 use crate::domain::account::User;
 use crate::domain::audit::{Action, Actor, Event, TargetKind};
@@ -19,6 +20,7 @@ use crate::domain::role::Role;
 use crate::domain::scheme::Disclosure;
 use crate::domain::scoring::{self, Response};
 use crate::domain::sitting::{self, Closing, SittingFacts, SittingRecord, SittingStatus};
+use crate::domain::voucher::{VoucherCode, VoucherPolicy};
 use crate::persistence::{
     answer_writer::{AnswerWrite, WriteOutcome},
     begin_write, certificates as certificate_repo, evidence,
@@ -40,6 +42,9 @@ pub enum StartSittingError {
     EmailNotVerified,
     #[error("a sitting is already in progress")]
     AlreadyInProgress(Uuid),
+    /// The qualification requires a voucher and none could be taken.
+    #[error("{0}")]
+    Voucher(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -56,6 +61,20 @@ pub async fn start(
     candidate_id: Uuid,
     qualification: &str,
     edition: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<SittingRecord, StartSittingError> {
+    start_with_voucher(state, candidate_id, qualification, edition, None, now).await
+}
+
+/// [`start`], paying with the voucher `voucher` names when the qualification requires
+/// one (any of the candidate's valid vouchers for it when `None`).
+#[tracing::instrument(skip(state, voucher))]
+pub async fn start_with_voucher(
+    state: &AppState,
+    candidate_id: Uuid,
+    qualification: &str,
+    edition: Option<&str>,
+    voucher: Option<&VoucherCode>,
     now: OffsetDateTime,
 ) -> Result<SittingRecord, StartSittingError> {
     let (db, catalog) = (&state.db, &state.catalog);
@@ -102,8 +121,22 @@ pub async fn start(
         .map_err(|e| anyhow::anyhow!("pool {} cannot make a paper: {e}", q.code))?;
     // The allowance in force now; a later change never touches this sitting.
     let extra_time_percent = evidence::current_extra_time(&tx, candidate_id).await?;
+    let sitting_id = Uuid::now_v7();
+    // The voucher is consumed in this transaction: it pays for this sitting or for none.
+    let consumed = if q.entitlement.voucher == VoucherPolicy::Required {
+        let (_, event) =
+            vouchers::consume_for_sitting(&tx, candidate_id, &q.code, voucher, sitting_id, now)
+                .await
+                .map_err(|e| match e {
+                    TakeVoucherError::Db(e) => StartSittingError::from(e),
+                    e => StartSittingError::Voucher(e.to_string()),
+                })?;
+        Some(event)
+    } else {
+        None
+    };
     let record = SittingRecord {
-        id: Uuid::now_v7(),
+        id: sitting_id,
         candidate_id,
         qualification_code: q.code.clone(),
         edition: edition.edition.clone(),
@@ -143,7 +176,8 @@ pub async fn start(
             "extra_time_percent": record.extra_time_percent,
         }),
     );
-    audit::record(&tx, now, &[started]).await?;
+    let events: Vec<Event> = std::iter::once(started).chain(consumed).collect();
+    audit::record(&tx, now, &events).await?;
     tx.commit().await?;
     // The candidate's first save then finds the sitting's facts here instead of reading
     // (and parsing) the paper; another server reads them once.

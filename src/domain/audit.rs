@@ -91,6 +91,14 @@ pub enum Action {
     KeyCorrectionWithdrawn,
     #[strum(serialize = "sitting.rescored")]
     SittingRescored,
+    #[strum(serialize = "voucher.issued")]
+    VouchersIssued,
+    #[strum(serialize = "voucher.assigned")]
+    VoucherAssigned,
+    #[strum(serialize = "voucher.voided")]
+    VoucherVoided,
+    #[strum(serialize = "voucher.consumed")]
+    VoucherConsumed,
 }
 
 /// What it happened to.
@@ -104,6 +112,7 @@ pub enum TargetKind {
     Ato,
     Enrolment,
     KeyCorrection,
+    Voucher,
 }
 
 /// One event to record, before the ledger gives it its place and hash.

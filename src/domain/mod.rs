@@ -16,3 +16,4 @@ pub mod scheme;
 pub mod scoring;
 pub mod sitting;
 pub mod values;
+pub mod voucher;

@@ -68,6 +68,38 @@ pub struct Qualification {
     /// What a candidate learns of a closed sitting beyond score, pass mark and result.
     #[serde(default)]
     pub disclosure: Disclosure,
+    /// Whether a sitting needs a voucher, and what follows from it.
+    #[serde(default)]
+    pub entitlement: Entitlement,
+}
+
+/// A qualification's `[qualification.entitlement]` table.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Entitlement {
+    /// `required`: each sitting consumes a voucher; `none` (the default): it does not.
+    #[serde(default)]
+    pub voucher: super::voucher::VoucherPolicy,
+    /// Whether a candidate who does not show for a booked session loses the voucher.
+    #[serde(default)]
+    pub no_show_consumes_voucher: bool,
+    /// Days before expiry at which a voucher's candidate is reminded (0: never).
+    #[serde(default = "fourteen")]
+    pub reminder_days_before_expiry: u32,
+}
+
+fn fourteen() -> u32 {
+    14
+}
+
+impl Default for Entitlement {
+    fn default() -> Self {
+        Self {
+            voucher: Default::default(),
+            no_show_consumes_voucher: false,
+            reminder_days_before_expiry: fourteen(),
+        }
+    }
 }
 
 /// What a candidate sees of a closed sitting. Never item content: stems, options, keys

@@ -599,3 +599,41 @@ pub mod key_corrections {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod vouchers {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "vouchers")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub batch_id: Uuid,
+        pub code_hash: String,
+        pub code_last4: String,
+        pub qualification_code: String,
+        pub valid_from: TimeDateTimeWithTimeZone,
+        pub expires_at: TimeDateTimeWithTimeZone,
+        pub ato_id: Option<Uuid>,
+        pub state: String,
+        pub issued_by: Uuid,
+        pub issued_at: TimeDateTimeWithTimeZone,
+        pub candidate_id: Option<Uuid>,
+        pub assigned_by: Option<Uuid>,
+        pub assigned_at: Option<TimeDateTimeWithTimeZone>,
+        pub booking_id: Option<Uuid>,
+        pub booked_at: Option<TimeDateTimeWithTimeZone>,
+        pub sitting_id: Option<Uuid>,
+        pub consumed_at: Option<TimeDateTimeWithTimeZone>,
+        pub voided_by: Option<Uuid>,
+        pub voided_at: Option<TimeDateTimeWithTimeZone>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub void_reason: Option<String>,
+        pub reminded_at: Option<TimeDateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

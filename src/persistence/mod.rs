@@ -13,6 +13,7 @@ pub mod sittings;
 pub mod statistics;
 pub mod throttle;
 pub mod users;
+pub mod vouchers;
 pub mod web_sessions;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, SqlErr};

@@ -98,6 +98,15 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(admin::key_corrections::list)
             .service(admin::key_corrections::get)
             .service(admin::key_corrections::commit)
-            .service(admin::key_corrections::withdraw),
+            .service(admin::key_corrections::withdraw)
+            .service(admin::vouchers::issue_to_ato)
+            .service(admin::vouchers::issue_to_redeem)
+            .service(admin::vouchers::list)
+            .service(admin::vouchers::void)
+            .service(ato::vouchers::list)
+            .service(ato::vouchers::assign_csv)
+            .service(ato::vouchers::assign)
+            .service(me::vouchers::mine)
+            .service(me::vouchers::redeem),
     );
 }

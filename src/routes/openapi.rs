@@ -90,6 +90,15 @@ use crate::pools::Catalog;
         super::admin::key_corrections::get,
         super::admin::key_corrections::commit,
         super::admin::key_corrections::withdraw,
+        super::admin::vouchers::issue_to_ato,
+        super::admin::vouchers::issue_to_redeem,
+        super::admin::vouchers::list,
+        super::admin::vouchers::void,
+        super::ato::vouchers::list,
+        super::ato::vouchers::assign,
+        super::ato::vouchers::assign_csv,
+        super::me::vouchers::mine,
+        super::me::vouchers::redeem,
     ),
     components(schemas(crate::domain::certificate::StatusPurpose)),
     modifiers(&BearerAuth),
@@ -238,6 +247,27 @@ pub fn document(catalog: &Catalog) -> Value {
         &format!("{roster}/content/text~1csv/schema"),
         "maxLength",
         json!(crate::routes::ato::ROSTER_MAX_BYTES),
+    );
+    // Vouchers: a batch names an offered qualification; an assignment upload starts with
+    // its header.
+    set(
+        &format!("{s}/BatchRequest/properties/qualification"),
+        "enum",
+        json!(codes),
+    );
+    let assignments = "/paths/~1api~1v1~1ato~1vouchers~1assignments~1csv/post/requestBody";
+    set(assignments, "required", Value::Bool(true));
+    set(
+        &format!("{assignments}/content/text~1csv/schema"),
+        "pattern",
+        json!(
+            "^\\ufeff?[Ee][Mm][Aa][Ii][Ll],[Qq][Uu][Aa][Ll][Ii][Ff][Ii][Cc][Aa][Tt][Ii][Oo][Nn](\\r?\\n|$)"
+        ),
+    );
+    set(
+        &format!("{assignments}/content/text~1csv/schema"),
+        "maxLength",
+        json!(crate::routes::ato::vouchers::ASSIGNMENTS_MAX_BYTES),
     );
     add_links(&mut doc);
     doc

@@ -96,6 +96,7 @@ pub async fn start(
         Err(StartSittingError::NotOffered(_)) | Err(StartSittingError::Unknown(_)) => {
             vec!["This paper is not open for sittings yet.".into()]
         }
+        Err(StartSittingError::Voucher(why)) => vec![format!("A voucher is needed: {why}.")],
         Err(StartSittingError::Unexpected(e)) => return Err(PageError::Unexpected(e)),
     };
     page::html(

@@ -20,6 +20,7 @@ mod papers;
 mod public;
 pub mod session;
 mod verification;
+mod vouchers;
 
 use actix_web::web;
 
@@ -67,5 +68,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(exam::exam)
         .service(exam::save_form)
         .configure(ato::configure)
-        .configure(admin::configure);
+        .configure(admin::configure)
+        .configure(vouchers::configure);
 }

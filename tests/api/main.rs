@@ -35,6 +35,7 @@ mod styles;
 mod throttle;
 mod tokens;
 mod two_servers;
+mod vouchers;
 mod web;
 mod web_admin;
 mod web_ato;

@@ -113,6 +113,15 @@ const API: &[(&str, &str, [u16; 7])] = &[
     ("GET",  "/api/v1/admin/key-corrections/{id}",                  [401, 403, 403, 403, 403, 404, 401]), // past the door; the id names no correction
     ("POST", "/api/v1/admin/key-corrections/{id}/commit",           [401, 403, 403, 403, 403, 404, 401]),
     ("POST", "/api/v1/admin/key-corrections/{id}/withdraw",         [401, 403, 403, 403, 403, 404, 401]),
+    ("POST", "/api/v1/admin/atos/{id}/vouchers",                    [401, 403, 403, 403, 403, 201, 401]),
+    ("POST", "/api/v1/admin/vouchers",                              [401, 403, 403, 403, 403, 201, 401]),
+    ("GET",  "/api/v1/admin/vouchers",                              [401, 403, 403, 403, 403, 200, 401]),
+    ("POST", "/api/v1/admin/vouchers/{id}/void",                    [401, 403, 403, 403, 403, 404, 401]), // a voucher id nobody has
+    ("GET",  "/api/v1/ato/vouchers",                                [401, 403, 403, 200, 200, 403, 401]),
+    ("POST", "/api/v1/ato/vouchers/{id}/assignment",                [401, 403, 403, 404, 404, 403, 401]),
+    ("POST", "/api/v1/ato/vouchers/assignments/csv",                [401, 403, 403, 200, 200, 403, 401]),
+    ("GET",  "/api/v1/me/vouchers",                                 [401, 200, 200, 200, 200, 200, 401]),
+    ("POST", "/api/v1/me/vouchers",                                 [401, 404, 404, 403, 403, 403, 401]), // a code never issued
 ];
 
 /// The pages (a session cookie from the sign-in form). 303 is a redirect; an anonymous
@@ -159,6 +168,9 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/admin/statistics",                                 [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/key-corrections",                            [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/key-corrections/{id}",                       [303, 403, 403, 403, 403, 404, 303]), // the id names no correction
+    ("/admin/atos/{id}/vouchers",                         [303, 403, 403, 403, 403, 200, 303]),
+    ("/ato/vouchers",                                     [303, 403, 403, 200, 200, 403, 303]),
+    ("/my/vouchers",                                      [303, 200, 200, 403, 403, 403, 303]),
 ];
 
 /// The pages' forms and script requests (POST), sent by each caller's browser with its
@@ -208,6 +220,10 @@ const FORMS: &[(&str, [u16; 7])] = &[
     ("/admin/key-corrections",                            [303, 403, 403, 403, 403, 422, 303]),
     ("/admin/key-corrections/{id}/commit",                [303, 403, 403, 403, 403, 404, 303]),
     ("/admin/key-corrections/{id}/withdraw",              [303, 403, 403, 403, 403, 404, 303]),
+    ("/admin/atos/{id}/vouchers",                         [303, 403, 403, 403, 403, 422, 303]),
+    ("/ato/vouchers/{id}/assignment",                     [303, 403, 403, 404, 404, 403, 303]), // a voucher id nobody has
+    ("/ato/vouchers/assignments",                         [303, 403, 403, 422, 422, 403, 303]),
+    ("/my/vouchers",                                      [303, 422, 422, 403, 403, 403, 303]),
 ];
 
 /// Forms that end the caller's sessions.
@@ -427,6 +443,7 @@ async fn fill(app: &TestApp, world: &World, method: &str, template: &str) -> Str
             ("static", "{name}") => "app.css".into(),
             ("papers", "{code}") => "iso20000-foundation".into(),
             ("key-corrections", "{id}") => "0190a0a0-0000-7000-8000-000000000000".into(),
+            ("vouchers", "{id}") => "00000000-0000-7000-8000-00000000f00d".into(),
             (_, s) if s.starts_with('{') => panic!("no fixture for {s} in {template}"),
             (_, s) => s.to_owned(),
         };
@@ -529,6 +546,17 @@ fn body(app: &TestApp, world: &World, method: &str, template: &str) -> Option<Bo
         (_, "/api/v1/admin/key-corrections") => {
             json!({"qualification": "iso20000-foundation", "item_id": "FND-CP-001", "kind": "credit_all", "reason": "ambiguous stem"})
         }
+        (_, "/api/v1/admin/atos/{id}/vouchers" | "/api/v1/admin/vouchers") => {
+            json!({"qualification": "iso20000-foundation", "count": 1, "valid_from": app.day(0), "expires_on": app.day(30)})
+        }
+        (_, "/api/v1/admin/vouchers/{id}/void") => json!({"reason": "issued by mistake"}),
+        (_, "/api/v1/ato/vouchers/{id}/assignment") => json!({"email": email}),
+        (_, "/api/v1/ato/vouchers/assignments/csv") => {
+            return Some(Body::Csv(format!(
+                "email,qualification\n{email},iso20000-foundation\n"
+            )));
+        }
+        (_, "/api/v1/me/vouchers") => json!({"code": "0000-0000-0000-0"}),
         _ => return Some(Body::Empty),
     };
     Some(Body::Json(json))

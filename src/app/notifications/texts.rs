@@ -309,3 +309,32 @@ mod tests {
         assert!(mail.text.contains("until 2026-11-28"));
     }
 }
+
+/// A reminder that a voucher for a paper expires soon.
+pub fn voucher_expiry_reminder(
+    to: &str,
+    given_name: &str,
+    qualification_title: &str,
+    code_last4: &str,
+    expires_at: OffsetDateTime,
+    base_url: &str,
+) -> OutgoingEmail {
+    let day = expires_at - time::Duration::seconds(1);
+    let link = format!("{}/dashboard", base_url.trim_end_matches('/'));
+    email(
+        to,
+        format!(
+            "Your {qualification_title} voucher expires on {}",
+            day.date()
+        ),
+        vec![
+            format!("Dear {given_name},"),
+            format!(
+                "Your voucher for the {qualification_title} examination (ending …{code_last4}) can be used until the end of {} (UTC). After that it can no longer be used.",
+                day.date()
+            ),
+            "Sign in to sit the paper or book a session before then.".to_owned(),
+        ],
+        Some(("Your dashboard", &link)),
+    )
+}

@@ -9,3 +9,4 @@ pub mod courses;
 pub mod evidence;
 pub mod key_corrections;
 pub mod sittings;
+pub mod vouchers;

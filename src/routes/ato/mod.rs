@@ -1,6 +1,8 @@
 //! Endpoints for staff of an accredited training organization, under `/api/v1/ato`.
 //! Everything is scoped to the caller's own organization: another's ids answer 404.
 
+pub mod vouchers;
+
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;

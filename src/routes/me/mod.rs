@@ -4,6 +4,7 @@
 pub mod certificates;
 pub mod evidence;
 pub mod sittings;
+pub mod vouchers;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
@@ -170,7 +171,11 @@ pub struct EligibilityView {
     pub qualification: String,
     pub title: String,
     pub edition: String,
+    /// The prerequisites are met and, where the qualification requires a voucher, a valid
+    /// one is held: a start would be accepted.
     pub eligible: bool,
+    /// Whether a sitting needs a voucher, and how many valid ones are held.
+    pub voucher: vouchers::VoucherNeedView,
     /// `none`, `any` (one requirement suffices) or `all`.
     pub rule: Rule,
     pub met: Vec<RequirementView>,
@@ -193,13 +198,15 @@ pub async fn eligibility(
     user: AuthenticatedUser,
 ) -> Result<HttpResponse, ApiError> {
     let standings = evidence_use_case::eligibility(&state, user.id).await?;
+    let held = crate::app::vouchers::entitlements(&state, user.id).await?;
     let views: Vec<EligibilityView> = standings
         .into_iter()
         .map(|s| EligibilityView {
+            voucher: vouchers::VoucherNeedView::of(&held, &s.qualification),
+            eligible: s.eligible && held.get(&s.qualification).is_none_or(|n| *n > 0),
             qualification: s.qualification,
             title: s.title,
             edition: s.edition,
-            eligible: s.eligible,
             rule: s.rule,
             met: s
                 .met

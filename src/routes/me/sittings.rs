@@ -11,6 +11,7 @@ use crate::app::sittings::{
 use crate::domain::role::Role;
 use crate::domain::scoring::Response;
 use crate::domain::sitting::{self, SittingStatus};
+use crate::domain::voucher::VoucherCode;
 use crate::pools::FindError;
 use crate::routes::caller::AuthenticatedUser;
 use crate::routes::ids::parse_id;
@@ -28,6 +29,11 @@ pub struct StartSittingRequest {
     /// Needed only when the qualification is offered in more than one open edition.
     #[serde(default)]
     pub edition: Option<String>,
+    /// The voucher code to pay with, where the qualification requires a voucher; without
+    /// it, one of the candidate's valid vouchers for the qualification is used.
+    #[serde(default)]
+    #[schema(example = "ABCD-EFGH-JKMN-P", max_length = 64)]
+    pub voucher: Option<String>,
 }
 
 #[utoipa::path(
@@ -39,8 +45,8 @@ pub struct StartSittingRequest {
     responses(
         (status = 201, description = "The sitting, with its questions (never a key)", body = SittingView),
         (status = 403, description = "Prerequisites not met (`unmet` lists them), or the e-mail address is not verified yet", body = Problem),
-        (status = 409, description = "A sitting is already in progress, or the paper cannot be sat yet", body = Problem),
-        (status = 422, description = "Unknown qualification or edition", body = Problem),
+        (status = 409, description = "A sitting is already in progress, the paper cannot be sat yet, or it requires a voucher and none is valid (`voucher-required`, `field: voucher`)", body = Problem),
+        (status = 422, description = "Unknown qualification or edition, or a mistyped voucher code", body = Problem),
     )
 )]
 #[post("/sittings")]
@@ -51,11 +57,19 @@ pub async fn start(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Candidate)?;
     let now = state.clock.now();
-    let record = use_case::start(
+    let voucher = body
+        .0
+        .voucher
+        .as_deref()
+        .map(VoucherCode::parse)
+        .transpose()
+        .map_err(|m| ApiError::invalid("voucher", m))?;
+    let record = use_case::start_with_voucher(
         &state,
         user.id,
         &body.0.qualification,
         body.0.edition.as_deref(),
+        voucher.as_ref(),
         now,
     )
     .await
@@ -97,6 +111,9 @@ pub async fn start(
             "email-not-verified",
             e.to_string(),
         ),
+        StartSittingError::Voucher(why) => {
+            ApiError::conflict("voucher-required", why).with("field", "voucher")
+        }
         StartSittingError::Unexpected(e) => ApiError::internal(e),
     })?;
     tracing::info!(sitting = %record.id, qualification = %record.qualification_code, "sitting started");
