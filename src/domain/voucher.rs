@@ -359,6 +359,7 @@ pub fn parse_assignments(bytes: &[u8]) -> Result<Vec<AssignmentRow>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -283,33 +283,6 @@ pub fn result(
     email(to, subject, paragraphs, None)
 }
 
-#[cfg(test)]
-mod tests {
-    use time::macros::datetime;
-
-    use super::*;
-
-    #[test]
-    fn an_invitation_carries_its_token_in_the_fragment_only() {
-        let mail = staff_invitation(
-            "https://exams.example.org",
-            "a@example.org",
-            "Acme <Training>",
-            "tok123",
-            datetime!(2026-11-28 10:00 UTC),
-        );
-        assert!(
-            mail.text
-                .contains("https://exams.example.org/invitations/accept#token=tok123")
-        );
-        assert!(
-            mail.html.contains("Acme &lt;Training&gt;"),
-            "names are escaped in HTML"
-        );
-        assert!(mail.text.contains("until 2026-11-28"));
-    }
-}
-
 /// A reminder that a voucher for a paper expires soon.
 pub fn voucher_expiry_reminder(
     to: &str,
@@ -337,4 +310,31 @@ pub fn voucher_expiry_reminder(
         ],
         Some(("Your dashboard", &link)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn an_invitation_carries_its_token_in_the_fragment_only() {
+        let mail = staff_invitation(
+            "https://exams.example.org",
+            "a@example.org",
+            "Acme <Training>",
+            "tok123",
+            datetime!(2026-11-28 10:00 UTC),
+        );
+        assert!(
+            mail.text
+                .contains("https://exams.example.org/invitations/accept#token=tok123")
+        );
+        assert!(
+            mail.html.contains("Acme &lt;Training&gt;"),
+            "names are escaped in HTML"
+        );
+        assert!(mail.text.contains("until 2026-11-28"));
+    }
 }
