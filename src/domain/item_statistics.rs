@@ -507,6 +507,83 @@ fn areas(items: &[ItemStatistics]) -> Vec<AreaStatistics> {
         .collect()
 }
 
+/// The CSV export's header: one row per item per form.
+pub const CSV_HEADER: [&str; 14] = [
+    "qualification",
+    "edition",
+    "pool_hash",
+    "item_id",
+    "area",
+    "pilot",
+    "candidates",
+    "facility",
+    "point_biserial",
+    "efficiency",
+    "upper_lower",
+    "omitted",
+    "flags",
+    "options",
+];
+
+/// A figure to four decimals; empty when there is none.
+pub fn figure(value: Option<f64>) -> String {
+    value.map(|v| format!("{v:.4}")).unwrap_or_default()
+}
+
+/// One item's options in a cell: `A (key) 0.4000 D 1.0000; B 0.4000 D 0.0000; …`.
+fn options_cell(options: &[OptionStatistics]) -> String {
+    options
+        .iter()
+        .map(|o| {
+            let key = if o.key { " (key)" } else { "" };
+            let d = o
+                .discrimination
+                .map(|d| format!(" D {d:.4}"))
+                .unwrap_or_default();
+            format!("{}{key} {:.4}{d}", o.label, o.rate)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Every item of every form as CSV, every cell made safe for spreadsheets. `forms` are
+/// (edition, pool hash, figures).
+pub fn items_csv(
+    qualification: &str,
+    forms: &[(&str, &str, &FormStatistics)],
+) -> Result<Vec<u8>, csv::Error> {
+    use super::ato::spreadsheet_safe;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(CSV_HEADER.map(spreadsheet_safe))?;
+    for (edition, pool_hash, form) in forms {
+        for i in &form.items {
+            let flags: Vec<&str> = i.flags.iter().map(|f| f.code()).collect();
+            writer.write_record(
+                [
+                    qualification.to_owned(),
+                    (*edition).to_owned(),
+                    (*pool_hash).to_owned(),
+                    i.item_id.clone(),
+                    i.area.clone(),
+                    i.pilot.to_string(),
+                    i.candidates.to_string(),
+                    figure(Some(i.facility)),
+                    figure(i.point_biserial),
+                    figure(i.efficiency),
+                    figure(i.upper_lower),
+                    figure(Some(i.omitted)),
+                    flags.join(";"),
+                    options_cell(&i.options),
+                ]
+                .map(|c| spreadsheet_safe(&c)),
+            )?;
+        }
+    }
+    writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
 #[cfg(test)]
 #[path = "item_statistics_tests.rs"]
 mod tests;

@@ -343,3 +343,18 @@ fn partial_credit_items_make_it_cronbachs_alpha() {
     close(form.items[0].upper_lower, 1.0);
     assert!(form.items[0].options.is_empty());
 }
+
+#[test]
+fn the_csv_has_one_row_per_item_and_neutralises_formulas() {
+    let (mut items, candidates) = five();
+    items[0].item_id = "=HYPERLINK(\"x\")".into();
+    let form = analyse(&items, &candidates, 3, &flags_from(5));
+    let bytes = items_csv("q", &[("2011", "abc", &form)]).expect("csv");
+    let text = String::from_utf8(bytes).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], CSV_HEADER.join(","));
+    assert_eq!(lines.len(), 4);
+    assert!(lines[1].starts_with("q,2011,abc,\"'=HYPERLINK(\"\"x\"\")\",A,false,5,0.6000,0.6455,1.0000,1.0000,0.0000,unused_distractor,A (key) 0.6000 D 1.0000;"));
+    assert!(lines[3].contains("unused_distractor"));
+    assert!(lines[3].ends_with("A (key) 0.4000 D 1.0000; B 0.4000 D 0.0000; C 0.0000 D 0.0000"));
+}
