@@ -192,6 +192,18 @@ pub struct ItemReport {
     pub forms: Vec<Form>,
 }
 
+impl ItemReport {
+    /// As CSV: one row per item per form.
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let forms: Vec<(&str, &str, &FormStatistics)> = self
+            .forms
+            .iter()
+            .map(|f| (f.edition.as_str(), f.pool_hash.as_str(), &f.statistics))
+            .collect();
+        psychometrics::items_csv(&self.qualification, &forms)
+    }
+}
+
 /// The papers drawn from one pool: a qualification, an edition and a pool hash.
 pub struct Form {
     pub edition: String,
@@ -276,7 +288,11 @@ fn written_options(
         .filter(|e| e.edition == edition && e.pool_hash == pool_hash)
         .flat_map(|e| e.qualifications.iter())
         .filter(|q| q.qualification.code == code)
-        .flat_map(|q| q.questions.iter().flat_map(|question| question.items.iter()))
+        .flat_map(|q| {
+            q.questions
+                .iter()
+                .flat_map(|question| question.items.iter())
+        })
         .map(|i| (i.id.clone(), i.body.options().to_vec()))
         .collect()
 }
@@ -315,11 +331,12 @@ fn option_order(item: &PaperItem, written: &BTreeMap<String, Vec<String>>) -> Ve
     let mut sorted = shown.to_vec();
     sorted.sort();
     match written.get(&item.item_id) {
-        Some(w) if {
-            let mut ws = w.clone();
-            ws.sort();
-            ws == sorted
-        } =>
+        Some(w)
+            if {
+                let mut ws = w.clone();
+                ws.sort();
+                ws == sorted
+            } =>
         {
             w.clone()
         }
@@ -332,9 +349,12 @@ fn chosen(item: &PaperItem, response: &Response, order: &[String]) -> Vec<usize>
     let shown = item.body.options();
     let labels: Vec<&str> = match &item.body {
         ItemBody::Classic { .. } => response.choice.iter().map(String::as_str).collect(),
-        ItemBody::MultipleResponse { .. } => {
-            response.choices.iter().flatten().map(String::as_str).collect()
-        }
+        ItemBody::MultipleResponse { .. } => response
+            .choices
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect(),
         _ => Vec::new(),
     };
     let mut picked: Vec<usize> = labels

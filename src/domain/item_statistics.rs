@@ -240,7 +240,13 @@ pub fn group_weights(totals: &[u32]) -> Option<(Vec<f64>, Vec<f64>)> {
             sorted.reverse();
         }
         let boundary = sorted[g - 1];
-        let inside = |t: u32| if descending { t > boundary } else { t < boundary };
+        let inside = |t: u32| {
+            if descending {
+                t > boundary
+            } else {
+                t < boundary
+            }
+        };
         let clear = totals.iter().filter(|t| inside(**t)).count();
         let tied = totals.iter().filter(|t| **t == boundary).count();
         let share = (g - clear) as f64 / tied as f64;
@@ -355,14 +361,7 @@ fn item_statistics(facts: &ItemFacts, given: &[Given], t: &Thresholds) -> ItemSt
     let g = group_size(n) as f64;
     let group_means = |value: &dyn Fn(&Given) -> f64| -> Option<f64> {
         let (upper, lower) = groups.as_ref()?;
-        let side = |w: &[f64]| {
-            given
-                .iter()
-                .zip(w)
-                .map(|(c, w)| w * value(c))
-                .sum::<f64>()
-                / g
-        };
+        let side = |w: &[f64]| given.iter().zip(w).map(|(c, w)| w * value(c)).sum::<f64>() / g;
         Some(side(upper) - side(lower))
     };
     let facility = mean(&marks) / max;
@@ -376,7 +375,8 @@ fn item_statistics(facts: &ItemFacts, given: &[Given], t: &Thresholds) -> ItemSt
         .iter()
         .enumerate()
         .map(|(index, text)| {
-            let picked = |c: &Given| f64::from(u8::from(c.chosen.is_some_and(|o| o.contains(&index))));
+            let picked =
+                |c: &Given| f64::from(u8::from(c.chosen.is_some_and(|o| o.contains(&index))));
             let rate = given.iter().map(picked).sum::<f64>() / n as f64;
             let discrimination = group_means(&picked);
             let key = facts.keys.contains(&index);
@@ -464,7 +464,13 @@ fn paper_statistics(
         .collect();
     let variance_sums: Vec<f64> = candidates
         .iter()
-        .map(|c| c.items.iter().filter(scored).map(|o| item_variance[o.item]).sum())
+        .map(|c| {
+            c.items
+                .iter()
+                .filter(scored)
+                .map(|o| item_variance[o.item])
+                .sum()
+        })
         .collect();
     let k = mean(&per_paper);
     let total_variance = variance(&totals);

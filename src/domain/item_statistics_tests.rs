@@ -235,7 +235,11 @@ fn items_are_measured_over_the_candidates_given_them() {
     ];
     let form = analyse(&items, &candidates, 2, &flags_from(1));
     // X given to c1, c2, c4: 2/3; Y to c1, c3, c4: 1/3; Z to c2, c3: 1/2.
-    let given: Vec<(u64, f64)> = form.items.iter().map(|i| (i.candidates, i.facility)).collect();
+    let given: Vec<(u64, f64)> = form
+        .items
+        .iter()
+        .map(|i| (i.candidates, i.facility))
+        .collect();
     assert_eq!(given, [(3, 2.0 / 3.0), (3, 1.0 / 3.0), (2, 0.5)]);
     // X: x = [1,1,0], rest = [1,0,0]; means 2/3, 1/3;
     // cov = (1/3·2/3 + 1/3·−1/3 − 2/3·−1/3) / 3 = (3/9) / 3 = 1/9

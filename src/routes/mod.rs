@@ -93,6 +93,8 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(admin::certificates::change_status)
             .service(admin::certificates::reissue)
             .service(admin::audit::sitting_trail)
-            .service(admin::audit::certificate_trail),
+            .service(admin::audit::certificate_trail)
+            .service(admin::statistics::items_csv)
+            .service(admin::statistics::items),
     );
 }

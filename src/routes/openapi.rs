@@ -85,6 +85,8 @@ use crate::pools::Catalog;
         super::admin::certificates::reissue,
         super::admin::audit::sitting_trail,
         super::admin::audit::certificate_trail,
+        super::admin::statistics::items,
+        super::admin::statistics::items_csv,
     ),
     components(schemas(crate::domain::certificate::StatusPurpose)),
     modifiers(&BearerAuth),

@@ -8,3 +8,4 @@ pub mod certificates;
 pub mod courses;
 pub mod evidence;
 pub mod sittings;
+pub mod statistics;
