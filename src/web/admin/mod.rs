@@ -37,5 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(certificates::certificate)
         .service(certificates::change_status)
         .service(certificates::reissue)
-        .service(statistics::statistics);
+        .service(statistics::statistics)
+        .service(statistics::item_statistics_csv)
+        .service(statistics::item_statistics);
 }
