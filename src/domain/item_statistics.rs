@@ -192,7 +192,9 @@ pub struct PaperStatistics {
     pub sd: f64,
     pub method: ReliabilityMethod,
     /// KR-20 or alpha; null with fewer than two candidates or scored items per paper,
-    /// or when every total is the same.
+    /// or when every total is the same. With papers drawn at random it is an estimate
+    /// (see `paper_statistics`), capped at 1: read it once every item has been given to
+    /// many candidates.
     pub reliability: Option<f64>,
     /// SD × √(1 − reliability), a negative reliability taken as 0.
     pub sem: Option<f64>,
@@ -474,8 +476,10 @@ fn paper_statistics(
         .collect();
     let k = mean(&per_paper);
     let total_variance = variance(&totals);
+    // Items given to few candidates have their variance underestimated (one candidate:
+    // none at all), which can push the estimate past 1: it is capped there.
     let reliability = (n >= 2 && k >= 2.0 && total_variance > 0.0)
-        .then(|| k / (k - 1.0) * (1.0 - mean(&variance_sums) / total_variance));
+        .then(|| (k / (k - 1.0) * (1.0 - mean(&variance_sums) / total_variance)).min(1.0));
     let sd = total_variance.sqrt();
     let method = if items.iter().filter(|i| !i.pilot).all(|i| i.dichotomous) {
         ReliabilityMethod::Kr20
@@ -564,25 +568,25 @@ pub fn items_csv(
     for (edition, pool_hash, form) in forms {
         for i in &form.items {
             let flags: Vec<&str> = i.flags.iter().map(|f| f.code()).collect();
-            writer.write_record(
-                [
-                    qualification.to_owned(),
-                    (*edition).to_owned(),
-                    (*pool_hash).to_owned(),
-                    i.item_id.clone(),
-                    i.area.clone(),
-                    i.pilot.to_string(),
-                    i.candidates.to_string(),
-                    figure(Some(i.facility)),
-                    figure(i.point_biserial),
-                    figure(i.efficiency),
-                    figure(i.upper_lower),
-                    figure(Some(i.omitted)),
-                    flags.join(";"),
-                    options_cell(&i.options),
-                ]
-                .map(|c| spreadsheet_safe(&c)),
-            )?;
+            // Text cells are made safe; figures are written by us and stay numbers
+            // (a negative one starts with '-' but is no formula).
+            let text = |c: &str| spreadsheet_safe(c);
+            writer.write_record([
+                text(qualification),
+                text(edition),
+                text(pool_hash),
+                text(&i.item_id),
+                text(&i.area),
+                i.pilot.to_string(),
+                i.candidates.to_string(),
+                figure(Some(i.facility)),
+                figure(i.point_biserial),
+                figure(i.efficiency),
+                figure(i.upper_lower),
+                figure(Some(i.omitted)),
+                text(&flags.join(";")),
+                text(&options_cell(&i.options)),
+            ])?;
         }
     }
     writer

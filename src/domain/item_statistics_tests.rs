@@ -362,3 +362,20 @@ fn the_csv_has_one_row_per_item_and_neutralises_formulas() {
     assert!(lines[3].contains("unused_distractor"));
     assert!(lines[3].ends_with("A (key) 0.4000 D 1.0000; B 0.4000 D 0.0000; C 0.0000 D 0.0000"));
 }
+
+#[test]
+fn items_seen_once_cannot_push_the_reliability_past_one() {
+    // Two papers of two items, no item shared: every item variance is 0 (one candidate
+    // each), so 2/1 · (1 − 0 / var) = 2 before the cap; the SEM is then 0.
+    let items: Vec<ItemFacts> = ["U1", "U2", "U3", "U4"]
+        .iter()
+        .map(|id| classic(id, "A", false))
+        .collect();
+    let candidates = vec![
+        candidate(2, &[(0, 1, Some(0)), (1, 1, Some(0))]),
+        candidate(0, &[(2, 0, Some(1)), (3, 0, Some(1))]),
+    ];
+    let paper = analyse(&items, &candidates, 2, &flags_from(1)).paper;
+    assert_eq!(paper.reliability, Some(1.0));
+    assert_eq!(paper.sem, Some(0.0));
+}

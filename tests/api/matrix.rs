@@ -108,6 +108,8 @@ const API: &[(&str, &str, [u16; 7])] = &[
     ("GET",  "/api/v1/admin/certificates/{number}/audit",           [401, 403, 403, 403, 403, 200, 401]),
     ("POST", "/api/v1/admin/certificates/{number}/status",          [401, 403, 403, 403, 403, 200, 401]),
     ("POST", "/api/v1/admin/certificates/{number}/reissue",         [401, 403, 403, 403, 403, 201, 401]),
+    ("GET",  "/api/v1/admin/statistics/{qualification}/items",      [401, 403, 403, 403, 403, 200, 401]),
+    ("GET",  "/api/v1/admin/statistics/{qualification}/items.csv",  [401, 403, 403, 403, 403, 200, 401]),
 ];
 
 /// The pages (a session cookie from the sign-in form). 303 is a redirect; an anonymous
@@ -152,6 +154,8 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/admin/certificates",                               [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/certificates/{number}",                      [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/statistics",                                 [303, 403, 403, 403, 403, 200, 303]),
+    ("/admin/statistics/{qualification}",                 [303, 403, 403, 403, 403, 200, 303]),
+    ("/admin/statistics/{qualification}/items.csv",       [303, 403, 403, 403, 403, 200, 303]),
 ];
 
 /// The pages' forms and script requests (POST), sent by each caller's browser with its
@@ -416,6 +420,7 @@ async fn fill(app: &TestApp, world: &World, method: &str, template: &str) -> Str
             ("verify", "{code}") => world.verification_code.clone(),
             ("static", "{name}") => "app.css".into(),
             ("papers", "{code}") => "iso20000-foundation".into(),
+            ("statistics", "{qualification}") => "iso20000-foundation".into(),
             (_, s) if s.starts_with('{') => panic!("no fixture for {s} in {template}"),
             (_, s) => s.to_owned(),
         };
