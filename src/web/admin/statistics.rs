@@ -403,7 +403,7 @@ pub async fn item_statistics(
     page::ok(
         &visitor,
         &ItemStatisticsPage {
-            chrome: Chrome::new(&visitor, &format!("Item statistics: {title}")),
+            chrome: Chrome::new(&visitor, format!("Item statistics: {title}")),
             code: qualification,
             title,
             sittings_read,
