@@ -465,4 +465,19 @@ mod tests {
         assert_eq!(drawn[1].height, num(HEIGHT));
         assert_eq!(drawn[0].height, num(HEIGHT / 2.0));
     }
+
+    #[test]
+    fn the_scatter_plot_puts_facility_across_and_the_point_biserial_up() {
+        // Facility 0 at the left edge, 1 at the right; r = 1 at the top, 0 in the middle,
+        // −1 at the bottom of the 240-unit plot; values outside are kept on the edge.
+        assert_eq!(
+            (plot_x(0.0), plot_x(1.0), plot_x(0.5)),
+            (48.0, 628.0, 338.0)
+        );
+        assert_eq!(
+            (plot_y(1.0), plot_y(0.0), plot_y(-1.0)),
+            (12.0, 132.0, 252.0)
+        );
+        assert_eq!((plot_x(1.5), plot_y(-3.0)), (628.0, 252.0));
+    }
 }
