@@ -40,6 +40,8 @@ pub struct Settings {
     pub certificates: CertificateSettings,
     #[serde(default)]
     pub throttle: ThrottleSettings,
+    #[serde(default)]
+    pub statistics: StatisticsSettings,
     #[serde(skip, default = "default_environment")]
     pub environment: Environment,
 }
@@ -112,6 +114,37 @@ impl Default for ThrottleSettings {
             login_failures_before_backoff: 5,
             max_backoff_seconds: 900,
             hash_queue_wait_ms: 1000,
+        }
+    }
+}
+
+/// Item statistics: how many sittings are read, and when an item is flagged (see the
+/// README for why these defaults).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct StatisticsSettings {
+    /// The latest scored sittings of a qualification the item statistics read.
+    pub sample_sittings: u64,
+    pub facility_low: f64,
+    pub facility_high: f64,
+    pub min_point_biserial: f64,
+    pub min_upper_lower: f64,
+    /// Moodle's "needs checking": discriminative efficiency below this.
+    pub min_efficiency: f64,
+    /// No flag for an item given to fewer candidates than this.
+    pub min_candidates: u64,
+}
+
+impl Default for StatisticsSettings {
+    fn default() -> Self {
+        Self {
+            sample_sittings: 500,
+            facility_low: 0.30,
+            facility_high: 0.90,
+            min_point_biserial: 0.20,
+            min_upper_lower: 0.20,
+            min_efficiency: 0.15,
+            min_candidates: 30,
         }
     }
 }

@@ -116,6 +116,7 @@ impl Application {
             require_verified_email: settings.auth.require_verified_email,
             throttle: settings.throttle.clone(),
             verification_per_minute: settings.certificates.verification_per_minute,
+            statistics: settings.statistics.clone(),
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::{password::PasswordHasher, tokens::TokenService};
 use crate::clock::Clock;
-use crate::config::ThrottleSettings;
+use crate::config::{StatisticsSettings, ThrottleSettings};
 use crate::domain::sitting::SittingFacts;
 use crate::email::Mailer;
 use crate::persistence::answer_writer::AnswerWriter;
@@ -43,6 +43,8 @@ pub struct AppState {
     /// What never changes about the sittings in progress, so a save need not read
     /// the paper.
     pub sitting_facts: FactsCache,
+    /// How many sittings item statistics read, and their flag thresholds.
+    pub statistics: StatisticsSettings,
 }
 
 /// Facts of sittings by id, at most `capacity` of them: when full it is emptied and

@@ -5,13 +5,23 @@
 //! Counts come from SQL aggregates over every scored sitting; the item figures from the
 //! stored score sheets of the latest `ITEM_SAMPLE` scored sittings of each qualification,
 //! so the page costs the same however many sittings there have been.
+//!
+//! The psychometric item statistics of one qualification (`items`) read a bounded
+//! sample too: the latest `statistics.sample_sittings` scored sittings, with their
+//! papers, score sheets and answers, grouped into forms (edition + pool hash, as each
+//! sitting stores them) and measured by `domain::item_statistics`.
 
 use std::collections::BTreeMap;
 
 use sea_orm::DbErr;
 
-use crate::domain::paper::Paper;
-use crate::domain::scoring::ScoreSheet;
+use crate::domain::item_statistics::{
+    self as psychometrics, CandidateOutcome, FormStatistics, ItemFacts, ItemOutcome, Thresholds,
+};
+use crate::domain::paper::{Paper, PaperItem};
+use crate::domain::pool::ItemBody;
+use crate::domain::scoring::{Response, ScoreSheet};
+use crate::domain::values::option_index;
 use crate::persistence::statistics as repo;
 use crate::state::AppState;
 
@@ -159,6 +169,254 @@ pub fn facilities(sheets: &[(Paper, ScoreSheet)]) -> Vec<ItemFacility> {
         }
     }
     items.into_values().collect()
+}
+
+/// Why a qualification's item statistics cannot be given.
+#[derive(Debug, thiserror::Error)]
+pub enum ItemStatisticsError {
+    #[error("there is no qualification {0}")]
+    UnknownQualification(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// A qualification's item statistics, form by form.
+pub struct ItemReport {
+    pub qualification: String,
+    pub title: String,
+    /// How many scored sittings were read, and the most that are.
+    pub sittings_read: u64,
+    pub sample_limit: u64,
+    pub thresholds: Thresholds,
+    /// Newest form first (the form of the latest sitting read).
+    pub forms: Vec<Form>,
+}
+
+impl ItemReport {
+    /// As CSV: one row per item per form.
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let forms: Vec<(&str, &str, &FormStatistics)> = self
+            .forms
+            .iter()
+            .map(|f| (f.edition.as_str(), f.pool_hash.as_str(), &f.statistics))
+            .collect();
+        psychometrics::items_csv(&self.qualification, &forms)
+    }
+}
+
+/// The papers drawn from one pool: a qualification, an edition and a pool hash.
+pub struct Form {
+    pub edition: String,
+    pub pool_hash: String,
+    pub statistics: FormStatistics,
+}
+
+/// The flag thresholds of the settings.
+pub fn thresholds(state: &AppState) -> Thresholds {
+    let s = &state.statistics;
+    Thresholds {
+        facility_low: s.facility_low,
+        facility_high: s.facility_high,
+        min_point_biserial: s.min_point_biserial,
+        min_upper_lower: s.min_upper_lower,
+        min_efficiency: s.min_efficiency,
+        min_candidates: s.min_candidates,
+    }
+}
+
+/// The item statistics of qualification `code` (known to any loaded edition).
+#[tracing::instrument(skip(state))]
+pub async fn items(state: &AppState, code: &str) -> Result<ItemReport, ItemStatisticsError> {
+    let known = state
+        .catalog
+        .editions
+        .iter()
+        .flat_map(|e| e.qualifications.iter())
+        .any(|q| q.qualification.code == code);
+    if !known {
+        return Err(ItemStatisticsError::UnknownQualification(code.to_owned()));
+    }
+    let limit = state.statistics.sample_sittings.max(1);
+    let sittings = repo::scored_sittings(&state.db, code, limit)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let thresholds = thresholds(state);
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut by_form: BTreeMap<(String, String), Vec<repo::ScoredSitting>> = BTreeMap::new();
+    let read = sittings.len() as u64;
+    for s in sittings {
+        let form = (s.edition.clone(), s.pool_hash.clone());
+        if !by_form.contains_key(&form) {
+            order.push(form.clone());
+        }
+        by_form.entry(form).or_default().push(s);
+    }
+    let forms = order
+        .into_iter()
+        .filter_map(|form| {
+            let sittings = by_form.remove(&form)?;
+            let written = written_options(state, &form.0, &form.1, code);
+            Some(Form {
+                statistics: form_statistics(&sittings, &written, &thresholds),
+                edition: form.0,
+                pool_hash: form.1,
+            })
+        })
+        .collect();
+    Ok(ItemReport {
+        qualification: code.to_owned(),
+        title: title_of(state, code),
+        sittings_read: read,
+        sample_limit: limit,
+        thresholds,
+        forms,
+    })
+}
+
+/// Each item's options as written in the pool file of this form, by item id, when the
+/// form's pool is the one loaded; empty otherwise (options are then put in text order).
+fn written_options(
+    state: &AppState,
+    edition: &str,
+    pool_hash: &str,
+    code: &str,
+) -> BTreeMap<String, Vec<String>> {
+    state
+        .catalog
+        .editions
+        .iter()
+        .filter(|e| e.edition == edition && e.pool_hash == pool_hash)
+        .flat_map(|e| e.qualifications.iter())
+        .filter(|q| q.qualification.code == code)
+        .flat_map(|q| {
+            q.questions
+                .iter()
+                .flat_map(|question| question.items.iter())
+        })
+        .map(|i| (i.id.clone(), i.body.options().to_vec()))
+        .collect()
+}
+
+/// Whether the style picks options, so that selection rates mean something.
+fn picks_options(body: &ItemBody) -> bool {
+    matches!(
+        body,
+        ItemBody::Classic { .. } | ItemBody::MultipleResponse { .. }
+    )
+}
+
+/// Scored all or nothing: matching and assertion/reason give a mark per line.
+fn dichotomous(body: &ItemBody) -> bool {
+    match body {
+        ItemBody::Matching { keys, .. } | ItemBody::AssertionReason { keys, .. } => keys.len() <= 1,
+        _ => true,
+    }
+}
+
+fn key_indexes(body: &ItemBody) -> Vec<usize> {
+    match body {
+        ItemBody::Classic { key, .. } => vec![*key],
+        ItemBody::MultipleResponse { keys, .. } => keys.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// The fixed option order of an item: as written in the pool when it has the same
+/// options, else in text order (each paper shows them shuffled).
+fn option_order(item: &PaperItem, written: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    if !picks_options(&item.body) {
+        return Vec::new();
+    }
+    let shown = item.body.options();
+    let mut sorted = shown.to_vec();
+    sorted.sort();
+    match written.get(&item.item_id) {
+        Some(w)
+            if {
+                let mut ws = w.clone();
+                ws.sort();
+                ws == sorted
+            } =>
+        {
+            w.clone()
+        }
+        _ => sorted,
+    }
+}
+
+/// The options a response chose, as indexes into `order`.
+fn chosen(item: &PaperItem, response: &Response, order: &[String]) -> Vec<usize> {
+    let shown = item.body.options();
+    let labels: Vec<&str> = match &item.body {
+        ItemBody::Classic { .. } => response.choice.iter().map(String::as_str).collect(),
+        ItemBody::MultipleResponse { .. } => response
+            .choices
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut picked: Vec<usize> = labels
+        .into_iter()
+        .filter_map(|l| option_index(l, shown.len()))
+        .filter_map(|i| order.iter().position(|o| *o == shown[i]))
+        .collect();
+    picked.sort_unstable();
+    picked.dedup();
+    picked
+}
+
+/// One form's figures from its sittings.
+fn form_statistics(
+    sittings: &[repo::ScoredSitting],
+    written: &BTreeMap<String, Vec<String>>,
+    thresholds: &Thresholds,
+) -> FormStatistics {
+    let mut facts: Vec<ItemFacts> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut candidates = Vec::new();
+    let mut max_score = 0;
+    for s in sittings {
+        max_score = max_score.max(s.sheet.max_score);
+        let mut outcomes = Vec::new();
+        for item in &s.paper.items {
+            let at = *index.entry(item.item_id.clone()).or_insert_with(|| {
+                let options = option_order(item, written);
+                let shown = item.body.options();
+                let keys = key_indexes(&item.body)
+                    .into_iter()
+                    .filter_map(|k| shown.get(k))
+                    .filter_map(|text| options.iter().position(|o| o == text))
+                    .collect();
+                facts.push(ItemFacts {
+                    item_id: item.item_id.clone(),
+                    area: item.area.clone(),
+                    pilot: item.pilot,
+                    max_marks: item.marks,
+                    dichotomous: dichotomous(&item.body),
+                    keys,
+                    options,
+                });
+                facts.len() - 1
+            });
+            outcomes.push(ItemOutcome {
+                item: at,
+                marks: s.sheet.awarded.get(&item.number).copied().unwrap_or(0),
+                chosen: s
+                    .answers
+                    .get(&item.number)
+                    .map(|r| chosen(item, r, &facts[at].options)),
+            });
+        }
+        candidates.push(CandidateOutcome {
+            total: s.sheet.score,
+            items: outcomes,
+        });
+    }
+    let mut stats = psychometrics::analyse(&facts, &candidates, max_score, thresholds);
+    stats.items.sort_by(|a, b| a.item_id.cmp(&b.item_id));
+    stats
 }
 
 #[cfg(test)]

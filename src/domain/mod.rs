@@ -8,6 +8,7 @@ pub mod certificate;
 pub mod eligibility;
 pub mod evidence;
 pub mod fields;
+pub mod item_statistics;
 pub mod paper;
 pub mod pool;
 pub mod regrade;

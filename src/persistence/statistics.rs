@@ -1,5 +1,8 @@
 //! What the examination statistics are read from: counts of scored sittings grouped in
-//! SQL, and the stored papers and score sheets of a bounded number of recent sittings.
+//! SQL, and the stored papers, score sheets and answers of a bounded number of recent
+//! sittings.
+
+use std::collections::BTreeMap;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
@@ -7,9 +10,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::sittings;
+use super::entities::{answers, sittings};
 use crate::domain::paper::Paper;
-use crate::domain::scoring::ScoreSheet;
+use crate::domain::scoring::{Response, ScoreSheet};
 
 /// Scored sittings of one qualification that share a result (passed or not).
 pub struct ResultCount {
@@ -128,6 +131,84 @@ pub async fn recent_sheets(
                 serde_json::from_str(&paper).map_err(|e| unreadable("paper", e))?,
                 serde_json::from_str(&sheet).map_err(|e| unreadable("result", e))?,
             ))
+        })
+        .collect()
+}
+
+/// A scored sitting as item statistics read it: its form, paper, score sheet and the
+/// answers saved.
+pub struct ScoredSitting {
+    pub edition: String,
+    pub pool_hash: String,
+    pub paper: Paper,
+    pub sheet: ScoreSheet,
+    pub answers: BTreeMap<u32, Response>,
+}
+
+/// How many sittings' answers one query reads (a bounded `IN` list).
+const ANSWER_BATCH: usize = 200;
+
+/// The latest `limit` scored sittings of a qualification, newest first, with their
+/// answers.
+#[tracing::instrument(skip(db))]
+pub async fn scored_sittings(
+    db: &impl ConnectionTrait,
+    qualification: &str,
+    limit: u64,
+) -> Result<Vec<ScoredSitting>, DbErr> {
+    type Row = (Uuid, String, String, String, Option<String>);
+    let rows: Vec<Row> = sittings::Entity::find()
+        .select_only()
+        .column(sittings::Column::Id)
+        .column(sittings::Column::Edition)
+        .column(sittings::Column::PoolHash)
+        .column(sittings::Column::Paper)
+        .column(sittings::Column::Breakdown)
+        .filter(sittings::Column::QualificationCode.eq(qualification))
+        .filter(sittings::Column::Score.is_not_null())
+        .filter(sittings::Column::Breakdown.is_not_null())
+        .order_by_desc(sittings::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    let mut answers_of: BTreeMap<Uuid, BTreeMap<u32, Response>> = BTreeMap::new();
+    for batch in ids.chunks(ANSWER_BATCH) {
+        let saved: Vec<(Uuid, i32, String)> = answers::Entity::find()
+            .select_only()
+            .column(answers::Column::SittingId)
+            .column(answers::Column::Number)
+            .column(answers::Column::Response)
+            .filter(answers::Column::SittingId.is_in(batch.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, number, response) in saved {
+            let response: Response = serde_json::from_str(&response).map_err(|e| {
+                DbErr::Custom(format!("sitting {id}: stored answer is unreadable: {e}"))
+            })?;
+            answers_of
+                .entry(id)
+                .or_default()
+                .insert(u32::try_from(number).unwrap_or_default(), response);
+        }
+    }
+    rows.into_iter()
+        .filter_map(|(id, edition, pool_hash, paper, sheet)| {
+            Some((id, edition, pool_hash, paper, sheet?))
+        })
+        .map(|(id, edition, pool_hash, paper, sheet)| {
+            let unreadable = |what: &str, e: serde_json::Error| {
+                DbErr::Custom(format!("sitting {id}: stored {what} is unreadable: {e}"))
+            };
+            Ok(ScoredSitting {
+                edition,
+                pool_hash,
+                paper: serde_json::from_str(&paper).map_err(|e| unreadable("paper", e))?,
+                sheet: serde_json::from_str(&sheet).map_err(|e| unreadable("result", e))?,
+                answers: answers_of.remove(&id).unwrap_or_default(),
+            })
         })
         .collect()
 }

@@ -107,6 +107,8 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(ato::vouchers::assign_csv)
             .service(ato::vouchers::assign)
             .service(me::vouchers::mine)
-            .service(me::vouchers::redeem),
+            .service(me::vouchers::redeem)
+            .service(admin::statistics::items_csv)
+            .service(admin::statistics::items),
     );
 }

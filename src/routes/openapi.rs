@@ -99,6 +99,8 @@ use crate::pools::Catalog;
         super::ato::vouchers::assign_csv,
         super::me::vouchers::mine,
         super::me::vouchers::redeem,
+        super::admin::statistics::items,
+        super::admin::statistics::items_csv,
     ),
     components(schemas(crate::domain::certificate::StatusPurpose)),
     modifiers(&BearerAuth),

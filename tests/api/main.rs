@@ -24,6 +24,7 @@ mod extra_time;
 mod health;
 mod hostile;
 mod integrity;
+mod item_statistics;
 mod no_leaks;
 mod paging;
 mod pools;

@@ -122,6 +122,8 @@ const API: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/ato/vouchers/assignments/csv",                [401, 403, 403, 200, 200, 403, 401]),
     ("GET",  "/api/v1/me/vouchers",                                 [401, 200, 200, 200, 200, 200, 401]),
     ("POST", "/api/v1/me/vouchers",                                 [401, 404, 404, 403, 403, 403, 401]), // a code never issued
+    ("GET",  "/api/v1/admin/statistics/{qualification}/items",      [401, 403, 403, 403, 403, 200, 401]),
+    ("GET",  "/api/v1/admin/statistics/{qualification}/items.csv",  [401, 403, 403, 403, 403, 200, 401]),
 ];
 
 /// The pages (a session cookie from the sign-in form). 303 is a redirect; an anonymous
@@ -171,6 +173,8 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/admin/atos/{id}/vouchers",                         [303, 403, 403, 403, 403, 200, 303]),
     ("/ato/vouchers",                                     [303, 403, 403, 200, 200, 403, 303]),
     ("/my/vouchers",                                      [303, 200, 200, 403, 403, 403, 303]),
+    ("/admin/statistics/{qualification}",                 [303, 403, 403, 403, 403, 200, 303]),
+    ("/admin/statistics/{qualification}/items.csv",       [303, 403, 403, 403, 403, 200, 303]),
 ];
 
 /// The pages' forms and script requests (POST), sent by each caller's browser with its
@@ -444,6 +448,7 @@ async fn fill(app: &TestApp, world: &World, method: &str, template: &str) -> Str
             ("papers", "{code}") => "iso20000-foundation".into(),
             ("key-corrections", "{id}") => "0190a0a0-0000-7000-8000-000000000000".into(),
             ("vouchers", "{id}") => "00000000-0000-7000-8000-00000000f00d".into(),
+            ("statistics", "{qualification}") => "iso20000-foundation".into(),
             (_, s) if s.starts_with('{') => panic!("no fixture for {s} in {template}"),
             (_, s) => s.to_owned(),
         };

@@ -9,4 +9,5 @@ pub mod courses;
 pub mod evidence;
 pub mod key_corrections;
 pub mod sittings;
+pub mod statistics;
 pub mod vouchers;

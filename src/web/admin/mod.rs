@@ -44,5 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(key_corrections::record)
         .service(key_corrections::show)
         .service(key_corrections::commit)
-        .service(key_corrections::withdraw);
+        .service(key_corrections::withdraw)
+        .service(statistics::item_statistics_csv)
+        .service(statistics::item_statistics);
 }
