@@ -26,6 +26,8 @@ pub struct Edition {
     /// SHA-256 of every file of the edition, stored with each sitting.
     pub pool_hash: String,
     pub qualifications: Vec<QualificationPool>,
+    /// The edition's appeals policy (`[appeals]` in `scheme.toml`).
+    pub appeals: crate::domain::case::AppealsPolicy,
 }
 
 #[derive(Debug, Clone)]
@@ -418,6 +420,7 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
         areas: scheme.areas,
         pool_hash: hex::encode(hasher.finalize()),
         qualifications,
+        appeals: scheme.appeals,
     })
 }
 

@@ -83,6 +83,18 @@ pub enum Action {
     CertificateStatusChanged,
     #[strum(serialize = "certificate.reissued")]
     CertificateReissued,
+    #[strum(serialize = "case.lodged")]
+    CaseLodged,
+    #[strum(serialize = "case.reviewer_assigned")]
+    CaseReviewerAssigned,
+    #[strum(serialize = "case.note_added")]
+    CaseNoteAdded,
+    #[strum(serialize = "case.decided")]
+    CaseDecided,
+    #[strum(serialize = "case.withdrawn")]
+    CaseWithdrawn,
+    #[strum(serialize = "case.remedy_applied")]
+    CaseRemedyApplied,
 }
 
 /// What it happened to.
@@ -95,6 +107,7 @@ pub enum TargetKind {
     Evidence,
     Ato,
     Enrolment,
+    Case,
 }
 
 /// One event to record, before the ledger gives it its place and hash.

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod ato;
 pub mod caller;
+pub mod cases;
 pub mod errors;
 pub mod headers;
 pub mod ids;
@@ -93,6 +94,16 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(admin::certificates::change_status)
             .service(admin::certificates::reissue)
             .service(admin::audit::sitting_trail)
-            .service(admin::audit::certificate_trail),
+            .service(admin::audit::certificate_trail)
+            .service(cases::lodge)
+            .service(cases::mine)
+            .service(cases::one)
+            .service(cases::withdraw)
+            .service(cases::lodge_for_delegate)
+            .service(cases::list)
+            .service(cases::file)
+            .service(cases::assign)
+            .service(cases::note)
+            .service(cases::decide),
     );
 }
