@@ -609,3 +609,97 @@ pub fn remedy_sentence(remedy: Remedy, detail: Option<&str>) -> String {
         None => base.to_owned(),
     }
 }
+
+/// Something of the candidate's an appeal can be lodged against, for the lodging form.
+pub struct Appealable {
+    pub kind: TargetKind,
+    pub id: String,
+    pub label: String,
+    /// The last day of its appeal window.
+    pub closes_on: time::Date,
+}
+
+/// The candidate's results and decisions, newest first: closed sittings, decided
+/// evidence, suspended or revoked certificates.
+pub async fn appealable(state: &AppState, candidate: Uuid) -> Result<Vec<Appealable>, CaseError> {
+    let db = &state.db;
+    let closes = |edition: Option<&str>, at: OffsetDateTime| {
+        (at + time::Duration::days(i64::from(policy(state, edition).window_days))).date()
+    };
+    let mut out = Vec::new();
+    for s in sitting_repo::of_candidate(db, candidate, None, 100).await? {
+        if let (Some(sheet), Some(at)) = (&s.result, s.closed_at) {
+            let title = state
+                .catalog
+                .qualification_title(&s.edition, &s.qualification_code);
+            let outcome = if sheet.passed { "passed" } else { "not passed" };
+            out.push(Appealable {
+                kind: TargetKind::Sitting,
+                id: s.id.to_string(),
+                label: format!(
+                    "Result of {title} on {}: {} of {}, {outcome}",
+                    at.date(),
+                    sheet.score,
+                    sheet.max_score
+                ),
+                closes_on: closes(Some(&s.edition), at),
+            });
+        }
+    }
+    for e in evidence_repo::for_candidate(db, candidate)
+        .await?
+        .into_iter()
+        .rev()
+    {
+        if let (true, Some(at)) = (e.status != EvidenceStatus::Pending, e.decided_at) {
+            out.push(Appealable {
+                kind: TargetKind::Evidence,
+                id: e.id.to_string(),
+                label: format!(
+                    "Decision on your {} ({}) on {}",
+                    e.claim.describe(),
+                    e.status.as_ref(),
+                    at.date()
+                ),
+                closes_on: closes(None, at),
+            });
+        }
+    }
+    for c in certificate_repo::of_candidate(db, candidate)
+        .await?
+        .into_iter()
+        .rev()
+    {
+        if let (Some(at), false) = (
+            c.status_changed_at,
+            c.status == crate::domain::certificate::CertificateStatus::Valid,
+        ) {
+            out.push(Appealable {
+                kind: TargetKind::Certificate,
+                id: c.number.clone(),
+                label: format!(
+                    "Certificate {} {} on {}",
+                    c.number,
+                    c.status.as_ref(),
+                    at.date()
+                ),
+                closes_on: closes(Some(&c.edition), at),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The administrators who may review the case: enabled, and not involved in what it is
+/// about.
+pub async fn eligible_reviewers(
+    state: &AppState,
+    case: &CaseRecord,
+) -> Result<Vec<(Uuid, String)>, CaseError> {
+    let involved = involved(&state.db, case).await?;
+    Ok(repo::administrators(&state.db)
+        .await?
+        .into_iter()
+        .filter(|(id, _)| !involved.contains(id))
+        .collect())
+}

@@ -293,3 +293,25 @@ pub async fn accepted_by_delegate(
         .await?;
     Ok(accepted.into_iter().flatten().min())
 }
+
+/// Enabled administrators' ids and names, by family name: the people who may review.
+pub async fn administrators(db: &impl ConnectionTrait) -> Result<Vec<(Uuid, String)>, DbErr> {
+    use super::entities::{user_roles, users};
+    let ids: Vec<Uuid> = user_roles::Entity::find()
+        .select_only()
+        .column(user_roles::Column::UserId)
+        .filter(user_roles::Column::Role.eq(crate::domain::role::Role::Admin.as_ref()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .filter(users::Column::DisabledAt.is_null())
+        .order_by_asc(users::Column::FamilyName)
+        .order_by_asc(users::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, format!("{} {}", u.given_name, u.family_name)))
+        .collect())
+}

@@ -6,6 +6,7 @@
 
 mod atos;
 mod candidates;
+mod cases;
 mod certificates;
 mod evidence;
 mod overview;
@@ -37,5 +38,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(certificates::certificate)
         .service(certificates::change_status)
         .service(certificates::reissue)
-        .service(statistics::statistics);
+        .service(statistics::statistics)
+        .service(cases::list)
+        .service(cases::show)
+        .service(cases::assign)
+        .service(cases::note)
+        .service(cases::decide);
 }
