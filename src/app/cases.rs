@@ -132,7 +132,7 @@ async fn check_target(
                     Some(&sitting.qualification_code),
                 )
                 .await?;
-                if !accepted.is_some_and(|a| a < sitting.started_at) {
+                if accepted.is_none_or(|a| a >= sitting.started_at) {
                     return Err(CaseError::NoSuchTarget(TargetKind::Sitting));
                 }
             }

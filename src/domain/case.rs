@@ -406,7 +406,7 @@ mod tests {
         );
         let late = policy
             .check_window(decided, decided + time::Duration::days(31))
-            .unwrap_err();
+            .expect_err("refused");
         assert!(late.contains(WINDOW_RULE), "{late}");
     }
 
@@ -434,7 +434,7 @@ mod tests {
     #[test]
     fn a_reviewer_who_acted_on_the_target_is_refused() {
         let involved = BTreeSet::from([Uuid::from_u128(1)]);
-        let refused = check_reviewer(Uuid::from_u128(1), &involved).unwrap_err();
+        let refused = check_reviewer(Uuid::from_u128(1), &involved).expect_err("refused");
         assert!(refused.contains("ISO/IEC 17024"));
         assert!(check_reviewer(Uuid::from_u128(2), &involved).is_ok());
     }
@@ -442,18 +442,22 @@ mod tests {
     #[test]
     fn an_appeal_names_its_target_and_a_complaint_need_not() {
         let appeal = NewCase::parse(CaseKind::Appeal, None, None, "Please look again");
-        assert_eq!(appeal.unwrap_err().into_vec()[0].field, "target_id");
-        let complaint =
-            NewCase::parse(CaseKind::Complaint, None, Some("The venue"), "It was loud").unwrap();
+        assert_eq!(
+            appeal.expect_err("refused").into_vec()[0].field,
+            "target_id"
+        );
+        let complaint = NewCase::parse(CaseKind::Complaint, None, Some("The venue"), "It was loud")
+            .expect("accepted");
         assert_eq!(complaint.about.as_deref(), Some("The venue"));
-        let empty = NewCase::parse(CaseKind::Complaint, None, None, "  ").unwrap_err();
+        let empty = NewCase::parse(CaseKind::Complaint, None, None, "  ").expect_err("refused");
         assert_eq!(empty.into_vec()[0].field, "statement");
     }
 
     #[test]
     fn a_decision_needs_reasons_and_a_remedy_that_fits_the_case() {
         let c = case(CaseKind::Appeal, Some(TargetKind::Sitting));
-        let no_reasons = Decision::parse(&c, Outcome::Rejected, None, None, None).unwrap_err();
+        let no_reasons =
+            Decision::parse(&c, Outcome::Rejected, None, None, None).expect_err("refused");
         assert_eq!(no_reasons.into_vec()[0].field, "reasons");
         let wrong = Decision::parse(
             &c,
@@ -462,7 +466,7 @@ mod tests {
             Some(Remedy::ReinstateCertificate),
             None,
         );
-        assert_eq!(wrong.unwrap_err().into_vec()[0].field, "remedy");
+        assert_eq!(wrong.expect_err("refused").into_vec()[0].field, "remedy");
         let rejected_with_remedy = Decision::parse(
             &c,
             Outcome::Rejected,
@@ -478,7 +482,7 @@ mod tests {
             Some(Remedy::Regrade),
             None,
         )
-        .unwrap();
+        .expect("accepted");
         assert_eq!(regrade.state(), CaseState::Upheld);
         let cert = case(CaseKind::Appeal, Some(TargetKind::Certificate));
         assert!(

@@ -283,6 +283,25 @@ pub fn result(
     email(to, subject, paragraphs, None)
 }
 
+/// An appeal's or complaint's step (received, under review, decided, withdrawn), to the
+/// appellant, with a link to their cases page.
+pub fn case_update(
+    base_url: &str,
+    to: &str,
+    given_name: &str,
+    subject: String,
+    mut paragraphs: Vec<String>,
+) -> OutgoingEmail {
+    paragraphs.insert(0, format!("Dear {given_name},"));
+    let link = format!("{base_url}/my/cases");
+    email(
+        to,
+        subject,
+        paragraphs,
+        Some(("Your appeals and complaints", &link)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
@@ -308,23 +327,4 @@ mod tests {
         );
         assert!(mail.text.contains("until 2026-11-28"));
     }
-}
-
-/// An appeal's or complaint's step (received, under review, decided, withdrawn), to the
-/// appellant, with a link to their cases page.
-pub fn case_update(
-    base_url: &str,
-    to: &str,
-    given_name: &str,
-    subject: String,
-    mut paragraphs: Vec<String>,
-) -> OutgoingEmail {
-    paragraphs.insert(0, format!("Dear {given_name},"));
-    let link = format!("{base_url}/my/cases");
-    email(
-        to,
-        subject,
-        paragraphs,
-        Some(("Your appeals and complaints", &link)),
-    )
 }
