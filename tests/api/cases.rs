@@ -423,6 +423,30 @@ db_test!(
         let mine = app.get("/api/v1/me/cases", Some(&delegate.token)).await;
         assert_eq!(mine.body[0]["kind"], "complaint");
 
+        // The delegate's result (for the course's paper, after accepting) may be appealed
+        // on their behalf; a sitting of someone else's is nothing the ATO sees.
+        app.advance(time::Duration::minutes(1));
+        let sitting = fail_foundation(&app, &delegate).await;
+        let appealed = app
+            .post(
+                "/api/v1/ato/cases",
+                json!({"candidate_id": delegate.id, "kind": "appeal", "target_kind": "sitting",
+                       "target_id": sitting, "statement": "The room's network failed for 20 minutes."}),
+                Some(&staff.token),
+            )
+            .await;
+        assert_eq!(appealed.status, StatusCode::CREATED, "{}", appealed.text);
+        assert_eq!(appealed.body["kind"], "appeal");
+        let others = fail_foundation(&app, &stranger).await;
+        app.post(
+            "/api/v1/ato/cases",
+            json!({"candidate_id": delegate.id, "kind": "appeal", "target_kind": "sitting",
+                   "target_id": others, "statement": "x"}),
+            Some(&staff.token),
+        )
+        .await
+        .problem(404);
+
         // Someone who is not their delegate: nothing of theirs.
         let mut foreign = complaint;
         foreign["candidate_id"] = json!(stranger.id);
