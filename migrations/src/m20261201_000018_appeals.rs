@@ -1,6 +1,7 @@
 //! Appeals and complaints: one row per case (its state, reviewer, decision and remedy)
-//! and the reviewers' dated notes.
+//! and the reviewers' dated notes, with at most one open appeal per target.
 
+use sea_orm_migration::sea_orm::ConnectionTrait;
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::m20261121_000001_accounts::Users;
@@ -68,6 +69,16 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        // One open appeal per target: a second is refused while the first is received or
+        // under review, however many requests race (a partial unique index, on both
+        // engines).
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX cases_open_appeal_idx ON cases (candidate_id, target_kind, target_id) \
+                 WHERE kind = 'appeal' AND state IN ('received', 'under_review')",
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()

@@ -46,6 +46,8 @@ pub enum CaseError {
     #[error("{0}")]
     WrongState(String),
     #[error("{0}")]
+    AlreadyOpen(String),
+    #[error("{0}")]
     ReviewerInvolved(String),
     #[error("{0}")]
     RemedyRefused(String),
@@ -242,7 +244,13 @@ pub async fn lodge(
                 .map_err(CaseError::OutOfWindow)?;
         }
     }
-    let record = repo::insert(&tx, candidate, lodged_by, new, now).await?;
+    let record = repo::insert(&tx, candidate, lodged_by, new, now)
+        .await?
+        .ok_or_else(|| {
+            CaseError::AlreadyOpen(
+                "an appeal against this is already open; add to it by writing to the reviewer, or withdraw it first".into(),
+            )
+        })?;
     let word = kind_word(record.kind);
     let mut paragraphs = vec![format!(
         "We have received your {word}. An administrator who had no part in the matter will review it, and we will write to you at each step."

@@ -57,6 +57,8 @@ impl TryFrom<cases::Model> for CaseRecord {
     }
 }
 
+/// Stores a new case, received; `None` when it is an appeal against a target that already
+/// has an open appeal (the partial unique index `cases_open_appeal_idx` decides).
 #[tracing::instrument(skip(db, case))]
 pub async fn insert(
     db: &impl ConnectionTrait,
@@ -64,7 +66,7 @@ pub async fn insert(
     lodged_by: Uuid,
     case: &NewCase,
     now: OffsetDateTime,
-) -> Result<CaseRecord, DbErr> {
+) -> Result<Option<CaseRecord>, DbErr> {
     let id = Uuid::now_v7();
     let row = cases::ActiveModel {
         id: Set(id),
@@ -86,11 +88,17 @@ pub async fn insert(
         remedy_detail: Set(None),
         withdrawn_at: Set(None),
     };
-    cases::Entity::insert(row)
-        .exec_without_returning(db)
-        .await?;
+    match cases::Entity::insert(row).exec_without_returning(db).await {
+        Err(e) if super::is_unique_violation(&e, "cases_open_appeal_idx", "cases.target_id") => {
+            return Ok(None);
+        }
+        other => {
+            other?;
+        }
+    }
     find(db, id)
         .await?
+        .map(Some)
         .ok_or_else(|| DbErr::RecordNotFound(id.to_string()))
 }
 

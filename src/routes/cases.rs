@@ -32,6 +32,7 @@ impl From<CaseError> for ApiError {
             CaseError::OutOfWindow(m) => ApiError::conflict("appeal-window-closed", m),
             CaseError::NotAppealable(m) => ApiError::conflict("nothing-to-appeal", m),
             CaseError::WrongState(m) => ApiError::conflict("case-state", m),
+            CaseError::AlreadyOpen(m) => ApiError::conflict("appeal-open", m),
             CaseError::ReviewerInvolved(m) => ApiError::conflict("reviewer-involved", m),
             CaseError::RemedyRefused(m) => ApiError::conflict("remedy-refused", m),
             CaseError::Invalid(errors) => ApiError::invalid_fields(errors),
@@ -217,7 +218,7 @@ async fn lodged(
         (status = 201, description = "Received; the candidate is told by e-mail", body = CaseView),
         (status = 403, description = "Only candidates lodge their own cases", body = Problem),
         (status = 404, description = "The target is not one of the candidate's", body = Problem),
-        (status = 409, description = "The appeal window has closed (`appeals.window_days`), or the target has no result or decision yet", body = Problem),
+        (status = 409, description = "The appeal window has closed (`appeals.window_days`), the target has no result or decision yet, or an appeal against it is already open", body = Problem),
         (status = 422, description = "A field is invalid, or an appeal names no target", body = Problem),
     )
 )]
@@ -323,7 +324,7 @@ pub async fn withdraw(
         (status = 201, description = "Received on the delegate's behalf; the delegate is told by e-mail", body = CaseView),
         (status = 403, description = "Not staff of a training organization", body = Problem),
         (status = 404, description = "Not one of your delegates (who accepted an enrolment), or a sitting you do not see", body = Problem),
-        (status = 409, description = "The appeal window has closed (`appeals.window_days`), or the sitting has no result yet", body = Problem),
+        (status = 409, description = "The appeal window has closed (`appeals.window_days`), the sitting has no result yet, or an appeal against it is already open", body = Problem),
         (status = 422, description = "A field is invalid, or an appeal names no target", body = Problem),
     )
 )]

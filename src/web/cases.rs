@@ -208,9 +208,9 @@ pub async fn lodge(
     let (status, errors) = match parse_form(&form) {
         Ok(new) => match cases::lodge(&state, Appellant::Candidate(user.user_id), &new).await {
             Ok(_) => return Ok(page::see_other(&visitor, "/my/cases?done=lodged")),
-            Err(CaseError::OutOfWindow(m) | CaseError::NotAppealable(m)) => {
-                (StatusCode::CONFLICT, FormErrors::one("target", m))
-            }
+            Err(
+                CaseError::OutOfWindow(m) | CaseError::NotAppealable(m) | CaseError::AlreadyOpen(m),
+            ) => (StatusCode::CONFLICT, FormErrors::one("target", m)),
             Err(e) => return Err(e.into()),
         },
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors),

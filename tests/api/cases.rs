@@ -58,6 +58,12 @@ db_test!(
         );
         let mine = app.get("/api/v1/me/cases", Some(&candidate.token)).await;
         assert_eq!(mine.body.as_array().unwrap().len(), 1);
+        // One open appeal per result.
+        let twice = appeal(&app, &candidate.token, "sitting", &sitting).await;
+        assert_eq!(
+            twice.problem(409)["type"],
+            "urn:invigilator:problem:appeal-open"
+        );
 
         // Another candidate's sitting is nothing of theirs.
         let other = app.candidate().await;
