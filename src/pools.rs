@@ -28,6 +28,8 @@ pub struct Edition {
     pub qualifications: Vec<QualificationPool>,
     /// The scheme's regrading policy.
     pub regrading: crate::domain::scheme::Regrading,
+    /// The edition's appeals policy (`[appeals]` in `scheme.toml`).
+    pub appeals: crate::domain::case::AppealsPolicy,
 }
 
 #[derive(Debug, Clone)]
@@ -421,6 +423,7 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
         pool_hash: hex::encode(hasher.finalize()),
         qualifications,
         regrading: scheme.regrading,
+        appeals: scheme.appeals,
     })
 }
 

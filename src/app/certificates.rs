@@ -437,12 +437,43 @@ pub async fn change_status(
         .await?
         .ok_or(CertificateError::NotFound)?;
     let next = certificate::apply(current.status, action).map_err(CertificateError::NotAllowed)?;
+    let change = StatusChange {
+        next,
+        event: action.event(),
+        public_reason: reason,
+        private_reason,
+    };
+    let (updated, changed) = write_status(&tx, &current, &change, actor, now).await?;
+    audit::record(&tx, now, &[changed]).await?;
+    tx.commit().await?;
+    tracing::info!(certificate = %updated.number, ?action, by = %actor, "certificate status changed");
+    Ok(updated)
+}
+
+/// A status change to write: the new status, its history entry and both reasons.
+pub struct StatusChange<'a> {
+    pub next: CertificateStatus,
+    pub event: CertificateEvent,
+    pub public_reason: &'a str,
+    pub private_reason: &'a str,
+}
+
+/// Writes a status change of `current` in the caller's transaction (guarded on the status
+/// it had), with its history entries; returns the certificate as changed and the audit
+/// event to record.
+async fn write_status(
+    db: &impl ConnectionTrait,
+    current: &CertificateRecord,
+    change: &StatusChange<'_>,
+    actor: Uuid,
+    now: OffsetDateTime,
+) -> Result<(CertificateRecord, crate::domain::audit::Event), CertificateError> {
     if !repo::set_status(
-        &tx,
+        db,
         current.id,
         current.status,
-        next,
-        reason,
+        change.next,
+        change.public_reason,
         current.replaced_by,
         now,
     )
@@ -451,24 +482,24 @@ pub async fn change_status(
         return Err(changed_meanwhile());
     }
     repo::record_event(
-        &tx,
+        db,
         current.id,
-        action.event(),
-        Some(reason),
+        change.event,
+        Some(change.public_reason),
         Some(actor),
         now,
     )
     .await?;
     repo::record_event(
-        &tx,
+        db,
         current.id,
         CertificateEvent::Note,
-        Some(private_reason),
+        Some(change.private_reason),
         Some(actor),
         now,
     )
     .await?;
-    let updated = repo::by_number(&tx, number.as_ref())
+    let updated = repo::by_number(db, &current.number)
         .await?
         .ok_or(CertificateError::NotFound)?;
     let changed = audit::event(
@@ -477,17 +508,38 @@ pub async fn change_status(
         TargetKind::Certificate,
         &updated.number,
         serde_json::json!({
-            "action": action.event().as_ref(),
+            "action": change.event.as_ref(),
             "before": {"status": current.status.as_ref()},
             "after": {"status": updated.status.as_ref()},
-            "public_reason": reason,
-            "private_reason": private_reason,
+            "public_reason": change.public_reason,
+            "private_reason": change.private_reason,
         }),
     );
-    audit::record(&tx, now, &[changed]).await?;
-    tx.commit().await?;
-    tracing::info!(certificate = %updated.number, ?action, by = %actor, "certificate status changed");
-    Ok(updated)
+    Ok((updated, changed))
+}
+
+/// Reinstates a suspended or revoked certificate in the caller's transaction, as an
+/// upheld appeal's remedy (the one way a revoked certificate becomes valid again): the
+/// same write, history and audit event as any status change.
+pub async fn reinstate_on_appeal(
+    db: &impl ConnectionTrait,
+    number: &str,
+    private_reason: &str,
+    actor: Uuid,
+    now: OffsetDateTime,
+) -> Result<(CertificateRecord, crate::domain::audit::Event), CertificateError> {
+    let current = repo::by_number(db, number)
+        .await?
+        .ok_or(CertificateError::NotFound)?;
+    crate::domain::case::check_reinstatement(current.status, current.replaced_by.is_some())
+        .map_err(CertificateError::NotAllowed)?;
+    let change = StatusChange {
+        next: CertificateStatus::Valid,
+        event: CertificateEvent::Reinstated,
+        public_reason: "Reinstated after an appeal was upheld",
+        private_reason,
+    };
+    write_status(db, &current, &change, actor, now).await
 }
 
 fn changed_meanwhile() -> CertificateError {

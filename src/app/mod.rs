@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod atos;
 pub mod audit;
+pub mod cases;
 pub mod certificates;
 pub mod courses;
 pub mod evidence;

@@ -99,6 +99,18 @@ pub enum Action {
     VoucherVoided,
     #[strum(serialize = "voucher.consumed")]
     VoucherConsumed,
+    #[strum(serialize = "case.lodged")]
+    CaseLodged,
+    #[strum(serialize = "case.reviewer_assigned")]
+    CaseReviewerAssigned,
+    #[strum(serialize = "case.note_added")]
+    CaseNoteAdded,
+    #[strum(serialize = "case.decided")]
+    CaseDecided,
+    #[strum(serialize = "case.withdrawn")]
+    CaseWithdrawn,
+    #[strum(serialize = "case.remedy_applied")]
+    CaseRemedyApplied,
 }
 
 /// What it happened to.
@@ -113,6 +125,7 @@ pub enum TargetKind {
     Enrolment,
     KeyCorrection,
     Voucher,
+    Case,
 }
 
 /// One event to record, before the ledger gives it its place and hash.

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod ato;
 pub mod audit;
+pub mod case;
 pub mod certificate;
 pub mod eligibility;
 pub mod evidence;

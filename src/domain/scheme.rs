@@ -23,6 +23,10 @@ pub struct SchemeFile {
     pub areas: Vec<Area>,
     #[serde(rename = "qualification", default)]
     pub qualifications: Vec<Qualification>,
+    /// The appeals policy (`[appeals]`): the window, in days, for an appeal against a
+    /// result or a decision. Absent: `AppealsPolicy::default()` (30 days).
+    #[serde(default)]
+    pub appeals: super::case::AppealsPolicy,
     /// What a committed key correction may do to results already issued.
     #[serde(default)]
     pub regrading: Regrading,

@@ -637,3 +637,61 @@ pub mod vouchers {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod cases {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "cases")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub kind: String,
+        pub state: String,
+        pub candidate_id: Uuid,
+        pub lodged_by: Uuid,
+        pub target_kind: Option<String>,
+        pub target_id: Option<String>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub about: Option<String>,
+        #[sea_orm(column_type = "Text")]
+        pub statement: String,
+        pub received_at: TimeDateTimeWithTimeZone,
+        pub reviewer_id: Option<Uuid>,
+        pub assigned_at: Option<TimeDateTimeWithTimeZone>,
+        pub decided_by: Option<Uuid>,
+        pub decided_at: Option<TimeDateTimeWithTimeZone>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub reasons: Option<String>,
+        pub remedy: Option<String>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub remedy_detail: Option<String>,
+        pub withdrawn_at: Option<TimeDateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod case_notes {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_notes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub case_id: Uuid,
+        pub author_id: Uuid,
+        pub at: TimeDateTimeWithTimeZone,
+        #[sea_orm(column_type = "Text")]
+        pub text: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod ato;
 pub mod caller;
+pub mod cases;
 pub mod errors;
 pub mod headers;
 pub mod ids;
@@ -109,6 +110,16 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(me::vouchers::mine)
             .service(me::vouchers::redeem)
             .service(admin::statistics::items_csv)
-            .service(admin::statistics::items),
+            .service(admin::statistics::items)
+            .service(cases::lodge)
+            .service(cases::mine)
+            .service(cases::one)
+            .service(cases::withdraw)
+            .service(cases::lodge_for_delegate)
+            .service(cases::list)
+            .service(cases::file)
+            .service(cases::assign)
+            .service(cases::note)
+            .service(cases::decide),
     );
 }

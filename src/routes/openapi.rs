@@ -101,6 +101,16 @@ use crate::pools::Catalog;
         super::me::vouchers::redeem,
         super::admin::statistics::items,
         super::admin::statistics::items_csv,
+        super::cases::lodge,
+        super::cases::mine,
+        super::cases::one,
+        super::cases::withdraw,
+        super::cases::lodge_for_delegate,
+        super::cases::list,
+        super::cases::file,
+        super::cases::assign,
+        super::cases::note,
+        super::cases::decide,
     ),
     components(schemas(crate::domain::certificate::StatusPurpose)),
     modifiers(&BearerAuth),
@@ -399,6 +409,36 @@ fn add_links(doc: &mut Value) {
         ("post", "/api/v1/admin/evidence/{id}/decision"),
         &[("id", "$response.body#/0/id")],
     );
+    for to in [
+        ("get", "/api/v1/me/cases/{id}"),
+        ("post", "/api/v1/me/cases/{id}/withdraw"),
+    ] {
+        link(
+            doc,
+            ("post", "/api/v1/me/cases", "201"),
+            to,
+            &[("id", "$response.body#/id")],
+        );
+        link(
+            doc,
+            ("get", "/api/v1/me/cases", "200"),
+            to,
+            &[("id", "$response.body#/0/id")],
+        );
+    }
+    for to in [
+        ("get", "/api/v1/admin/cases/{id}"),
+        ("post", "/api/v1/admin/cases/{id}/reviewer"),
+        ("post", "/api/v1/admin/cases/{id}/notes"),
+        ("post", "/api/v1/admin/cases/{id}/decision"),
+    ] {
+        link(
+            doc,
+            ("get", "/api/v1/admin/cases", "200"),
+            to,
+            &[("id", "$response.body#/0/id")],
+        );
+    }
 }
 
 /// Adds a link from one operation's `status` response to another operation, passing the

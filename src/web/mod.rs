@@ -11,6 +11,7 @@ mod admin;
 mod assets;
 mod ato;
 mod candidate;
+pub(crate) mod cases;
 mod chrome;
 mod errors;
 mod exam;
@@ -67,6 +68,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(exam::flag_one)
         .service(exam::exam)
         .service(exam::save_form)
+        .service(cases::cases_list)
+        .service(cases::lodge)
+        .service(cases::withdraw)
         .configure(ato::configure)
         .configure(admin::configure)
         .configure(vouchers::configure);

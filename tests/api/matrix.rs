@@ -124,6 +124,16 @@ const API: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/me/vouchers",                                 [401, 404, 404, 403, 403, 403, 401]), // a code never issued
     ("GET",  "/api/v1/admin/statistics/{qualification}/items",      [401, 403, 403, 403, 403, 200, 401]),
     ("GET",  "/api/v1/admin/statistics/{qualification}/items.csv",  [401, 403, 403, 403, 403, 200, 401]),
+    ("POST", "/api/v1/me/cases",                                    [401, 201, 201, 403, 403, 403, 401]),
+    ("GET",  "/api/v1/me/cases",                                    [401, 200, 200, 200, 200, 200, 401]),
+    ("GET",  "/api/v1/me/cases/{id}",                               [401, 200, 404, 404, 404, 404, 401]),
+    ("POST", "/api/v1/me/cases/{id}/withdraw",                      [401, 200, 404, 404, 404, 404, 401]), // a case of A's lodged afresh
+    ("POST", "/api/v1/ato/cases",                                   [401, 403, 403, 201, 404, 403, 401]), // A is X's delegate, not Y's
+    ("GET",  "/api/v1/admin/cases",                                 [401, 403, 403, 403, 403, 200, 401]),
+    ("GET",  "/api/v1/admin/cases/{id}",                            [401, 403, 403, 403, 403, 200, 401]),
+    ("POST", "/api/v1/admin/cases/{id}/reviewer",                   [401, 403, 403, 403, 403, 200, 401]),
+    ("POST", "/api/v1/admin/cases/{id}/notes",                      [401, 403, 403, 403, 403, 201, 401]),
+    ("POST", "/api/v1/admin/cases/{id}/decision",                   [401, 403, 403, 403, 403, 409, 401]), // a fresh case has no reviewer yet
 ];
 
 /// The pages (a session cookie from the sign-in form). 303 is a redirect; an anonymous
@@ -175,6 +185,9 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/my/vouchers",                                      [303, 200, 200, 403, 403, 403, 303]),
     ("/admin/statistics/{qualification}",                 [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/statistics/{qualification}/items.csv",       [303, 403, 403, 403, 403, 200, 303]),
+    ("/my/cases",                                         [303, 200, 200, 403, 403, 403, 303]),
+    ("/admin/cases",                                      [303, 403, 403, 403, 403, 200, 303]),
+    ("/admin/cases/{id}",                                 [303, 403, 403, 403, 403, 200, 303]),
 ];
 
 /// The pages' forms and script requests (POST), sent by each caller's browser with its
@@ -228,6 +241,11 @@ const FORMS: &[(&str, [u16; 7])] = &[
     ("/ato/vouchers/{id}/assignment",                     [303, 403, 403, 404, 404, 403, 303]), // a voucher id nobody has
     ("/ato/vouchers/assignments",                         [303, 403, 403, 422, 422, 403, 303]),
     ("/my/vouchers",                                      [303, 422, 422, 403, 403, 403, 303]),
+    ("/my/cases",                                         [303, 422, 422, 403, 403, 403, 303]),
+    ("/my/cases/{id}/withdraw",                           [303, 303, 404, 403, 403, 403, 303]), // a case of A's lodged afresh
+    ("/admin/cases/{id}/reviewer",                        [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/cases/{id}/notes",                           [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/cases/{id}/decision",                        [303, 403, 403, 403, 403, 422, 303]),
 ];
 
 /// Forms that end the caller's sessions.
@@ -408,6 +426,26 @@ async fn in_progress(app: &TestApp, world: &World) -> String {
     }
 }
 
+/// A complaint of A's: for a write, one lodged afresh (still open, with no reviewer), so
+/// that the write finds the same state whatever ran before it.
+async fn a_case(app: &TestApp, world: &World, write: bool) -> String {
+    if !write {
+        let mine = app.get("/api/v1/me/cases", Some(&world.a.token)).await;
+        if let Some(id) = mine.body[0]["id"].as_str() {
+            return id.to_owned();
+        }
+    }
+    let lodged = app
+        .post(
+            "/api/v1/me/cases",
+            json!({"kind": "complaint", "statement": "The invigilator was late."}),
+            Some(&world.a.token),
+        )
+        .await;
+    assert_eq!(lodged.status, 201, "{}", lodged.text);
+    lodged.body["id"].as_str().expect("a case").to_owned()
+}
+
 /// The path with its parameters filled from the world: A's or X's ids.
 async fn fill(app: &TestApp, world: &World, method: &str, template: &str) -> String {
     let write = method != "GET";
@@ -439,6 +477,7 @@ async fn fill(app: &TestApp, world: &World, method: &str, template: &str) -> Str
             ("courses", "{id}") => world.course.clone(),
             ("courses" | "enrolments" | "delegates", "{enrolment}") => world.enrolment.clone(),
             ("evidence", "{id}") => world.evidence.clone(),
+            ("cases", "{id}") => a_case(app, world, write).await,
             ("candidates", "{id}") if template.ends_with("/status") => world.spare.id.to_string(),
             ("candidates", "{id}") => world.a.id.to_string(),
             ("accounts", "{id}") => world.spare.id.to_string(),
@@ -562,6 +601,17 @@ fn body(app: &TestApp, world: &World, method: &str, template: &str) -> Option<Bo
             )));
         }
         (_, "/api/v1/me/vouchers") => json!({"code": "0000-0000-0000-0"}),
+        (_, "/api/v1/me/cases") => {
+            json!({"kind": "complaint", "about": "The venue", "statement": "It was too loud."})
+        }
+        (_, "/api/v1/ato/cases") => {
+            json!({"candidate_id": world.a.id, "kind": "complaint", "statement": "The session started late."})
+        }
+        (_, "/api/v1/admin/cases/{id}/reviewer") => json!({"reviewer": world.admin.id}),
+        (_, "/api/v1/admin/cases/{id}/notes") => json!({"text": "Called the venue."}),
+        (_, "/api/v1/admin/cases/{id}/decision") => {
+            json!({"outcome": "rejected", "reasons": "No evidence of noise."})
+        }
         _ => return Some(Body::Empty),
     };
     Some(Body::Json(json))

@@ -312,6 +312,25 @@ pub fn voucher_expiry_reminder(
     )
 }
 
+/// An appeal's or complaint's step (received, under review, decided, withdrawn), to the
+/// appellant, with a link to their cases page.
+pub fn case_update(
+    base_url: &str,
+    to: &str,
+    given_name: &str,
+    subject: String,
+    mut paragraphs: Vec<String>,
+) -> OutgoingEmail {
+    paragraphs.insert(0, format!("Dear {given_name},"));
+    let link = format!("{base_url}/my/cases");
+    email(
+        to,
+        subject,
+        paragraphs,
+        Some(("Your appeals and complaints", &link)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;

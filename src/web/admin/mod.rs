@@ -7,6 +7,7 @@
 
 mod atos;
 mod candidates;
+mod cases;
 mod certificates;
 mod evidence;
 mod key_corrections;
@@ -46,5 +47,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(key_corrections::commit)
         .service(key_corrections::withdraw)
         .service(statistics::item_statistics_csv)
-        .service(statistics::item_statistics);
+        .service(statistics::item_statistics)
+        .service(cases::list)
+        .service(cases::show)
+        .service(cases::assign)
+        .service(cases::note)
+        .service(cases::decide);
 }
