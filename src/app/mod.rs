@@ -13,6 +13,8 @@ pub mod health;
 mod links;
 pub mod notifications;
 pub mod paging;
+pub mod resits;
+pub mod result_decisions;
 pub mod results;
 pub mod sittings;
 pub mod statistics;

@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use super::audit;
 use super::evidence::evidence_of;
-use super::{certificates, notifications, results};
+use super::{certificates, notifications, result_decisions, results};
+use crate::domain::result_decision::{Decision, ResultStatus};
 use crate::domain::account::User;
 use crate::domain::audit::{Action, Actor, Event, TargetKind};
 use crate::domain::eligibility::{self, Requirement};
@@ -40,6 +41,8 @@ pub enum StartSittingError {
     EmailNotVerified,
     #[error("a sitting is already in progress")]
     AlreadyInProgress(Uuid),
+    #[error("{}", .0.message)]
+    ResitRefused(crate::domain::resits::Refusal),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -92,6 +95,11 @@ pub async fn start(
     }
     if let Some((id, _)) = repo::in_progress_for(&tx, candidate_id).await? {
         return Err(StartSittingError::AlreadyInProgress(id));
+    }
+    // Read in this transaction: the one-sitting-in-progress index makes a second start
+    // racing this one fail, so no two starts both pass the rules on the same history.
+    if let Some(refusal) = super::resits::refusal(&tx, q, candidate_id, now).await? {
+        return Err(StartSittingError::ResitRefused(refusal));
     }
     let blueprint = q
         .blueprint
@@ -235,22 +243,30 @@ async fn close_in(
             serde_json::json!({"answered": answers.len(), "deadline": rfc3339(record.deadline)}),
         ),
     });
+    let mut scored = serde_json::json!({
+        "score": sheet.score,
+        "max_score": record.max_score,
+        "pass_mark": record.pass_mark,
+        "passed": sheet.passed,
+    });
+    // Under a `confirmed` policy the result stays provisional, and a pass gets its
+    // certificate only from the certification decision (`app::result_decisions`).
+    let provisional = result_decisions::policy_of(state, &record) == Decision::Confirmed;
+    if provisional {
+        result_decisions::keep_provisional(tx, &record, now).await?;
+        scored["result_status"] = serde_json::json!(ResultStatus::Provisional.as_ref());
+    }
     events.push(audit::event(
         Actor::System,
         Action::SittingScored,
         TargetKind::Sitting,
         id,
-        serde_json::json!({
-            "score": sheet.score,
-            "max_score": record.max_score,
-            "pass_mark": record.pass_mark,
-            "passed": sheet.passed,
-        }),
+        scored,
     ));
     let holder = users::find_by_id(tx, record.candidate_id).await?;
     // A pass issues exactly one certificate, in this same transaction: the claim above
     // lets only one closer get here, and the database refuses a second for one sitting.
-    if sheet.passed {
+    if sheet.passed && !provisional {
         let holder = holder
             .as_ref()
             .ok_or_else(|| sea_orm::DbErr::RecordNotFound(record.candidate_id.to_string()))?;
@@ -619,6 +635,8 @@ pub struct Outcome {
     pub sheet: scoring::ScoreSheet,
     pub disclosure: Disclosure,
     pub certificate_number: Option<String>,
+    /// Provisional until the certification decision, where the policy asks for one.
+    pub result_status: ResultStatus,
 }
 
 /// The disclosure policy of the sitting's qualification (areas only if it is unknown).
@@ -664,11 +682,13 @@ async fn outcome_of(state: &AppState, record: SittingRecord) -> Result<Outcome, 
     let certificate_number = certificate_repo::by_sitting(&state.db, record.id)
         .await?
         .map(|c| c.number);
+    let result_status = result_decisions::status_of(&state.db, record.id).await?;
     Ok(Outcome {
         record,
         sheet,
         disclosure,
         certificate_number,
+        result_status,
     })
 }
 

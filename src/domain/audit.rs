@@ -83,6 +83,10 @@ pub enum Action {
     CertificateStatusChanged,
     #[strum(serialize = "certificate.reissued")]
     CertificateReissued,
+    #[strum(serialize = "result.recommended")]
+    ResultRecommended,
+    #[strum(serialize = "result.decided")]
+    ResultDecided,
 }
 
 /// What it happened to.

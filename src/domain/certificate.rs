@@ -196,6 +196,8 @@ pub enum CertificateEvent {
     Replaced,
     /// Issued to replace an earlier certificate.
     Reissued,
+    /// A later certificate of the same qualification renews it.
+    Renewed,
 }
 
 /// Whether `family_name`, as a verifier typed it, is the family name of the holder
@@ -276,6 +278,10 @@ pub struct SignedFields {
     pub issued_on: String,
     pub sitting_id: String,
     pub issuer: String,
+    /// Only on a certificate that expires, so older signatures stay the same bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub expires_on: Option<String>,
 }
 
 impl SignedFields {
@@ -308,6 +314,12 @@ pub struct CertificateRecord {
     pub created_at: OffsetDateTime,
     /// Its place in the published status lists.
     pub status_index: Option<u32>,
+    /// The day it expires (none: it does not).
+    pub expires_on: Option<Date>,
+    /// The number of the certificate this one renews.
+    pub renews: Option<String>,
+    /// The number of the certificate that renewed this one.
+    pub renewed_by: Option<String>,
 }
 
 impl CertificateRecord {
@@ -322,8 +334,33 @@ impl CertificateRecord {
             issued_on: self.issued_on.to_string(),
             sitting_id: self.sitting_id.to_string(),
             issuer: self.issuer.clone(),
+            expires_on: self.expires_on.map(|d| d.to_string()),
         }
     }
+
+    /// What verification says of it on `today`: revoked and suspended as stored, and
+    /// expired from its expiry date on (computed, never stored: no job flips it).
+    pub fn status_on(&self, today: Date) -> VerificationStatus {
+        match self.status {
+            CertificateStatus::Revoked => VerificationStatus::Revoked,
+            _ if super::validity::is_expired(self.expires_on, today) => VerificationStatus::Expired,
+            CertificateStatus::Suspended => VerificationStatus::Suspended,
+            CertificateStatus::Valid => VerificationStatus::Valid,
+        }
+    }
+}
+
+/// A certificate's status as verification reports it: the stored status, or `expired`
+/// once past its expiry date (a revocation stays `revoked`; a suspension that outlives
+/// the certificate reads `expired`, since it no longer matters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema, strum::AsRefStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum VerificationStatus {
+    Valid,
+    Suspended,
+    Revoked,
+    Expired,
 }
 
 /// One entry of a certificate's history.

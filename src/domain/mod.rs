@@ -15,3 +15,6 @@ pub mod scheme;
 pub mod scoring;
 pub mod sitting;
 pub mod values;
+pub mod resits;
+pub mod result_decision;
+pub mod validity;

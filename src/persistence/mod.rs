@@ -7,6 +7,7 @@ pub mod certificates;
 pub mod entities;
 pub mod evidence;
 pub mod outbox;
+pub mod result_decisions;
 mod paging;
 pub mod sittings;
 pub mod statistics;

@@ -90,6 +90,7 @@ pub async fn start(
                 None => r.description,
             })
             .collect(),
+        Err(StartSittingError::ResitRefused(refusal)) => vec![refusal.message],
         Err(StartSittingError::EmailNotVerified) => vec![
             "Confirm your e-mail address first: open the link we sent you, or send it again from your dashboard.".into(),
         ],

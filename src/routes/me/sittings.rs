@@ -39,7 +39,7 @@ pub struct StartSittingRequest {
     responses(
         (status = 201, description = "The sitting, with its questions (never a key)", body = SittingView),
         (status = 403, description = "Prerequisites not met (`unmet` lists them), or the e-mail address is not verified yet", body = Problem),
-        (status = 409, description = "A sitting is already in progress, or the paper cannot be sat yet", body = Problem),
+        (status = 409, description = "A sitting is already in progress, the paper cannot be sat yet, or a resit rule refuses it (`rule` names it, `may_sit_from` says from when)", body = Problem),
         (status = 422, description = "Unknown qualification or edition", body = Problem),
     )
 )]
@@ -90,6 +90,14 @@ pub async fn start(
                 error
             } else {
                 error.with("sitting_id", id)
+            }
+        }
+        StartSittingError::ResitRefused(refusal) => {
+            let error = ApiError::conflict("resit-rule", refusal.message.clone())
+                .with("rule", refusal.rule);
+            match refusal.from {
+                Some(from) => error.with("may_sit_from", from.to_string()),
+                None => error,
             }
         }
         StartSittingError::EmailNotVerified => ApiError::new(
