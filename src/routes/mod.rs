@@ -93,6 +93,9 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(admin::certificates::change_status)
             .service(admin::certificates::reissue)
             .service(admin::audit::sitting_trail)
-            .service(admin::audit::certificate_trail),
+            .service(admin::audit::certificate_trail)
+            .service(admin::result_decisions::awaiting)
+            .service(admin::result_decisions::recommend)
+            .service(admin::result_decisions::decide),
     );
 }
