@@ -21,6 +21,7 @@ use crate::domain::paper::PaperItem;
 use crate::domain::pool::{GRADE_MEANINGS, ItemBody};
 use crate::domain::role::Role;
 use crate::domain::scoring::Response;
+use crate::domain::result_decision::ResultStatus;
 use crate::domain::sitting::{self, Allowance, SittingRecord, SittingStatus};
 use crate::domain::values::option_label;
 use crate::state::AppState;
@@ -818,6 +819,8 @@ struct ResultPage {
     expired: bool,
     areas: Vec<AreaView>,
     certificate: Option<String>,
+    /// Awaiting the certification decision: no certificate yet.
+    provisional: bool,
 }
 
 #[get("/sittings/{id}/result")]
@@ -839,11 +842,14 @@ pub async fn result(
     let r = &outcome.record;
     let title = papers::title_of(&state, &r.qualification_code);
     let sheet = &outcome.sheet;
+    let provisional = outcome.result_status == ResultStatus::Provisional;
     let page = ResultPage {
+        provisional,
         chrome: Chrome::new(
             &visitor,
             format!(
-                "{}: {title}",
+                "{}{}: {title}",
+                if provisional { "Provisional result: " } else { "" },
                 if sheet.passed { "Passed" } else { "Not passed" }
             ),
         ),

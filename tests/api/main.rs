@@ -37,3 +37,6 @@ mod two_servers;
 mod web;
 mod web_admin;
 mod web_ato;
+mod recertification;
+mod resits;
+mod result_decisions;

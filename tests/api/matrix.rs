@@ -108,6 +108,9 @@ const API: &[(&str, &str, [u16; 7])] = &[
     ("GET",  "/api/v1/admin/certificates/{number}/audit",           [401, 403, 403, 403, 403, 200, 401]),
     ("POST", "/api/v1/admin/certificates/{number}/status",          [401, 403, 403, 403, 403, 200, 401]),
     ("POST", "/api/v1/admin/certificates/{number}/reissue",         [401, 403, 403, 403, 403, 201, 401]),
+    ("GET",  "/api/v1/admin/results",                               [401, 403, 403, 403, 403, 200, 401]),
+    ("POST", "/api/v1/admin/results/{sitting}/recommendation",      [401, 403, 403, 403, 403, 404, 401]), // the shipped scheme's results are final: none is provisional
+    ("POST", "/api/v1/admin/results/{sitting}/decision",            [401, 403, 403, 403, 403, 404, 401]),
 ];
 
 /// The pages (a session cookie from the sign-in form). 303 is a redirect; an anonymous
@@ -152,6 +155,7 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/admin/certificates",                               [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/certificates/{number}",                      [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/statistics",                                 [303, 403, 403, 403, 403, 200, 303]),
+    ("/admin/results",                                    [303, 403, 403, 403, 403, 200, 303]),
 ];
 
 /// The pages' forms and script requests (POST), sent by each caller's browser with its
@@ -198,6 +202,8 @@ const FORMS: &[(&str, [u16; 7])] = &[
     ("/sittings/{id}/answers/{number}",                   [401, 200, 404, 403, 403, 403, 401]), // the exam script's JSON
     ("/sittings/{id}/flags/{number}",                     [401, 200, 404, 403, 403, 403, 401]),
     ("/sittings/{id}/submit",                             [303, 303, 404, 403, 403, 403, 303]),
+    ("/admin/results/{sitting}/recommendation",           [303, 403, 403, 403, 403, 404, 303]), // no provisional result in the shipped scheme
+    ("/admin/results/{sitting}/decision",                 [303, 403, 403, 403, 403, 404, 303]),
 ];
 
 /// Forms that end the caller's sessions.
@@ -416,6 +422,7 @@ async fn fill(app: &TestApp, world: &World, method: &str, template: &str) -> Str
             ("verify", "{code}") => world.verification_code.clone(),
             ("static", "{name}") => "app.css".into(),
             ("papers", "{code}") => "iso20000-foundation".into(),
+            ("results", "{sitting}") => world.closed.clone(),
             (_, s) if s.starts_with('{') => panic!("no fixture for {s} in {template}"),
             (_, s) => s.to_owned(),
         };
@@ -496,6 +503,9 @@ fn body(app: &TestApp, world: &World, method: &str, template: &str) -> Option<Bo
             json!({"minutes": 10, "reason": "fire alarm in the test centre"})
         }
         (_, "/api/v1/admin/evidence/{id}/decision") => json!({"decision": "approve"}),
+        (_, "/api/v1/admin/results/{sitting}/recommendation" | "/api/v1/admin/results/{sitting}/decision") => {
+            json!({"note": "as scored"})
+        }
         (_, "/api/v1/admin/candidates/{id}/extra-time") => {
             json!({"percent": 25, "reason": "assessed need"})
         }

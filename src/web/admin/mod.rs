@@ -1,7 +1,7 @@
 //! The administrators' pages under `/admin`: deciding on evidence, looking accounts up
 //! (extra time, disabling), reading a marked paper, training organizations and their
 //! accreditations, certificates (suspend, reinstate, revoke, re-issue) and the
-//! examination statistics. Every page needs the administrator role; every form is
+//! examination statistics, and provisional results (recommend, decide). Every page needs the administrator role; every form is
 //! checked for its token and answers with a redirect to a page that confirms it.
 
 mod atos;
@@ -9,6 +9,7 @@ mod candidates;
 mod certificates;
 mod evidence;
 mod overview;
+mod result_decisions;
 mod shared;
 mod sittings;
 mod statistics;
@@ -37,5 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(certificates::certificate)
         .service(certificates::change_status)
         .service(certificates::reissue)
-        .service(statistics::statistics);
+        .service(statistics::statistics)
+        .service(result_decisions::list)
+        .service(result_decisions::recommend)
+        .service(result_decisions::decide);
 }
