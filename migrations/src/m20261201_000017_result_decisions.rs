@@ -22,7 +22,9 @@ impl MigrationTrait for Migration {
                     .col(string(ResultDecisions::Stage))
                     .col(timestamp_with_time_zone(ResultDecisions::CreatedAt))
                     .col(uuid_null(ResultDecisions::RecommendedBy))
-                    .col(timestamp_with_time_zone_null(ResultDecisions::RecommendedAt))
+                    .col(timestamp_with_time_zone_null(
+                        ResultDecisions::RecommendedAt,
+                    ))
                     .col(text_null(ResultDecisions::RecommendationNote))
                     .col(uuid_null(ResultDecisions::DecidedBy))
                     .col(timestamp_with_time_zone_null(ResultDecisions::DecidedAt))

@@ -12,9 +12,7 @@ use uuid::Uuid;
 
 use super::audit::{self, Action, Actor, TargetKind};
 use super::{certificates, notifications};
-use crate::domain::result_decision::{
-    self, Decision, DecisionRecord, ResultStatus, Stage, StepRefused,
-};
+use crate::domain::result_decision::{self, Decision, DecisionRecord, Stage, StepRefused};
 use crate::domain::sitting::SittingRecord;
 use crate::persistence::{begin_write, result_decisions as repo, sittings, users};
 use crate::state::AppState;
@@ -63,13 +61,6 @@ pub async fn keep_provisional(
         now,
     )
     .await
-}
-
-/// Whether the sitting's result is provisional or final.
-pub async fn status_of(db: &impl ConnectionTrait, sitting: Uuid) -> Result<ResultStatus, DbErr> {
-    Ok(repo::find(db, sitting)
-        .await?
-        .map_or(ResultStatus::Final, |d| d.stage.result_status()))
 }
 
 /// A result awaiting its recommendation or decision, with what the administrator needs.

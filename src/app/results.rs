@@ -114,8 +114,9 @@ pub async fn result_email(
     let certificate = certificate_repo::by_sitting(&state.db, sitting_id).await?;
     // Sent when the outbox delivers it: a result still provisional then says so, and the
     // decision queues the final one.
-    let provisional =
-        super::result_decisions::status_of(&state.db, sitting_id).await? == ResultStatus::Provisional;
+    let provisional = crate::persistence::result_decisions::status_of(&state.db, sitting_id)
+        .await?
+        == ResultStatus::Provisional;
     let mut email = if provisional {
         texts::provisional_result(to, &candidate.given_name, &qualification_title, &sheet)
     } else {

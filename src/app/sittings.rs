@@ -11,11 +11,11 @@ use uuid::Uuid;
 use super::audit;
 use super::evidence::evidence_of;
 use super::{certificates, notifications, result_decisions, results};
-use crate::domain::result_decision::{Decision, ResultStatus};
 use crate::domain::account::User;
 use crate::domain::audit::{Action, Actor, Event, TargetKind};
 use crate::domain::eligibility::{self, Requirement};
 use crate::domain::paper;
+use crate::domain::result_decision::{Decision, ResultStatus};
 use crate::domain::role::Role;
 use crate::domain::scheme::Disclosure;
 use crate::domain::scoring::{self, Response};
@@ -682,7 +682,8 @@ async fn outcome_of(state: &AppState, record: SittingRecord) -> Result<Outcome, 
     let certificate_number = certificate_repo::by_sitting(&state.db, record.id)
         .await?
         .map(|c| c.number);
-    let result_status = result_decisions::status_of(&state.db, record.id).await?;
+    let result_status =
+        crate::persistence::result_decisions::status_of(&state.db, record.id).await?;
     Ok(Outcome {
         record,
         sheet,

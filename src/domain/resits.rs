@@ -136,7 +136,11 @@ pub fn decide(
         });
     }
     for c in held.iter().filter(|c| {
-        !c.renewed && matches!(c.status, CertificateStatus::Valid | CertificateStatus::Suspended)
+        !c.renewed
+            && matches!(
+                c.status,
+                CertificateStatus::Valid | CertificateStatus::Suspended
+            )
     }) {
         match c.expires_on {
             None => {
@@ -246,15 +250,25 @@ mod tests {
         let failed = datetime!(2026-12-01 09:00 UTC);
         let r = rules(None, 14);
         let previous = [sat(failed, false)];
-        let refused = decide(TITLE, Some(&r), None, &previous, &[], failed + Duration::days(13))
-            .expect_err("refused during the cool-off");
+        let refused = decide(
+            TITLE,
+            Some(&r),
+            None,
+            &previous,
+            &[],
+            failed + Duration::days(13),
+        )
+        .expect_err("refused during the cool-off");
         assert_eq!(refused.rule, ResitRule::CoolOff);
         assert_eq!(
             refused.message,
             "ISO/IEC 20000 Foundation may be sat again from 2026-12-15: 14 days after a fail"
         );
         let on_the_day = datetime!(2026-12-15 00:00 UTC);
-        assert_eq!(decide(TITLE, Some(&r), None, &previous, &[], on_the_day), Ok(()));
+        assert_eq!(
+            decide(TITLE, Some(&r), None, &previous, &[], on_the_day),
+            Ok(())
+        );
     }
 
     #[test]
@@ -307,7 +321,10 @@ mod tests {
         assert_eq!(refused.rule, ResitRule::RenewalWindow);
         assert_eq!(refused.from, Some(time::macros::date!(2029 - 06 - 01)));
         let opened = datetime!(2029-06-01 00:00 UTC);
-        assert_eq!(decide(TITLE, Some(&r), Some(&validity), &[], &held, opened), Ok(()));
+        assert_eq!(
+            decide(TITLE, Some(&r), Some(&validity), &[], &held, opened),
+            Ok(())
+        );
     }
 
     #[test]
@@ -322,7 +339,12 @@ mod tests {
 
     #[test]
     fn max_sittings_without_a_period_is_a_scheme_problem() {
-        assert!(!rules(None, 0).problems().iter().any(|p| p.contains("period")));
+        assert!(
+            !rules(None, 0)
+                .problems()
+                .iter()
+                .any(|p| p.contains("period"))
+        );
         let mut r = rules(None, 0);
         r.max_sittings = Some(3);
         assert!(!r.problems().is_empty());

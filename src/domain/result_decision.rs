@@ -144,11 +144,17 @@ mod tests {
     #[test]
     fn a_decision_needs_a_recommendation_first_and_happens_once() {
         let r = record(Stage::Provisional, None);
-        assert_eq!(check_decide(&r, Uuid::now_v7()), Err(StepRefused::NotRecommended));
+        assert_eq!(
+            check_decide(&r, Uuid::now_v7()),
+            Err(StepRefused::NotRecommended)
+        );
         assert_eq!(check_recommend(&r), Ok(()));
         let done = record(Stage::Decided, Some(Uuid::now_v7()));
         assert_eq!(check_recommend(&done), Err(StepRefused::AlreadyDecided));
-        assert_eq!(check_decide(&done, Uuid::now_v7()), Err(StepRefused::AlreadyDecided));
+        assert_eq!(
+            check_decide(&done, Uuid::now_v7()),
+            Err(StepRefused::AlreadyDecided)
+        );
         assert_eq!(done.stage.result_status(), ResultStatus::Final);
         assert_eq!(r.stage.result_status(), ResultStatus::Provisional);
     }

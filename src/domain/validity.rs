@@ -77,7 +77,10 @@ mod tests {
         assert_eq!(v.expires_on(date!(2026 - 12 - 01)), date!(2029 - 12 - 01));
         assert_eq!(add_months(date!(2026 - 01 - 31), 1), date!(2026 - 02 - 28));
         assert_eq!(add_months(date!(2027 - 03 - 31), -1), date!(2027 - 02 - 28));
-        assert_eq!(v.renewal_opens(date!(2029 - 12 - 01)), Some(date!(2029 - 06 - 01)));
+        assert_eq!(
+            v.renewal_opens(date!(2029 - 12 - 01)),
+            Some(date!(2029 - 06 - 01))
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::entities::{result_decisions, sittings};
-use crate::domain::result_decision::{DecisionRecord, Stage};
+use crate::domain::result_decision::{DecisionRecord, ResultStatus, Stage};
 
 impl TryFrom<result_decisions::Model> for DecisionRecord {
     type Error = DbErr;
@@ -70,6 +70,13 @@ pub async fn find(
         .transpose()
 }
 
+/// Whether the sitting's result is provisional or final (final without a row).
+pub async fn status_of(db: &impl ConnectionTrait, sitting_id: Uuid) -> Result<ResultStatus, DbErr> {
+    Ok(find(db, sitting_id)
+        .await?
+        .map_or(ResultStatus::Final, |d| d.stage.result_status()))
+}
+
 /// Results not yet decided, oldest first, at most `limit`.
 pub async fn awaiting(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<DecisionRecord>, DbErr> {
     result_decisions::Entity::find()
@@ -108,10 +115,16 @@ pub async fn recommend(
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
     let result = result_decisions::Entity::update_many()
-        .col_expr(result_decisions::Column::Stage, Expr::value(Stage::Recommended.as_ref()))
+        .col_expr(
+            result_decisions::Column::Stage,
+            Expr::value(Stage::Recommended.as_ref()),
+        )
         .col_expr(result_decisions::Column::RecommendedBy, Expr::value(by))
         .col_expr(result_decisions::Column::RecommendedAt, Expr::value(now))
-        .col_expr(result_decisions::Column::RecommendationNote, Expr::value(note))
+        .col_expr(
+            result_decisions::Column::RecommendationNote,
+            Expr::value(note),
+        )
         .filter(result_decisions::Column::SittingId.eq(sitting_id))
         .filter(result_decisions::Column::Stage.eq(Stage::Provisional.as_ref()))
         .exec(db)
@@ -129,7 +142,10 @@ pub async fn decide(
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
     let result = result_decisions::Entity::update_many()
-        .col_expr(result_decisions::Column::Stage, Expr::value(Stage::Decided.as_ref()))
+        .col_expr(
+            result_decisions::Column::Stage,
+            Expr::value(Stage::Decided.as_ref()),
+        )
         .col_expr(result_decisions::Column::DecidedBy, Expr::value(by))
         .col_expr(result_decisions::Column::DecidedAt, Expr::value(now))
         .col_expr(result_decisions::Column::DecisionNote, Expr::value(note))
@@ -175,12 +191,14 @@ pub async fn history_of(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, qualification, started_at, closed_at, passed)| SittingHistory {
-            id,
-            qualification,
-            started_at,
-            closed_at,
-            passed,
-        })
+        .map(
+            |(id, qualification, started_at, closed_at, passed)| SittingHistory {
+                id,
+                qualification,
+                started_at,
+                closed_at,
+                passed,
+            },
+        )
         .collect())
 }

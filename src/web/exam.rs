@@ -19,9 +19,9 @@ use crate::app::sittings::{
 };
 use crate::domain::paper::PaperItem;
 use crate::domain::pool::{GRADE_MEANINGS, ItemBody};
+use crate::domain::result_decision::ResultStatus;
 use crate::domain::role::Role;
 use crate::domain::scoring::Response;
-use crate::domain::result_decision::ResultStatus;
 use crate::domain::sitting::{self, Allowance, SittingRecord, SittingStatus};
 use crate::domain::values::option_label;
 use crate::state::AppState;
@@ -849,7 +849,11 @@ pub async fn result(
             &visitor,
             format!(
                 "{}{}: {title}",
-                if provisional { "Provisional result: " } else { "" },
+                if provisional {
+                    "Provisional result: "
+                } else {
+                    ""
+                },
                 if sheet.passed { "Passed" } else { "Not passed" }
             ),
         ),

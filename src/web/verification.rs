@@ -94,7 +94,9 @@ pub async fn by_code(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let found = certificates::by_verification_code(&state, client_address(&req), &path).await?;
-    let certificate = found.as_ref().map(|c| PublicCertificate::of(c, true, state.clock.now().date()));
+    let certificate = found
+        .as_ref()
+        .map(|c| PublicCertificate::of(c, true, state.clock.now().date()));
     let title = match &certificate {
         Some(c) => format!("{} certificate {}", c.heading, c.number),
         None => "Certificate not found".to_owned(),
@@ -177,7 +179,11 @@ pub async fn check(
                     .filter(|f| !f.is_empty());
                 match certificates::verify(&state, client_address(&req), &number, family).await {
                     Ok(v) => {
-                        page.found = Some(PublicCertificate::of(&v.certificate, v.holder_named, state.clock.now().date()));
+                        page.found = Some(PublicCertificate::of(
+                            &v.certificate,
+                            v.holder_named,
+                            state.clock.now().date(),
+                        ));
                         page.family_matches = v.family_name_matches;
                     }
                     Err(CertificateError::NotFound) => {

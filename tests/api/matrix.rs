@@ -503,7 +503,11 @@ fn body(app: &TestApp, world: &World, method: &str, template: &str) -> Option<Bo
             json!({"minutes": 10, "reason": "fire alarm in the test centre"})
         }
         (_, "/api/v1/admin/evidence/{id}/decision") => json!({"decision": "approve"}),
-        (_, "/api/v1/admin/results/{sitting}/recommendation" | "/api/v1/admin/results/{sitting}/decision") => {
+        (
+            _,
+            "/api/v1/admin/results/{sitting}/recommendation"
+            | "/api/v1/admin/results/{sitting}/decision",
+        ) => {
             json!({"note": "as scored"})
         }
         (_, "/api/v1/admin/candidates/{id}/extra-time") => {

@@ -32,13 +32,18 @@ db_test!(
         let candidate = app.candidate().await;
         let issued = app.now().date();
         let (_, result) = sit(&app, &candidate.token, "demo-validity", true).await;
-        let old = result.body["certificate_number"].as_str().unwrap().to_owned();
+        let old = result.body["certificate_number"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let expires_on = plus_months(issued, 12);
 
         let v = verification(&app, &old).await;
         assert_eq!(v["status"], "valid");
         assert_eq!(v["expires_on"], expires_on.as_str());
-        let mine = app.get("/api/v1/me/certificates", Some(&candidate.token)).await;
+        let mine = app
+            .get("/api/v1/me/certificates", Some(&candidate.token))
+            .await;
         assert_eq!(mine.body[0]["expires_on"], expires_on.as_str());
         let pdf = app
             .client
@@ -61,11 +66,18 @@ db_test!(
         assert_eq!(problem["may_sit_from"], opens.as_str());
 
         // In the window, a pass renews it.
-        let days = (time::Date::parse(&opens, &time::format_description::well_known::Iso8601::DATE).unwrap() - issued).whole_days();
+        let days =
+            (time::Date::parse(&opens, &time::format_description::well_known::Iso8601::DATE)
+                .unwrap()
+                - issued)
+                .whole_days();
         app.advance(Duration::days(days));
         let token = app.relogin(&candidate).await;
         let (_, renewal) = sit(&app, &token, "demo-validity", true).await;
-        let new = renewal.body["certificate_number"].as_str().unwrap().to_owned();
+        let new = renewal.body["certificate_number"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert_ne!(new, old);
         let v_new = verification(&app, &new).await;
         assert_eq!(v_new["renews"], old.as_str());
@@ -89,7 +101,11 @@ db_test!(
             .verification_code;
         let mut browser = Browser::signed_in(&app, &candidate.email, "/dashboard").await;
         let page = browser.get(&format!("/verify/{code}")).await;
-        assert!(page.text.contains("<h1>Expired certificate</h1>"), "{}", page.text);
+        assert!(
+            page.text.contains("<h1>Expired certificate</h1>"),
+            "{}",
+            page.text
+        );
         assert!(page.text.contains(&new), "the page names the renewal");
     }
 );

@@ -88,7 +88,10 @@ db_test!(
         let midnight = app.now().date().next_day().unwrap().midnight().assume_utc();
         app.advance(midnight - app.now());
         let token = app.relogin(&candidate).await;
-        assert_eq!(standing(&app, &token, "demo-resits").await["eligible"], true);
+        assert_eq!(
+            standing(&app, &token, "demo-resits").await["eligible"],
+            true
+        );
         sit(&app, &token, "demo-resits", false).await;
     }
 );
@@ -150,18 +153,15 @@ db_test!(
     }
 );
 
-db_test!(
-    the_shipped_scheme_has_no_resit_rules,
-    |app| {
-        let candidate = app.candidate().await;
-        for correct in [10, 30] {
-            let sitting = app.start_foundation(&candidate.token).await;
-            let id = sitting["id"].as_str().unwrap().to_owned();
-            app.answer_all(&candidate.token, &id, correct).await;
-            app.submit(&candidate.token, &id).await;
-        }
-        let s = standing(&app, &candidate.token, "iso20000-foundation").await;
-        assert_eq!(s["eligible"], true, "{s}");
-        app.start_foundation(&candidate.token).await;
+db_test!(the_shipped_scheme_has_no_resit_rules, |app| {
+    let candidate = app.candidate().await;
+    for correct in [10, 30] {
+        let sitting = app.start_foundation(&candidate.token).await;
+        let id = sitting["id"].as_str().unwrap().to_owned();
+        app.answer_all(&candidate.token, &id, correct).await;
+        app.submit(&candidate.token, &id).await;
     }
-);
+    let s = standing(&app, &candidate.token, "iso20000-foundation").await;
+    assert_eq!(s["eligible"], true, "{s}");
+    app.start_foundation(&candidate.token).await;
+});

@@ -31,8 +31,14 @@ db_test!(
         assert!(submitted.body["certificate_number"].is_null());
 
         let result = app.result(&candidate.token, &id).await;
-        assert_eq!(result.body["result_status"], "provisional", "{}", result.text);
-        let mine = app.get("/api/v1/me/certificates", Some(&candidate.token)).await;
+        assert_eq!(
+            result.body["result_status"], "provisional",
+            "{}",
+            result.text
+        );
+        let mine = app
+            .get("/api/v1/me/certificates", Some(&candidate.token))
+            .await;
         assert_eq!(mine.body, json!([]), "no certificate yet");
         app.deliver_mail().await;
         let provisional_mail = app.mail.to(&candidate.email);
@@ -41,17 +47,26 @@ db_test!(
                 .iter()
                 .any(|m| m.subject() == "Your provisional Demo Confirmed result"),
             "{:?}",
-            provisional_mail.iter().map(|m| m.subject()).collect::<Vec<_>>()
+            provisional_mail
+                .iter()
+                .map(|m| m.subject())
+                .collect::<Vec<_>>()
         );
 
         // The candidate's result page says provisional.
         let mut browser = Browser::signed_in(&app, &candidate.email, "/dashboard").await;
         let page = browser.get(&format!("/sittings/{id}/result")).await;
         assert_eq!(page.status, StatusCode::OK);
-        assert!(page.text.contains("Provisional result: Passed"), "{}", page.text);
+        assert!(
+            page.text.contains("Provisional result: Passed"),
+            "{}",
+            page.text
+        );
 
         let examiner = app.admin().await;
-        let listed = app.get("/api/v1/admin/results", Some(&examiner.token)).await;
+        let listed = app
+            .get("/api/v1/admin/results", Some(&examiner.token))
+            .await;
         assert_eq!(listed.status, 200, "{}", listed.text);
         let row = &listed.body.as_array().unwrap()[0];
         assert_eq!(row["sitting_id"], id.as_str());
@@ -61,7 +76,11 @@ db_test!(
         let path = format!("/api/v1/admin/results/{id}");
         // No decision before a recommendation.
         let early = app
-            .post(&format!("{path}/decision"), json!({}), Some(&examiner.token))
+            .post(
+                &format!("{path}/decision"),
+                json!({}),
+                Some(&examiner.token),
+            )
             .await;
         early.problem(409);
         let recommended = app
@@ -77,12 +96,30 @@ db_test!(
 
         // The examiner who recommended cannot also decide.
         let same = app
-            .post(&format!("{path}/decision"), json!({}), Some(&examiner.token))
+            .post(
+                &format!("{path}/decision"),
+                json!({}),
+                Some(&examiner.token),
+            )
             .await;
         let problem = same.problem(409);
-        assert!(problem["type"].as_str().unwrap().ends_with("separation-of-duties"), "{problem}");
-        assert!(problem["detail"].as_str().unwrap().contains("ISO/IEC 17024"));
-        assert_eq!(app.result(&candidate.token, &id).await.body["result_status"], "provisional");
+        assert!(
+            problem["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("separation-of-duties"),
+            "{problem}"
+        );
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("ISO/IEC 17024")
+        );
+        assert_eq!(
+            app.result(&candidate.token, &id).await.body["result_status"],
+            "provisional"
+        );
 
         let decider = app.admin().await;
         let decided = app
@@ -94,7 +131,10 @@ db_test!(
             .await;
         assert_eq!(decided.status, 200, "{}", decided.text);
         assert_eq!(decided.body["stage"], "decided");
-        let number = decided.body["certificate_number"].as_str().unwrap().to_owned();
+        let number = decided.body["certificate_number"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let again = app
             .post(&format!("{path}/decision"), json!({}), Some(&decider.token))
             .await;
@@ -103,7 +143,9 @@ db_test!(
         let result = app.result(&candidate.token, &id).await;
         assert_eq!(result.body["result_status"], "final");
         assert_eq!(result.body["certificate_number"], number.as_str());
-        let mine = app.get("/api/v1/me/certificates", Some(&candidate.token)).await;
+        let mine = app
+            .get("/api/v1/me/certificates", Some(&candidate.token))
+            .await;
         assert_eq!(mine.body[0]["number"], number.as_str());
         let listed = app.get("/api/v1/admin/results", Some(&decider.token)).await;
         assert_eq!(listed.body, json!([]));
@@ -118,21 +160,36 @@ db_test!(
         assert!(final_mail.text().contains(&number));
 
         let trail = app
-            .get(&format!("/api/v1/admin/sittings/{id}/audit"), Some(&decider.token))
+            .get(
+                &format!("/api/v1/admin/sittings/{id}/audit"),
+                Some(&decider.token),
+            )
             .await;
         let actions = actions(&trail.body);
-        assert!(actions.ends_with(&[
-            "sitting.scored".to_owned(),
-            "result.recommended".to_owned(),
-            "result.decided".to_owned(),
-        ]), "{actions:?}");
+        assert!(
+            actions.ends_with(&[
+                "sitting.scored".to_owned(),
+                "result.recommended".to_owned(),
+                "result.decided".to_owned(),
+            ]),
+            "{actions:?}"
+        );
         let entries = trail.body.as_array().unwrap();
-        let recommended = entries.iter().find(|e| e["action"] == "result.recommended").unwrap();
+        let recommended = entries
+            .iter()
+            .find(|e| e["action"] == "result.recommended")
+            .unwrap();
         assert_eq!(recommended["actor"], examiner.id.to_string());
-        let decided = entries.iter().find(|e| e["action"] == "result.decided").unwrap();
+        let decided = entries
+            .iter()
+            .find(|e| e["action"] == "result.decided")
+            .unwrap();
         assert_eq!(decided["actor"], decider.id.to_string());
         assert_eq!(decided["detail"]["recommended_by"], examiner.id.to_string());
-        let scored = entries.iter().find(|e| e["action"] == "sitting.scored").unwrap();
+        let scored = entries
+            .iter()
+            .find(|e| e["action"] == "sitting.scored")
+            .unwrap();
         assert_eq!(scored["detail"]["result_status"], "provisional");
     }
 );
@@ -154,10 +211,17 @@ db_test!(
         assert!(list.text.contains("Demo Confirmed"), "{}", list.text);
         assert!(list.text.contains("provisionally not passed"));
         let done = browser
-            .submit(&format!("/admin/results/{id}/recommendation"), &[("note", "")])
+            .submit(
+                &format!("/admin/results/{id}/recommendation"),
+                &[("note", "")],
+            )
             .await;
         let confirmed = browser.follow(&done).await;
-        assert!(confirmed.text.contains("The recommendation is recorded"), "{}", confirmed.text);
+        assert!(
+            confirmed.text.contains("The recommendation is recorded"),
+            "{}",
+            confirmed.text
+        );
         assert!(confirmed.text.contains("You recommended this result"));
         let same = browser
             .submit(&format!("/admin/results/{id}/decision"), &[("note", "")])
@@ -169,34 +233,41 @@ db_test!(
         let list = other.get("/admin/results").await;
         assert!(list.text.contains("Confirm the result"), "{}", list.text);
         let done = other
-            .submit(&format!("/admin/results/{id}/decision"), &[("note", "Confirmed")])
+            .submit(
+                &format!("/admin/results/{id}/decision"),
+                &[("note", "Confirmed")],
+            )
             .await;
         let confirmed = other.follow(&done).await;
-        assert!(confirmed.text.contains("The result is final"), "{}", confirmed.text);
+        assert!(
+            confirmed.text.contains("The result is final"),
+            "{}",
+            confirmed.text
+        );
         let result = app.result(&candidate.token, &id).await;
         assert_eq!(result.body["result_status"], "final");
-        assert!(result.body["certificate_number"].is_null(), "a fail has no certificate");
+        assert!(
+            result.body["certificate_number"].is_null(),
+            "a fail has no certificate"
+        );
     }
 );
 
-db_test!(
-    results_of_the_shipped_scheme_are_final_when_scored,
-    |app| {
-        let candidate = app.candidate().await;
-        let sitting = app.start_foundation(&candidate.token).await;
-        let id = sitting["id"].as_str().unwrap().to_owned();
-        app.answer_all(&candidate.token, &id, 30).await;
-        let result = app.submit(&candidate.token, &id).await;
-        assert_eq!(result.body["result_status"], "final");
-        assert!(result.body["certificate_number"].is_string());
-        let admin = app.admin().await;
-        let unknown = app
-            .post(
-                &format!("/api/v1/admin/results/{id}/recommendation"),
-                json!({}),
-                Some(&admin.token),
-            )
-            .await;
-        unknown.problem(404);
-    }
-);
+db_test!(results_of_the_shipped_scheme_are_final_when_scored, |app| {
+    let candidate = app.candidate().await;
+    let sitting = app.start_foundation(&candidate.token).await;
+    let id = sitting["id"].as_str().unwrap().to_owned();
+    app.answer_all(&candidate.token, &id, 30).await;
+    let result = app.submit(&candidate.token, &id).await;
+    assert_eq!(result.body["result_status"], "final");
+    assert!(result.body["certificate_number"].is_string());
+    let admin = app.admin().await;
+    let unknown = app
+        .post(
+            &format!("/api/v1/admin/results/{id}/recommendation"),
+            json!({}),
+            Some(&admin.token),
+        )
+        .await;
+    unknown.problem(404);
+});

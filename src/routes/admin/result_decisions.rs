@@ -126,7 +126,11 @@ pub async fn awaiting(
     let list = use_case::awaiting(&state, LISTED).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(list.iter().map(AwaitingResultView::from).collect::<Vec<_>>()))
+        .json(
+            list.iter()
+                .map(AwaitingResultView::from)
+                .collect::<Vec<_>>(),
+        ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -146,12 +150,13 @@ pub struct StepRequest {
 fn note(body: &StepRequest) -> Result<Option<&str>, ApiError> {
     match body.note.as_deref() {
         None => Ok(None),
-        Some(n) if n.trim().is_empty() => Err(ApiError::invalid("note", "write a note, or leave it out")),
-        Some(n) if n.chars().count() > 2000 => Err(ApiError::invalid("note", "at most 2000 characters")),
-        Some(n)
-            if n.chars()
-                .any(|c| c.is_control() && c != '\n' && c != '\t') =>
-        {
+        Some(n) if n.trim().is_empty() => {
+            Err(ApiError::invalid("note", "write a note, or leave it out"))
+        }
+        Some(n) if n.chars().count() > 2000 => {
+            Err(ApiError::invalid("note", "at most 2000 characters"))
+        }
+        Some(n) if n.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
             Err(ApiError::invalid("note", "no control characters"))
         }
         Some(n) => Ok(Some(n)),
@@ -189,7 +194,9 @@ pub async fn recommend(
     user.require(Role::Admin)?;
     let id = parse_id(&path, "sitting")?;
     let note = note(&body.0)?;
-    Ok(stepped(use_case::recommend(&state, id, note, user.id).await?))
+    Ok(stepped(
+        use_case::recommend(&state, id, note, user.id).await?,
+    ))
 }
 
 #[utoipa::path(

@@ -58,7 +58,9 @@ async fn results_page(
     {
         let d = &a.decision;
         let recommended = match (d.recommended_by, d.recommended_at) {
-            (Some(by), Some(at)) => Some(format!("{} on {}", names.name(state, by).await?, when(at))),
+            (Some(by), Some(at)) => {
+                Some(format!("{} on {}", names.name(state, by).await?, when(at)))
+            }
             _ => None,
         };
         let result = a.sitting.result.as_ref();
@@ -141,7 +143,10 @@ async fn step(
     let problem = match done {
         Ok(_) => {
             let done = if deciding { "decided" } else { "recommended" };
-            return Ok(page::see_other(visitor, &format!("/admin/results?done={done}")));
+            return Ok(page::see_other(
+                visitor,
+                &format!("/admin/results?done={done}"),
+            ));
         }
         Err(DecisionError::NotFound) => return Err(PageError::NotFound),
         Err(DecisionError::Refused(r @ StepRefused::SamePerson)) => {
