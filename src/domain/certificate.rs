@@ -472,6 +472,67 @@ mod tests {
     }
 
     #[test]
+    fn verification_says_expired_from_the_expiry_date_but_revoked_stays_revoked() {
+        use time::macros::{date, datetime};
+        let mut c = CertificateRecord {
+            id: Uuid::nil(),
+            number: "DEMV-2026-000001-X".into(),
+            verification_code: "code".into(),
+            sitting_id: Uuid::nil(),
+            candidate_id: Uuid::nil(),
+            holder_name: "Zoë O'Brien".into(),
+            qualification: "demo-validity".into(),
+            qualification_title: "Demo Validity".into(),
+            edition: "1".into(),
+            edition_title: "Demo".into(),
+            issued_on: date!(2026 - 12 - 01),
+            issuer: "Body".into(),
+            kid: "k".into(),
+            signature: String::new(),
+            status: CertificateStatus::Valid,
+            status_reason: None,
+            status_changed_at: None,
+            replaced_by: None,
+            created_at: datetime!(2026-12-01 10:00 UTC),
+            status_index: None,
+            expires_on: Some(date!(2027 - 12 - 01)),
+            renews: None,
+            renewed_by: None,
+        };
+        assert_eq!(
+            c.status_on(date!(2027 - 11 - 30)),
+            VerificationStatus::Valid
+        );
+        assert_eq!(
+            c.status_on(date!(2027 - 12 - 01)),
+            VerificationStatus::Expired
+        );
+        assert_eq!(
+            c.signed_fields().expires_on.as_deref(),
+            Some("2027-12-01"),
+            "the expiry date is signed"
+        );
+        c.status = CertificateStatus::Suspended;
+        assert_eq!(
+            c.status_on(date!(2027 - 01 - 01)),
+            VerificationStatus::Suspended
+        );
+        c.status = CertificateStatus::Revoked;
+        assert_eq!(
+            c.status_on(date!(2028 - 01 - 01)),
+            VerificationStatus::Revoked
+        );
+        c.expires_on = None;
+        c.status = CertificateStatus::Valid;
+        assert!(
+            !String::from_utf8(c.signed_fields().signing_bytes())
+                .unwrap()
+                .contains("expires_on"),
+            "a certificate that does not expire signs the same bytes as before"
+        );
+    }
+
+    #[test]
     fn only_a_valid_certificate_can_be_reissued() {
         assert!(check_reissue(CertificateStatus::Valid).is_ok());
         assert!(check_reissue(CertificateStatus::Suspended).is_err());
