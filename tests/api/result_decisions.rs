@@ -271,3 +271,37 @@ db_test!(results_of_the_shipped_scheme_are_final_when_scored, |app| {
         .await;
     unknown.problem(404);
 });
+
+db_test!(
+    two_administrators_deciding_at_once_make_one_decision_and_one_certificate,
+    |settings| {
+        back_office(settings);
+    },
+    |app| {
+        let candidate = app.candidate().await;
+        let (id, _) = sit(&app, &candidate.token, "demo-confirmed", true).await;
+        let examiner = app.admin().await;
+        let path = format!("/api/v1/admin/results/{id}");
+        let recommended = app
+            .post(
+                &format!("{path}/recommendation"),
+                json!({}),
+                Some(&examiner.token),
+            )
+            .await;
+        assert_eq!(recommended.status, 200, "{}", recommended.text);
+        let (first, second) = (app.admin().await, app.admin().await);
+        let decision = format!("{path}/decision");
+        let (a, b) = tokio::join!(
+            app.post(&decision, json!({}), Some(&first.token)),
+            app.post(&decision, json!({}), Some(&second.token)),
+        );
+        let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "{} / {}", a.text, b.text);
+        let mine = app
+            .get("/api/v1/me/certificates", Some(&candidate.token))
+            .await;
+        assert_eq!(mine.body.as_array().unwrap().len(), 1, "{}", mine.text);
+    }
+);
