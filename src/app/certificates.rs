@@ -353,7 +353,7 @@ pub fn open_badge(
     identity: serde_json::Value,
 ) -> serde_json::Value {
     let base = state.public_base_url();
-    serde_json::json!({
+    let mut badge = serde_json::json!({
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -362,7 +362,6 @@ pub fn open_badge(
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": {"id": base, "type": ["Profile"], "name": c.issuer},
         "validFrom": format!("{}T00:00:00Z", c.issued_on),
-        "validUntil": c.expires_on.map(|d| format!("{d}T00:00:00Z")),
         "name": c.qualification_title,
         "credentialSubject": {
             "type": ["AchievementSubject"],
@@ -378,7 +377,15 @@ pub fn open_badge(
         },
         "credentialStatus": status_entries(state, c),
         "certificateStatus": c.status.as_ref()
-    })
+    });
+    // Only a certificate that expires says until when (a null would not be a date).
+    if let (Some(expires_on), Some(fields)) = (c.expires_on, badge.as_object_mut()) {
+        fields.insert(
+            "validUntil".into(),
+            format!("{expires_on}T00:00:00Z").into(),
+        );
+    }
+    badge
 }
 
 /// Where a verifier checks the certificate's status: one `BitstringStatusListEntry` per
