@@ -1379,6 +1379,7 @@ fn raw_renders(threads: usize, seconds: f64) -> anyhow::Result<f64> {
         qualification_title: "ISO/IEC 20000 Foundation",
         edition_title: "ISO/IEC 20000-1:2011 and ISO/IEC 20000-2:2012",
         issued_on: time::OffsetDateTime::now_utc().date(),
+        expires_on: None,
         number: "I20F-2026-000123-K",
         issuer: "Invigilator Certification Body",
         verification_url: "https://exams.example.org/verify/AbC123xYz789-_Qw",

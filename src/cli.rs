@@ -142,8 +142,15 @@ pub fn verify_certificate(document: &Path, keys: &Path) -> anyhow::Result<String
     )
     .context("the keys file is not a JWKS")?;
     crate::signing::verify(&document, &keys)?;
+    // The expiry date is signed too: a verifier offline compares it with today.
+    let expires = document
+        .certificate
+        .expires_on
+        .as_ref()
+        .map(|d| format!(", expiring on {d}"))
+        .unwrap_or_default();
     Ok(format!(
-        "valid signature: {} issued to {} for {} ({}) on {} by {}",
+        "valid signature: {} issued to {} for {} ({}) on {} by {}{expires}",
         document.certificate.number,
         document.certificate.holder_name,
         document.certificate.qualification_title,

@@ -287,6 +287,10 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
         for p in q.format.problems() {
             problem(problems, &at, None, p);
         }
+        let policy_problems = q.resits.iter().flat_map(|r| r.problems());
+        for p in policy_problems.chain(q.validity.iter().flat_map(|v| v.problems())) {
+            problem(problems, &at, None, p);
+        }
         if q.certificate_prefix.len() != 4
             || !q
                 .certificate_prefix

@@ -184,6 +184,7 @@ mod tests {
             issued_on: "2026-11-21".into(),
             sitting_id: "s".into(),
             issuer: "Test Body".into(),
+            expires_on: None,
         }
     }
 

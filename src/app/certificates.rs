@@ -17,7 +17,7 @@ use super::throttle::{self, Action, Throttled};
 use crate::domain::audit::{Actor, TargetKind};
 use crate::domain::certificate::{
     self, CertificateEvent, CertificateNumber, CertificateRecord, CertificateStatus, EventRecord,
-    StatusAction, StatusPurpose,
+    StatusAction, StatusPurpose, VerificationStatus,
 };
 use crate::domain::role::Role;
 use crate::domain::sitting::SittingRecord;
@@ -115,6 +115,10 @@ pub fn verification_url(state: &AppState, c: &CertificateRecord) -> String {
 
 /// Issues the certificate for a passed sitting, in the caller's transaction. The holder's
 /// name is taken from their profile now; later changes to it never touch this certificate.
+/// Where the qualification's certificates expire, this one carries its expiry date, and
+/// it renews the holder's latest certificate of the qualification that stands (not
+/// revoked, not renewed yet): the new one names the old (`renews`), the old the new
+/// (`renewed_by`).
 pub async fn issue_to(
     db: &impl ConnectionTrait,
     state: &AppState,
@@ -122,15 +126,50 @@ pub async fn issue_to(
     holder: &crate::domain::account::User,
     now: OffsetDateTime,
 ) -> Result<CertificateRecord, DbErr> {
-    issue_for(
-        db,
-        state,
-        sitting,
-        &format!("{} {}", holder.given_name, holder.family_name),
-        None,
-        now,
-    )
-    .await
+    let validity = state
+        .catalog
+        .edition(&sitting.edition)
+        .and_then(|e| {
+            e.qualifications
+                .iter()
+                .find(|q| q.qualification.code == sitting.qualification_code)
+        })
+        .and_then(|q| q.qualification.validity);
+    let renewed = match validity {
+        Some(_) => repo::of_candidate(db, sitting.candidate_id)
+            .await?
+            .into_iter()
+            .filter(|c| {
+                c.qualification == sitting.qualification_code
+                    && c.status != CertificateStatus::Revoked
+                    && c.renewed_by.is_none()
+            })
+            .max_by_key(|c| (c.issued_on, c.created_at)),
+        None => None,
+    };
+    let terms = Terms {
+        expires_on: validity.map(|v| v.expires_on(now.date())),
+        renews: renewed.as_ref().map(|c| c.number.clone()),
+    };
+    let name = format!("{} {}", holder.given_name, holder.family_name);
+    let issued = issue_for(db, state, sitting, &name, None, terms, now).await?;
+    if let Some(old) = renewed {
+        if !repo::mark_renewed(db, old.id, &issued.number).await? {
+            return Err(DbErr::Custom(format!(
+                "certificate {} was renewed meanwhile",
+                old.number
+            )));
+        }
+        let why = format!("renewed by {}", issued.number);
+        repo::record_event(db, old.id, CertificateEvent::Renewed, Some(&why), None, now).await?;
+    }
+    Ok(issued)
+}
+
+/// What a new certificate carries besides the sitting's facts.
+struct Terms {
+    expires_on: Option<time::Date>,
+    renews: Option<String>,
 }
 
 async fn issue_for(
@@ -139,6 +178,7 @@ async fn issue_for(
     sitting: &SittingRecord,
     holder_name: &str,
     id: Option<Uuid>,
+    terms: Terms,
     now: OffsetDateTime,
 ) -> Result<CertificateRecord, DbErr> {
     let edition = state
@@ -182,6 +222,9 @@ async fn issue_for(
         replaced_by: None,
         created_at: now,
         status_index: Some(repo::next_sequence(db, STATUS_LIST_SEQUENCE, 0).await? - 1),
+        expires_on: terms.expires_on,
+        renews: terms.renews,
+        renewed_by: None,
     };
     record.signature = state.signer.sign(&record.signed_fields());
     repo::insert(db, &record).await?;
@@ -193,7 +236,7 @@ async fn issue_for(
 /// The audit event of a certificate's issue (by the server when a pass is scored, by
 /// `by` when an administrator re-issues).
 pub fn issued_event(c: &CertificateRecord, by: Option<Uuid>) -> crate::domain::audit::Event {
-    audit::event(
+    let mut event = audit::event(
         by.map_or(Actor::System, Actor::User),
         audit::Action::CertificateIssued,
         TargetKind::Certificate,
@@ -206,7 +249,17 @@ pub fn issued_event(c: &CertificateRecord, by: Option<Uuid>) -> crate::domain::a
             "issued_on": c.issued_on.to_string(),
             "kid": c.kid,
         }),
-    )
+    );
+    // Only certificates that expire or renew another say so, as before this existed.
+    if let Some(detail) = event.detail.as_object_mut() {
+        if let Some(expires_on) = c.expires_on {
+            detail.insert("expires_on".into(), expires_on.to_string().into());
+        }
+        if let Some(renews) = &c.renews {
+            detail.insert("renews".into(), renews.clone().into());
+        }
+    }
+    event
 }
 
 /// What public verification by number may say of a certificate.
@@ -300,7 +353,7 @@ pub fn open_badge(
     identity: serde_json::Value,
 ) -> serde_json::Value {
     let base = state.public_base_url();
-    serde_json::json!({
+    let mut badge = serde_json::json!({
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -324,7 +377,15 @@ pub fn open_badge(
         },
         "credentialStatus": status_entries(state, c),
         "certificateStatus": c.status.as_ref()
-    })
+    });
+    // Only a certificate that expires says until when (a null would not be a date).
+    if let (Some(expires_on), Some(fields)) = (c.expires_on, badge.as_object_mut()) {
+        fields.insert(
+            "validUntil".into(),
+            format!("{expires_on}T00:00:00Z").into(),
+        );
+    }
+    badge
 }
 
 /// Where a verifier checks the certificate's status: one `BitstringStatusListEntry` per
@@ -374,10 +435,11 @@ pub async fn signed_badge(
     state: &AppState,
     c: &CertificateRecord,
 ) -> Result<(serde_json::Value, String), CertificateError> {
-    if c.status != CertificateStatus::Valid {
+    let status = c.status_on(state.clock.now().date());
+    if status != VerificationStatus::Valid {
         return Err(CertificateError::NotAllowed(format!(
             "the certificate is {}: only a valid certificate has an Open Badges credential",
-            c.status.as_ref()
+            status.as_ref()
         )));
     }
     let holder = users::find_by_id(&state.db, c.candidate_id)
@@ -592,7 +654,12 @@ pub async fn reissue(
     )
     .await?;
     let name = format!("{} {}", holder.given_name, holder.family_name);
-    let new = issue_for(&tx, state, &sitting, &name, Some(new_id), now).await?;
+    // A re-issue changes the name, never the validity or the renewal it was.
+    let terms = Terms {
+        expires_on: old.expires_on,
+        renews: old.renews.clone(),
+    };
+    let new = issue_for(&tx, state, &sitting, &name, Some(new_id), terms, now).await?;
     repo::record_event(
         &tx,
         new.id,

@@ -100,6 +100,8 @@ pub struct Standing {
     pub met: Vec<(Requirement, Option<String>)>,
     /// Each unmet requirement, with why where the candidate may not expect it.
     pub unmet: Vec<(Requirement, Option<String>)>,
+    /// The resit rule that holds the candidate back now, if any (then not eligible).
+    pub resit: Option<crate::domain::resits::Refusal>,
 }
 
 /// For every qualification of every open edition: eligible, and what is met and unmet.
@@ -108,17 +110,26 @@ pub async fn eligibility(
     candidate_id: Uuid,
 ) -> Result<Vec<Standing>, EvidenceError> {
     let evidence = evidence_of(&state.db, candidate_id).await?;
+    let mut refusals = super::resits::refusals(
+        &state.db,
+        state.catalog.offered().map(|(_, q)| &q.qualification),
+        candidate_id,
+        state.clock.now(),
+    )
+    .await?;
     Ok(state
         .catalog
         .offered()
         .map(|(e, q)| {
             let result = eligibility::evaluate(&q.qualification.prerequisites, &evidence);
+            let resit = refusals.remove(&q.qualification.code);
             Standing {
                 qualification: q.qualification.code.clone(),
                 title: q.qualification.title.clone(),
                 edition: e.edition.clone(),
                 rule: q.qualification.prerequisites.rule,
-                eligible: result.eligible,
+                eligible: result.eligible && resit.is_none(),
+                resit,
                 met: result
                     .met
                     .into_iter()

@@ -15,6 +15,8 @@ mod links;
 pub mod notifications;
 pub mod paging;
 pub mod regrade;
+pub mod resits;
+pub mod result_decisions;
 pub mod results;
 pub mod sittings;
 pub mod statistics;

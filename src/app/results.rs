@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::certificates::verification_url;
 use super::notifications::texts;
 use crate::domain::certificate::CertificateRecord;
+use crate::domain::result_decision::ResultStatus;
 use crate::domain::sitting::SittingRecord;
 use crate::email::{Attachment, OutgoingEmail};
 use crate::pdf::{
@@ -81,6 +82,7 @@ pub async fn certificate_pdf(state: &AppState, c: &CertificateRecord) -> anyhow:
             qualification_title: &c2.qualification_title,
             edition_title: &c2.edition_title,
             issued_on: c2.issued_on,
+            expires_on: c2.expires_on,
             number: &c2.number,
             issuer: &c2.issuer,
             verification_url: &url,
@@ -110,13 +112,22 @@ pub async fn result_email(
         .ok_or_else(|| anyhow::anyhow!("no candidate"))?;
     let (qualification_title, _) = titles(state, &record);
     let certificate = certificate_repo::by_sitting(&state.db, sitting_id).await?;
-    let mut email = texts::result(
-        to,
-        &candidate.given_name,
-        &qualification_title,
-        &sheet,
-        certificate.as_ref().map(|c| c.number.as_str()),
-    );
+    // Sent when the outbox delivers it: a result still provisional then says so, and the
+    // decision queues the final one.
+    let provisional = crate::persistence::result_decisions::status_of(&state.db, sitting_id)
+        .await?
+        == ResultStatus::Provisional;
+    let mut email = if provisional {
+        texts::provisional_result(to, &candidate.given_name, &qualification_title, &sheet)
+    } else {
+        texts::result(
+            to,
+            &candidate.given_name,
+            &qualification_title,
+            &sheet,
+            certificate.as_ref().map(|c| c.number.as_str()),
+        )
+    };
     email.attachments.push(Attachment {
         filename: "score-report.pdf".into(),
         content_type: "application/pdf".into(),

@@ -11,11 +11,12 @@ use uuid::Uuid;
 use super::audit;
 use super::evidence::evidence_of;
 use super::vouchers::{self, TakeVoucherError};
-use super::{certificates, notifications, results};
+use super::{certificates, notifications, result_decisions, results};
 use crate::domain::account::User;
 use crate::domain::audit::{Action, Actor, Event, TargetKind};
 use crate::domain::eligibility::{self, Requirement};
 use crate::domain::paper;
+use crate::domain::result_decision::{Decision, ResultStatus};
 use crate::domain::role::Role;
 use crate::domain::scheme::Disclosure;
 use crate::domain::scoring::{self, Response};
@@ -45,6 +46,8 @@ pub enum StartSittingError {
     /// The qualification requires a voucher and none could be taken.
     #[error("{0}")]
     Voucher(String),
+    #[error("{}", .0.message)]
+    ResitRefused(crate::domain::resits::Refusal),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -111,6 +114,11 @@ pub async fn start_with_voucher(
     }
     if let Some((id, _)) = repo::in_progress_for(&tx, candidate_id).await? {
         return Err(StartSittingError::AlreadyInProgress(id));
+    }
+    // Read in this transaction: the one-sitting-in-progress index makes a second start
+    // racing this one fail, so no two starts both pass the rules on the same history.
+    if let Some(refusal) = super::resits::refusal(&tx, q, candidate_id, now).await? {
+        return Err(StartSittingError::ResitRefused(refusal));
     }
     let blueprint = q
         .blueprint
@@ -274,23 +282,31 @@ async fn close_in(
             serde_json::json!({"answered": answers.len(), "deadline": rfc3339(record.deadline)}),
         ),
     });
+    let mut scored = serde_json::json!({
+        "score": sheet.score,
+        "max_score": record.max_score,
+        "pass_mark": record.pass_mark,
+        "passed": sheet.passed,
+        "key_version": key_version,
+    });
+    // Under a `confirmed` policy the result stays provisional, and a pass gets its
+    // certificate only from the certification decision (`app::result_decisions`).
+    let provisional = result_decisions::policy_of(state, &record) == Decision::Confirmed;
+    if provisional {
+        result_decisions::keep_provisional(tx, &record, now).await?;
+        scored["result_status"] = serde_json::json!(ResultStatus::Provisional.as_ref());
+    }
     events.push(audit::event(
         Actor::System,
         Action::SittingScored,
         TargetKind::Sitting,
         id,
-        serde_json::json!({
-            "score": sheet.score,
-            "max_score": record.max_score,
-            "pass_mark": record.pass_mark,
-            "passed": sheet.passed,
-            "key_version": key_version,
-        }),
+        scored,
     ));
     let holder = users::find_by_id(tx, record.candidate_id).await?;
     // A pass issues exactly one certificate, in this same transaction: the claim above
     // lets only one closer get here, and the database refuses a second for one sitting.
-    if sheet.passed {
+    if sheet.passed && !provisional {
         let holder = holder
             .as_ref()
             .ok_or_else(|| sea_orm::DbErr::RecordNotFound(record.candidate_id.to_string()))?;
@@ -659,6 +675,8 @@ pub struct Outcome {
     pub sheet: scoring::ScoreSheet,
     pub disclosure: Disclosure,
     pub certificate_number: Option<String>,
+    /// Provisional until the certification decision, where the policy asks for one.
+    pub result_status: ResultStatus,
 }
 
 /// The disclosure policy of the sitting's qualification (areas only if it is unknown).
@@ -704,11 +722,14 @@ async fn outcome_of(state: &AppState, record: SittingRecord) -> Result<Outcome, 
     let certificate_number = certificate_repo::by_sitting(&state.db, record.id)
         .await?
         .map(|c| c.number);
+    let result_status =
+        crate::persistence::result_decisions::status_of(&state.db, record.id).await?;
     Ok(Outcome {
         record,
         sheet,
         disclosure,
         certificate_number,
+        result_status,
     })
 }
 

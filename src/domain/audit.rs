@@ -111,6 +111,10 @@ pub enum Action {
     CaseWithdrawn,
     #[strum(serialize = "case.remedy_applied")]
     CaseRemedyApplied,
+    #[strum(serialize = "result.recommended")]
+    ResultRecommended,
+    #[strum(serialize = "result.decided")]
+    ResultDecided,
 }
 
 /// What it happened to.

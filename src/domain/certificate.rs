@@ -196,6 +196,8 @@ pub enum CertificateEvent {
     Replaced,
     /// Issued to replace an earlier certificate.
     Reissued,
+    /// A later certificate of the same qualification renews it.
+    Renewed,
 }
 
 /// Whether `family_name`, as a verifier typed it, is the family name of the holder
@@ -276,6 +278,10 @@ pub struct SignedFields {
     pub issued_on: String,
     pub sitting_id: String,
     pub issuer: String,
+    /// Only on a certificate that expires, so older signatures stay the same bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub expires_on: Option<String>,
 }
 
 impl SignedFields {
@@ -308,6 +314,12 @@ pub struct CertificateRecord {
     pub created_at: OffsetDateTime,
     /// Its place in the published status lists.
     pub status_index: Option<u32>,
+    /// The day it expires (none: it does not).
+    pub expires_on: Option<Date>,
+    /// The number of the certificate this one renews.
+    pub renews: Option<String>,
+    /// The number of the certificate that renewed this one.
+    pub renewed_by: Option<String>,
 }
 
 impl CertificateRecord {
@@ -322,8 +334,33 @@ impl CertificateRecord {
             issued_on: self.issued_on.to_string(),
             sitting_id: self.sitting_id.to_string(),
             issuer: self.issuer.clone(),
+            expires_on: self.expires_on.map(|d| d.to_string()),
         }
     }
+
+    /// What verification says of it on `today`: revoked and suspended as stored, and
+    /// expired from its expiry date on (computed, never stored: no job flips it).
+    pub fn status_on(&self, today: Date) -> VerificationStatus {
+        match self.status {
+            CertificateStatus::Revoked => VerificationStatus::Revoked,
+            _ if super::validity::is_expired(self.expires_on, today) => VerificationStatus::Expired,
+            CertificateStatus::Suspended => VerificationStatus::Suspended,
+            CertificateStatus::Valid => VerificationStatus::Valid,
+        }
+    }
+}
+
+/// A certificate's status as verification reports it: the stored status, or `expired`
+/// once past its expiry date (a revocation stays `revoked`; a suspension that outlives
+/// the certificate reads `expired`, since it no longer matters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema, strum::AsRefStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum VerificationStatus {
+    Valid,
+    Suspended,
+    Revoked,
+    Expired,
 }
 
 /// One entry of a certificate's history.
@@ -432,6 +469,65 @@ mod tests {
         assert!(!family_name_matches(holder, "Zoë"));
         assert!(!family_name_matches(holder, " "));
         assert!(family_name_matches("Σωκράτης Παπαδόπουλος", "παπαδόπουλος"));
+    }
+
+    #[test]
+    fn verification_says_expired_from_the_expiry_date_but_revoked_stays_revoked() {
+        use time::macros::{date, datetime};
+        let mut c = CertificateRecord {
+            id: Uuid::nil(),
+            number: "DEMV-2026-000001-X".into(),
+            verification_code: "code".into(),
+            sitting_id: Uuid::nil(),
+            candidate_id: Uuid::nil(),
+            holder_name: "Zoë O'Brien".into(),
+            qualification: "demo-validity".into(),
+            qualification_title: "Demo Validity".into(),
+            edition: "1".into(),
+            edition_title: "Demo".into(),
+            issued_on: date!(2026 - 12 - 01),
+            issuer: "Body".into(),
+            kid: "k".into(),
+            signature: String::new(),
+            status: CertificateStatus::Valid,
+            status_reason: None,
+            status_changed_at: None,
+            replaced_by: None,
+            created_at: datetime!(2026-12-01 10:00 UTC),
+            status_index: None,
+            expires_on: Some(date!(2027 - 12 - 01)),
+            renews: None,
+            renewed_by: None,
+        };
+        assert_eq!(
+            c.status_on(date!(2027 - 11 - 30)),
+            VerificationStatus::Valid
+        );
+        assert_eq!(
+            c.status_on(date!(2027 - 12 - 01)),
+            VerificationStatus::Expired
+        );
+        assert_eq!(
+            c.signed_fields().expires_on.as_deref(),
+            Some("2027-12-01"),
+            "the expiry date is signed"
+        );
+        c.status = CertificateStatus::Suspended;
+        assert_eq!(
+            c.status_on(date!(2027 - 01 - 01)),
+            VerificationStatus::Suspended
+        );
+        c.status = CertificateStatus::Revoked;
+        assert_eq!(
+            c.status_on(date!(2028 - 01 - 01)),
+            VerificationStatus::Revoked
+        );
+        c.expires_on = None;
+        c.status = CertificateStatus::Valid;
+        assert!(
+            !String::from_utf8_lossy(&c.signed_fields().signing_bytes()).contains("expires_on"),
+            "a certificate that does not expire signs the same bytes as before"
+        );
     }
 
     #[test]

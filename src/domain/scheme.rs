@@ -72,6 +72,15 @@ pub struct Qualification {
     /// What a candidate learns of a closed sitting beyond score, pass mark and result.
     #[serde(default)]
     pub disclosure: Disclosure,
+    /// Resit rules (none: any number of sittings, one after another).
+    #[serde(default)]
+    pub resits: Option<super::resits::ResitRules>,
+    /// Whether results are final when scored or confirmed by two people.
+    #[serde(default)]
+    pub results: super::result_decision::ResultPolicy,
+    /// How long certificates stay valid (none: they do not expire).
+    #[serde(default)]
+    pub validity: Option<super::validity::Validity>,
     /// Whether a sitting needs a voucher, and what follows from it.
     #[serde(default)]
     pub entitlement: Entitlement,

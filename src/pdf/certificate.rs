@@ -11,6 +11,8 @@ pub struct CertificateDocument<'a> {
     pub qualification_title: &'a str,
     pub edition_title: &'a str,
     pub issued_on: time::Date,
+    /// Printed under the date of issue when the certificate expires.
+    pub expires_on: Option<time::Date>,
     pub number: &'a str,
     pub issuer: &'a str,
     /// Encoded in the QR code and printed under it.
@@ -54,7 +56,15 @@ pub fn render_certificate(doc: &CertificateDocument<'_>) -> anyhow::Result<Vec<u
     let date = format!("Date of issue: {}", long_date(doc.issued_on)?);
     let number = format!("Certificate number: {}", doc.number);
     let issued_by = format!("Issued by {}", doc.issuer);
-    for (y, line) in [(56.0, &date), (48.0, &number), (40.0, &issued_by)] {
+    let mut lines = vec![date];
+    if let Some(expires_on) = doc.expires_on {
+        lines.push(format!("Expires on: {}", long_date(expires_on)?));
+    }
+    lines.extend([number, issued_by]);
+    // Three lines from 56 mm down, four from 61 mm when there is an expiry date.
+    let top = 56.0 + 5.0 * (lines.len() as f32 - 3.0);
+    for (i, line) in lines.iter().enumerate() {
+        let y = top - 8.0 * i as f32;
         page.text(small.fit(line, 190.0)?, 28.0, y, Align::Left, line)?;
     }
     let note = "Scan the code or visit the address below it to verify this certificate.";
@@ -115,6 +125,7 @@ mod tests {
             qualification_title: "ISO/IEC 20000 Foundation",
             edition_title: "ISO/IEC 20000-1:2011 and ISO/IEC 20000-2:2012",
             issued_on: date!(2026 - 11 - 21),
+            expires_on: None,
             number: "I20F-2026-000123-K",
             issuer: "Invigilator Certification Body",
             verification_url: URL,

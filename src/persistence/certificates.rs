@@ -44,6 +44,9 @@ impl TryFrom<certificates::Row> for CertificateRecord {
             replaced_by: m.replaced_by,
             created_at: m.created_at,
             status_index: m.status_index.and_then(|i| u32::try_from(i).ok()),
+            expires_on: m.expires_on,
+            renews: m.renews,
+            renewed_by: m.renewed_by,
         })
     }
 }
@@ -100,6 +103,9 @@ pub async fn insert(db: &impl ConnectionTrait, c: &CertificateRecord) -> Result<
         created_at: Set(c.created_at),
         holder_name_folded: Set(Some(c.holder_name.to_lowercase())),
         status_index: Set(c.status_index.and_then(|i| i32::try_from(i).ok())),
+        expires_on: Set(c.expires_on),
+        renews: Set(c.renews.clone()),
+        renewed_by: Set(c.renewed_by.clone()),
     })
     .exec_without_returning(db)
     .await?;
@@ -374,4 +380,20 @@ pub async fn statuses(db: &impl ConnectionTrait) -> Result<Vec<(u32, Certificate
             Ok((i, status))
         })
         .collect()
+}
+
+/// Links a renewal: the old certificate is marked renewed by `new_number`, if nothing
+/// renewed it meanwhile; false otherwise.
+pub async fn mark_renewed(
+    db: &impl ConnectionTrait,
+    old_id: Uuid,
+    new_number: &str,
+) -> Result<bool, DbErr> {
+    let result = certificates::Entity::update_many()
+        .col_expr(certificates::Column::RenewedBy, Expr::value(new_number))
+        .filter(certificates::Column::Id.eq(old_id))
+        .filter(certificates::Column::RenewedBy.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
 }

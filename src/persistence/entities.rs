@@ -388,6 +388,12 @@ pub mod certificates {
         pub holder_name_folded: Option<String>,
         /// The certificate's place in the published status lists.
         pub status_index: Option<i32>,
+        /// The day it expires, when its qualification's certificates do.
+        pub expires_on: Option<TimeDate>,
+        /// The number of the certificate this one renews.
+        pub renews: Option<String>,
+        /// The number of the certificate that renewed this one.
+        pub renewed_by: Option<String>,
     }
 
     /// A certificate without its stored PDF: what every lookup but the download reads.
@@ -414,6 +420,9 @@ pub mod certificates {
         pub replaced_by: Option<Uuid>,
         pub created_at: TimeDateTimeWithTimeZone,
         pub status_index: Option<i32>,
+        pub expires_on: Option<TimeDate>,
+        pub renews: Option<String>,
+        pub renewed_by: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -688,6 +697,34 @@ pub mod case_notes {
         pub at: TimeDateTimeWithTimeZone,
         #[sea_orm(column_type = "Text")]
         pub text: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod result_decisions {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "result_decisions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub sitting_id: Uuid,
+        pub candidate_id: Uuid,
+        pub qualification_code: String,
+        pub stage: String,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub recommended_by: Option<Uuid>,
+        pub recommended_at: Option<TimeDateTimeWithTimeZone>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub recommendation_note: Option<String>,
+        pub decided_by: Option<Uuid>,
+        pub decided_at: Option<TimeDateTimeWithTimeZone>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub decision_note: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

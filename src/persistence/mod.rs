@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod key_corrections;
 pub mod outbox;
 mod paging;
+pub mod result_decisions;
 pub mod sittings;
 pub mod statistics;
 pub mod throttle;

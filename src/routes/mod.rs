@@ -120,6 +120,9 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(cases::file)
             .service(cases::assign)
             .service(cases::note)
-            .service(cases::decide),
+            .service(cases::decide)
+            .service(admin::result_decisions::awaiting)
+            .service(admin::result_decisions::recommend)
+            .service(admin::result_decisions::decide),
     );
 }

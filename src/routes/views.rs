@@ -325,6 +325,9 @@ pub struct ResultView {
     pub questions: Vec<QuestionResultView>,
     /// The certificate issued for this pass, once certificates exist.
     pub certificate_number: Option<String>,
+    /// `provisional` until the certification decision where the qualification's policy
+    /// asks for one (no certificate until then), otherwise `final`.
+    pub result_status: crate::domain::result_decision::ResultStatus,
 }
 
 impl From<&Outcome> for ResultView {
@@ -362,6 +365,7 @@ impl From<&Outcome> for ResultView {
                 })
                 .collect(),
             certificate_number: outcome.certificate_number.clone(),
+            result_status: outcome.result_status,
         }
     }
 }

@@ -68,6 +68,8 @@ pub struct PaperCard {
     pub met: Vec<String>,
     pub unmet: Vec<String>,
     pub can_start: bool,
+    /// The resit rule that holds the candidate back now, in words with the date.
+    pub resit: Option<String>,
 }
 
 pub struct SittingRow {
@@ -190,7 +192,10 @@ pub async fn dashboard(
             Some(PaperCard {
                 time_allowed: time_allowed(paper.duration_minutes, extra),
                 can_start: standing.eligible && paper.sittable && verified && in_progress.is_none(),
-                eligible: standing.eligible,
+                // The prerequisites alone; a resit rule is shown on its own.
+                eligible: standing.eligible
+                    || (standing.resit.is_some() && standing.unmet.is_empty()),
+                resit: standing.resit.map(|r| r.message),
                 met: standing
                     .met
                     .into_iter()

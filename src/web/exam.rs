@@ -19,6 +19,7 @@ use crate::app::sittings::{
 };
 use crate::domain::paper::PaperItem;
 use crate::domain::pool::{GRADE_MEANINGS, ItemBody};
+use crate::domain::result_decision::ResultStatus;
 use crate::domain::role::Role;
 use crate::domain::scoring::Response;
 use crate::domain::sitting::{self, Allowance, SittingRecord, SittingStatus};
@@ -90,6 +91,7 @@ pub async fn start(
                 None => r.description,
             })
             .collect(),
+        Err(StartSittingError::ResitRefused(refusal)) => vec![refusal.message],
         Err(StartSittingError::EmailNotVerified) => vec![
             "Confirm your e-mail address first: open the link we sent you, or send it again from your dashboard.".into(),
         ],
@@ -818,6 +820,8 @@ struct ResultPage {
     expired: bool,
     areas: Vec<AreaView>,
     certificate: Option<String>,
+    /// Awaiting the certification decision: no certificate yet.
+    provisional: bool,
 }
 
 #[get("/sittings/{id}/result")]
@@ -839,11 +843,18 @@ pub async fn result(
     let r = &outcome.record;
     let title = papers::title_of(&state, &r.qualification_code);
     let sheet = &outcome.sheet;
+    let provisional = outcome.result_status == ResultStatus::Provisional;
     let page = ResultPage {
+        provisional,
         chrome: Chrome::new(
             &visitor,
             format!(
-                "{}: {title}",
+                "{}{}: {title}",
+                if provisional {
+                    "Provisional result: "
+                } else {
+                    ""
+                },
                 if sheet.passed { "Passed" } else { "Not passed" }
             ),
         ),

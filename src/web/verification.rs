@@ -11,7 +11,7 @@ use super::page::{self, Chrome, FormErrors, PageError};
 use super::session::Visitor;
 use crate::app::certificates::{self, CertificateError};
 use crate::domain::certificate::{
-    CertificateNumber, CertificateRecord, CertificateStatus, NumberError,
+    CertificateNumber, CertificateRecord, CertificateStatus, NumberError, VerificationStatus,
 };
 use crate::http::client_address;
 use crate::state::AppState;
@@ -28,27 +28,42 @@ pub struct PublicCertificate {
     pub issued_on: String,
     pub issuer: String,
     pub reason: Option<String>,
+    pub expires_on: Option<String>,
+    pub renews: Option<String>,
+    pub renewed_by: Option<String>,
 }
 
 impl PublicCertificate {
-    fn of(c: &CertificateRecord, named: bool) -> Self {
+    fn of(c: &CertificateRecord, named: bool, today: time::Date) -> Self {
         let since = c
             .status_changed_at
             .map(|d| format!(" since {}", d.date()))
             .unwrap_or_default();
-        let (heading, banner) = match c.status {
-            CertificateStatus::Valid => ("Valid", "This certificate is valid.".to_owned()),
-            CertificateStatus::Suspended => (
+        let expires = c.expires_on.map(|d| d.to_string()).unwrap_or_default();
+        let (heading, banner) = match c.status_on(today) {
+            VerificationStatus::Valid => ("Valid", "This certificate is valid.".to_owned()),
+            VerificationStatus::Expired => (
+                "Expired",
+                format!("This certificate EXPIRED on {expires} and is no longer valid."),
+            ),
+            VerificationStatus::Suspended => (
                 "Suspended",
                 format!("This certificate is SUSPENDED and is not valid{since}."),
             ),
-            CertificateStatus::Revoked => (
+            VerificationStatus::Revoked => (
                 "Revoked",
                 format!("This certificate has been REVOKED and is not valid{since}."),
             ),
         };
-        let valid = c.status == CertificateStatus::Valid;
+        let valid = c.status_on(today) == VerificationStatus::Valid;
+        let reason = c
+            .status_reason
+            .clone()
+            .filter(|_| c.status != CertificateStatus::Valid);
         Self {
+            expires_on: c.expires_on.map(|d| d.to_string()),
+            renews: c.renews.clone(),
+            renewed_by: c.renewed_by.clone(),
             number: c.number.clone(),
             heading,
             valid,
@@ -58,7 +73,7 @@ impl PublicCertificate {
             edition_title: c.edition_title.clone(),
             issued_on: c.issued_on.to_string(),
             issuer: c.issuer.clone(),
-            reason: c.status_reason.clone().filter(|_| !valid),
+            reason,
         }
     }
 }
@@ -79,7 +94,9 @@ pub async fn by_code(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let found = certificates::by_verification_code(&state, client_address(&req), &path).await?;
-    let certificate = found.as_ref().map(|c| PublicCertificate::of(c, true));
+    let certificate = found
+        .as_ref()
+        .map(|c| PublicCertificate::of(c, true, state.clock.now().date()));
     let title = match &certificate {
         Some(c) => format!("{} certificate {}", c.heading, c.number),
         None => "Certificate not found".to_owned(),
@@ -162,7 +179,11 @@ pub async fn check(
                     .filter(|f| !f.is_empty());
                 match certificates::verify(&state, client_address(&req), &number, family).await {
                     Ok(v) => {
-                        page.found = Some(PublicCertificate::of(&v.certificate, v.holder_named));
+                        page.found = Some(PublicCertificate::of(
+                            &v.certificate,
+                            v.holder_named,
+                            state.clock.now().date(),
+                        ));
                         page.family_matches = v.family_name_matches;
                     }
                     Err(CertificateError::NotFound) => {
@@ -188,7 +209,7 @@ pub async fn check(
                     .await?;
             page.listed = Some(
                 rows.iter()
-                    .map(|c| PublicCertificate::of(c, true))
+                    .map(|c| PublicCertificate::of(c, true, state.clock.now().date()))
                     .collect(),
             );
         }

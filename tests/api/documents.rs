@@ -26,7 +26,7 @@ fn tool(name: &str) -> bool {
 }
 
 /// The text of a PDF, if pdftotext is installed.
-fn pdf_text(pdf: &[u8]) -> Option<String> {
+pub(crate) fn pdf_text(pdf: &[u8]) -> Option<String> {
     if !tool("pdftotext") {
         return None;
     }

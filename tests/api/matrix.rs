@@ -134,6 +134,9 @@ const API: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/admin/cases/{id}/reviewer",                   [401, 403, 403, 403, 403, 200, 401]),
     ("POST", "/api/v1/admin/cases/{id}/notes",                      [401, 403, 403, 403, 403, 201, 401]),
     ("POST", "/api/v1/admin/cases/{id}/decision",                   [401, 403, 403, 403, 403, 409, 401]), // a fresh case has no reviewer yet
+    ("GET",  "/api/v1/admin/results",                               [401, 403, 403, 403, 403, 200, 401]),
+    ("POST", "/api/v1/admin/results/{sitting}/recommendation",      [401, 403, 403, 403, 403, 404, 401]), // the shipped scheme's results are final: none is provisional
+    ("POST", "/api/v1/admin/results/{sitting}/decision",            [401, 403, 403, 403, 403, 404, 401]),
 ];
 
 /// The pages (a session cookie from the sign-in form). 303 is a redirect; an anonymous
@@ -188,6 +191,7 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/my/cases",                                         [303, 200, 200, 403, 403, 403, 303]),
     ("/admin/cases",                                      [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/cases/{id}",                                 [303, 403, 403, 403, 403, 200, 303]),
+    ("/admin/results",                                    [303, 403, 403, 403, 403, 200, 303]),
 ];
 
 /// The pages' forms and script requests (POST), sent by each caller's browser with its
@@ -246,6 +250,8 @@ const FORMS: &[(&str, [u16; 7])] = &[
     ("/admin/cases/{id}/reviewer",                        [303, 403, 403, 403, 403, 422, 303]),
     ("/admin/cases/{id}/notes",                           [303, 403, 403, 403, 403, 422, 303]),
     ("/admin/cases/{id}/decision",                        [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/results/{sitting}/recommendation",           [303, 403, 403, 403, 403, 404, 303]), // no provisional result in the shipped scheme
+    ("/admin/results/{sitting}/decision",                 [303, 403, 403, 403, 403, 404, 303]),
 ];
 
 /// Forms that end the caller's sessions.
@@ -488,6 +494,7 @@ async fn fill(app: &TestApp, world: &World, method: &str, template: &str) -> Str
             ("key-corrections", "{id}") => "0190a0a0-0000-7000-8000-000000000000".into(),
             ("vouchers", "{id}") => "00000000-0000-7000-8000-00000000f00d".into(),
             ("statistics", "{qualification}") => "iso20000-foundation".into(),
+            ("results", "{sitting}") => world.closed.clone(),
             (_, s) if s.starts_with('{') => panic!("no fixture for {s} in {template}"),
             (_, s) => s.to_owned(),
         };
@@ -568,6 +575,13 @@ fn body(app: &TestApp, world: &World, method: &str, template: &str) -> Option<Bo
             json!({"minutes": 10, "reason": "fire alarm in the test centre"})
         }
         (_, "/api/v1/admin/evidence/{id}/decision") => json!({"decision": "approve"}),
+        (
+            _,
+            "/api/v1/admin/results/{sitting}/recommendation"
+            | "/api/v1/admin/results/{sitting}/decision",
+        ) => {
+            json!({"note": "as scored"})
+        }
         (_, "/api/v1/admin/candidates/{id}/extra-time") => {
             json!({"percent": 25, "reason": "assessed need"})
         }

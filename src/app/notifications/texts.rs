@@ -331,6 +331,30 @@ pub fn case_update(
     )
 }
 
+/// The result of a sitting whose result is provisional until the certification decision.
+pub fn provisional_result(
+    to: &str,
+    given_name: &str,
+    qualification_title: &str,
+    sheet: &crate::domain::scoring::ScoreSheet,
+) -> OutgoingEmail {
+    let (score, max_score, pass_mark) = (sheet.score, sheet.max_score, sheet.pass_mark);
+    let verdict = if sheet.passed { "a pass" } else { "not a pass" };
+    let paragraphs = vec![
+        format!("Dear {given_name},"),
+        format!(
+            "Your {qualification_title} examination has been marked: {score} out of {max_score} (pass mark {pass_mark}), provisionally {verdict}."
+        ),
+        "This result is provisional: the certification body confirms it before it is final and before any certificate is issued. We will write to you again when it is final. Your score report is attached.".into(),
+    ];
+    email(
+        to,
+        format!("Your provisional {qualification_title} result"),
+        paragraphs,
+        None,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;

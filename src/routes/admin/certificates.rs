@@ -75,7 +75,7 @@ async fn admin_view(
         })
         .collect();
     Ok(AdminCertificateView {
-        certificate: VerificationView::of(c, true),
+        certificate: VerificationView::of(c, true, state.clock.now().date()),
         candidate_id: c.candidate_id,
         sitting_id: c.sitting_id,
         replaced_by: c.replaced_by,

@@ -29,6 +29,16 @@ pub struct MyCertificateView {
     pub sitting_id: Uuid,
     /// The public verification page (the QR code on the PDF opens it).
     pub verification_url: String,
+    /// The day it expires; absent when it does not. Past it, verification says `expired`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub expires_on: Option<String>,
+    /// The number of the certificate this one renews; absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renews: Option<String>,
+    /// The number of the certificate that renewed this one; absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renewed_by: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/me/certificates", tag = "me", security(("bearer" = [])), params(ListQuery),
@@ -54,6 +64,9 @@ pub async fn mine(
         issued_on: c.issued_on.to_string(),
         sitting_id: c.sitting_id,
         verification_url: use_case::verification_url(&state, &c),
+        expires_on: c.expires_on.map(|d| d.to_string()),
+        renews: c.renews.clone(),
+        renewed_by: c.renewed_by.clone(),
     });
     Ok(paging::respond(&req, &paging, views))
 }

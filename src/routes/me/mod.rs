@@ -180,6 +180,22 @@ pub struct EligibilityView {
     pub rule: Rule,
     pub met: Vec<RequirementView>,
     pub unmet: Vec<RequirementView>,
+    /// The resit rule that holds the candidate back now (then `eligible` is false);
+    /// absent when none does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resit: Option<ResitRefusalView>,
+}
+
+/// A resit rule refusing a sitting now.
+#[derive(Serialize, ToSchema)]
+pub struct ResitRefusalView {
+    pub rule: crate::domain::resits::ResitRule,
+    /// The rule in words, with the date the candidate may sit again.
+    pub message: String,
+    /// The first day the candidate may sit again; absent when waiting does not help.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub may_sit_from: Option<String>,
 }
 
 #[utoipa::path(
@@ -208,6 +224,11 @@ pub async fn eligibility(
             title: s.title,
             edition: s.edition,
             rule: s.rule,
+            resit: s.resit.as_ref().map(|r| ResitRefusalView {
+                rule: r.rule,
+                message: r.message.clone(),
+                may_sit_from: r.from.map(|d| d.to_string()),
+            }),
             met: s
                 .met
                 .iter()

@@ -45,7 +45,7 @@ pub struct StartSittingRequest {
     responses(
         (status = 201, description = "The sitting, with its questions (never a key)", body = SittingView),
         (status = 403, description = "Prerequisites not met (`unmet` lists them), or the e-mail address is not verified yet", body = Problem),
-        (status = 409, description = "A sitting is already in progress, the paper cannot be sat yet, or it requires a voucher and none is valid (`voucher-required`, `field: voucher`)", body = Problem),
+        (status = 409, description = "A sitting is already in progress, the paper cannot be sat yet, it requires a voucher and none is valid (`voucher-required`, `field: voucher`), or a resit rule refuses it (`rule` names it, `may_sit_from` says from when)", body = Problem),
         (status = 422, description = "Unknown qualification or edition, or a mistyped voucher code", body = Problem),
     )
 )]
@@ -104,6 +104,14 @@ pub async fn start(
                 error
             } else {
                 error.with("sitting_id", id)
+            }
+        }
+        StartSittingError::ResitRefused(refusal) => {
+            let error = ApiError::conflict("resit-rule", refusal.message.clone())
+                .with("rule", refusal.rule);
+            match refusal.from {
+                Some(from) => error.with("may_sit_from", from.to_string()),
+                None => error,
             }
         }
         StartSittingError::EmailNotVerified => ApiError::new(

@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::certificates::{self as use_case, CertificateError};
 use crate::domain::certificate::{
     CertificateNumber, CertificateRecord, CertificateStatus, NumberError, StatusPurpose,
+    VerificationStatus,
 };
 use crate::routes::limits::client_address;
 use crate::routes::problem::{ApiError, Problem};
@@ -33,8 +34,9 @@ fn parse_number(raw: &str) -> Result<CertificateNumber, ApiError> {
 #[derive(Serialize, ToSchema)]
 pub struct VerificationView {
     pub number: String,
-    /// `valid`, `suspended` or `revoked`.
-    pub status: CertificateStatus,
+    /// `valid`, `suspended`, `revoked`, or `expired` from the certificate's expiry date
+    /// on (computed from the date; a revoked certificate stays `revoked`).
+    pub status: VerificationStatus,
     /// The holder, only when they opted in to the register or the verifier gave their
     /// family name and it matches (`family_name`); otherwise null.
     pub holder_name: Option<String>,
@@ -48,6 +50,13 @@ pub struct VerificationView {
     #[schema(value_type = String, format = Date)]
     pub issued_on: String,
     pub issuer: String,
+    /// The day the certificate expires; null when it does not.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub expires_on: Option<String>,
+    /// The number of the certificate this one renews, if any.
+    pub renews: Option<String>,
+    /// The number of the certificate that renewed this one, if any.
+    pub renewed_by: Option<String>,
     /// When not valid: since when, and why (a reason fit for the public).
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -57,11 +66,15 @@ pub struct VerificationView {
 
 impl VerificationView {
     /// The certificate's public details, naming the holder when `named`.
-    pub fn of(c: &CertificateRecord, named: bool) -> Self {
+    pub fn of(c: &CertificateRecord, named: bool, today: time::Date) -> Self {
+        // Suspension and revocation carry a reason and a time; expiry is the date itself.
         let not_valid = c.status != CertificateStatus::Valid;
         Self {
             number: c.number.clone(),
-            status: c.status,
+            status: c.status_on(today),
+            expires_on: c.expires_on.map(|d| d.to_string()),
+            renews: c.renews.clone(),
+            renewed_by: c.renewed_by.clone(),
             holder_name: named.then(|| c.holder_name.clone()),
             holder_name_matches: None,
             qualification: c.qualification.clone(),
@@ -108,7 +121,8 @@ pub async fn verification(
             CertificateError::NotFound => ApiError::not_found("no certificate has this number"),
             e => e.into(),
         })?;
-    let mut view = VerificationView::of(&found.certificate, found.holder_named);
+    let today = state.clock.now().date();
+    let mut view = VerificationView::of(&found.certificate, found.holder_named, today);
     view.holder_name_matches = found.family_name_matches;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -158,9 +172,10 @@ pub async fn search(
     let rows =
         use_case::search_register(&state, client_address(&req), family, number.as_ref()).await?;
     // The register lists only holders who chose to be listed: it names them.
+    let today = state.clock.now().date();
     Ok(HttpResponse::Ok().json(
         rows.iter()
-            .map(|c| VerificationView::of(c, true))
+            .map(|c| VerificationView::of(c, true, today))
             .collect::<Vec<_>>(),
     ))
 }

@@ -135,6 +135,7 @@ fn event_word(e: CertificateEvent) -> &'static str {
         CertificateEvent::Note => "Note for the record",
         CertificateEvent::Replaced => "Replaced by a re-issue",
         CertificateEvent::Reissued => "Re-issued",
+        CertificateEvent::Renewed => "Renewed",
     }
 }
 

@@ -12,6 +12,7 @@ mod certificates;
 mod evidence;
 mod key_corrections;
 mod overview;
+mod result_decisions;
 mod shared;
 mod sittings;
 mod statistics;
@@ -52,5 +53,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(cases::show)
         .service(cases::assign)
         .service(cases::note)
-        .service(cases::decide);
+        .service(cases::decide)
+        .service(result_decisions::list)
+        .service(result_decisions::recommend)
+        .service(result_decisions::decide);
 }
