@@ -17,6 +17,7 @@ mod m20261201_000011_status_list;
 mod m20261201_000012_web_sessions;
 mod m20261201_000013_paper_compression;
 mod m20261201_000014_audit_ledger;
+mod m20261201_000016_exam_sessions;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_web_sessions::Migration),
             Box::new(m20261201_000013_paper_compression::Migration),
             Box::new(m20261201_000014_audit_ledger::Migration),
+            Box::new(m20261201_000016_exam_sessions::Migration),
         ]
     }
 }

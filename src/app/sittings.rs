@@ -40,8 +40,20 @@ pub enum StartSittingError {
     EmailNotVerified,
     #[error("a sitting is already in progress")]
     AlreadyInProgress(Uuid),
+    /// The booked exam session's rules (or the qualification's delivery policy) refuse it.
+    #[error(transparent)]
+    Session(crate::domain::exam_session::StartRefusal),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+impl From<super::exam_sessions::GateError> for StartSittingError {
+    fn from(e: super::exam_sessions::GateError) -> Self {
+        match e {
+            super::exam_sessions::GateError::Refused(r) => Self::Session(r),
+            super::exam_sessions::GateError::Db(e) => Self::Unexpected(e.into()),
+        }
+    }
 }
 
 impl From<sea_orm::DbErr> for StartSittingError {
@@ -56,6 +68,19 @@ pub async fn start(
     candidate_id: Uuid,
     qualification: &str,
     edition: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<SittingRecord, StartSittingError> {
+    start_with(state, candidate_id, qualification, edition, None, now).await
+}
+
+/// [`start`], with the access code of the candidate's exam session when they typed one.
+#[tracing::instrument(skip(state, access_code))]
+pub async fn start_with(
+    state: &AppState,
+    candidate_id: Uuid,
+    qualification: &str,
+    edition: Option<&str>,
+    access_code: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<SittingRecord, StartSittingError> {
     let (db, catalog) = (&state.db, &state.catalog);
@@ -93,6 +118,10 @@ pub async fn start(
     if let Some((id, _)) = repo::in_progress_for(&tx, candidate_id).await? {
         return Err(StartSittingError::AlreadyInProgress(id));
     }
+    // A booked session's window and admission, or the policy that needs a session.
+    let booking =
+        super::exam_sessions::gate(&tx, q.delivery, candidate_id, &q.code, access_code, now)
+            .await?;
     let blueprint = q
         .blueprint
         .as_ref()
@@ -121,6 +150,8 @@ pub async fn start(
         closed_at: None,
         closed_reason: None,
         result: None,
+        session_id: booking.as_ref().map(|(_, s)| s.id),
+        paused_at: None,
     };
     match repo::insert(&tx, &record).await {
         Ok(()) => {}
@@ -128,6 +159,11 @@ pub async fn start(
             return Err(StartSittingError::AlreadyInProgress(Uuid::nil()));
         }
         Err(InsertSittingError::Db(e)) => return Err(e.into()),
+    }
+    if let Some((booking, _)) = &booking
+        && !super::exam_sessions::use_booking(&tx, booking, record.id).await?
+    {
+        return Err(StartSittingError::AlreadyInProgress(Uuid::nil()));
     }
     let started = audit::event(
         Actor::User(candidate_id),
@@ -141,6 +177,7 @@ pub async fn start(
             "deadline": rfc3339(record.deadline),
             "duration_minutes": record.duration_minutes,
             "extra_time_percent": record.extra_time_percent,
+            "session": record.session_id,
         }),
     );
     audit::record(&tx, now, &[started]).await?;
@@ -275,7 +312,10 @@ pub async fn load_current(
     let Some(record) = repo::find(db, id).await? else {
         return Ok(None);
     };
-    if record.status == SittingStatus::InProgress && !sitting::is_open(now, record.deadline) {
+    if record.status == SittingStatus::InProgress
+        && record.paused_at.is_none()
+        && !sitting::is_open(now, record.deadline)
+    {
         close(state, id, Closing::Expire, now).await?;
         return repo::find(db, id).await;
     }
@@ -292,6 +332,8 @@ pub enum SaveAnswerError {
     Invalid(scoring::ResponseError),
     #[error("the sitting is closed")]
     Closed,
+    #[error("the invigilator has paused the sitting")]
+    Paused,
     #[error(transparent)]
     Unexpected(#[from] sea_orm::DbErr),
 }
@@ -381,7 +423,12 @@ pub async fn save_answer_from(
         WriteOutcome::Closed => {
             // Past its deadline: close (and score) it now rather than at the next sweep.
             state.sitting_facts.remove(id);
-            load_current(state, id, state.clock.now().max(now)).await?;
+            let record = load_current(state, id, state.clock.now().max(now)).await?;
+            if record
+                .is_some_and(|r| r.status == SittingStatus::InProgress && r.paused_at.is_some())
+            {
+                return Err(SaveAnswerError::Paused);
+            }
             return Err(SaveAnswerError::Closed);
         }
     };
@@ -416,7 +463,11 @@ pub async fn set_flag(
     let at = state.clock.now().max(now);
     if !repo::lock_open_for_answer(&tx, id, candidate_id, at).await? {
         tx.rollback().await?;
-        return Err(SaveAnswerError::Closed);
+        return Err(if record.paused_at.is_some() {
+            SaveAnswerError::Paused
+        } else {
+            SaveAnswerError::Closed
+        });
     }
     repo::set_flag(&tx, id, number, flagged, at).await?;
     tx.commit().await?;
@@ -442,6 +493,8 @@ pub enum SubmitError {
     NotFound,
     #[error("the sitting is already closed")]
     AlreadyClosed(SittingStatus),
+    #[error("the invigilator has paused the sitting")]
+    Paused,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -470,6 +523,9 @@ pub async fn submit(
         .await?
         .filter(|r| r.candidate_id == candidate_id)
         .ok_or(SubmitError::NotFound)?;
+    if record.status == SittingStatus::InProgress && record.paused_at.is_some() {
+        return Err(SubmitError::Paused);
+    }
     Err(SubmitError::AlreadyClosed(record.status))
 }
 
@@ -569,6 +625,8 @@ pub enum ReadSittingError {
     NotFound,
     #[error("the sitting is still in progress")]
     InProgress { deadline: OffsetDateTime },
+    #[error("this sitting was voided by the invigilator: it has no result")]
+    Voided,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -591,6 +649,9 @@ pub async fn resume(
         .await?
         .filter(|r| r.candidate_id == candidate_id)
         .ok_or(ReadSittingError::NotFound)?;
+    if record.status == SittingStatus::Voided {
+        return Ok(Resumed::Voided(record));
+    }
     if record.status != SittingStatus::InProgress {
         // Once closed, the paper is the exam body's again: no stem, option or answer.
         return Ok(Resumed::Closed(outcome_of(state, record).await?));
@@ -608,6 +669,8 @@ pub enum Resumed {
     },
     /// The result summary only.
     Closed(Outcome),
+    /// Ended unscored by the invigilator: no result, no item.
+    Voided(SittingRecord),
 }
 
 /// A closed sitting with its result, for its candidate or an administrator; and the
@@ -651,6 +714,9 @@ pub async fn outcome(
 }
 
 async fn outcome_of(state: &AppState, record: SittingRecord) -> Result<Outcome, ReadSittingError> {
+    if record.status == SittingStatus::Voided {
+        return Err(ReadSittingError::Voided);
+    }
     let Some(mut sheet) = record.result.clone() else {
         return Err(ReadSittingError::InProgress {
             deadline: record.deadline,
@@ -682,7 +748,7 @@ pub async fn submit_and_score(
     let record = submit(state, id, candidate_id, now).await?;
     outcome_of(state, record).await.map_err(|e| match e {
         ReadSittingError::NotFound => SubmitError::NotFound,
-        ReadSittingError::InProgress { .. } => {
+        ReadSittingError::InProgress { .. } | ReadSittingError::Voided => {
             SubmitError::Unexpected(anyhow::anyhow!("sitting {id} closed without a result"))
         }
         ReadSittingError::Unexpected(e) => SubmitError::Unexpected(e),
@@ -839,4 +905,9 @@ pub async fn extend(
 /// The minutes added to a sitting while it was in progress.
 pub async fn added_minutes(state: &AppState, id: Uuid) -> Result<u32, sea_orm::DbErr> {
     repo::added_minutes(&state.db, id).await
+}
+
+/// Notes that the candidate's open page asked for the time (the invigilator's "last seen").
+pub async fn seen(state: &AppState, id: Uuid, now: OffsetDateTime) -> Result<(), sea_orm::DbErr> {
+    repo::seen(&state.db, id, now).await
 }

@@ -83,6 +83,32 @@ pub enum Action {
     CertificateStatusChanged,
     #[strum(serialize = "certificate.reissued")]
     CertificateReissued,
+    #[strum(serialize = "account.role_granted")]
+    RoleGranted,
+    #[strum(serialize = "account.role_revoked")]
+    RoleRevoked,
+    #[strum(serialize = "exam_session.created")]
+    ExamSessionCreated,
+    #[strum(serialize = "exam_session.cancelled")]
+    ExamSessionCancelled,
+    #[strum(serialize = "booking.created")]
+    BookingCreated,
+    #[strum(serialize = "booking.rescheduled")]
+    BookingRescheduled,
+    #[strum(serialize = "booking.cancelled")]
+    BookingCancelled,
+    #[strum(serialize = "invigilation.admitted")]
+    CandidateAdmitted,
+    #[strum(serialize = "invigilation.paused")]
+    SittingPaused,
+    #[strum(serialize = "invigilation.resumed")]
+    SittingResumed,
+    #[strum(serialize = "invigilation.extended")]
+    SittingExtendedByInvigilator,
+    #[strum(serialize = "invigilation.voided")]
+    SittingVoided,
+    #[strum(serialize = "invigilation.device_released")]
+    DeviceReleased,
 }
 
 /// What it happened to.
@@ -95,6 +121,8 @@ pub enum TargetKind {
     Evidence,
     Ato,
     Enrolment,
+    ExamSession,
+    Booking,
 }
 
 /// One event to record, before the ledger gives it its place and hash.

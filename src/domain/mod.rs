@@ -7,6 +7,7 @@ pub mod audit;
 pub mod certificate;
 pub mod eligibility;
 pub mod evidence;
+pub mod exam_session;
 pub mod fields;
 pub mod paper;
 pub mod pool;

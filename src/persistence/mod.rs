@@ -6,6 +6,7 @@ pub mod audit;
 pub mod certificates;
 pub mod entities;
 pub mod evidence;
+pub mod exam_sessions;
 pub mod outbox;
 mod paging;
 pub mod sittings;
