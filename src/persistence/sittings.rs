@@ -511,6 +511,8 @@ pub struct Watch {
     pub answered: u64,
     pub last_saved_at: Option<OffsetDateTime>,
     pub device_bound: bool,
+    pub duration_minutes: u32,
+    pub extra_time_percent: u32,
 }
 
 pub async fn watch(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Watch>, DbErr> {
@@ -542,6 +544,8 @@ pub async fn watch(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Watch>,
         answered,
         last_saved_at,
         device_bound: row.device_token.is_some(),
+        duration_minutes: u32::try_from(row.duration_minutes).unwrap_or_default(),
+        extra_time_percent: u32::try_from(row.extra_time_percent).unwrap_or_default(),
     }))
 }
 

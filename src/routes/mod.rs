@@ -9,6 +9,7 @@ pub mod caller;
 pub mod errors;
 pub mod headers;
 pub mod ids;
+pub mod invigilation;
 pub mod json;
 pub mod limits;
 pub mod me;
@@ -17,6 +18,7 @@ pub mod openapi;
 pub mod paging;
 pub mod problem;
 pub mod public;
+pub mod sessions;
 pub mod spans;
 pub mod views;
 
@@ -93,6 +95,20 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(admin::certificates::change_status)
             .service(admin::certificates::reissue)
             .service(admin::audit::sitting_trail)
-            .service(admin::audit::certificate_trail),
+            .service(admin::audit::certificate_trail)
+            .service(admin::sessions::set_role)
+            .service(admin::sessions::create)
+            .service(admin::sessions::list)
+            .service(admin::sessions::get)
+            .service(admin::sessions::cancel)
+            .service(sessions::mine)
+            .service(sessions::bookable)
+            .service(sessions::book)
+            .service(sessions::reschedule)
+            .service(sessions::cancel)
+            .service(invigilation::sessions)
+            .service(invigilation::live_view)
+            .service(invigilation::act)
+            .service(invigilation::act_on_room),
     );
 }

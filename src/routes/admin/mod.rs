@@ -7,4 +7,5 @@ pub mod candidates;
 pub mod certificates;
 pub mod courses;
 pub mod evidence;
+pub mod sessions;
 pub mod sittings;
