@@ -29,6 +29,7 @@ mod paging;
 mod pools;
 mod prerequisites;
 mod qualifications;
+mod sessions;
 mod sittings;
 mod styles;
 mod throttle;
