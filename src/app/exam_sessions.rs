@@ -490,3 +490,11 @@ pub enum GateError {
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
 }
+
+/// The account id behind an e-mail address, for the pages' invigilator field.
+pub async fn account_by_email(state: &AppState, email: &str) -> Result<Option<Uuid>, SessionError> {
+    let Ok(email) = crate::domain::values::EmailAddress::parse(email) else {
+        return Ok(None);
+    };
+    Ok(users::find_by_email(&state.db, &email).await?.map(|u| u.id))
+}

@@ -19,6 +19,7 @@ pub mod page;
 mod papers;
 mod public;
 pub mod session;
+mod sessions;
 mod verification;
 
 use actix_web::web;
@@ -67,5 +68,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(exam::exam)
         .service(exam::save_form)
         .configure(ato::configure)
-        .configure(admin::configure);
+        .configure(admin::configure)
+        .service(sessions::admin_list)
+        .service(sessions::admin_create)
+        .service(sessions::admin_cancel)
+        .service(sessions::my_sessions)
+        .service(sessions::my_book)
+        .service(sessions::my_reschedule)
+        .service(sessions::my_cancel)
+        .service(sessions::invigilation_list)
+        .service(sessions::live_state)
+        .service(sessions::live_view)
+        .service(sessions::act)
+        .service(sessions::act_on_room);
 }
