@@ -2,8 +2,7 @@
 //! raised by a guarded UPDATE, so two bookings never take the last seat twice) and an
 //! invigilator; candidates' bookings (one active per candidate and qualification, by a
 //! partial unique index); the invigilator's actions with their reason; and on sittings the
-//! session they belong to, when they were paused, the device bound to them and when
-//! their page was last seen.
+//! session they belong to, when they were paused and when their page was last seen.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -130,7 +129,6 @@ impl MigrationTrait for Migration {
         for column in [
             uuid_null(Sittings::SessionId),
             timestamp_with_time_zone_null(Sittings::PausedAt),
-            string_null(Sittings::DeviceToken),
             timestamp_with_time_zone_null(Sittings::LastSeenAt),
         ] {
             manager
@@ -148,7 +146,6 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for column in [
             Sittings::LastSeenAt,
-            Sittings::DeviceToken,
             Sittings::PausedAt,
             Sittings::SessionId,
         ] {
@@ -230,7 +227,6 @@ enum Sittings {
     Table,
     SessionId,
     PausedAt,
-    DeviceToken,
     LastSeenAt,
 }
 

@@ -1,5 +1,5 @@
 //! Invigilation: the live view of a session and the invigilator's actions on one
-//! candidate or the whole room (admit, pause, resume, extend, void, release the device).
+//! candidate or the whole room (admit, pause, resume, extend, void).
 //! Every action carries a reason category, is recorded with who and when in
 //! `invigilation_actions` and on the audit ledger, and runs in one transaction (a room
 //! action too, for all its candidates at once).
@@ -54,7 +54,6 @@ pub struct Row {
     pub remaining_seconds: Option<i64>,
     /// The time allowed, with extra time and minutes added.
     pub total_minutes: Option<u32>,
-    pub device_bound: bool,
 }
 
 pub struct Live {
@@ -104,7 +103,6 @@ pub async fn live(
                 total_minutes: Some(
                     (w.duration_minutes * (100 + w.extra_time_percent)).div_ceil(100) + added,
                 ),
-                device_bound: w.device_bound,
                 booking,
                 name,
             },
@@ -114,7 +112,6 @@ pub async fn live(
                 answered: 0,
                 remaining_seconds: None,
                 total_minutes: None,
-                device_bound: false,
                 booking,
                 name,
             },
@@ -155,7 +152,7 @@ impl Request {
         {
             return invalid(
                 "action",
-                "the whole room can be paused, resumed or extended; admit, void and release act on one candidate",
+                "the whole room can be paused, resumed or extended; admit and void act on one candidate",
             );
         }
         match (self.action, self.minutes) {
@@ -336,12 +333,6 @@ async fn apply(
                         return Ok(Some(("sitting-closed", "the sitting is already closed")));
                     }
                     (Action::SittingVoided, TargetKind::Sitting, sitting_id)
-                }
-                ActionKind::ReleaseDevice => {
-                    if !sitting_repo::release_device(tx, sitting_id).await? {
-                        return Ok(Some(("no-device", "no device holds this sitting")));
-                    }
-                    (Action::DeviceReleased, TargetKind::Sitting, sitting_id)
                 }
                 // Admitted before the sitting started; once it has, there is no one to admit.
                 ActionKind::Admit => {

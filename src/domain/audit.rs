@@ -107,8 +107,6 @@ pub enum Action {
     SittingExtendedByInvigilator,
     #[strum(serialize = "invigilation.voided")]
     SittingVoided,
-    #[strum(serialize = "invigilation.device_released")]
-    DeviceReleased,
 }
 
 /// What it happened to.

@@ -131,7 +131,6 @@ pub enum ActionKind {
     Resume,
     Extend,
     Void,
-    ReleaseDevice,
 }
 
 /// A session as stored.

@@ -98,7 +98,6 @@ pub mod sittings {
         pub breakdown: Option<String>,
         pub session_id: Option<Uuid>,
         pub paused_at: Option<TimeDateTimeWithTimeZone>,
-        pub device_token: Option<String>,
         pub last_seen_at: Option<TimeDateTimeWithTimeZone>,
     }
 

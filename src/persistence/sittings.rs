@@ -97,7 +97,6 @@ pub async fn insert(
         breakdown: Set(None),
         session_id: Set(record.session_id),
         paused_at: Set(None),
-        device_token: Set(None),
         last_seen_at: Set(None),
     })
     .exec_without_returning(db)
@@ -502,7 +501,7 @@ pub async fn seen(db: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> R
 }
 
 /// What the invigilator's view needs of one sitting: status, paused, deadline, when its
-/// page was last seen, the answers saved and the last save.
+/// page was last seen, the answers saved, the last save and the time allowed.
 pub struct Watch {
     pub record_status: SittingStatus,
     pub paused_at: Option<OffsetDateTime>,
@@ -510,7 +509,6 @@ pub struct Watch {
     pub last_seen_at: Option<OffsetDateTime>,
     pub answered: u64,
     pub last_saved_at: Option<OffsetDateTime>,
-    pub device_bound: bool,
     pub duration_minutes: u32,
     pub extra_time_percent: u32,
 }
@@ -543,41 +541,7 @@ pub async fn watch(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Watch>,
         last_seen_at: row.last_seen_at,
         answered,
         last_saved_at,
-        device_bound: row.device_token.is_some(),
         duration_minutes: u32::try_from(row.duration_minutes).unwrap_or_default(),
         extra_time_percent: u32::try_from(row.extra_time_percent).unwrap_or_default(),
     }))
-}
-
-/// Binds the sitting to `device` if no device holds it yet; true when `device` holds it
-/// (now or already).
-pub async fn bind_device(db: &impl ConnectionTrait, id: Uuid, device: &str) -> Result<bool, DbErr> {
-    sittings::Entity::update_many()
-        .col_expr(sittings::Column::DeviceToken, Expr::value(device))
-        .filter(sittings::Column::Id.eq(id))
-        .filter(sittings::Column::DeviceToken.is_null())
-        .exec(db)
-        .await?;
-    let bound: Option<Option<String>> = sittings::Entity::find()
-        .select_only()
-        .column(sittings::Column::DeviceToken)
-        .filter(sittings::Column::Id.eq(id))
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(bound.flatten().is_some_and(|d| d == device))
-}
-
-/// Frees a sitting from its device; false when no device held it.
-pub async fn release_device(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
-    let result = sittings::Entity::update_many()
-        .col_expr(
-            sittings::Column::DeviceToken,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(sittings::Column::Id.eq(id))
-        .filter(sittings::Column::DeviceToken.is_not_null())
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
 }

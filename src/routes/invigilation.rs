@@ -60,8 +60,6 @@ pub struct CandidateView {
     pub remaining_seconds: Option<i64>,
     /// The time allowed, with extra time and minutes added.
     pub total_minutes: Option<u32>,
-    /// A device holds the sitting; another is refused until released.
-    pub device_bound: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -107,7 +105,6 @@ impl LiveView {
                     answered: r.answered,
                     remaining_seconds: r.remaining_seconds,
                     total_minutes: r.total_minutes,
-                    device_bound: r.device_bound,
                 })
                 .collect(),
             actions: live

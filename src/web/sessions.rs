@@ -12,12 +12,12 @@ use uuid::Uuid;
 
 use crate::app::exam_sessions::{self as sessions, SessionError, SessionInput};
 use crate::app::invigilation::{self, Live, Request};
+use crate::app::web_sessions::WebSession;
 use crate::domain::exam_session::{ActionKind, ExamSession, ReasonCategory, SessionMode};
 use crate::domain::role::Role;
 use crate::state::AppState;
 use crate::web::page::{self, Chrome, FormErrors, PageError, when};
 use crate::web::papers;
-use crate::app::web_sessions::WebSession;
 use crate::web::session::Visitor;
 
 impl From<SessionError> for PageError {
@@ -208,7 +208,10 @@ pub async fn admin_create(
                             } else {
                                 field
                             };
-                            Err(FormErrors::one(field, format!("{}.", capitalized(&message))))
+                            Err(FormErrors::one(
+                                field,
+                                format!("{}.", capitalized(&message)),
+                            ))
                         }
                         Err(e) => return Err(e.into()),
                     }
@@ -345,7 +348,10 @@ async fn after_booking(
     done: &str,
 ) -> Result<HttpResponse, PageError> {
     match outcome {
-        Ok(()) => Ok(page::see_other(visitor, &format!("/my/sessions?done={done}"))),
+        Ok(()) => Ok(page::see_other(
+            visitor,
+            &format!("/my/sessions?done={done}"),
+        )),
         Err(e @ (SessionError::Refused(..) | SessionError::Invalid { .. })) => {
             let mut page = my_page(state, visitor, user).await?;
             page.problem = Some(format!("{}.", capitalized(&e.to_string())));
@@ -456,7 +462,6 @@ pub struct LiveRow {
     pub answered: u64,
     pub remaining: String,
     pub total_minutes: String,
-    pub device: &'static str,
 }
 
 #[derive(Template)]
@@ -487,11 +492,7 @@ fn live_rows(live: &Live) -> Vec<LiveRow> {
             last_seen: r.last_seen.map(when).unwrap_or_else(|| "–".into()),
             answered: r.answered,
             remaining: remaining_text(r.remaining_seconds),
-            total_minutes: r
-                .total_minutes
-                .map(|m| m.to_string())
-                .unwrap_or_default(),
-            device: if r.device_bound { "Bound" } else { "–" },
+            total_minutes: r.total_minutes.map(|m| m.to_string()).unwrap_or_default(),
         })
         .collect()
 }
@@ -560,7 +561,7 @@ pub async fn live_state(
             serde_json::json!({
                 "booking_id": r.booking, "state": r.state, "last_seen": r.last_seen,
                 "answered": r.answered, "remaining": r.remaining,
-                "total_minutes": r.total_minutes, "device": r.device,
+                "total_minutes": r.total_minutes,
             })
         })
         .collect();

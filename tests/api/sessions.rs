@@ -13,7 +13,6 @@ fn at(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap()
 }
 
-
 /// A registered account made an invigilator by the administrator, logged in again so
 /// its token carries the role.
 async fn invigilator(app: &TestApp, admin: &Candidate) -> Candidate {
