@@ -21,7 +21,12 @@ use crate::persistence::{
 };
 use crate::state::AppState;
 
-use super::sittings::rfc3339;
+/// A time as the audit ledger's details write it (the same as the sittings' use cases).
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
