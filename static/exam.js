@@ -27,8 +27,11 @@
   let totalMinutes = Number((document.getElementById("total").textContent.match(/\d+/) || [0])[0]);
   let previous = remainingAtSync;
   let closing = false;
+  // Paused by the invigilator: the countdown stands still until the server says otherwise.
+  const pausedNote = document.getElementById("paused");
+  let paused = Boolean(pausedNote && !pausedNote.hidden);
 
-  const remaining = () =>
+  const remaining = () => paused ? Math.max(0, remainingAtSync) :
     Math.max(0, Math.round(remainingAtSync - (performance.now() - syncedAt) / 1000));
 
   const pad = (n) => String(n).padStart(2, "0");
@@ -58,7 +61,7 @@
       }
     }
     previous = s;
-    if (s === 0 && !closing) timeIsUp();
+    if (s === 0 && !closing && !paused) timeIsUp();
   }
 
   function applyClock(view) {
@@ -66,6 +69,12 @@
     if (view.status && view.status !== "in_progress") { toResult(); return; }
     remainingAtSync = view.remaining_seconds;
     syncedAt = performance.now();
+    const nowPaused = view.paused === true;
+    if (nowPaused !== paused) {
+      paused = nowPaused;
+      if (pausedNote) pausedNote.hidden = !paused;
+      announce(paused ? "Paused by the invigilator. The clock has stopped." : "The invigilator resumed the sitting. " + inWords(remaining()) + " left.");
+    }
     if (view.total_minutes > totalMinutes) {
       announce("Extra time added. You now have " + view.total_minutes + " minutes in total, " + inWords(remaining()) + " left.");
     }
@@ -117,7 +126,8 @@
     }
   });
   window.setInterval(tick, 1000);
-  window.setInterval(() => { if (!closing) checkClock(); }, 10000);
+  // Every 5 seconds: added time, a pause or a void by the invigilator shows within seconds.
+  window.setInterval(() => { if (!closing) checkClock(); }, 5000);
   tick();
 
   if (!form) {
@@ -241,6 +251,11 @@
       }
       applyClock(view);
       pump();
+    } else if (res.status === 409 && view && view.paused) {
+      // Paused: the answer waits on this page and is sent again once the sitting resumes.
+      applyClock(view);
+      if (job.kind === "answer") setState(job.number, "Not saved yet: paused by the invigilator", "unsaved");
+      scheduleRetry();
     } else if (res.status === 409) {
       toResult();
     } else if (res.status === 422) {

@@ -18,6 +18,7 @@ mod m20261201_000012_web_sessions;
 mod m20261201_000013_paper_compression;
 mod m20261201_000014_audit_ledger;
 mod m20261201_000015_vouchers;
+mod m20261201_000016_exam_sessions;
 mod m20261201_000017_result_decisions;
 mod m20261201_000018_appeals;
 mod m20261201_000019_key_corrections;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_paper_compression::Migration),
             Box::new(m20261201_000014_audit_ledger::Migration),
             Box::new(m20261201_000015_vouchers::Migration),
+            Box::new(m20261201_000016_exam_sessions::Migration),
             Box::new(m20261201_000017_result_decisions::Migration),
             Box::new(m20261201_000018_appeals::Migration),
             Box::new(m20261201_000019_key_corrections::Migration),

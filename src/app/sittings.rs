@@ -48,8 +48,20 @@ pub enum StartSittingError {
     Voucher(String),
     #[error("{}", .0.message)]
     ResitRefused(crate::domain::resits::Refusal),
+    /// The booked exam session's rules (or the qualification's delivery policy) refuse it.
+    #[error(transparent)]
+    Session(crate::domain::exam_session::StartRefusal),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+impl From<super::exam_sessions::GateError> for StartSittingError {
+    fn from(e: super::exam_sessions::GateError) -> Self {
+        match e {
+            super::exam_sessions::GateError::Refused(r) => Self::Session(r),
+            super::exam_sessions::GateError::Db(e) => Self::Unexpected(e.into()),
+        }
+    }
 }
 
 impl From<sea_orm::DbErr> for StartSittingError {
@@ -66,18 +78,34 @@ pub async fn start(
     edition: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<SittingRecord, StartSittingError> {
-    start_with_voucher(state, candidate_id, qualification, edition, None, now).await
+    start_with(
+        state,
+        candidate_id,
+        qualification,
+        edition,
+        StartOptions::default(),
+        now,
+    )
+    .await
 }
 
-/// [`start`], paying with the voucher `voucher` names when the qualification requires
-/// one (any of the candidate's valid vouchers for it when `None`).
-#[tracing::instrument(skip(state, voucher))]
-pub async fn start_with_voucher(
+/// What a candidate brings to a start besides the paper: the voucher to pay with, where
+/// the qualification requires one (any of the candidate's valid vouchers for it when
+/// `None`), and the access code of their exam session, when its invigilator gave one out.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StartOptions<'a> {
+    pub voucher: Option<&'a VoucherCode>,
+    pub access_code: Option<&'a str>,
+}
+
+/// [`start`], with the voucher and access code the candidate gave.
+#[tracing::instrument(skip(state, options))]
+pub async fn start_with(
     state: &AppState,
     candidate_id: Uuid,
     qualification: &str,
     edition: Option<&str>,
-    voucher: Option<&VoucherCode>,
+    options: StartOptions<'_>,
     now: OffsetDateTime,
 ) -> Result<SittingRecord, StartSittingError> {
     let (db, catalog) = (&state.db, &state.catalog);
@@ -120,6 +148,16 @@ pub async fn start_with_voucher(
     if let Some(refusal) = super::resits::refusal(&tx, q, candidate_id, now).await? {
         return Err(StartSittingError::ResitRefused(refusal));
     }
+    // A booked session's window and admission, or the policy that needs a session.
+    let booking = super::exam_sessions::gate(
+        &tx,
+        q.delivery,
+        candidate_id,
+        &q.code,
+        options.access_code,
+        now,
+    )
+    .await?;
     let blueprint = q
         .blueprint
         .as_ref()
@@ -132,13 +170,19 @@ pub async fn start_with_voucher(
     let sitting_id = Uuid::now_v7();
     // The voucher is consumed in this transaction: it pays for this sitting or for none.
     let consumed = if q.entitlement.voucher == VoucherPolicy::Required {
-        let (_, event) =
-            vouchers::consume_for_sitting(&tx, candidate_id, &q.code, voucher, sitting_id, now)
-                .await
-                .map_err(|e| match e {
-                    TakeVoucherError::Db(e) => StartSittingError::from(e),
-                    e => StartSittingError::Voucher(e.to_string()),
-                })?;
+        let (_, event) = vouchers::consume_for_sitting(
+            &tx,
+            candidate_id,
+            &q.code,
+            options.voucher,
+            sitting_id,
+            now,
+        )
+        .await
+        .map_err(|e| match e {
+            TakeVoucherError::Db(e) => StartSittingError::from(e),
+            e => StartSittingError::Voucher(e.to_string()),
+        })?;
         Some(event)
     } else {
         None
@@ -162,6 +206,8 @@ pub async fn start_with_voucher(
         closed_at: None,
         closed_reason: None,
         result: None,
+        session_id: booking.as_ref().map(|(_, s)| s.id),
+        paused_at: None,
     };
     match repo::insert(&tx, &record).await {
         Ok(()) => {}
@@ -169,6 +215,11 @@ pub async fn start_with_voucher(
             return Err(StartSittingError::AlreadyInProgress(Uuid::nil()));
         }
         Err(InsertSittingError::Db(e)) => return Err(e.into()),
+    }
+    if let Some((booking, _)) = &booking
+        && !super::exam_sessions::use_booking(&tx, booking, record.id).await?
+    {
+        return Err(StartSittingError::AlreadyInProgress(Uuid::nil()));
     }
     let started = audit::event(
         Actor::User(candidate_id),
@@ -182,6 +233,7 @@ pub async fn start_with_voucher(
             "deadline": rfc3339(record.deadline),
             "duration_minutes": record.duration_minutes,
             "extra_time_percent": record.extra_time_percent,
+            "session": record.session_id,
         }),
     );
     let events: Vec<Event> = std::iter::once(started).chain(consumed).collect();
@@ -331,7 +383,10 @@ pub async fn load_current(
     let Some(record) = repo::find(db, id).await? else {
         return Ok(None);
     };
-    if record.status == SittingStatus::InProgress && !sitting::is_open(now, record.deadline) {
+    if record.status == SittingStatus::InProgress
+        && record.paused_at.is_none()
+        && !sitting::is_open(now, record.deadline)
+    {
         close(state, id, Closing::Expire, now).await?;
         return repo::find(db, id).await;
     }
@@ -348,6 +403,8 @@ pub enum SaveAnswerError {
     Invalid(scoring::ResponseError),
     #[error("the sitting is closed")]
     Closed,
+    #[error("the invigilator has paused the sitting")]
+    Paused,
     #[error(transparent)]
     Unexpected(#[from] sea_orm::DbErr),
 }
@@ -437,7 +494,12 @@ pub async fn save_answer_from(
         WriteOutcome::Closed => {
             // Past its deadline: close (and score) it now rather than at the next sweep.
             state.sitting_facts.remove(id);
-            load_current(state, id, state.clock.now().max(now)).await?;
+            let record = load_current(state, id, state.clock.now().max(now)).await?;
+            if record
+                .is_some_and(|r| r.status == SittingStatus::InProgress && r.paused_at.is_some())
+            {
+                return Err(SaveAnswerError::Paused);
+            }
             return Err(SaveAnswerError::Closed);
         }
     };
@@ -472,7 +534,11 @@ pub async fn set_flag(
     let at = state.clock.now().max(now);
     if !repo::lock_open_for_answer(&tx, id, candidate_id, at).await? {
         tx.rollback().await?;
-        return Err(SaveAnswerError::Closed);
+        return Err(if record.paused_at.is_some() {
+            SaveAnswerError::Paused
+        } else {
+            SaveAnswerError::Closed
+        });
     }
     repo::set_flag(&tx, id, number, flagged, at).await?;
     tx.commit().await?;
@@ -498,6 +564,8 @@ pub enum SubmitError {
     NotFound,
     #[error("the sitting is already closed")]
     AlreadyClosed(SittingStatus),
+    #[error("the invigilator has paused the sitting")]
+    Paused,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -526,6 +594,9 @@ pub async fn submit(
         .await?
         .filter(|r| r.candidate_id == candidate_id)
         .ok_or(SubmitError::NotFound)?;
+    if record.status == SittingStatus::InProgress && record.paused_at.is_some() {
+        return Err(SubmitError::Paused);
+    }
     Err(SubmitError::AlreadyClosed(record.status))
 }
 
@@ -625,6 +696,8 @@ pub enum ReadSittingError {
     NotFound,
     #[error("the sitting is still in progress")]
     InProgress { deadline: OffsetDateTime },
+    #[error("this sitting was voided by the invigilator: it has no result")]
+    Voided,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -647,6 +720,9 @@ pub async fn resume(
         .await?
         .filter(|r| r.candidate_id == candidate_id)
         .ok_or(ReadSittingError::NotFound)?;
+    if record.status == SittingStatus::Voided {
+        return Ok(Resumed::Voided(record));
+    }
     if record.status != SittingStatus::InProgress {
         // Once closed, the paper is the exam body's again: no stem, option or answer.
         return Ok(Resumed::Closed(outcome_of(state, record).await?));
@@ -664,6 +740,8 @@ pub enum Resumed {
     },
     /// The result summary only.
     Closed(Outcome),
+    /// Ended unscored by the invigilator: no result, no item.
+    Voided(SittingRecord),
 }
 
 /// A closed sitting with its result, for its candidate or an administrator; and the
@@ -709,6 +787,9 @@ pub async fn outcome(
 }
 
 async fn outcome_of(state: &AppState, record: SittingRecord) -> Result<Outcome, ReadSittingError> {
+    if record.status == SittingStatus::Voided {
+        return Err(ReadSittingError::Voided);
+    }
     let Some(mut sheet) = record.result.clone() else {
         return Err(ReadSittingError::InProgress {
             deadline: record.deadline,
@@ -743,7 +824,7 @@ pub async fn submit_and_score(
     let record = submit(state, id, candidate_id, now).await?;
     outcome_of(state, record).await.map_err(|e| match e {
         ReadSittingError::NotFound => SubmitError::NotFound,
-        ReadSittingError::InProgress { .. } => {
+        ReadSittingError::InProgress { .. } | ReadSittingError::Voided => {
             SubmitError::Unexpected(anyhow::anyhow!("sitting {id} closed without a result"))
         }
         ReadSittingError::Unexpected(e) => SubmitError::Unexpected(e),
@@ -900,4 +981,9 @@ pub async fn extend(
 /// The minutes added to a sitting while it was in progress.
 pub async fn added_minutes(state: &AppState, id: Uuid) -> Result<u32, sea_orm::DbErr> {
     repo::added_minutes(&state.db, id).await
+}
+
+/// Notes that the candidate's open page asked for the time (the invigilator's "last seen").
+pub async fn seen(state: &AppState, id: Uuid, now: OffsetDateTime) -> Result<(), sea_orm::DbErr> {
+    repo::seen(&state.db, id, now).await
 }

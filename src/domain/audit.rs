@@ -115,6 +115,30 @@ pub enum Action {
     ResultRecommended,
     #[strum(serialize = "result.decided")]
     ResultDecided,
+    #[strum(serialize = "account.role_granted")]
+    RoleGranted,
+    #[strum(serialize = "account.role_revoked")]
+    RoleRevoked,
+    #[strum(serialize = "exam_session.created")]
+    ExamSessionCreated,
+    #[strum(serialize = "exam_session.cancelled")]
+    ExamSessionCancelled,
+    #[strum(serialize = "booking.created")]
+    BookingCreated,
+    #[strum(serialize = "booking.rescheduled")]
+    BookingRescheduled,
+    #[strum(serialize = "booking.cancelled")]
+    BookingCancelled,
+    #[strum(serialize = "invigilation.admitted")]
+    CandidateAdmitted,
+    #[strum(serialize = "invigilation.paused")]
+    SittingPaused,
+    #[strum(serialize = "invigilation.resumed")]
+    SittingResumed,
+    #[strum(serialize = "invigilation.extended")]
+    SittingExtendedByInvigilator,
+    #[strum(serialize = "invigilation.voided")]
+    SittingVoided,
 }
 
 /// What it happened to.
@@ -130,6 +154,8 @@ pub enum TargetKind {
     KeyCorrection,
     Voucher,
     Case,
+    ExamSession,
+    Booking,
 }
 
 /// One event to record, before the ledger gives it its place and hash.

@@ -8,6 +8,7 @@ pub mod case;
 pub mod certificate;
 pub mod eligibility;
 pub mod evidence;
+pub mod exam_session;
 pub mod fields;
 pub mod item_statistics;
 pub mod paper;

@@ -23,6 +23,8 @@ pub enum Role {
     /// Staff of one accredited training organization.
     AtoStaff,
     Admin,
+    /// Runs exam sessions: admits candidates, pauses, extends or voids their sittings.
+    Invigilator,
 }
 
 #[cfg(test)]
@@ -31,7 +33,12 @@ mod tests {
 
     #[test]
     fn a_role_is_stored_as_its_json_name() {
-        for role in [Role::Candidate, Role::AtoStaff, Role::Admin] {
+        for role in [
+            Role::Candidate,
+            Role::AtoStaff,
+            Role::Admin,
+            Role::Invigilator,
+        ] {
             let json = serde_json::to_value(role).expect("serializes");
             assert_eq!(json.as_str(), Some(role.as_ref()));
             assert_eq!(role.as_ref().parse::<Role>(), Ok(role));

@@ -84,6 +84,9 @@ pub struct Qualification {
     /// Whether a sitting needs a voucher, and what follows from it.
     #[serde(default)]
     pub entitlement: Entitlement,
+    /// How the paper is delivered: whether a sitting needs a booked exam session.
+    #[serde(default)]
+    pub delivery: Delivery,
 }
 
 /// A qualification's `[qualification.entitlement]` table.
@@ -113,6 +116,41 @@ impl Default for Entitlement {
             reminder_days_before_expiry: fourteen(),
         }
     }
+}
+
+/// `[qualification.delivery]`: whether a sitting must be booked into an invigilated
+/// exam session, and how long before a session opens a booking may still be moved.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Delivery {
+    #[serde(default)]
+    pub sessions: SessionPolicy,
+    /// A session's default reschedule cut-off, in hours before it opens.
+    #[serde(default = "default_cutoff_hours")]
+    pub reschedule_cutoff_hours: u32,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Self {
+            sessions: SessionPolicy::default(),
+            reschedule_cutoff_hours: default_cutoff_hours(),
+        }
+    }
+}
+
+fn default_cutoff_hours() -> u32 {
+    24
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionPolicy {
+    /// A candidate may sit on their own, or in a session they booked (the default).
+    #[default]
+    Optional,
+    /// A sitting starts only in a session the candidate booked.
+    Required,
 }
 
 /// What a candidate sees of a closed sitting. Never item content: stems, options, keys

@@ -28,6 +28,8 @@ pub enum SittingStatus {
     Submitted,
     /// Closed at the deadline by the server, and scored with the answers saved in time.
     Expired,
+    /// Ended unscored by an invigilator (malpractice): no result, never a certificate.
+    Voided,
 }
 
 /// A sitting as stored: the paper drawn for it, its deadline and, once closed, its result.
@@ -50,9 +52,18 @@ pub struct SittingRecord {
     pub closed_at: Option<OffsetDateTime>,
     pub closed_reason: Option<String>,
     pub result: Option<ScoreSheet>,
+    /// The exam session it is sat in, if any.
+    pub session_id: Option<Uuid>,
+    /// Set while an invigilator has paused it: the clock stands still from then on.
+    pub paused_at: Option<OffsetDateTime>,
 }
 
 impl SittingRecord {
+    /// Whole seconds left: frozen at the moment of the pause while paused.
+    pub fn remaining_seconds(&self, now: OffsetDateTime) -> i64 {
+        remaining_seconds(self.paused_at.unwrap_or(now), self.deadline)
+    }
+
     pub fn allowance(&self) -> Allowance {
         Allowance {
             started_at: self.started_at,
@@ -146,6 +157,16 @@ pub fn remaining_seconds(now: OffsetDateTime, deadline: OffsetDateTime) -> i64 {
     (deadline - now).whole_seconds().max(0)
 }
 
+/// The deadline after a pause from `paused_at` ends at `now`: later by exactly the time
+/// the clock stood still (never earlier, whatever the clocks say).
+pub fn resumed_deadline(
+    deadline: OffsetDateTime,
+    paused_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> OffsetDateTime {
+    deadline + (now - paused_at).max(Duration::ZERO)
+}
+
 /// Answers are accepted strictly before the deadline.
 pub fn is_open(now: OffsetDateTime, deadline: OffsetDateTime) -> bool {
     now < deadline
@@ -187,11 +208,31 @@ mod tests {
     }
 
     #[test]
+    fn a_pause_moves_the_deadline_by_exactly_the_paused_time() {
+        let d = datetime!(2026-11-21 10:00:00 UTC);
+        let paused = datetime!(2026-11-21 09:30:00 UTC);
+        assert_eq!(
+            resumed_deadline(d, paused, datetime!(2026-11-21 09:40:00 UTC)),
+            datetime!(2026-11-21 10:10:00 UTC)
+        );
+        // Past the old deadline while paused: the time left is what was left at the pause.
+        assert_eq!(
+            resumed_deadline(d, paused, datetime!(2026-11-21 11:00:00 UTC)),
+            datetime!(2026-11-21 11:30:00 UTC)
+        );
+        assert_eq!(
+            resumed_deadline(d, paused, paused - Duration::minutes(1)),
+            d
+        );
+    }
+
+    #[test]
     fn status_names_round_trip() {
         for s in [
             SittingStatus::InProgress,
             SittingStatus::Submitted,
             SittingStatus::Expired,
+            SittingStatus::Voided,
         ] {
             assert_eq!(s.as_ref().parse::<SittingStatus>().ok(), Some(s));
             assert_eq!(serde_json::to_value(s).ok(), Some(s.as_ref().into()));

@@ -55,7 +55,7 @@ pub enum WriteOutcome {
         saved_at: OffsetDateTime,
         deadline: OffsetDateTime,
     },
-    /// The sitting is not the candidate's, is closed, or its deadline has passed.
+    /// The sitting is not the candidate's, is closed, paused, or its deadline has passed.
     Closed,
 }
 
@@ -218,6 +218,8 @@ async fn lock_open(
         .filter(sittings::Column::Id.is_in(ids.iter().copied()))
         .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
         .filter(sittings::Column::Deadline.gt(now))
+        // Paused by the invigilator: the clock stands still and nothing is saved.
+        .filter(sittings::Column::PausedAt.is_null())
         .order_by_asc(sittings::Column::Id);
     if db.get_database_backend() == DbBackend::Postgres {
         query = query.lock_exclusive();

@@ -98,6 +98,9 @@ pub mod sittings {
         pub breakdown: Option<String>,
         /// The version of the qualification's key that scored the sitting (0: as shipped).
         pub key_version: Option<i32>,
+        pub session_id: Option<Uuid>,
+        pub paused_at: Option<TimeDateTimeWithTimeZone>,
+        pub last_seen_at: Option<TimeDateTimeWithTimeZone>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -725,6 +728,89 @@ pub mod result_decisions {
         pub decided_at: Option<TimeDateTimeWithTimeZone>,
         #[sea_orm(column_type = "Text", nullable)]
         pub decision_note: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod exam_sessions {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "exam_sessions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub qualification_code: String,
+        pub opens_at: TimeDateTimeWithTimeZone,
+        pub closes_at: TimeDateTimeWithTimeZone,
+        pub mode: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub venue: Option<String>,
+        pub capacity: i32,
+        pub seats_taken: i32,
+        pub invigilator_id: Uuid,
+        pub requires_admission: bool,
+        pub access_code: Option<String>,
+        pub reschedule_cutoff_hours: i32,
+        pub status: String,
+        pub created_by: Uuid,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub cancelled_at: Option<TimeDateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod bookings {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "bookings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub session_id: Uuid,
+        pub candidate_id: Uuid,
+        pub qualification_code: String,
+        pub status: String,
+        pub booked_at: TimeDateTimeWithTimeZone,
+        pub admitted_at: Option<TimeDateTimeWithTimeZone>,
+        pub admitted_by: Option<Uuid>,
+        pub sitting_id: Option<Uuid>,
+        pub cancelled_at: Option<TimeDateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod invigilation_actions {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "invigilation_actions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub session_id: Uuid,
+        pub booking_id: Option<Uuid>,
+        pub sitting_id: Option<Uuid>,
+        pub action: String,
+        pub reason: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub note: Option<String>,
+        pub minutes: Option<i32>,
+        pub acted_by: Uuid,
+        pub acted_at: TimeDateTimeWithTimeZone,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ pub mod cases;
 pub mod certificates;
 pub mod entities;
 pub mod evidence;
+pub mod exam_sessions;
 pub mod key_corrections;
 pub mod outbox;
 mod paging;

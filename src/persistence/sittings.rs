@@ -55,6 +55,8 @@ impl TryFrom<sittings::Model> for SittingRecord {
             closed_at: m.closed_at,
             closed_reason: m.closed_reason,
             result,
+            session_id: m.session_id,
+            paused_at: m.paused_at,
         })
     }
 }
@@ -94,6 +96,9 @@ pub async fn insert(
         passed: Set(None),
         breakdown: Set(None),
         key_version: Set(None),
+        session_id: Set(record.session_id),
+        paused_at: Set(None),
+        last_seen_at: Set(None),
     })
     .exec_without_returning(db)
     .await;
@@ -144,6 +149,7 @@ pub async fn earliest_deadline(db: &impl ConnectionTrait) -> Result<Option<Offse
         .select_only()
         .column(sittings::Column::Deadline)
         .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
+        .filter(sittings::Column::PausedAt.is_null())
         .order_by_asc(sittings::Column::Deadline)
         .limit(1)
         .into_tuple()
@@ -163,6 +169,7 @@ pub async fn overdue(
         .column(sittings::Column::Id)
         .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
         .filter(sittings::Column::Deadline.lte(now))
+        .filter(sittings::Column::PausedAt.is_null())
         .order_by_asc(sittings::Column::Deadline)
         .limit(limit)
         .into_tuple()
@@ -188,6 +195,7 @@ pub async fn lock_open_for_answer(
         .filter(sittings::Column::CandidateId.eq(candidate_id))
         .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
         .filter(sittings::Column::Deadline.gt(now))
+        .filter(sittings::Column::PausedAt.is_null())
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -265,7 +273,8 @@ pub async fn answers(
 }
 
 /// Moves the sitting out of `in_progress` if the deadline allows this kind of closing;
-/// true when this call did it. Run inside the transaction that then scores it.
+/// true when this call did it. Run inside the transaction that then scores it. A paused
+/// sitting is never closed: its clock stands still, whatever its (stale) deadline says.
 #[tracing::instrument(skip(db))]
 pub async fn claim_close(
     db: &impl ConnectionTrait,
@@ -296,6 +305,7 @@ pub async fn claim_close(
     }
     let result = update
         .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
+        .filter(sittings::Column::PausedAt.is_null())
         .filter(deadline)
         .exec(db)
         .await?;
@@ -390,7 +400,11 @@ pub async fn extend(
         .filter(sittings::Column::Id.eq(id))
         .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
         .filter(sittings::Column::Deadline.eq(record.deadline))
-        .filter(sittings::Column::Deadline.gt(now))
+        .filter(
+            sea_orm::Condition::any()
+                .add(sittings::Column::Deadline.gt(now))
+                .add(sittings::Column::PausedAt.is_not_null()),
+        )
         .exec(db)
         .await?;
     if result.rows_affected != 1 {
@@ -427,4 +441,138 @@ pub async fn count_in_progress(db: &impl ConnectionTrait) -> Result<u64, DbErr> 
         .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
         .count(db)
         .await
+}
+
+/// Pauses a sitting open at `now`: its clock stands still from `now`; false when it is
+/// closed, already paused or past its deadline.
+pub async fn pause(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let result = sittings::Entity::update_many()
+        .col_expr(sittings::Column::PausedAt, Expr::value(now))
+        .filter(sittings::Column::Id.eq(id))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
+        .filter(sittings::Column::PausedAt.is_null())
+        .filter(sittings::Column::Deadline.gt(now))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Resumes a paused sitting: its deadline moves later by exactly the time it stood still.
+/// Returns the deadlines before and after; `None` when it is not paused (or closed).
+pub async fn resume(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<Option<(OffsetDateTime, OffsetDateTime)>, DbErr> {
+    let Some(row) = sittings::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let Some(paused_at) = row.paused_at else {
+        return Ok(None);
+    };
+    let deadline = crate::domain::sitting::resumed_deadline(row.deadline, paused_at, now);
+    let result = sittings::Entity::update_many()
+        .col_expr(sittings::Column::Deadline, Expr::value(deadline))
+        .col_expr(
+            sittings::Column::PausedAt,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
+        .filter(sittings::Column::Id.eq(id))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
+        .filter(sittings::Column::PausedAt.eq(paused_at))
+        .filter(sittings::Column::Deadline.eq(row.deadline))
+        .exec(db)
+        .await?;
+    Ok((result.rows_affected == 1).then_some((row.deadline, deadline)))
+}
+
+/// Ends a sitting in progress unscored (status `voided`); false when already closed.
+pub async fn void(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let result = sittings::Entity::update_many()
+        .col_expr(
+            sittings::Column::Status,
+            Expr::value(SittingStatus::Voided.as_ref()),
+        )
+        .col_expr(sittings::Column::ClosedAt, Expr::value(now))
+        .col_expr(sittings::Column::ClosedReason, Expr::value(reason))
+        .col_expr(
+            sittings::Column::PausedAt,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
+        .filter(sittings::Column::Id.eq(id))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Notes that the candidate's page asked for the time (at most one write every 5 s).
+pub async fn seen(db: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> Result<(), DbErr> {
+    sittings::Entity::update_many()
+        .col_expr(sittings::Column::LastSeenAt, Expr::value(now))
+        .filter(sittings::Column::Id.eq(id))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(sittings::Column::LastSeenAt.is_null())
+                .add(sittings::Column::LastSeenAt.lt(now - time::Duration::seconds(5))),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// What the invigilator's view needs of one sitting: status, paused, deadline, when its
+/// page was last seen, the answers saved, the last save and the time allowed.
+pub struct Watch {
+    pub record_status: SittingStatus,
+    pub paused_at: Option<OffsetDateTime>,
+    pub deadline: OffsetDateTime,
+    pub last_seen_at: Option<OffsetDateTime>,
+    pub answered: u64,
+    pub last_saved_at: Option<OffsetDateTime>,
+    pub duration_minutes: u32,
+    pub extra_time_percent: u32,
+}
+
+pub async fn watch(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Watch>, DbErr> {
+    let Some(row) = sittings::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let status = row
+        .status
+        .parse::<SittingStatus>()
+        .map_err(|e| corrupt("status", id, e))?;
+    let answered = answers::Entity::find()
+        .filter(answers::Column::SittingId.eq(id))
+        .count(db)
+        .await?;
+    let last_saved_at: Option<OffsetDateTime> = answers::Entity::find()
+        .select_only()
+        .column(answers::Column::SavedAt)
+        .filter(answers::Column::SittingId.eq(id))
+        .order_by_desc(answers::Column::SavedAt)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(Some(Watch {
+        record_status: status,
+        paused_at: row.paused_at,
+        deadline: row.deadline,
+        last_seen_at: row.last_seen_at,
+        answered,
+        last_saved_at,
+        duration_minutes: u32::try_from(row.duration_minutes).unwrap_or_default(),
+        extra_time_percent: u32::try_from(row.extra_time_percent).unwrap_or_default(),
+    }))
 }

@@ -163,6 +163,10 @@ impl From<ReadSittingError> for ApiError {
                         .unwrap_or_default(),
                 )
             }
+            ReadSittingError::Voided => ApiError::conflict("sitting-voided", e.to_string()).with(
+                "sitting_status",
+                crate::domain::sitting::SittingStatus::Voided,
+            ),
             ReadSittingError::Unexpected(e) => ApiError::internal(e),
         }
     }

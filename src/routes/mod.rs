@@ -10,6 +10,7 @@ pub mod cases;
 pub mod errors;
 pub mod headers;
 pub mod ids;
+pub mod invigilation;
 pub mod json;
 pub mod limits;
 pub mod me;
@@ -18,6 +19,7 @@ pub mod openapi;
 pub mod paging;
 pub mod problem;
 pub mod public;
+pub mod sessions;
 pub mod spans;
 pub mod views;
 
@@ -123,6 +125,20 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(cases::decide)
             .service(admin::result_decisions::awaiting)
             .service(admin::result_decisions::recommend)
-            .service(admin::result_decisions::decide),
+            .service(admin::result_decisions::decide)
+            .service(admin::sessions::set_role)
+            .service(admin::sessions::create)
+            .service(admin::sessions::list)
+            .service(admin::sessions::get)
+            .service(admin::sessions::cancel)
+            .service(sessions::mine)
+            .service(sessions::bookable)
+            .service(sessions::book)
+            .service(sessions::reschedule)
+            .service(sessions::cancel)
+            .service(invigilation::sessions)
+            .service(invigilation::live_view)
+            .service(invigilation::act)
+            .service(invigilation::act_on_room),
     );
 }

@@ -13,7 +13,7 @@ use crate::domain::pool::{GRADE_MEANINGS, ItemBody, Style};
 use crate::domain::role::Role;
 use crate::domain::scheme::{Book, Disclosure};
 use crate::domain::scoring::{self, Response};
-use crate::domain::sitting::{self, SittingRecord, SittingStatus};
+use crate::domain::sitting::{SittingRecord, SittingStatus};
 use crate::domain::values::option_label;
 
 use crate::pools::Catalog;
@@ -190,8 +190,13 @@ pub struct SittingView {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub deadline: OffsetDateTime,
-    /// Seconds left by the server's clock; 0 once closed.
+    /// Seconds left by the server's clock; 0 once closed; frozen while paused.
     pub remaining_seconds: i64,
+    /// Paused by the invigilator: the clock stands still and answers are refused.
+    pub paused: bool,
+    /// The exam session it is sat in, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<uuid::Uuid>,
     pub duration_minutes: u32,
     pub extra_time_percent: u32,
     pub book: Book,
@@ -223,7 +228,7 @@ impl SittingView {
                 .find(|q| q.qualification.code == record.qualification_code)
         });
         let remaining_seconds = if record.status == SittingStatus::InProgress {
-            sitting::remaining_seconds(now, record.deadline)
+            record.remaining_seconds(now)
         } else {
             0
         };
@@ -239,6 +244,8 @@ impl SittingView {
             started_at: record.started_at,
             deadline: record.deadline,
             remaining_seconds,
+            paused: record.paused_at.is_some(),
+            session_id: record.session_id,
             duration_minutes: record.duration_minutes,
             extra_time_percent: record.extra_time_percent,
             book: qualification
@@ -256,6 +263,14 @@ impl SittingView {
                 .collect(),
             result: None,
         }
+    }
+
+    /// A voided sitting: what it was, without an item or a result.
+    pub fn voided(record: &SittingRecord, catalog: &Catalog, now: OffsetDateTime) -> Self {
+        let mut view = Self::build(record, &Default::default(), catalog, now);
+        view.questions.clear();
+        view.scenarios.clear();
+        view
     }
 
     /// A closed sitting: what it was and its result, without a single item.

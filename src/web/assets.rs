@@ -31,6 +31,11 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../static/forms.js"),
     },
+    Asset {
+        name: "invigilation.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../static/invigilation.js"),
+    },
 ];
 
 #[get("/static/{name}")]

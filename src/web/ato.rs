@@ -840,6 +840,7 @@ pub async fn delegate_results(
                 SittingStatus::InProgress => "In progress",
                 SittingStatus::Submitted => "Submitted",
                 SittingStatus::Expired => "Time ran out",
+                SittingStatus::Voided => "Voided",
             },
             score: match r.score {
                 Some(score) => format!("{score} of {}", r.max_score),

@@ -165,6 +165,7 @@ pub async fn dashboard(
                     SittingStatus::InProgress => "In progress",
                     SittingStatus::Submitted => "Submitted",
                     SittingStatus::Expired => "Time ran out",
+                    SittingStatus::Voided => "Voided",
                 },
                 open,
                 result: match &r.result {

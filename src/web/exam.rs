@@ -33,7 +33,9 @@ fn sitting_id(raw: &str) -> Result<Uuid, PageError> {
 impl From<ReadSittingError> for PageError {
     fn from(e: ReadSittingError) -> Self {
         match e {
-            ReadSittingError::NotFound | ReadSittingError::InProgress { .. } => Self::NotFound,
+            ReadSittingError::NotFound
+            | ReadSittingError::InProgress { .. }
+            | ReadSittingError::Voided => Self::NotFound,
             ReadSittingError::Unexpected(e) => Self::Unexpected(e),
         }
     }
@@ -43,7 +45,7 @@ impl From<SubmitError> for PageError {
     fn from(e: SubmitError) -> Self {
         match e {
             SubmitError::NotFound => Self::NotFound,
-            SubmitError::AlreadyClosed(_) => Self::NotFound,
+            SubmitError::AlreadyClosed(_) | SubmitError::Paused => Self::NotFound,
             SubmitError::Unexpected(e) => Self::Unexpected(e),
         }
     }
@@ -67,18 +69,45 @@ struct CannotStartPage {
     reasons: Vec<String>,
 }
 
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// The start button's form: its token, and the exam session's access code when the
+/// candidate typed one (on the bookings page).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StartForm {
+    csrf: String,
+    access_code: Option<String>,
+}
+
 #[post("/papers/{code}/start")]
 pub async fn start(
     state: web::Data<AppState>,
     visitor: Visitor,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    form: web::Form<StartForm>,
 ) -> Result<HttpResponse, PageError> {
     visitor.check_csrf(&form.csrf)?;
     let user = visitor.with_role(Role::Candidate)?;
     let paper = papers::paper(&state, &path).ok_or(PageError::NotFound)?;
-    let reasons = match sittings::start(&state, user.user_id, &paper.code, None, state.clock.now())
-        .await
+    let code = form.access_code.as_deref().filter(|c| !c.trim().is_empty());
+    let reasons = match sittings::start_with(
+        &state,
+        user.user_id,
+        &paper.code,
+        None,
+        sittings::StartOptions {
+            voucher: None,
+            access_code: code,
+        },
+        state.clock.now(),
+    )
+    .await
     {
         Ok(record) => return Ok(page::see_other(&visitor, &format!("/sittings/{}", record.id))),
         Err(StartSittingError::AlreadyInProgress(id)) => {
@@ -95,6 +124,7 @@ pub async fn start(
         Err(StartSittingError::EmailNotVerified) => vec![
             "Confirm your e-mail address first: open the link we sent you, or send it again from your dashboard.".into(),
         ],
+        Err(StartSittingError::Session(refusal)) => vec![format!("{}.", capitalized(&refusal.to_string()))],
         Err(StartSittingError::NotOffered(_)) | Err(StartSittingError::Unknown(_)) => {
             vec!["This paper is not open for sittings yet.".into()]
         }
@@ -281,6 +311,8 @@ struct ExamPage {
     answered: usize,
     flagged: usize,
     notice: Option<String>,
+    /// Paused by the invigilator: the clock stands still, answers wait.
+    paused: bool,
 }
 
 /// "1 hour 5 minutes" style text for the remaining time, as the page first shows it.
@@ -325,7 +357,7 @@ async fn open_sitting(
     let user = visitor.with_role(Role::Candidate)?;
     let id = sitting_id(raw_id)?;
     match sittings::resume(state, id, user.user_id, state.clock.now()).await? {
-        Resumed::Closed(_) => Ok(Err(page::see_other(
+        Resumed::Closed(_) | Resumed::Voided(_) => Ok(Err(page::see_other(
             visitor,
             &format!("/sittings/{id}/result"),
         ))),
@@ -381,7 +413,7 @@ pub async fn exam(
         .as_ref()
         .map(|p| p.title.clone())
         .unwrap_or_else(|| r.qualification_code.clone());
-    let remaining = sitting::remaining_seconds(state.clock.now(), r.deadline);
+    let remaining = r.remaining_seconds(state.clock.now());
     let questions = questions_of(&open);
     let page = ExamPage {
         chrome: Chrome::new(&visitor, title.clone()),
@@ -399,6 +431,7 @@ pub async fn exam(
             .saved
             .as_ref()
             .map(|_| "Your answers are saved.".to_owned()),
+        paused: r.paused_at.is_some(),
     };
     page::ok(&visitor, &page)
 }
@@ -495,6 +528,9 @@ pub async fn save_form(
             Err(SaveAnswerError::Closed) => {
                 return Ok(page::see_other(&visitor, &format!("/sittings/{id}/result")));
             }
+            Err(SaveAnswerError::Paused) => {
+                return Ok(page::see_other(&visitor, &format!("/sittings/{id}")));
+            }
             Err(SaveAnswerError::NotFound) => return Err(PageError::NotFound),
             Err(SaveAnswerError::Unexpected(e)) => return Err(PageError::Unexpected(e.into())),
         }
@@ -529,6 +565,8 @@ pub async fn save_form(
 struct ClockView {
     status: SittingStatus,
     remaining_seconds: i64,
+    /// Paused by the invigilator: the countdown stands still.
+    paused: bool,
     total_minutes: u32,
     time_allowed: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -539,7 +577,13 @@ struct ClockView {
 
 impl ClockView {
     fn of(record: &SittingRecord, now: time::OffsetDateTime) -> Self {
-        Self::with(record.status, &record.allowance(), now)
+        let mut view = Self::with(
+            record.status,
+            &record.allowance(),
+            record.paused_at.unwrap_or(now),
+        );
+        view.paused = record.paused_at.is_some();
+        view
     }
 
     fn with(status: SittingStatus, allowance: &Allowance, now: time::OffsetDateTime) -> Self {
@@ -551,6 +595,7 @@ impl ClockView {
             } else {
                 0
             },
+            paused: false,
             total_minutes: total_minutes(allowance),
             time_allowed: time_allowed_for(allowance),
             stale: None,
@@ -653,7 +698,7 @@ pub async fn save_one(
                 view.stale = Some(saved.stale);
                 Ok(HttpResponse::Ok().json(view))
             }
-            Err(SaveAnswerError::Closed) => {
+            Err(SaveAnswerError::Closed) | Err(SaveAnswerError::Paused) => {
                 let record = current(&state, id, user.user_id).await?;
                 Ok(HttpResponse::Conflict().json(ClockView::of(&record, now)))
             }
@@ -728,7 +773,11 @@ pub async fn clock(
         let user = visitor.with_role(Role::Candidate)?;
         let id = sitting_id(&path)?;
         let record = current(&state, id, user.user_id).await?;
-        Ok::<_, PageError>(HttpResponse::Ok().json(ClockView::of(&record, state.clock.now())))
+        let now = state.clock.now();
+        sittings::seen(&state, id, now)
+            .await
+            .map_err(|e| PageError::Unexpected(e.into()))?;
+        Ok::<_, PageError>(HttpResponse::Ok().json(ClockView::of(&record, now)))
     };
     run.await.unwrap_or_else(script_error)
 }
@@ -824,6 +873,13 @@ struct ResultPage {
     provisional: bool,
 }
 
+#[derive(Template)]
+#[template(path = "web/voided.html")]
+struct VoidedPage {
+    chrome: Chrome,
+    title: String,
+}
+
 #[get("/sittings/{id}/result")]
 pub async fn result(
     state: web::Data<AppState>,
@@ -837,6 +893,25 @@ pub async fn result(
             Ok(o) => o,
             Err(ReadSittingError::InProgress { .. }) => {
                 return Ok(page::see_other(&visitor, &format!("/sittings/{id}")));
+            }
+            Err(ReadSittingError::Voided) => {
+                let title = sittings::resume(&state, id, user.user_id, state.clock.now())
+                    .await
+                    .ok()
+                    .and_then(|r| match r {
+                        Resumed::Voided(record) => {
+                            Some(papers::title_of(&state, &record.qualification_code))
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                return page::ok(
+                    &visitor,
+                    &VoidedPage {
+                        chrome: Chrome::new(&visitor, "This sitting was voided"),
+                        title,
+                    },
+                );
             }
             Err(e) => return Err(e.into()),
         };

@@ -20,6 +20,7 @@ pub mod page;
 mod papers;
 mod public;
 pub mod session;
+mod sessions;
 mod verification;
 mod vouchers;
 
@@ -71,6 +72,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(cases::cases_list)
         .service(cases::lodge)
         .service(cases::withdraw)
+        .service(sessions::admin_list)
+        .service(sessions::admin_create)
+        .service(sessions::admin_cancel)
+        .service(sessions::my_sessions)
+        .service(sessions::my_book)
+        .service(sessions::my_reschedule)
+        .service(sessions::my_cancel)
+        .service(sessions::invigilation_list)
+        .service(sessions::live_state)
+        .service(sessions::live_view)
+        .service(sessions::act)
+        .service(sessions::act_on_room)
         .configure(ato::configure)
         .configure(admin::configure)
         .configure(vouchers::configure);

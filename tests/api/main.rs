@@ -35,6 +35,7 @@ mod recertification;
 mod regrade;
 mod resits;
 mod result_decisions;
+mod sessions;
 mod sittings;
 mod styles;
 mod throttle;

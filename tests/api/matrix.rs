@@ -137,6 +137,20 @@ const API: &[(&str, &str, [u16; 7])] = &[
     ("GET",  "/api/v1/admin/results",                               [401, 403, 403, 403, 403, 200, 401]),
     ("POST", "/api/v1/admin/results/{sitting}/recommendation",      [401, 403, 403, 403, 403, 404, 401]), // the shipped scheme's results are final: none is provisional
     ("POST", "/api/v1/admin/results/{sitting}/decision",            [401, 403, 403, 403, 403, 404, 401]),
+    ("POST", "/api/v1/admin/accounts/{id}/roles",                   [401, 403, 403, 403, 403, 200, 401]),
+    ("POST", "/api/v1/admin/sessions",                              [401, 403, 403, 403, 403, 422, 401]), // the matrix's admin holds no invigilator role
+    ("GET",  "/api/v1/admin/sessions",                              [401, 403, 403, 403, 403, 200, 401]),
+    ("GET",  "/api/v1/admin/sessions/{id}",                         [401, 403, 403, 403, 403, 404, 401]), // session ids name no session here
+    ("POST", "/api/v1/admin/sessions/{id}/cancel",                  [401, 403, 403, 403, 403, 404, 401]),
+    ("GET",  "/api/v1/sessions",                                    [401, 200, 200, 403, 403, 403, 401]),
+    ("POST", "/api/v1/sessions/{id}/book",                          [401, 404, 404, 403, 403, 403, 401]),
+    ("GET",  "/api/v1/sessions/bookings",                           [401, 200, 200, 403, 403, 403, 401]),
+    ("POST", "/api/v1/sessions/bookings/{id}/reschedule",           [401, 404, 404, 403, 403, 403, 401]),
+    ("POST", "/api/v1/sessions/bookings/{id}/cancel",               [401, 404, 404, 403, 403, 403, 401]),
+    ("GET",  "/api/v1/invigilation/sessions",                       [401, 403, 403, 403, 403, 200, 401]), // no invigilator column: administrators see every session
+    ("GET",  "/api/v1/invigilation/sessions/{id}",                  [401, 403, 403, 403, 403, 404, 401]),
+    ("POST", "/api/v1/invigilation/sessions/{id}/candidates/{booking}/actions", [401, 403, 403, 403, 403, 404, 401]),
+    ("POST", "/api/v1/invigilation/sessions/{id}/actions",          [401, 403, 403, 403, 403, 404, 401]),
 ];
 
 /// The pages (a session cookie from the sign-in form). 303 is a redirect; an anonymous
@@ -192,6 +206,11 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/admin/cases",                                      [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/cases/{id}",                                 [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/results",                                    [303, 403, 403, 403, 403, 200, 303]),
+    ("/admin/sessions",                                   [303, 403, 403, 403, 403, 200, 303]),
+    ("/my/sessions",                                      [303, 200, 200, 403, 403, 403, 303]),
+    ("/invigilation",                                     [303, 403, 403, 403, 403, 200, 303]),
+    ("/invigilation/sessions/{id}",                       [303, 403, 403, 403, 403, 404, 303]),
+    ("/invigilation/sessions/{id}/state",                 [303, 403, 403, 403, 403, 404, 303]),
 ];
 
 /// The pages' forms and script requests (POST), sent by each caller's browser with its
@@ -252,6 +271,13 @@ const FORMS: &[(&str, [u16; 7])] = &[
     ("/admin/cases/{id}/decision",                        [303, 403, 403, 403, 403, 422, 303]),
     ("/admin/results/{sitting}/recommendation",           [303, 403, 403, 403, 403, 404, 303]), // no provisional result in the shipped scheme
     ("/admin/results/{sitting}/decision",                 [303, 403, 403, 403, 403, 404, 303]),
+    ("/admin/sessions",                                   [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/sessions/{id}/cancel",                       [303, 403, 403, 403, 403, 404, 303]),
+    ("/my/sessions/{id}/book",                            [303, 404, 404, 403, 403, 403, 303]),
+    ("/my/bookings/{id}/reschedule",                      [303, 409, 409, 403, 403, 403, 303]), // no session chosen
+    ("/my/bookings/{id}/cancel",                          [303, 404, 404, 403, 403, 403, 303]),
+    ("/invigilation/sessions/{id}/candidates/{booking}/actions", [303, 403, 403, 403, 403, 404, 303]),
+    ("/invigilation/sessions/{id}/actions",               [303, 403, 403, 403, 403, 404, 303]),
 ];
 
 /// Forms that end the caller's sessions.
@@ -495,6 +521,10 @@ async fn fill(app: &TestApp, world: &World, method: &str, template: &str) -> Str
             ("vouchers", "{id}") => "00000000-0000-7000-8000-00000000f00d".into(),
             ("statistics", "{qualification}") => "iso20000-foundation".into(),
             ("results", "{sitting}") => world.closed.clone(),
+            // Exam sessions and bookings: ids that name none (the matrix has no invigilator).
+            ("sessions" | "bookings", "{id}") | ("candidates", "{booking}") => {
+                uuid::Uuid::now_v7().to_string()
+            }
             (_, s) if s.starts_with('{') => panic!("no fixture for {s} in {template}"),
             (_, s) => s.to_owned(),
         };
@@ -586,6 +616,21 @@ fn body(app: &TestApp, world: &World, method: &str, template: &str) -> Option<Bo
             json!({"percent": 25, "reason": "assessed need"})
         }
         (_, "/api/v1/admin/accounts/{id}/status") => json!({"disabled": false}),
+        (_, "/api/v1/admin/accounts/{id}/roles") => {
+            json!({"role": "invigilator", "granted": false})
+        }
+        (_, "/api/v1/admin/sessions") => {
+            json!({"qualification": "iso20000-foundation", "opens_at": format!("{}T09:00:00Z", app.day(10)), "closes_at": format!("{}T12:00:00Z", app.day(10)), "mode": "online_invigilated", "capacity": 10, "invigilator_id": world.admin.id})
+        }
+        (_, "/api/v1/sessions/bookings/{id}/reschedule") => {
+            json!({"session_id": uuid::Uuid::now_v7()})
+        }
+        (_, "/api/v1/invigilation/sessions/{id}/candidates/{booking}/actions") => {
+            json!({"action": "pause", "reason": "technical"})
+        }
+        (_, "/api/v1/invigilation/sessions/{id}/actions") => {
+            json!({"action": "pause", "reason": "emergency"})
+        }
         (_, "/api/v1/admin/atos") => {
             json!({"name": format!("Training {unique}"), "country": "GB", "contact_email": "office@training.example"})
         }

@@ -9,6 +9,7 @@ pub mod courses;
 pub mod evidence;
 pub mod key_corrections;
 pub mod result_decisions;
+pub mod sessions;
 pub mod sittings;
 pub mod statistics;
 pub mod vouchers;

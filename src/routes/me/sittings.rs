@@ -34,6 +34,11 @@ pub struct StartSittingRequest {
     #[serde(default)]
     #[schema(example = "ABCD-EFGH-JKMN-P", max_length = 64)]
     pub voucher: Option<String>,
+    /// The access code of the booked exam session, when its invigilator gave one out
+    /// instead of admitting candidates one by one.
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub access_code: Option<String>,
 }
 
 #[utoipa::path(
@@ -45,7 +50,7 @@ pub struct StartSittingRequest {
     responses(
         (status = 201, description = "The sitting, with its questions (never a key)", body = SittingView),
         (status = 403, description = "Prerequisites not met (`unmet` lists them), or the e-mail address is not verified yet", body = Problem),
-        (status = 409, description = "A sitting is already in progress, the paper cannot be sat yet, it requires a voucher and none is valid (`voucher-required`, `field: voucher`), or a resit rule refuses it (`rule` names it, `may_sit_from` says from when)", body = Problem),
+        (status = 409, description = "A sitting is already in progress, the paper cannot be sat yet, it requires a voucher and none is valid (`voucher-required`, `field: voucher`), a resit rule refuses it (`resit-rule`: `rule` names it, `may_sit_from` says from when), or the booked exam session refuses it now (its `type` names the rule: session-required, session-not-open, session-closed, session-cancelled, not-admitted)", body = Problem),
         (status = 422, description = "Unknown qualification or edition, or a mistyped voucher code", body = Problem),
     )
 )]
@@ -64,12 +69,15 @@ pub async fn start(
         .map(VoucherCode::parse)
         .transpose()
         .map_err(|m| ApiError::invalid("voucher", m))?;
-    let record = use_case::start_with_voucher(
+    let record = use_case::start_with(
         &state,
         user.id,
         &body.0.qualification,
         body.0.edition.as_deref(),
-        voucher.as_ref(),
+        use_case::StartOptions {
+            voucher: voucher.as_ref(),
+            access_code: body.0.access_code.as_deref(),
+        },
         now,
     )
     .await
@@ -114,6 +122,9 @@ pub async fn start(
                 None => error,
             }
         }
+        StartSittingError::Session(refusal) => {
+            ApiError::conflict(refusal.rule(), refusal.to_string())
+        }
         StartSittingError::EmailNotVerified => ApiError::new(
             actix_web::http::StatusCode::FORBIDDEN,
             "email-not-verified",
@@ -153,6 +164,7 @@ pub async fn get(
             SittingView::build(&record, &answers, &state.catalog, now)
         }
         Resumed::Closed(outcome) => SittingView::closed(&outcome, &state.catalog, now),
+        Resumed::Voided(record) => SittingView::voided(&record, &state.catalog, now),
     };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -182,7 +194,7 @@ pub struct SavedAnswerView {
     responses(
         (status = 200, description = "Saved (saving the same answer again changes nothing)", body = SavedAnswerView),
         (status = 404, description = "No such sitting of yours, or no such question", body = Problem),
-        (status = 409, description = "The sitting is closed or past its deadline; nothing was saved", body = Problem),
+        (status = 409, description = "The sitting is closed, past its deadline or paused by the invigilator (`type` paused); nothing was saved", body = Problem),
         (status = 422, description = "The answer does not fit the question", body = Problem),
     )
 )]
@@ -211,6 +223,10 @@ pub async fn save_answer(
                 "sitting-closed",
                 "the sitting is closed or its deadline has passed; the answer was not saved",
             ),
+            SaveAnswerError::Paused => ApiError::conflict(
+                "paused",
+                "paused: the invigilator has paused the sitting and its clock stands still; the answer was not saved",
+            ),
             SaveAnswerError::Unexpected(e) => ApiError::internal(e),
         })?;
     Ok(HttpResponse::Ok().json(SavedAnswerView {
@@ -230,7 +246,7 @@ pub async fn save_answer(
     responses(
         (status = 200, description = "Closed and scored", body = ResultView),
         (status = 404, description = "No such sitting of yours", body = Problem),
-        (status = 409, description = "Already submitted, or closed at its deadline (its result is at /result)", body = Problem),
+        (status = 409, description = "Already submitted, closed at its deadline (its result is at /result), voided, or paused by the invigilator", body = Problem),
     )
 )]
 #[post("/sittings/{id}/submit")]
@@ -248,6 +264,7 @@ pub async fn submit(
             "the deadline has passed: the sitting was closed and scored with the answers saved in time",
         )
         .with("sitting_status", SittingStatus::Expired),
+        SubmitError::Paused => ApiError::conflict("paused", "paused: the invigilator has paused the sitting; submit once it resumes"),
         SubmitError::AlreadyClosed(status) => {
             ApiError::conflict("sitting-closed", "the sitting has already been submitted").with("sitting_status", status)
         }

@@ -132,6 +132,7 @@ fn role_name(role: &Role) -> &'static str {
         Role::Candidate => "Candidate",
         Role::AtoStaff => "Training organization staff",
         Role::Admin => "Administrator",
+        Role::Invigilator => "Invigilator",
     }
 }
 
@@ -181,6 +182,7 @@ async fn account_page(
                         SittingStatus::InProgress => "In progress",
                         SittingStatus::Submitted => "Submitted",
                         SittingStatus::Expired => "Time ran out",
+                        SittingStatus::Voided => "Voided",
                     },
                     result: match &r.result {
                         Some(x) if x.passed => format!("Passed, {} of {}", x.score, x.max_score),

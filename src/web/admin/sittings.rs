@@ -448,6 +448,7 @@ async fn build(
             SittingStatus::InProgress => "In progress",
             SittingStatus::Submitted => "Submitted",
             SittingStatus::Expired => "Time ran out",
+            SittingStatus::Voided => "Voided",
         },
         started: when(record.started_at),
         deadline: when(record.deadline),
