@@ -4,7 +4,7 @@
 
 use actix_web::web;
 
-use crate::app::{notifications, sittings, vouchers};
+use crate::app::{exam_sessions, notifications, sittings, vouchers};
 use crate::state::AppState;
 
 /// Closes sittings past their deadline, whether or not anyone calls: at least every
@@ -23,6 +23,12 @@ pub async fn sweep_forever(state: web::Data<AppState>, every: std::time::Duratio
             Ok(0) => {}
             Ok(n) => tracing::info!(queued = n, "voucher expiry reminders queued"),
             Err(e) => tracing::error!(error = %e, "queueing voucher reminders failed"),
+        }
+        // Bookings of closed sessions whose candidate never started: no-shows.
+        match exam_sessions::settle_no_shows(&state, state.clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(settled = n, "no-shows settled"),
+            Err(e) => tracing::error!(error = %e, "settling no-shows failed"),
         }
         tokio::time::sleep(until_next_sweep(&state, every).await).await;
     }

@@ -7,13 +7,14 @@ use rand::RngCore;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::audit;
+use super::{audit, vouchers};
 use crate::domain::audit::{Action, Actor, TargetKind};
 use crate::domain::exam_session::{
     self as rules, Booking, BookingStatus, ExamSession, NewSession, SessionStatus, StartRefusal,
 };
 use crate::domain::role::Role;
 use crate::domain::scheme::{Delivery, SessionPolicy};
+use crate::domain::voucher::VoucherPolicy;
 use crate::persistence::{
     begin_write,
     exam_sessions::{self as repo, InsertBookingError},
@@ -196,11 +197,21 @@ pub async fn cancel(state: &AppState, admin: Uuid, id: Uuid) -> Result<ExamSessi
     let session = repo::find_session(&tx, id)
         .await?
         .ok_or(SessionError::NotFound("session"))?;
+    let held: Vec<Uuid> = repo::bookings_in(&tx, id)
+        .await?
+        .into_iter()
+        .filter(|b| b.status == BookingStatus::Booked)
+        .map(|b| b.id)
+        .collect();
     if !repo::cancel_session(&tx, id, now).await? {
         return Err(refused(
             "session-cancelled",
             "the session is already cancelled",
         ));
+    }
+    // The bookings it cancelled give their vouchers back.
+    for booking in held {
+        vouchers::unbook(&tx, booking, now).await?;
     }
     let event = audit::event(
         Actor::User(admin),
@@ -215,6 +226,44 @@ pub async fn cancel(state: &AppState, admin: Uuid, id: Uuid) -> Result<ExamSessi
         .ok_or(SessionError::NotFound("session"))?;
     tx.commit().await?;
     Ok(session)
+}
+
+/// Settles the bookings of sessions that closed with their candidate absent (never
+/// started): each becomes a no-show and its voucher is used up or given back, as the
+/// qualification's `no_show_consumes_voucher` says. Safe with several servers: each
+/// booking is settled by one conditional update, in the transaction that settles its
+/// voucher. Returns how many were settled.
+pub async fn settle_no_shows(
+    state: &AppState,
+    now: OffsetDateTime,
+) -> Result<usize, sea_orm::DbErr> {
+    let mut settled = 0;
+    for booking in repo::no_shows(&state.db, now, 200).await? {
+        let consumes = vouchers::policy(state, &booking.qualification_code)
+            .is_some_and(|p| p.no_show_consumes_voucher);
+        let tx = begin_write(&state.db).await?;
+        if !repo::mark_no_show(&tx, booking.id, now).await? {
+            tx.rollback().await?;
+            continue;
+        }
+        let voucher = vouchers::settle_no_show(&tx, booking.id, consumes, now).await?;
+        let event = audit::event(
+            Actor::System,
+            Action::BookingNoShow,
+            TargetKind::Booking,
+            booking.id,
+            serde_json::json!({
+                "session": booking.session_id,
+                "candidate": booking.candidate_id,
+                "voucher": voucher,
+                "voucher_used_up": voucher.is_some() && consumes,
+            }),
+        );
+        audit::record(&tx, now, &[event]).await?;
+        tx.commit().await?;
+        settled += 1;
+    }
+    Ok(settled)
 }
 
 /// Sessions of a qualification a candidate may book now.
@@ -273,11 +322,37 @@ pub async fn book(
         }
         Err(InsertBookingError::Db(e)) => return Err(e.into()),
     };
+    // Where the paper needs a voucher, the booking holds one of the candidate's from now
+    // until the sitting consumes it (or a cancellation gives it back).
+    let voucher = if vouchers::policy(state, &session.qualification_code)
+        .is_some_and(|p| p.voucher == VoucherPolicy::Required)
+    {
+        let held = vouchers::book(
+            &tx,
+            candidate,
+            &session.qualification_code,
+            None,
+            booking.id,
+            now,
+        )
+        .await
+        .map_err(|e| match e {
+            vouchers::TakeVoucherError::Db(e) => SessionError::from(e),
+            e => refused("voucher-required", e.to_string()),
+        })?;
+        Some(held)
+    } else {
+        None
+    };
     let event = booking_event(
         Action::BookingCreated,
         candidate,
         &booking,
-        serde_json::json!({"session": session.id, "qualification": session.qualification_code}),
+        serde_json::json!({
+            "session": session.id,
+            "qualification": session.qualification_code,
+            "voucher": voucher,
+        }),
     );
     audit::record(&tx, now, &[event]).await?;
     tx.commit().await?;
@@ -416,11 +491,12 @@ pub async fn cancel_booking(
         ));
     }
     repo::free_seat(&tx, session.id).await?;
+    let voucher = vouchers::unbook(&tx, booking.id, now).await?;
     let event = booking_event(
         Action::BookingCancelled,
         candidate,
         &booking,
-        serde_json::json!({"session": session.id}),
+        serde_json::json!({"session": session.id, "voucher_given_back": voucher}),
     );
     audit::record(&tx, now, &[event]).await?;
     let cancelled = repo::find_booking(&tx, booking.id)

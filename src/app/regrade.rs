@@ -17,6 +17,7 @@ use super::audit::{self, Action, Actor, Event, TargetKind};
 use super::certificates as issuing;
 use super::notifications;
 use super::paging::Page;
+use crate::domain::case::{CaseState, Remedy};
 use crate::domain::certificate::{CertificateEvent, CertificateStatus};
 use crate::domain::fields::FieldErrors;
 use crate::domain::regrade::{
@@ -94,6 +95,20 @@ pub async fn record(
 ) -> Result<KeyCorrection, RegradeError> {
     let reason =
         parse_text(&new.reason, regrade::MAX_REASON_CHARS).map_err(|m| invalid("reason", m))?;
+    // A correction that cites an appeal cites one that was upheld with a regrade.
+    if let Some(appeal) = new.appeal_id {
+        let upheld = crate::persistence::cases::find(&state.db, appeal)
+            .await?
+            .is_some_and(|case| {
+                case.state == CaseState::Upheld && case.remedy == Some(Remedy::Regrade)
+            });
+        if !upheld {
+            return Err(invalid(
+                "appeal_id",
+                "must name an appeal upheld with a regrade as its remedy",
+            ));
+        }
+    }
     let holding: Vec<_> = state
         .catalog
         .editions

@@ -612,6 +612,23 @@ pub async fn unbook(
     Ok(voucher)
 }
 
+/// Settles the voucher booked for `booking_id` when its candidate did not show, inside
+/// the caller's transaction: used up when `consumes` (the qualification's
+/// `no_show_consumes_voucher`), otherwise given back to the candidate. The voucher's id,
+/// if one was booked.
+pub async fn settle_no_show(
+    tx: &impl ConnectionTrait,
+    booking_id: Uuid,
+    consumes: bool,
+    now: OffsetDateTime,
+) -> Result<Option<Uuid>, DbErr> {
+    if consumes {
+        repo::consume_no_show(tx, booking_id, now).await
+    } else {
+        unbook(tx, booking_id, now).await
+    }
+}
+
 /// Queues, once per voucher, a reminder to its candidate when it expires within the
 /// qualification's `reminder_days_before_expiry`. Safe with several servers: the
 /// reminder is queued in the transaction of the conditional UPDATE that marks it sent.

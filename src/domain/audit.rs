@@ -139,6 +139,8 @@ pub enum Action {
     SittingExtendedByInvigilator,
     #[strum(serialize = "invigilation.voided")]
     SittingVoided,
+    #[strum(serialize = "booking.no_show")]
+    BookingNoShow,
 }
 
 /// What it happened to.

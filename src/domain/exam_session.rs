@@ -70,6 +70,9 @@ pub enum BookingStatus {
     Started,
     /// Given up by the candidate, or the session was cancelled.
     Cancelled,
+    /// The session closed and the candidate never started: the voucher booked for it
+    /// is used up or given back, as the qualification's policy says.
+    NoShow,
 }
 
 /// Why an invigilator acted: required on every action, for the record.

@@ -324,17 +324,64 @@ pub async fn cancel_booking(
     id: Uuid,
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
+    end_held(db, id, BookingStatus::Cancelled, now).await
+}
+
+/// Ends a held booking as `status` (cancelled, or a no-show); false when this call did
+/// not (it is no longer held: several servers may try).
+async fn end_held(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    status: BookingStatus,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
     let result = bookings::Entity::update_many()
-        .col_expr(
-            bookings::Column::Status,
-            Expr::value(BookingStatus::Cancelled.as_ref()),
-        )
+        .col_expr(bookings::Column::Status, Expr::value(status.as_ref()))
         .col_expr(bookings::Column::CancelledAt, Expr::value(now))
         .filter(bookings::Column::Id.eq(id))
         .filter(bookings::Column::Status.eq(BookingStatus::Booked.as_ref()))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// Held bookings (nobody started) of sessions that closed at or before `now`, oldest
+/// session first, at most `limit`.
+pub async fn no_shows(
+    db: &impl ConnectionTrait,
+    now: OffsetDateTime,
+    limit: u64,
+) -> Result<Vec<Booking>, DbErr> {
+    let closed: Vec<Uuid> = exam_sessions::Entity::find()
+        .select_only()
+        .column(exam_sessions::Column::Id)
+        .filter(exam_sessions::Column::ClosesAt.lte(now))
+        .filter(exam_sessions::Column::Status.eq(SessionStatus::Scheduled.as_ref()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if closed.is_empty() {
+        return Ok(Vec::new());
+    }
+    bookings::Entity::find()
+        .filter(bookings::Column::SessionId.is_in(closed))
+        .filter(bookings::Column::Status.eq(BookingStatus::Booked.as_ref()))
+        .order_by_asc(bookings::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Booking::try_from)
+        .collect()
+}
+
+/// Marks a held booking a no-show; true when this call did (several servers may try).
+pub async fn mark_no_show(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    end_held(db, id, BookingStatus::NoShow, now).await
 }
 
 /// Admits a held booking's candidate; false when not held or admitted already.

@@ -342,6 +342,30 @@ pub async fn consume(
     .await
 }
 
+/// Uses up the voucher booked for `booking`, whose candidate did not show: consumed,
+/// with no sitting. Its id, when one was booked.
+pub async fn consume_no_show(
+    db: &impl ConnectionTrait,
+    booking: Uuid,
+    now: OffsetDateTime,
+) -> Result<Option<Uuid>, DbErr> {
+    let Some(found) = booked_for(db, booking).await? else {
+        return Ok(None);
+    };
+    let result = vouchers::Entity::update_many()
+        .col_expr(
+            vouchers::Column::State,
+            Expr::value(VoucherState::Consumed.as_ref()),
+        )
+        .col_expr(vouchers::Column::ConsumedAt, Expr::value(now))
+        .filter(vouchers::Column::Id.eq(found.id))
+        .filter(vouchers::Column::BookingId.eq(booking))
+        .filter(vouchers::Column::State.eq(VoucherState::Booked.as_ref()))
+        .exec(db)
+        .await?;
+    Ok((result.rows_affected == 1).then_some(found.id))
+}
+
 /// Books a candidate's assigned voucher for `booking`.
 pub async fn book(
     db: &impl ConnectionTrait,
@@ -368,15 +392,22 @@ pub async fn book(
     .await
 }
 
-/// Gives the voucher booked for `booking` back to its candidate (assigned); the voucher's
-/// id if there was one.
-pub async fn unbook(db: &impl ConnectionTrait, booking: Uuid) -> Result<Option<Uuid>, DbErr> {
-    let Some(found) = vouchers::Entity::find()
+/// The voucher booked for `booking`, if any.
+async fn booked_for(
+    db: &impl ConnectionTrait,
+    booking: Uuid,
+) -> Result<Option<vouchers::Model>, DbErr> {
+    vouchers::Entity::find()
         .filter(vouchers::Column::BookingId.eq(booking))
         .filter(vouchers::Column::State.eq(VoucherState::Booked.as_ref()))
         .one(db)
-        .await?
-    else {
+        .await
+}
+
+/// Gives the voucher booked for `booking` back to its candidate (assigned); the voucher's
+/// id if there was one.
+pub async fn unbook(db: &impl ConnectionTrait, booking: Uuid) -> Result<Option<Uuid>, DbErr> {
+    let Some(found) = booked_for(db, booking).await? else {
         return Ok(None);
     };
     let result = vouchers::Entity::update_many()

@@ -301,6 +301,7 @@ async fn my_page(
                 S::Booked => "Booked",
                 S::Started => "Started",
                 S::Cancelled => "Cancelled",
+                S::NoShow => "Did not attend",
             },
             held: b.booking.status == S::Booked,
             admitted: b.booking.admitted_at.is_some(),

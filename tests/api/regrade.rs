@@ -181,8 +181,47 @@ db_test!(
         .await;
         assert_eq!(unknown.fields(), ["item_id"]);
 
-        // The examiner records the correction, citing an appeal.
-        let appeal = uuid::Uuid::now_v7().to_string();
+        // A, who failed by one mark, appeals the result; a reviewer who had no part in it
+        // upholds the appeal with a regrade as the remedy.
+        let lodged = app
+            .post(
+                "/api/v1/me/cases",
+                json!({"kind": "appeal", "target_kind": "sitting", "target_id": a_sitting,
+                       "statement": "The keyed answer to one question contradicts clause 9.1."}),
+                Some(&a.token),
+            )
+            .await;
+        assert_eq!(lodged.status, 201, "{}", lodged.text);
+        let appeal = lodged.body["id"].as_str().unwrap().to_owned();
+        let reviewer = app.admin().await;
+        let assigned = app
+            .post(
+                &format!("/api/v1/admin/cases/{appeal}/reviewer"),
+                json!({"reviewer": reviewer.id}),
+                Some(&examiner.token),
+            )
+            .await;
+        assert_eq!(assigned.status, 200, "{}", assigned.text);
+        // A correction may cite only an appeal upheld with a regrade.
+        let premature = record(
+            &app,
+            &examiner,
+            json!({"qualification": "iso20000-foundation", "item_id": item, "kind": "new_key", "key": {"choice": option_label(new_key)}, "reason": "The keyed option contradicts clause 9.1", "appeal_id": appeal}),
+        )
+        .await;
+        assert_eq!(premature.status, 422, "{}", premature.text);
+        assert_eq!(premature.fields(), ["appeal_id"]);
+        let upheld = app
+            .post(
+                &format!("/api/v1/admin/cases/{appeal}/decision"),
+                json!({"outcome": "upheld", "reasons": "The keyed option contradicts clause 9.1; the key is corrected for everyone.", "remedy": "regrade"}),
+                Some(&reviewer.token),
+            )
+            .await;
+        assert_eq!(upheld.status, 200, "{}", upheld.text);
+        assert_eq!(upheld.body["remedy"], "regrade");
+
+        // The examiner records the correction, citing the appeal.
         let recorded = record(
             &app,
             &examiner,

@@ -13,28 +13,6 @@ fn at(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap()
 }
 
-/// A registered account made an invigilator by the administrator, logged in again so
-/// its token carries the role.
-async fn invigilator(app: &TestApp, admin: &Candidate) -> Candidate {
-    let mut who = app.candidate().await;
-    let granted = app
-        .post(
-            &format!("/api/v1/admin/accounts/{}/roles", who.id),
-            json!({"role": "invigilator", "granted": true}),
-            Some(&admin.token),
-        )
-        .await;
-    assert_eq!(granted.status, 200, "{}", granted.text);
-    assert!(
-        granted.body["roles"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("invigilator"))
-    );
-    who.token = app.relogin(&who).await;
-    who
-}
-
 async fn create_session(
     app: &TestApp,
     admin: &Candidate,

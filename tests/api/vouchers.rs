@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
+use invigilator::clock::Clock;
+
 use crate::helpers::*;
 
 const FOUNDATION: &str = "iso20000-foundation";
@@ -821,5 +823,151 @@ db_test!(
             after.text
         );
         assert!(after.text.contains("<td>assigned</td>"));
+    }
+);
+
+fn voucher_state(vouchers: &[Value]) -> Vec<String> {
+    vouchers
+        .iter()
+        .map(|v| v["state"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+db_test!(
+    a_booking_holds_the_voucher_a_cancellation_gives_it_back_and_a_no_show_uses_it_up,
+    |settings| { required(settings) },
+    |app| {
+        let mut admin = app.admin().await;
+        let (staff, course) = organization(&app, &admin).await;
+        let issued = issue(&app, &admin, &staff.ato, 2, 90).await;
+        let mut shows = delegate(&app, &staff, &course).await;
+        let mut absent = delegate(&app, &staff, &course).await;
+        let mut without = delegate(&app, &staff, &course).await;
+        for (who, (id, _)) in [&shows, &absent].into_iter().zip(&issued) {
+            let assigned = assign(&app, &staff, id, &who.email).await;
+            assert_eq!(assigned.status, 200, "{}", assigned.text);
+        }
+        let mut proctor = invigilator(&app, &admin).await;
+        let opens = app.clock.now() + time::Duration::days(2);
+        let created = app
+            .post(
+                "/api/v1/admin/sessions",
+                json!({
+                    "qualification": FOUNDATION,
+                    "opens_at": opens.format(&time::format_description::well_known::Rfc3339).unwrap(),
+                    "closes_at": (opens + time::Duration::hours(3)).format(&time::format_description::well_known::Rfc3339).unwrap(),
+                    "mode": "online_invigilated",
+                    "capacity": 10,
+                    "invigilator_id": proctor.id,
+                    "requires_admission": false,
+                }),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let session = created.body["id"].as_str().unwrap().to_owned();
+        let book = |who: &Candidate| {
+            let (app, path, token) = (
+                &app,
+                format!("/api/v1/sessions/{session}/book"),
+                who.token.clone(),
+            );
+            async move { app.post(&path, json!({}), Some(&token)).await }
+        };
+
+        // Booking takes the candidate's voucher; without one the booking is refused.
+        let booked = book(&shows).await;
+        assert_eq!(booked.status, 201, "{}", booked.text);
+        assert_eq!(
+            voucher_state(&my_vouchers(&app, &shows.token).await),
+            ["booked"]
+        );
+        let refused = book(&without).await;
+        refused.problem(409);
+        assert_eq!(
+            refused.body["type"], "urn:invigilator:problem:voucher-required",
+            "{}",
+            refused.text
+        );
+        // Cancelling before the cut-off gives the voucher back; booking again holds it.
+        let second = book(&absent).await;
+        assert_eq!(second.status, 201, "{}", second.text);
+        let booking = second.body["id"].as_str().unwrap().to_owned();
+        let cancelled = app
+            .post(
+                &format!("/api/v1/sessions/bookings/{booking}/cancel"),
+                json!({}),
+                Some(&absent.token),
+            )
+            .await;
+        assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+        assert_eq!(
+            voucher_state(&my_vouchers(&app, &absent.token).await),
+            ["assigned"]
+        );
+        let again = book(&absent).await;
+        assert_eq!(again.status, 201, "{}", again.text);
+        assert_eq!(
+            voucher_state(&my_vouchers(&app, &absent.token).await),
+            ["booked"]
+        );
+
+        // In the window, one candidate sits on the booked voucher; the other never comes.
+        app.advance(time::Duration::days(2) + time::Duration::minutes(5));
+        for who in [
+            &mut admin,
+            &mut shows,
+            &mut absent,
+            &mut without,
+            &mut proctor,
+        ] {
+            who.token = app.relogin(who).await;
+        }
+        let sitting = app.start_foundation(&shows.token).await;
+        app.submit(&shows.token, sitting["id"].as_str().unwrap())
+            .await;
+        assert_eq!(
+            voucher_state(&my_vouchers(&app, &shows.token).await),
+            ["consumed"]
+        );
+
+        // Before the session closes nothing is settled; after it the absent candidate's
+        // booking is a no-show and, under this policy, the voucher is used up, once.
+        let settle = || async {
+            let now = app.clock.now();
+            let mut settled = 0;
+            for state in &app.states {
+                settled += invigilator::app::exam_sessions::settle_no_shows(state, now)
+                    .await
+                    .unwrap();
+            }
+            settled
+        };
+        assert_eq!(settle().await, 0);
+        app.advance(time::Duration::hours(3));
+        assert_eq!(settle().await, 1);
+        assert_eq!(settle().await, 0);
+        absent.token = app.relogin(&absent).await;
+        assert_eq!(
+            voucher_state(&my_vouchers(&app, &absent.token).await),
+            ["consumed"]
+        );
+        let mine = app
+            .get("/api/v1/sessions/bookings", Some(&absent.token))
+            .await;
+        assert_eq!(mine.body[0]["status"], "no_show", "{}", mine.text);
+        assert_eq!(ledger_count(&app, "booking.no_show").await, 1);
+        let started = app
+            .post(
+                "/api/v1/sittings",
+                json!({"qualification": FOUNDATION}),
+                Some(&absent.token),
+            )
+            .await;
+        started.problem(409);
+        assert_eq!(
+            started.body["type"],
+            "urn:invigilator:problem:voucher-required"
+        );
     }
 );
