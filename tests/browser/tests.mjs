@@ -294,4 +294,76 @@ export const tests = {
     }
     await titleOf(server, FOUNDATION);
   },
+
+  async "the back office pages (vouchers, sessions, the live view, appeals, regrading, results, item statistics) pass axe"({ server, browser, contexts }) {
+    const admin = await server.login("admin@example.test");
+    const stamp = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
+    const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+    // A training organization with vouchers, a candidate, an invigilator and a session.
+    const ato = await server.api("POST", "/api/v1/admin/atos", { name: `Back Office Training ${stamp}`, country: "GB", contact_email: "office@backoffice.example" }, admin);
+    assert(ato.status === 201, `ato ${ato.status}`);
+    const accredited = await server.api("POST", `/api/v1/admin/atos/${ato.body.id}/accreditations`, { qualification: FOUNDATION, valid_from: day(-30), valid_until: day(365) }, admin);
+    assert(accredited.status === 201, `accreditation ${accredited.status}`);
+    const batch = await server.api("POST", `/api/v1/admin/atos/${ato.body.id}/vouchers`, { qualification: FOUNDATION, count: 3, valid_from: day(0), expires_on: day(90) }, admin);
+    assert(batch.status === 201, `vouchers ${batch.status} ${JSON.stringify(batch.body)}`);
+    const register = async (given) => {
+      const email = `${given.toLowerCase()}${stamp}@example.test`;
+      const r = await server.api("POST", "/api/v1/auth/register", { email, password: PASSWORD, given_name: given, family_name: "Mensah" });
+      assert(r.status === 201, `register ${r.status}`);
+      return { email, id: r.body.id };
+    };
+    const candidate = await register("Kofi");
+    const proctor = await register("Ines");
+    const granted = await server.api("POST", `/api/v1/admin/accounts/${proctor.id}/roles`, { role: "invigilator", granted: true }, admin);
+    assert(granted.status === 200, `role ${granted.status} ${JSON.stringify(granted.body)}`);
+    const opens = new Date(Date.now() + 2 * 86400000);
+    const session = await server.api("POST", "/api/v1/admin/sessions", {
+      qualification: FOUNDATION, opens_at: opens.toISOString().replace(/\.\d+Z$/, "Z"),
+      closes_at: new Date(opens.getTime() + 3 * 3600000).toISOString().replace(/\.\d+Z$/, "Z"),
+      mode: "venue", venue: "Room 2, 1 High Street, Leeds", capacity: 12, invigilator_id: proctor.id, requires_admission: true,
+    }, admin);
+    assert(session.status === 201, `session ${session.status} ${JSON.stringify(session.body)}`);
+    const token = await server.login(candidate.email);
+    const booked = await server.api("POST", `/api/v1/sessions/${session.body.id}/book`, {}, token);
+    assert(booked.status === 201, `booking ${booked.status} ${JSON.stringify(booked.body)}`);
+    const complaint = await server.api("POST", "/api/v1/me/cases", { kind: "complaint", about: "The venue", statement: "The room was too cold to concentrate." }, token);
+    assert(complaint.status === 201, `complaint ${complaint.status} ${JSON.stringify(complaint.body)}`);
+
+    const { page } = await fresh(browser, contexts);
+    await signIn(server, page, "admin@example.test");
+    for (const [path, name] of [
+      [`/admin/atos/${ato.body.id}/vouchers`, "admin-vouchers"],
+      ["/admin/sessions", "admin-sessions"],
+      ["/admin/cases", "admin-cases"],
+      [`/admin/cases/${complaint.body.id}`, "admin-case"],
+      ["/admin/key-corrections", "admin-key-corrections"],
+      ["/admin/results", "admin-results"],
+      [`/admin/statistics/${FOUNDATION}`, "admin-item-statistics"],
+    ]) {
+      const res = await page.goto(server.base + path);
+      assert(res.status() === 200, `${path} answers ${res.status()}`);
+      await checkAccessibility(page, name);
+    }
+
+    const { page: desk } = await fresh(browser, contexts);
+    await signIn(server, desk, proctor.email);
+    await desk.goto(server.base + "/invigilation");
+    await checkAccessibility(desk, "invigilation");
+    await desk.goto(server.base + `/invigilation/sessions/${session.body.id}`);
+    await expectText(desk.locator("main"), /Kofi/, "the live view lists the booked candidate");
+    // The page refreshes itself: the state request runs and nothing breaks.
+    await desk.waitForResponse((r) => r.url().includes(`/invigilation/sessions/${session.body.id}/state`), { timeout: 15000 });
+    await checkAccessibility(desk, "invigilation-live");
+    await screenshots(desk, "invigilation-live");
+
+    const { page: mine } = await fresh(browser, contexts, { viewport: { width: 390, height: 844 } });
+    await signIn(server, mine, candidate.email);
+    for (const [path, name] of [["/my/vouchers", "my-vouchers"], ["/my/sessions", "my-sessions"], ["/my/cases", "my-cases"]]) {
+      const res = await mine.goto(server.base + path);
+      assert(res.status() === 200, `${path} answers ${res.status()}`);
+      await checkAccessibility(mine, name);
+      const overflow = await mine.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+      assert(!overflow, `${path} fits 390 px without sideways scrolling`);
+    }
+  },
 };
