@@ -376,6 +376,24 @@ db_test!(
             .await;
         assert_eq!(marked.body["key_version"], 1);
         assert_eq!(marked.body["score"], 26);
+        // The marked paper page gives A's answer to the corrected item its mark too.
+        let number = app
+            .stored(&a_sitting)
+            .await
+            .paper
+            .items
+            .iter()
+            .find(|i| i.item_id == item)
+            .map(|i| i.number)
+            .unwrap();
+        let mut examiners = crate::browser::Browser::signed_in(&app, &second.email, "/admin").await;
+        let page = examiners.get(&format!("/admin/sittings/{a_sitting}")).await;
+        assert!(
+            page.text
+                .contains(&format!("id=\"item-{number}\">Item {number}: 1 of 1 mark<")),
+            "{}",
+            page.text
+        );
         let actions = trail_actions(&app, &second, &b_sitting).await;
         assert!(
             actions.iter().any(|a| a == "sitting.rescored"),

@@ -183,7 +183,14 @@ fn lines(
         .collect()
 }
 
-fn marked_item(item: &PaperItem, response: Option<&Response>, first: bool) -> MarkedItem {
+/// One item as marked; `stored` is the mark the stored result gives it (a regrade's
+/// corrected key may differ from the key the paper was delivered with).
+fn marked_item(
+    item: &PaperItem,
+    response: Option<&Response>,
+    stored: Option<u32>,
+    first: bool,
+) -> MarkedItem {
     let options = |texts: &[String], key: &[usize], chosen: &[String]| -> Vec<OptionRow> {
         texts
             .iter()
@@ -302,7 +309,7 @@ fn marked_item(item: &PaperItem, response: Option<&Response>, first: bool) -> Ma
             answer
         },
         marks: item.marks,
-        awarded: scoring::mark_item(item, response),
+        awarded: stored.unwrap_or_else(|| scoring::mark_item(item, response)),
         pilot: item.pilot,
         rationale: item.rationale.clone(),
     }
@@ -422,7 +429,11 @@ async fn build(
         .map(|item| {
             let first = previous_question != Some(item.question);
             previous_question = Some(item.question);
-            marked_item(item, answers.get(&item.number), first)
+            let stored = record
+                .result
+                .as_ref()
+                .and_then(|r| r.awarded.get(&item.number).copied());
+            marked_item(item, answers.get(&item.number), stored, first)
         })
         .collect();
     let title = state
