@@ -15,7 +15,7 @@ use super::certificates::{self, CertificateError};
 use super::notifications::{self, texts};
 use super::paging::Page;
 use crate::domain::case::{
-    self, AppealsPolicy, CaseKind, CaseNote, CaseRecord, CaseState, Decision, NewCase, Outcome,
+    self, AppealsPolicy, CaseKind, CaseNote, CaseOutcome, CaseRecord, CaseState, Decision, NewCase,
     Remedy, TargetKind,
 };
 use crate::domain::evidence::EvidenceStatus;
@@ -508,7 +508,7 @@ pub async fn add_note(
 
 /// What the decision form sends, before it is checked against the case.
 pub struct DecisionInput<'a> {
-    pub outcome: Outcome,
+    pub outcome: CaseOutcome,
     pub reasons: Option<&'a str>,
     pub remedy: Option<Remedy>,
     pub remedy_detail: Option<&'a str>,
@@ -580,8 +580,8 @@ pub async fn decide(
     }
     let word = kind_word(record.kind);
     let mut paragraphs = vec![match decision.outcome {
-        Outcome::Upheld => format!("Your {word} has been upheld."),
-        Outcome::Rejected => format!("Your {word} has not been upheld."),
+        CaseOutcome::Upheld => format!("Your {word} has been upheld."),
+        CaseOutcome::Rejected => format!("Your {word} has not been upheld."),
     }];
     paragraphs.push(format!("The reasons: {}", decision.reasons));
     if let Some(remedy) = decision.remedy {

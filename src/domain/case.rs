@@ -45,7 +45,7 @@ text_enum!(
 
 text_enum!(
     /// The outcome of a review.
-    Outcome { Upheld, Rejected }
+    CaseOutcome { Upheld, Rejected }
 );
 
 text_enum!(
@@ -255,7 +255,7 @@ pub fn check_note(state: CaseState) -> Result<(), String> {
 /// A decision as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
-    pub outcome: Outcome,
+    pub outcome: CaseOutcome,
     pub reasons: String,
     pub remedy: Option<Remedy>,
     pub remedy_detail: Option<String>,
@@ -266,7 +266,7 @@ impl Decision {
     /// of an appealed certificate.
     pub fn parse(
         case: &CaseRecord,
-        outcome: Outcome,
+        outcome: CaseOutcome,
         reasons: Option<&str>,
         remedy: Option<Remedy>,
         remedy_detail: Option<&str>,
@@ -286,16 +286,16 @@ impl Decision {
             None => Some(None),
         };
         match (outcome, remedy) {
-            (Outcome::Rejected, Some(_)) => {
+            (CaseOutcome::Rejected, Some(_)) => {
                 errors.add("remedy", "only an upheld case has a remedy");
             }
-            (Outcome::Upheld, Some(_)) if case.kind == CaseKind::Complaint => {
+            (CaseOutcome::Upheld, Some(_)) if case.kind == CaseKind::Complaint => {
                 errors.add(
                     "remedy",
                     "a remedy follows an upheld appeal, not a complaint",
                 );
             }
-            (Outcome::Upheld, Some(Remedy::ReinstateCertificate))
+            (CaseOutcome::Upheld, Some(Remedy::ReinstateCertificate))
                 if case.target.as_ref().map(|t| t.kind) != Some(TargetKind::Certificate) =>
             {
                 errors.add(
@@ -303,7 +303,7 @@ impl Decision {
                     "reinstate_certificate is for an appeal against a certificate's suspension or revocation",
                 );
             }
-            (Outcome::Upheld, Some(Remedy::Other)) if remedy_detail == Some(None) => {
+            (CaseOutcome::Upheld, Some(Remedy::Other)) if remedy_detail == Some(None) => {
                 errors.add("remedy_detail", "say what the remedy is");
             }
             _ => {}
@@ -320,8 +320,8 @@ impl Decision {
 
     pub fn state(&self) -> CaseState {
         match self.outcome {
-            Outcome::Upheld => CaseState::Upheld,
-            Outcome::Rejected => CaseState::Rejected,
+            CaseOutcome::Upheld => CaseState::Upheld,
+            CaseOutcome::Rejected => CaseState::Rejected,
         }
     }
 }
@@ -457,11 +457,11 @@ mod tests {
     fn a_decision_needs_reasons_and_a_remedy_that_fits_the_case() {
         let c = case(CaseKind::Appeal, Some(TargetKind::Sitting));
         let no_reasons =
-            Decision::parse(&c, Outcome::Rejected, None, None, None).expect_err("refused");
+            Decision::parse(&c, CaseOutcome::Rejected, None, None, None).expect_err("refused");
         assert_eq!(no_reasons.into_vec()[0].field, "reasons");
         let wrong = Decision::parse(
             &c,
-            Outcome::Upheld,
+            CaseOutcome::Upheld,
             Some("ok"),
             Some(Remedy::ReinstateCertificate),
             None,
@@ -469,7 +469,7 @@ mod tests {
         assert_eq!(wrong.expect_err("refused").into_vec()[0].field, "remedy");
         let rejected_with_remedy = Decision::parse(
             &c,
-            Outcome::Rejected,
+            CaseOutcome::Rejected,
             Some("no"),
             Some(Remedy::Regrade),
             None,
@@ -477,7 +477,7 @@ mod tests {
         assert!(rejected_with_remedy.is_err());
         let regrade = Decision::parse(
             &c,
-            Outcome::Upheld,
+            CaseOutcome::Upheld,
             Some("key wrong"),
             Some(Remedy::Regrade),
             None,
@@ -488,7 +488,7 @@ mod tests {
         assert!(
             Decision::parse(
                 &cert,
-                Outcome::Upheld,
+                CaseOutcome::Upheld,
                 Some("ok"),
                 Some(Remedy::ReinstateCertificate),
                 None

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::app::cases::{self as use_case, Appellant, CaseError, DecisionInput};
 use crate::domain::case::{
-    CaseKind, CaseNote, CaseRecord, CaseState, NewCase, Outcome, Remedy, TargetKind,
+    CaseKind, CaseNote, CaseOutcome, CaseRecord, CaseState, NewCase, Remedy, TargetKind,
 };
 use crate::domain::role::Role;
 use crate::routes::admin::audit::AuditEntryView;
@@ -495,7 +495,7 @@ pub async fn note(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseDecisionRequest {
-    pub outcome: Outcome,
+    pub outcome: CaseOutcome,
     /// Required: the appellant reads them.
     #[schema(
         min_length = 1,

@@ -44,7 +44,7 @@ pub async fn sessions(
 
 /// One booked candidate, live.
 #[derive(Serialize, ToSchema)]
-pub struct CandidateView {
+pub struct LiveCandidateView {
     pub booking_id: Uuid,
     pub candidate_id: Uuid,
     pub name: String,
@@ -78,7 +78,7 @@ pub struct ActionView {
 #[derive(Serialize, ToSchema)]
 pub struct LiveView {
     pub session: SessionView,
-    pub candidates: Vec<CandidateView>,
+    pub candidates: Vec<LiveCandidateView>,
     /// The actions taken in the session, newest first.
     pub actions: Vec<ActionView>,
     #[serde(with = "time::serde::rfc3339")]
@@ -94,7 +94,7 @@ impl LiveView {
             candidates: live
                 .rows
                 .iter()
-                .map(|r| CandidateView {
+                .map(|r| LiveCandidateView {
                     booking_id: r.booking.id,
                     candidate_id: r.booking.candidate_id,
                     name: r.name.clone(),
@@ -159,7 +159,10 @@ pub struct ActionRequest {
     )]
     pub note: Option<String>,
     /// For `extend` only: minutes to add on top, 1 to 240.
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "crate::routes::json::optional_whole_number"
+    )]
     #[schema(minimum = 1, maximum = 240)]
     pub minutes: Option<u32>,
 }
@@ -186,7 +189,10 @@ pub struct RoomActionRequest {
     )]
     pub note: Option<String>,
     /// For `extend` only: minutes to add on top, 1 to 240.
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "crate::routes::json::optional_whole_number"
+    )]
     #[schema(minimum = 1, maximum = 240)]
     pub minutes: Option<u32>,
 }

@@ -129,6 +129,21 @@ pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result
     }
 }
 
+/// [`whole_number`] for an optional field (absent or null: `None`); past `u32` is
+/// refused like a fraction.
+pub fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u32>, D::Error> {
+    #[derive(Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole_number")] i64);
+    match Option::<Whole>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(Whole(n)) => u32::try_from(n).map(Some).map_err(|_| {
+            serde::de::Error::custom(format!("invalid value: {n}, expected a whole number"))
+        }),
+    }
+}
+
 /// The field a data error is about: the path, or the name in "unknown field `x`" /
 /// "missing field `x`" (a missing field is reported against the enclosing object).
 fn field_name(path: &str, message: &str) -> String {

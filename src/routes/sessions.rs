@@ -130,6 +130,14 @@ pub async fn bookable(
     query: web::Query<BookableQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Candidate)?;
+    if let Some(q) = &query.qualification
+        && q.chars().count() > 100
+    {
+        return Err(ApiError::invalid(
+            "qualification",
+            "must be at most 100 characters",
+        ));
+    }
     let sessions = match &query.qualification {
         Some(q) => use_case::bookable(&state, q).await?,
         None => {

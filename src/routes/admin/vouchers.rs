@@ -25,6 +25,7 @@ pub struct BatchRequest {
     pub qualification: String,
     /// How many vouchers (1 to 1000).
     #[schema(minimum = 1, maximum = 1000)]
+    #[serde(deserialize_with = "crate::routes::json::whole_number")]
     pub count: i64,
     /// The first day they can be used (UTC).
     #[schema(value_type = String, format = Date)]

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::shared::{Names, parse_id, when};
 use crate::app::cases::{self, CaseError, DecisionInput};
-use crate::domain::case::{CaseKind, CaseState, Outcome, Remedy, TargetKind};
+use crate::domain::case::{CaseKind, CaseOutcome, CaseState, Remedy, TargetKind};
 use crate::domain::fields::FieldErrors;
 use crate::domain::role::Role;
 use crate::state::AppState;
@@ -375,7 +375,7 @@ pub async fn decide(
     let admin = visitor.with_role(Role::Admin)?;
     let id = parse_id(&path)?;
     let form = form.into_inner();
-    let outcome = form.outcome.parse::<Outcome>();
+    let outcome = form.outcome.parse::<CaseOutcome>();
     let remedy = match form.remedy.as_str() {
         "" => Ok(None),
         r => r.parse::<Remedy>().map(Some),
