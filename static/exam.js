@@ -64,7 +64,24 @@
     if (s === 0 && !closing && !paused) timeIsUp();
   }
 
+  // Invigilated and now open on another device: this page stops saving and says why.
+  const otherDeviceNote = document.getElementById("other-device");
+  let elsewhere = false;
+  function movedElsewhere() {
+    if (elsewhere) return;
+    elsewhere = true;
+    closing = true;
+    window.onbeforeunload = null;
+    if (otherDeviceNote) otherDeviceNote.hidden = false;
+    for (const input of document.querySelectorAll("#paper input, #paper select, #paper button")) {
+      if (input.type !== "hidden") input.disabled = true;
+    }
+    setConnection("Open on another device: answers given here are not saved.", true);
+    announce("This sitting is now open on another device. Answers given here are no longer saved.");
+  }
+
   function applyClock(view) {
+    if (view && view.other_device === true) { movedElsewhere(); return; }
     if (!view || typeof view.remaining_seconds !== "number") return;
     if (view.status && view.status !== "in_progress") { toResult(); return; }
     remainingAtSync = view.remaining_seconds;
@@ -97,6 +114,7 @@
     try {
       const res = await fetch(base + "/clock", { credentials: "same-origin", cache: "no-store" });
       if (res.ok) { setOnline(true); applyClock(await res.json()); }
+      else if (res.status === 409) { setOnline(true); applyClock(await res.json().catch(() => null)); }
       return res.ok;
     } catch (e) {
       setOnline(false);
@@ -251,6 +269,10 @@
       }
       applyClock(view);
       pump();
+    } else if (res.status === 409 && view && view.other_device) {
+      // Kept on this page, never sent: the sitting goes on on its other device.
+      if (job.kind === "answer") setState(job.number, "Not saved: the sitting is open on another device", "unsaved");
+      movedElsewhere();
     } else if (res.status === 409 && view && view.paused) {
       // Paused: the answer waits on this page and is sent again once the sitting resumes.
       applyClock(view);

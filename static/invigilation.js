@@ -40,6 +40,8 @@
         question = "Extend by " + minutes + " minutes: total time " + total + " → " + (total + minutes) + " minutes?";
       } else if (action === "extend") {
         question = "Extend every candidate in progress by " + minutes + " minutes?";
+      } else if (action === "release") {
+        question = "Release this sitting from its device? The next device the candidate opens it on will hold it.";
       } else if (action === "void") {
         question = "Void this sitting? It ends unscored and no certificate can ever be issued for it.";
       }

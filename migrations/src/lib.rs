@@ -22,6 +22,7 @@ mod m20261201_000016_exam_sessions;
 mod m20261201_000017_result_decisions;
 mod m20261201_000018_appeals;
 mod m20261201_000019_key_corrections;
+mod m20261202_000020_device_binding;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000017_result_decisions::Migration),
             Box::new(m20261201_000018_appeals::Migration),
             Box::new(m20261201_000019_key_corrections::Migration),
+            Box::new(m20261202_000020_device_binding::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! Invigilation: the live view of a session and the invigilator's actions on one
-//! candidate or the whole room (admit, pause, resume, extend, void).
+//! candidate or the whole room (admit, pause, resume, extend, void), and releasing a
+//! sitting from its device so that the candidate can go on on another.
 //! Every action carries a reason category, is recorded with who and when in
 //! `invigilation_actions` and on the audit ledger, and runs in one transaction (a room
 //! action too, for all its candidates at once).
@@ -54,6 +55,28 @@ pub struct Row {
     pub remaining_seconds: Option<i64>,
     /// The time allowed, with extra time and minutes added.
     pub total_minutes: Option<u32>,
+    /// Which device holds the sitting, while it is in progress.
+    pub device: Option<DeviceState>,
+}
+
+/// Where an invigilated sitting in progress stands with its one device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceState {
+    /// Since when one device holds it; `None` once released, until a device opens it.
+    pub bound_at: Option<OffsetDateTime>,
+    /// When another device last tried to open it (the reason to release it, or not).
+    pub other_device_at: Option<OffsetDateTime>,
+}
+
+impl DeviceState {
+    /// What the invigilator reads in the live view.
+    pub fn describe(&self, when: impl Fn(OffsetDateTime) -> String) -> String {
+        match (self.bound_at, self.other_device_at) {
+            (None, _) => "Released: opens on the next device".into(),
+            (Some(_), Some(at)) => format!("Another device tried at {}", when(at)),
+            (Some(since), None) => format!("One device since {}", when(since)),
+        }
+    }
 }
 
 pub struct Live {
@@ -103,6 +126,10 @@ pub async fn live(
                 total_minutes: Some(
                     (w.duration_minutes * (100 + w.extra_time_percent)).div_ceil(100) + added,
                 ),
+                device: (w.record_status == SittingStatus::InProgress).then_some(DeviceState {
+                    bound_at: w.device_bound_at,
+                    other_device_at: w.device_refused_at,
+                }),
                 booking,
                 name,
             },
@@ -112,6 +139,7 @@ pub async fn live(
                 answered: 0,
                 remaining_seconds: None,
                 total_minutes: None,
+                device: None,
                 booking,
                 name,
             },
@@ -333,6 +361,15 @@ async fn apply(
                         return Ok(Some(("sitting-closed", "the sitting is already closed")));
                     }
                     (Action::SittingVoided, TargetKind::Sitting, sitting_id)
+                }
+                ActionKind::Release => {
+                    if !sitting_repo::release_device(tx, sitting_id).await? {
+                        return Ok(Some((
+                            "not-bound",
+                            "the sitting is not held by a device: it is closed, or already released",
+                        )));
+                    }
+                    (Action::DeviceReleased, TargetKind::Sitting, sitting_id)
                 }
                 // Admitted before the sitting started; once it has, there is no one to admit.
                 ActionKind::Admit => {

@@ -20,7 +20,7 @@ use crate::domain::result_decision::{Decision, ResultStatus};
 use crate::domain::role::Role;
 use crate::domain::scheme::Disclosure;
 use crate::domain::scoring::{self, Response};
-use crate::domain::sitting::{self, Closing, SittingFacts, SittingRecord, SittingStatus};
+use crate::domain::sitting::{self, Closing, Device, SittingFacts, SittingRecord, SittingStatus};
 use crate::domain::voucher::{VoucherCode, VoucherPolicy};
 use crate::persistence::{
     answer_writer::{AnswerWrite, WriteOutcome},
@@ -51,6 +51,10 @@ pub enum StartSittingError {
     /// The booked exam session's rules (or the qualification's delivery policy) refuse it.
     #[error(transparent)]
     Session(crate::domain::exam_session::StartRefusal),
+    /// An invigilated sitting is bound to the device it starts on, and the request named
+    /// none.
+    #[error("an invigilated sitting is sat on one device: the request must name it")]
+    DeviceRequired,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -96,6 +100,8 @@ pub async fn start(
 pub struct StartOptions<'a> {
     pub voucher: Option<&'a VoucherCode>,
     pub access_code: Option<&'a str>,
+    /// The device it is started on: a sitting in an exam session is bound to it.
+    pub device: Option<&'a Device>,
 }
 
 /// [`start`], with the voucher and access code the candidate gave.
@@ -158,6 +164,12 @@ pub async fn start_with(
         now,
     )
     .await?;
+    // One active device per invigilated sitting: the one it starts on.
+    let device = match (&booking, options.device) {
+        (None, _) => None,
+        (Some(_), Some(device)) => Some(device.hash().to_owned()),
+        (Some(_), None) => return Err(StartSittingError::DeviceRequired),
+    };
     let blueprint = q
         .blueprint
         .as_ref()
@@ -208,6 +220,7 @@ pub async fn start_with(
         result: None,
         session_id: booking.as_ref().map(|(_, s)| s.id),
         paused_at: None,
+        device,
     };
     match repo::insert(&tx, &record).await {
         Ok(()) => {}
@@ -234,6 +247,7 @@ pub async fn start_with(
             "duration_minutes": record.duration_minutes,
             "extra_time_percent": record.extra_time_percent,
             "session": record.session_id,
+            "device_bound": record.device.is_some(),
         }),
     );
     let events: Vec<Event> = std::iter::once(started).chain(consumed).collect();
@@ -405,9 +419,15 @@ pub enum SaveAnswerError {
     Closed,
     #[error("the invigilator has paused the sitting")]
     Paused,
+    #[error("{OTHER_DEVICE}")]
+    OtherDevice,
     #[error(transparent)]
     Unexpected(#[from] sea_orm::DbErr),
 }
+
+/// Why a request from a second device is refused.
+pub const OTHER_DEVICE: &str =
+    "this sitting is open on another device: ask the invigilator to release it to this one";
 
 /// An answer as saved: when (by the server's clock, read once the write lock is held)
 /// and the sitting's deadline. `stale` when the page had already saved a newer answer to
@@ -430,9 +450,22 @@ pub async fn save_answer(
     candidate_id: Uuid,
     number: u32,
     response: &Response,
+    device: Option<&Device>,
     now: OffsetDateTime,
 ) -> Result<Saved, SaveAnswerError> {
-    save_answer_from(state, id, candidate_id, number, response, None, now).await
+    let sent = Sent {
+        origin: None,
+        device,
+    };
+    save_answer_from(state, id, candidate_id, number, response, sent, now).await
+}
+
+/// Where a save comes from: the page and its sequence number (from the page's script),
+/// and the device.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sent<'a> {
+    pub origin: Option<&'a Origin>,
+    pub device: Option<&'a Device>,
 }
 
 /// The facts of a sitting of `candidate_id`, from memory when this server has seen the
@@ -462,14 +495,14 @@ async fn facts_of(
 /// already stored from the same page arrived late and changes nothing. Saves arriving
 /// together share one transaction and one flush (see `persistence::answer_writer`); each
 /// is acknowledged only once its transaction has committed.
-#[tracing::instrument(skip(state, response))]
+#[tracing::instrument(skip(state, response, sent))]
 pub async fn save_answer_from(
     state: &AppState,
     id: Uuid,
     candidate_id: Uuid,
     number: u32,
     response: &Response,
-    origin: Option<&Origin>,
+    sent: Sent<'_>,
     now: OffsetDateTime,
 ) -> Result<Saved, SaveAnswerError> {
     let facts = facts_of(state, id, candidate_id)
@@ -485,12 +518,17 @@ pub async fn save_answer_from(
         number,
         response: serde_json::to_string(response)
             .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?,
-        origin: origin.cloned(),
+        origin: sent.origin.cloned(),
         client: audit::client(),
+        device: sent.device.cloned(),
     };
     let (saved_at, deadline, stale) = match state.answers.write(write).await? {
         WriteOutcome::Saved { saved_at, deadline } => (saved_at, deadline, false),
         WriteOutcome::Stale { saved_at, deadline } => (saved_at, deadline, true),
+        WriteOutcome::OtherDevice => {
+            other_device_tried(state, id, candidate_id, state.clock.now().max(now)).await?;
+            return Err(SaveAnswerError::OtherDevice);
+        }
         WriteOutcome::Closed => {
             // Past its deadline: close (and score) it now rather than at the next sweep.
             state.sitting_facts.remove(id);
@@ -520,6 +558,7 @@ pub async fn set_flag(
     candidate_id: Uuid,
     number: u32,
     flagged: bool,
+    device: Option<&Device>,
     now: OffsetDateTime,
 ) -> Result<SittingRecord, SaveAnswerError> {
     let record = load_current(state, id, now)
@@ -532,10 +571,19 @@ pub async fn set_flag(
         .ok_or(SaveAnswerError::NoSuchQuestion(number))?;
     let tx = begin_write(&state.db).await?;
     let at = state.clock.now().max(now);
-    if !repo::lock_open_for_answer(&tx, id, candidate_id, at).await? {
+    if !repo::lock_open_for_answer(&tx, id, candidate_id, device, at).await? {
         tx.rollback().await?;
         return Err(if record.paused_at.is_some() {
             SaveAnswerError::Paused
+        } else if record.status == SittingStatus::InProgress
+            && !sitting::device_allows(
+                record.session_id.is_some(),
+                record.device.as_deref(),
+                device,
+            )
+        {
+            other_device_tried(state, id, candidate_id, at).await?;
+            SaveAnswerError::OtherDevice
         } else {
             SaveAnswerError::Closed
         });
@@ -566,6 +614,8 @@ pub enum SubmitError {
     AlreadyClosed(SittingStatus),
     #[error("the invigilator has paused the sitting")]
     Paused,
+    #[error("{OTHER_DEVICE}")]
+    OtherDevice,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -581,8 +631,23 @@ pub async fn submit(
     state: &AppState,
     id: Uuid,
     candidate_id: Uuid,
+    device: Option<&Device>,
     now: OffsetDateTime,
 ) -> Result<SittingRecord, SubmitError> {
+    // Only the device an invigilated sitting is bound to may hand it in.
+    if let Some((in_session, bound)) = repo::device_binding(&state.db, id).await?
+        && !sitting::device_allows(in_session, bound.as_deref(), device)
+    {
+        let record = load_current(state, id, now)
+            .await?
+            .filter(|r| r.candidate_id == candidate_id)
+            .ok_or(SubmitError::NotFound)?;
+        if record.status == SittingStatus::InProgress {
+            other_device_tried(state, id, candidate_id, now).await?;
+            return Err(SubmitError::OtherDevice);
+        }
+        return Err(SubmitError::AlreadyClosed(record.status));
+    }
     // The record is read inside the closing transaction, after the claim: it already
     // says submitted, when and why, and carries the result.
     if let Some(closed) = close_one(state, id, Closing::Submit, Some(candidate_id), now).await? {
@@ -698,6 +763,8 @@ pub enum ReadSittingError {
     InProgress { deadline: OffsetDateTime },
     #[error("this sitting was voided by the invigilator: it has no result")]
     Voided,
+    #[error("{OTHER_DEVICE}")]
+    OtherDevice,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -710,13 +777,18 @@ impl From<sea_orm::DbErr> for ReadSittingError {
 
 /// A candidate's own sitting with the answers saved so far (closed first if its
 /// deadline has passed); another candidate's sitting is `NotFound`.
+///
+/// An invigilated sitting opens on one device: the one it is bound to, or, once the
+/// invigilator has released it, the first device to open it, which it is then bound to.
+/// Any other device gets `OtherDevice` (and the invigilator's view shows that it tried).
 pub async fn resume(
     state: &AppState,
     id: Uuid,
     candidate_id: Uuid,
+    device: Option<&Device>,
     now: OffsetDateTime,
 ) -> Result<Resumed, ReadSittingError> {
-    let record = load_current(state, id, now)
+    let mut record = load_current(state, id, now)
         .await?
         .filter(|r| r.candidate_id == candidate_id)
         .ok_or(ReadSittingError::NotFound)?;
@@ -727,8 +799,73 @@ pub async fn resume(
         // Once closed, the paper is the exam body's again: no stem, option or answer.
         return Ok(Resumed::Closed(outcome_of(state, record).await?));
     }
+    if !sitting::device_allows(
+        record.session_id.is_some(),
+        record.device.as_deref(),
+        device,
+    ) {
+        match (record.device.is_none(), device) {
+            (true, Some(device)) if claim_device(state, &record, device, now).await? => {
+                record.device = Some(device.hash().to_owned());
+            }
+            _ => {
+                other_device_tried(state, id, candidate_id, now).await?;
+                return Err(ReadSittingError::OtherDevice);
+            }
+        }
+    }
     let answers = repo::answers(&state.db, id).await?;
     Ok(Resumed::InProgress { record, answers })
+}
+
+/// Binds a released invigilated sitting to the device that opens it, on the audit
+/// ledger; false when another device was quicker.
+async fn claim_device(
+    state: &AppState,
+    record: &SittingRecord,
+    device: &Device,
+    now: OffsetDateTime,
+) -> Result<bool, sea_orm::DbErr> {
+    let tx = begin_write(&state.db).await?;
+    if !repo::claim_device(&tx, record.id, device, now).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    let event = audit::event(
+        Actor::User(record.candidate_id),
+        Action::DeviceBound,
+        TargetKind::Sitting,
+        record.id,
+        serde_json::json!({ "session": record.session_id }),
+    );
+    audit::record(&tx, now, &[event]).await?;
+    tx.commit().await?;
+    tracing::info!(sitting = %record.id, "invigilated sitting bound to a new device");
+    Ok(true)
+}
+
+/// Notes that a device other than the sitting's own tried to use it: the invigilator's
+/// view shows when, and the first try since it was bound goes on the audit ledger.
+async fn other_device_tried(
+    state: &AppState,
+    id: Uuid,
+    candidate_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), sea_orm::DbErr> {
+    let tx = begin_write(&state.db).await?;
+    if repo::note_other_device(&tx, id, now).await? {
+        let event = audit::event(
+            Actor::User(candidate_id),
+            Action::OtherDeviceRefused,
+            TargetKind::Sitting,
+            id,
+            serde_json::json!({}),
+        );
+        audit::record(&tx, now, &[event]).await?;
+    }
+    tx.commit().await?;
+    tracing::warn!(sitting = %id, "a second device tried to use an invigilated sitting");
+    Ok(())
 }
 
 /// A sitting as its candidate may see it.
@@ -819,12 +956,15 @@ pub async fn submit_and_score(
     state: &AppState,
     id: Uuid,
     candidate_id: Uuid,
+    device: Option<&Device>,
     now: OffsetDateTime,
 ) -> Result<Outcome, SubmitError> {
-    let record = submit(state, id, candidate_id, now).await?;
+    let record = submit(state, id, candidate_id, device, now).await?;
     outcome_of(state, record).await.map_err(|e| match e {
         ReadSittingError::NotFound => SubmitError::NotFound,
-        ReadSittingError::InProgress { .. } | ReadSittingError::Voided => {
+        ReadSittingError::InProgress { .. }
+        | ReadSittingError::Voided
+        | ReadSittingError::OtherDevice => {
             SubmitError::Unexpected(anyhow::anyhow!("sitting {id} closed without a result"))
         }
         ReadSittingError::Unexpected(e) => SubmitError::Unexpected(e),

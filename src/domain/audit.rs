@@ -139,6 +139,16 @@ pub enum Action {
     SittingExtendedByInvigilator,
     #[strum(serialize = "invigilation.voided")]
     SittingVoided,
+    /// The invigilator released a sitting from its device, so that another may open it.
+    #[strum(serialize = "invigilation.device_released")]
+    DeviceReleased,
+    /// A released invigilated sitting was opened on a device, which now holds it.
+    #[strum(serialize = "sitting.device_bound")]
+    DeviceBound,
+    /// A second device tried to use an invigilated sitting (the first try since it was
+    /// bound).
+    #[strum(serialize = "sitting.other_device_refused")]
+    OtherDeviceRefused,
     #[strum(serialize = "booking.no_show")]
     BookingNoShow,
 }

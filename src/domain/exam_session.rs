@@ -134,6 +134,9 @@ pub enum ActionKind {
     Resume,
     Extend,
     Void,
+    /// Frees the sitting from the device it is bound to: the next device to open it
+    /// holds it (a laptop that died, a browser that crashed).
+    Release,
 }
 
 /// A session as stored.

@@ -56,6 +56,9 @@ pub struct SittingRecord {
     pub session_id: Option<Uuid>,
     /// Set while an invigilator has paused it: the clock stands still from then on.
     pub paused_at: Option<OffsetDateTime>,
+    /// The device an invigilated sitting is bound to (the SHA-256 of its token);
+    /// `None` for a sitting outside a session, or one the invigilator released.
+    pub device: Option<String>,
 }
 
 impl SittingRecord {
@@ -167,6 +170,32 @@ pub fn resumed_deadline(
     deadline + (now - paused_at).max(Duration::ZERO)
 }
 
+/// The device a request comes from: the web's device cookie or the API's
+/// `Invigilator-Device` header, kept only as the SHA-256 of what the client sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device(String);
+
+impl Device {
+    /// The device a client names with `token` (surrounding space ignored); `None` for an
+    /// empty one.
+    pub fn from_token(token: &str) -> Option<Self> {
+        use sha2::{Digest, Sha256};
+        let token = token.trim();
+        (!token.is_empty()).then(|| Self(hex::encode(Sha256::digest(token.as_bytes()))))
+    }
+
+    pub fn hash(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whether a request from `device` may work on a sitting: one in an exam session is sat
+/// on the one device it is bound to (none while released, until a device opens it); any
+/// other sitting on any device of its candidate.
+pub fn device_allows(in_session: bool, bound: Option<&str>, device: Option<&Device>) -> bool {
+    !in_session || bound.is_some_and(|b| device.is_some_and(|d| d.hash() == b))
+}
+
 /// Answers are accepted strictly before the deadline.
 pub fn is_open(now: OffsetDateTime, deadline: OffsetDateTime) -> bool {
     now < deadline
@@ -224,6 +253,28 @@ mod tests {
             resumed_deadline(d, paused, paused - Duration::minutes(1)),
             d
         );
+    }
+
+    #[test]
+    fn one_device_per_invigilated_sitting() {
+        let laptop = Device::from_token("laptop-token-0123456789").expect("a token");
+        let phone = Device::from_token("phone-token-0123456789").expect("a token");
+        assert_eq!(Device::from_token("  "), None);
+        assert_eq!(
+            Device::from_token(" laptop-token-0123456789 ").as_ref(),
+            Some(&laptop)
+        );
+        assert_eq!(laptop.hash().len(), 64);
+        assert_ne!(laptop.hash(), "laptop-token-0123456789");
+        let bound = Some(laptop.hash());
+        assert!(device_allows(true, bound, Some(&laptop)));
+        assert!(!device_allows(true, bound, Some(&phone)));
+        assert!(!device_allows(true, bound, None));
+        // Released: no device works on it until one opens it again.
+        assert!(!device_allows(true, None, Some(&laptop)));
+        // Outside a session, any device of the candidate's.
+        assert!(device_allows(false, None, None));
+        assert!(device_allows(false, bound, Some(&phone)));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use super::entities::{answers, sittings};
 use super::sittings::Origin;
 use crate::clock::Clock;
 use crate::domain::audit::{Action, Actor, Event, TargetKind};
-use crate::domain::sitting::SittingStatus;
+use crate::domain::sitting::{Device, SittingStatus, device_allows};
 
 /// Most saves one transaction takes.
 pub const MAX_BATCH: usize = 256;
@@ -41,6 +41,8 @@ pub struct AnswerWrite {
     pub origin: Option<Origin>,
     /// The client address the save came from, for the audit ledger.
     pub client: Option<std::net::IpAddr>,
+    /// The device it came from (an invigilated sitting takes saves from its own only).
+    pub device: Option<Device>,
 }
 
 /// What became of one save, by the server's clock read inside its transaction.
@@ -57,6 +59,9 @@ pub enum WriteOutcome {
     },
     /// The sitting is not the candidate's, is closed, paused, or its deadline has passed.
     Closed,
+    /// The sitting is invigilated and bound to another device (or released, waiting for
+    /// a device to open it).
+    OtherDevice,
 }
 
 type Reply = oneshot::Sender<Result<WriteOutcome, Arc<DbErr>>>;
@@ -146,12 +151,24 @@ pub async fn write_batch(
     ids.dedup();
     let open = lock_open(&tx, &ids, saved_at).await?;
     let mut outcomes = vec![WriteOutcome::Closed; writes.len()];
-    let mut pending: Vec<usize> = (0..writes.len())
-        .filter(|&i| {
-            open.get(&writes[i].sitting_id)
-                .is_some_and(|(candidate, _)| *candidate == writes[i].candidate_id)
-        })
-        .collect();
+    let mut pending = Vec::with_capacity(writes.len());
+    for (i, w) in writes.iter().enumerate() {
+        let Some(sitting) = open.get(&w.sitting_id) else {
+            continue;
+        };
+        if sitting.candidate != w.candidate_id {
+            continue;
+        }
+        if device_allows(
+            sitting.in_session,
+            sitting.device.as_deref(),
+            w.device.as_ref(),
+        ) {
+            pending.push(i);
+        } else {
+            outcomes[i] = WriteOutcome::OtherDevice;
+        }
+    }
     // Two saves to one question in one batch go in successive statements, in the order
     // they arrived (one upsert may not touch a row twice).
     while !pending.is_empty() {
@@ -162,7 +179,7 @@ pub async fn write_batch(
         let written = upsert(&tx, &round, writes, saved_at).await?;
         for i in round {
             let w = &writes[i];
-            let deadline = open[&w.sitting_id].1;
+            let deadline = open[&w.sitting_id].deadline;
             outcomes[i] = if written.contains(&(w.sitting_id, w.number as i32)) {
                 WriteOutcome::Saved { saved_at, deadline }
             } else {
@@ -202,19 +219,29 @@ fn saved_event(w: &AnswerWrite) -> Event {
     }
 }
 
+/// What a batch needs of an open sitting.
+struct OpenSitting {
+    candidate: Uuid,
+    deadline: OffsetDateTime,
+    in_session: bool,
+    device: Option<String>,
+}
+
 /// The sittings among `ids` that are in progress with their deadline after `now`, with
-/// their candidate and deadline; on PostgreSQL their rows stay locked until the commit,
-/// so a close waits for these saves (and a save waits for a close).
+/// their candidate, deadline and device; on PostgreSQL their rows stay locked until the
+/// commit, so a close waits for these saves (and a save waits for a close).
 async fn lock_open(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
     now: OffsetDateTime,
-) -> Result<HashMap<Uuid, (Uuid, OffsetDateTime)>, DbErr> {
+) -> Result<HashMap<Uuid, OpenSitting>, DbErr> {
     let mut query = sittings::Entity::find()
         .select_only()
         .column(sittings::Column::Id)
         .column(sittings::Column::CandidateId)
         .column(sittings::Column::Deadline)
+        .column(sittings::Column::SessionId)
+        .column(sittings::Column::DeviceHash)
         .filter(sittings::Column::Id.is_in(ids.iter().copied()))
         .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
         .filter(sittings::Column::Deadline.gt(now))
@@ -224,10 +251,19 @@ async fn lock_open(
     if db.get_database_backend() == DbBackend::Postgres {
         query = query.lock_exclusive();
     }
-    let rows: Vec<(Uuid, Uuid, OffsetDateTime)> = query.into_tuple().all(db).await?;
+    type Row = (Uuid, Uuid, OffsetDateTime, Option<Uuid>, Option<String>);
+    let rows: Vec<Row> = query.into_tuple().all(db).await?;
     Ok(rows
         .into_iter()
-        .map(|(id, candidate, deadline)| (id, (candidate, deadline)))
+        .map(|(id, candidate, deadline, session, device)| {
+            let sitting = OpenSitting {
+                candidate,
+                deadline,
+                in_session: session.is_some(),
+                device,
+            };
+            (id, sitting)
+        })
         .collect())
 }
 

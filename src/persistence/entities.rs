@@ -101,6 +101,11 @@ pub mod sittings {
         pub session_id: Option<Uuid>,
         pub paused_at: Option<TimeDateTimeWithTimeZone>,
         pub last_seen_at: Option<TimeDateTimeWithTimeZone>,
+        /// The SHA-256 of the token of the device an invigilated sitting is bound to.
+        pub device_hash: Option<String>,
+        pub device_bound_at: Option<TimeDateTimeWithTimeZone>,
+        /// When another device last tried to open it (cleared by a release).
+        pub device_refused_at: Option<TimeDateTimeWithTimeZone>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

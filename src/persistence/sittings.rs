@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::entities::{answers, flags, sitting_extensions, sittings};
 use crate::domain::paper::Paper;
 use crate::domain::scoring::{Response, ScoreSheet};
-use crate::domain::sitting::{Closing, SittingRecord, SittingStatus};
+use crate::domain::sitting::{Closing, Device, SittingRecord, SittingStatus};
 
 fn corrupt(what: &str, id: Uuid, e: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("sitting {id}: stored {what} is unreadable: {e}"))
@@ -57,6 +57,7 @@ impl TryFrom<sittings::Model> for SittingRecord {
             result,
             session_id: m.session_id,
             paused_at: m.paused_at,
+            device: m.device_hash,
         })
     }
 }
@@ -99,6 +100,9 @@ pub async fn insert(
         session_id: Set(record.session_id),
         paused_at: Set(None),
         last_seen_at: Set(None),
+        device_hash: Set(record.device.clone()),
+        device_bound_at: Set(record.device.as_ref().map(|_| record.started_at)),
+        device_refused_at: Set(None),
     })
     .exec_without_returning(db)
     .await;
@@ -184,8 +188,14 @@ pub async fn lock_open_for_answer(
     db: &impl ConnectionTrait,
     id: Uuid,
     candidate_id: Uuid,
+    device: Option<&Device>,
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
+    // Outside a session any device; in one, only the device it is bound to.
+    let mut on_device = sea_orm::Condition::any().add(sittings::Column::SessionId.is_null());
+    if let Some(device) = device {
+        on_device = on_device.add(sittings::Column::DeviceHash.eq(device.hash()));
+    }
     let result = sittings::Entity::update_many()
         .col_expr(
             sittings::Column::Status,
@@ -196,6 +206,7 @@ pub async fn lock_open_for_answer(
         .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
         .filter(sittings::Column::Deadline.gt(now))
         .filter(sittings::Column::PausedAt.is_null())
+        .filter(on_device)
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -531,6 +542,97 @@ pub async fn seen(db: &impl ConnectionTrait, id: Uuid, now: OffsetDateTime) -> R
     Ok(())
 }
 
+/// Binds a sitting in progress that no device holds to `device`; false when a device
+/// holds it already (this one or another) or it is closed.
+pub async fn claim_device(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    device: &Device,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let result = sittings::Entity::update_many()
+        .col_expr(sittings::Column::DeviceHash, Expr::value(device.hash()))
+        .col_expr(sittings::Column::DeviceBoundAt, Expr::value(now))
+        .col_expr(
+            sittings::Column::DeviceRefusedAt,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
+        .filter(sittings::Column::Id.eq(id))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
+        .filter(sittings::Column::DeviceHash.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Notes that another device tried to open the sitting; true for the first try since
+/// it was bound (the one the audit ledger records; later tries only move the time).
+pub async fn note_other_device(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let row: Option<Option<OffsetDateTime>> = sittings::Entity::find_by_id(id)
+        .select_only()
+        .column(sittings::Column::DeviceRefusedAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some(before) = row else {
+        return Ok(false);
+    };
+    // At most one write every 5 s, however often the other device asks.
+    if before.is_some_and(|at| now - at < time::Duration::seconds(5)) {
+        return Ok(false);
+    }
+    sittings::Entity::update_many()
+        .col_expr(sittings::Column::DeviceRefusedAt, Expr::value(now))
+        .filter(sittings::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(before.is_none())
+}
+
+/// Releases an invigilated sitting in progress from its device, so that the next device
+/// to open it holds it; false when no device holds it or it is closed.
+pub async fn release_device(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    let result = sittings::Entity::update_many()
+        .col_expr(
+            sittings::Column::DeviceHash,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            sittings::Column::DeviceBoundAt,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
+        .col_expr(
+            sittings::Column::DeviceRefusedAt,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
+        .filter(sittings::Column::Id.eq(id))
+        .filter(sittings::Column::Status.eq(SittingStatus::InProgress.as_ref()))
+        .filter(sittings::Column::DeviceHash.is_not_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Whether the sitting is in an exam session and the device it is bound to; `None` for
+/// no such sitting.
+pub async fn device_binding(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<(bool, Option<String>)>, DbErr> {
+    let row: Option<(Option<Uuid>, Option<String>)> = sittings::Entity::find_by_id(id)
+        .select_only()
+        .column(sittings::Column::SessionId)
+        .column(sittings::Column::DeviceHash)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(row.map(|(session, device)| (session.is_some(), device)))
+}
+
 /// What the invigilator's view needs of one sitting: status, paused, deadline, when its
 /// page was last seen, the answers saved, the last save and the time allowed.
 pub struct Watch {
@@ -542,6 +644,10 @@ pub struct Watch {
     pub last_saved_at: Option<OffsetDateTime>,
     pub duration_minutes: u32,
     pub extra_time_percent: u32,
+    /// Since when one device holds it (`None`: released, waiting for a device).
+    pub device_bound_at: Option<OffsetDateTime>,
+    /// When another device last tried to open it.
+    pub device_refused_at: Option<OffsetDateTime>,
 }
 
 pub async fn watch(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Watch>, DbErr> {
@@ -574,5 +680,7 @@ pub async fn watch(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Watch>,
         last_saved_at,
         duration_minutes: u32::try_from(row.duration_minutes).unwrap_or_default(),
         extra_time_percent: u32::try_from(row.extra_time_percent).unwrap_or_default(),
+        device_bound_at: row.device_bound_at,
+        device_refused_at: row.device_refused_at,
     }))
 }

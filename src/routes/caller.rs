@@ -75,3 +75,31 @@ fn verify(req: &HttpRequest) -> Result<crate::auth::tokens::Verified, ApiError> 
         .verify_access(token.trim(), state.clock.now())
         .ok_or_else(|| ApiError::unauthorized("the access token is invalid or has expired"))
 }
+
+/// The header naming the device a request comes from: an invigilated sitting is sat on
+/// one device (any value the client keeps for the sitting, e.g. a random UUID; the
+/// server keeps only its SHA-256).
+pub const DEVICE_HEADER: &str = "Invigilator-Device";
+
+/// The device a request names with [`DEVICE_HEADER`], if any.
+pub struct ApiDevice(pub Option<crate::domain::sitting::Device>);
+
+impl ApiDevice {
+    pub fn get(&self) -> Option<&crate::domain::sitting::Device> {
+        self.0.as_ref()
+    }
+}
+
+impl FromRequest for ApiDevice {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let device = req
+            .headers()
+            .get(DEVICE_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::domain::sitting::Device::from_token);
+        std::future::ready(Ok(Self(device)))
+    }
+}

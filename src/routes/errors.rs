@@ -167,6 +167,7 @@ impl From<ReadSittingError> for ApiError {
                 "sitting_status",
                 crate::domain::sitting::SittingStatus::Voided,
             ),
+            ReadSittingError::OtherDevice => ApiError::conflict("other-device", e.to_string()),
             ReadSittingError::Unexpected(e) => ApiError::internal(e),
         }
     }

@@ -60,6 +60,16 @@ pub struct LiveCandidateView {
     pub remaining_seconds: Option<i64>,
     /// The time allowed, with extra time and minutes added.
     pub total_minutes: Option<u32>,
+    /// While in progress: since when one device holds the sitting; null once released
+    /// (the next device to open it will hold it) or when not in progress.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub device_bound_at: Option<OffsetDateTime>,
+    /// When another device last tried to open the sitting: the candidate may need it
+    /// released (action `release`).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub other_device_at: Option<OffsetDateTime>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -105,6 +115,8 @@ impl LiveView {
                     answered: r.answered,
                     remaining_seconds: r.remaining_seconds,
                     total_minutes: r.total_minutes,
+                    device_bound_at: r.device.and_then(|d| d.bound_at),
+                    other_device_at: r.device.and_then(|d| d.other_device_at),
                 })
                 .collect(),
             actions: live
@@ -216,7 +228,7 @@ fn note(raw: &Option<String>) -> Result<Option<String>, ApiError> {
         (status = 200, description = "Done and recorded; the live view as it is now", body = LiveView),
         (status = 403, description = "Neither an invigilator nor an administrator", body = Problem),
         (status = 404, description = "No such session of yours, or no such booking in it", body = Problem),
-        (status = 409, description = "The candidate's state does not allow it (not started, already admitted, not paused, closed…); `type` names the rule", body = Problem),
+        (status = 409, description = "The candidate's state does not allow it (not started, already admitted, not paused, closed, not held by a device for `release`…); `type` names the rule", body = Problem),
         (status = 422, description = "`minutes` missing for extend, or given for another action", body = Problem),
     ))]
 #[post("/invigilation/sessions/{id}/candidates/{booking}/actions")]

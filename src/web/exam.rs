@@ -22,7 +22,7 @@ use crate::domain::pool::{GRADE_MEANINGS, ItemBody};
 use crate::domain::result_decision::ResultStatus;
 use crate::domain::role::Role;
 use crate::domain::scoring::Response;
-use crate::domain::sitting::{self, Allowance, SittingRecord, SittingStatus};
+use crate::domain::sitting::{self, Allowance, Device, SittingRecord, SittingStatus};
 use crate::domain::values::option_label;
 use crate::state::AppState;
 
@@ -36,6 +36,7 @@ impl From<ReadSittingError> for PageError {
             ReadSittingError::NotFound
             | ReadSittingError::InProgress { .. }
             | ReadSittingError::Voided => Self::NotFound,
+            ReadSittingError::OtherDevice => Self::Forbidden,
             ReadSittingError::Unexpected(e) => Self::Unexpected(e),
         }
     }
@@ -46,6 +47,7 @@ impl From<SubmitError> for PageError {
         match e {
             SubmitError::NotFound => Self::NotFound,
             SubmitError::AlreadyClosed(_) | SubmitError::Paused => Self::NotFound,
+            SubmitError::OtherDevice => Self::Forbidden,
             SubmitError::Unexpected(e) => Self::Unexpected(e),
         }
     }
@@ -96,6 +98,8 @@ pub async fn start(
     let user = visitor.with_role(Role::Candidate)?;
     let paper = papers::paper(&state, &path).ok_or(PageError::NotFound)?;
     let code = form.access_code.as_deref().filter(|c| !c.trim().is_empty());
+    // The browser's device: an invigilated sitting is bound to the one it starts on.
+    let device = visitor.device_or_new();
     let reasons = match sittings::start_with(
         &state,
         user.user_id,
@@ -104,6 +108,7 @@ pub async fn start(
         sittings::StartOptions {
             voucher: None,
             access_code: code,
+            device: Some(&device),
         },
         state.clock.now(),
     )
@@ -129,6 +134,9 @@ pub async fn start(
             vec!["This paper is not open for sittings yet.".into()]
         }
         Err(StartSittingError::Voucher(why)) => vec![format!("A voucher is needed: {why}.")],
+        Err(StartSittingError::DeviceRequired) => {
+            vec!["This browser did not keep its device cookie; allow cookies for this site.".into()]
+        }
         Err(StartSittingError::Unexpected(e)) => return Err(PageError::Unexpected(e)),
     };
     page::html(
@@ -342,6 +350,14 @@ fn time_allowed_for(a: &Allowance) -> String {
     }
 }
 
+#[derive(Template)]
+#[template(path = "web/other_device.html")]
+struct OtherDevicePage {
+    chrome: Chrome,
+    id: Uuid,
+    title: String,
+}
+
 struct Open {
     record: SittingRecord,
     answers: BTreeMap<u32, Response>,
@@ -356,12 +372,27 @@ async fn open_sitting(
 ) -> Result<Result<Open, HttpResponse>, PageError> {
     let user = visitor.with_role(Role::Candidate)?;
     let id = sitting_id(raw_id)?;
-    match sittings::resume(state, id, user.user_id, state.clock.now()).await? {
-        Resumed::Closed(_) | Resumed::Voided(_) => Ok(Err(page::see_other(
+    let device = visitor.device_or_new();
+    let resumed = sittings::resume(state, id, user.user_id, Some(&device), state.clock.now());
+    match resumed.await {
+        Err(ReadSittingError::OtherDevice) => {
+            let title = match sittings::load_current(state, id, state.clock.now()).await {
+                Ok(Some(r)) => papers::title_of(state, &r.qualification_code),
+                _ => String::new(),
+            };
+            let page = OtherDevicePage {
+                chrome: Chrome::new(visitor, "Open on another device"),
+                id,
+                title,
+            };
+            Ok(Err(page::html(visitor, StatusCode::CONFLICT, &page)?))
+        }
+        Err(e) => Err(e.into()),
+        Ok(Resumed::Closed(_) | Resumed::Voided(_)) => Ok(Err(page::see_other(
             visitor,
             &format!("/sittings/{id}/result"),
         ))),
-        Resumed::InProgress { record, answers } => {
+        Ok(Resumed::InProgress { record, answers }) => {
             let flags = sittings::flags_of(state, id, user.user_id).await?;
             Ok(Ok(Open {
                 record,
@@ -520,6 +551,7 @@ pub async fn save_form(
             user.user_id,
             item.number,
             &response,
+            visitor.device().as_ref(),
             state.clock.now(),
         )
         .await
@@ -528,7 +560,7 @@ pub async fn save_form(
             Err(SaveAnswerError::Closed) => {
                 return Ok(page::see_other(&visitor, &format!("/sittings/{id}/result")));
             }
-            Err(SaveAnswerError::Paused) => {
+            Err(SaveAnswerError::Paused) | Err(SaveAnswerError::OtherDevice) => {
                 return Ok(page::see_other(&visitor, &format!("/sittings/{id}")));
             }
             Err(SaveAnswerError::NotFound) => return Err(PageError::NotFound),
@@ -537,9 +569,23 @@ pub async fn save_form(
     }
     if let Some(number) = field("flag").and_then(|n| n.parse::<u32>().ok()) {
         let flagged = !open.flags.contains(&number);
-        match sittings::set_flag(&state, id, user.user_id, number, flagged, state.clock.now()).await
+        let device = visitor.device();
+        let now = state.clock.now();
+        match sittings::set_flag(
+            &state,
+            id,
+            user.user_id,
+            number,
+            flagged,
+            device.as_ref(),
+            now,
+        )
+        .await
         {
             Ok(_) | Err(SaveAnswerError::NoSuchQuestion(_)) => {}
+            Err(SaveAnswerError::OtherDevice) | Err(SaveAnswerError::Paused) => {
+                return Ok(page::see_other(&visitor, &format!("/sittings/{id}")));
+            }
             Err(SaveAnswerError::Closed) => {
                 return Ok(page::see_other(&visitor, &format!("/sittings/{id}/result")));
             }
@@ -567,6 +613,9 @@ struct ClockView {
     remaining_seconds: i64,
     /// Paused by the invigilator: the countdown stands still.
     paused: bool,
+    /// Invigilated and now open on another device: this page no longer saves.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    other_device: bool,
     total_minutes: u32,
     time_allowed: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -586,6 +635,18 @@ impl ClockView {
         view
     }
 
+    /// [`ClockView::of`], saying whether `device` is no longer the one the sitting is on.
+    fn on(record: &SittingRecord, device: Option<&Device>, now: time::OffsetDateTime) -> Self {
+        let mut view = Self::of(record, now);
+        view.other_device = record.status == SittingStatus::InProgress
+            && !sitting::device_allows(
+                record.session_id.is_some(),
+                record.device.as_deref(),
+                device,
+            );
+        view
+    }
+
     fn with(status: SittingStatus, allowance: &Allowance, now: time::OffsetDateTime) -> Self {
         let open = status == SittingStatus::InProgress;
         Self {
@@ -596,6 +657,7 @@ impl ClockView {
                 0
             },
             paused: false,
+            other_device: false,
             total_minutes: total_minutes(allowance),
             time_allowed: time_allowed_for(allowance),
             stale: None,
@@ -679,13 +741,18 @@ pub async fn save_one(
             client: body.client,
             seq: body.seq,
         };
+        let device = visitor.device();
+        let sent = sittings::Sent {
+            origin: Some(&origin),
+            device: device.as_ref(),
+        };
         let saved = sittings::save_answer_from(
             &state,
             id,
             user.user_id,
             path.1,
             &body.response,
-            Some(&origin),
+            sent,
             state.clock.now(),
         )
         .await;
@@ -701,6 +768,10 @@ pub async fn save_one(
             Err(SaveAnswerError::Closed) | Err(SaveAnswerError::Paused) => {
                 let record = current(&state, id, user.user_id).await?;
                 Ok(HttpResponse::Conflict().json(ClockView::of(&record, now)))
+            }
+            Err(SaveAnswerError::OtherDevice) => {
+                let record = current(&state, id, user.user_id).await?;
+                Ok(HttpResponse::Conflict().json(ClockView::on(&record, device.as_ref(), now)))
             }
             Err(SaveAnswerError::Invalid(e)) => {
                 let record = current(&state, id, user.user_id).await?;
@@ -736,21 +807,26 @@ pub async fn flag_one(
         script_csrf(&req, &visitor)?;
         let user = visitor.with_role(Role::Candidate)?;
         let id = sitting_id(&path.0)?;
+        let device = visitor.device();
         let flagged = sittings::set_flag(
             &state,
             id,
             user.user_id,
             path.1,
             body.flagged,
+            device.as_ref(),
             state.clock.now(),
         )
         .await;
         let now = state.clock.now();
         match flagged {
             Ok(record) => Ok(HttpResponse::Ok().json(ClockView::of(&record, now))),
-            Err(SaveAnswerError::Closed) => {
+            Err(SaveAnswerError::Closed)
+            | Err(SaveAnswerError::Paused)
+            | Err(SaveAnswerError::OtherDevice) => {
                 let record = current(&state, id, user.user_id).await?;
-                Ok(HttpResponse::Conflict().json(ClockView::of(&record, now)))
+                let view = ClockView::on(&record, device.as_ref(), now);
+                Ok(HttpResponse::Conflict().json(view))
             }
             Err(SaveAnswerError::NoSuchQuestion(_)) | Err(SaveAnswerError::NotFound) => {
                 Err(PageError::NotFound)
@@ -774,10 +850,15 @@ pub async fn clock(
         let id = sitting_id(&path)?;
         let record = current(&state, id, user.user_id).await?;
         let now = state.clock.now();
+        let view = ClockView::on(&record, visitor.device().as_ref(), now);
+        if view.other_device {
+            // Moved to another device: this page stops, and is not the one "seen".
+            return Ok(HttpResponse::Conflict().json(view));
+        }
         sittings::seen(&state, id, now)
             .await
             .map_err(|e| PageError::Unexpected(e.into()))?;
-        Ok::<_, PageError>(HttpResponse::Ok().json(ClockView::of(&record, now)))
+        Ok::<_, PageError>(HttpResponse::Ok().json(view))
     };
     run.await.unwrap_or_else(script_error)
 }
@@ -841,9 +922,15 @@ pub async fn submit(
     visitor.check_csrf(&form.csrf)?;
     let user = visitor.with_role(Role::Candidate)?;
     let id = sitting_id(&path)?;
-    match sittings::submit_and_score(&state, id, user.user_id, state.clock.now()).await {
+    let device = visitor.device();
+    match sittings::submit_and_score(&state, id, user.user_id, device.as_ref(), state.clock.now())
+        .await
+    {
         // Submitting twice (a double click, the back button) only shows the result.
         Ok(_) | Err(SubmitError::AlreadyClosed(_)) => {}
+        Err(SubmitError::OtherDevice) | Err(SubmitError::Paused) => {
+            return Ok(page::see_other(&visitor, &format!("/sittings/{id}")));
+        }
         Err(e) => return Err(e.into()),
     }
     Ok(page::see_other(&visitor, &format!("/sittings/{id}/result")))
@@ -895,7 +982,7 @@ pub async fn result(
                 return Ok(page::see_other(&visitor, &format!("/sittings/{id}")));
             }
             Err(ReadSittingError::Voided) => {
-                let title = sittings::resume(&state, id, user.user_id, state.clock.now())
+                let title = sittings::resume(&state, id, user.user_id, None, state.clock.now())
                     .await
                     .ok()
                     .and_then(|r| match r {

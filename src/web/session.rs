@@ -18,6 +18,7 @@ use super::errors::PageError;
 use crate::app::web_sessions::{self, WebSession};
 use crate::auth::tokens;
 use crate::domain::role::Role;
+use crate::domain::sitting::Device;
 use crate::state::AppState;
 
 /// The cookie names: `__Host-` prefixed (Secure, no Domain, Path=/) over https.
@@ -28,6 +29,15 @@ fn names(secure: bool) -> (&'static str, &'static str) {
         ("session", "csrf")
     }
 }
+
+/// The device cookie's name: a random value that stays with the browser across sign-ins
+/// (an invigilated sitting is sat on the one device it is bound to).
+fn device_name(secure: bool) -> &'static str {
+    if secure { "__Host-device" } else { "device" }
+}
+
+/// How long a browser keeps its device cookie (the longest browsers allow).
+const DEVICE_COOKIE_DAYS: i64 = 400;
 
 fn is_secure(state: &AppState) -> bool {
     state.public_base_url().starts_with("https://")
@@ -47,6 +57,10 @@ pub struct Visitor {
     secure: bool,
     /// The path and query of the request, to come back to after signing in.
     pub here: String,
+    /// The device cookie as sent.
+    sent_device: Option<String>,
+    /// A device cookie made during this visit, which the response sets.
+    new_device: std::cell::RefCell<Option<String>>,
 }
 
 impl Visitor {
@@ -81,6 +95,26 @@ impl Visitor {
             Some(expected) if constant_time_eq(expected.as_bytes(), sent.as_bytes()) => Ok(()),
             _ => Err(PageError::Csrf),
         }
+    }
+
+    /// The device this browser named with its device cookie, if it sent one.
+    pub fn device(&self) -> Option<Device> {
+        self.sent_device
+            .as_deref()
+            .or(self.new_device.borrow().as_deref())
+            .and_then(Device::from_token)
+    }
+
+    /// This browser's device, given a device cookie now if it has none (the response
+    /// sets it): for pages that start or open a sitting.
+    pub fn device_or_new(&self) -> Device {
+        if let Some(device) = self.device() {
+            return device;
+        }
+        let token = tokens::new_refresh_token().0;
+        let device = Device::from_token(&token).expect("a random token is not empty");
+        *self.new_device.borrow_mut() = Some(token);
+        device
     }
 
     /// A cookie that opens `value`'s session.
@@ -123,6 +157,17 @@ impl Visitor {
             // A cookie that cannot be added only costs the visitor a reload.
             let _ = response.add_cookie(&cookie);
         }
+        if let Some(token) = self.new_device.borrow().clone() {
+            // Lax: a link from an e-mail or another site still opens the exam on it.
+            let cookie = Cookie::build(device_name(self.secure), token)
+                .path("/")
+                .http_only(true)
+                .secure(self.secure)
+                .same_site(SameSite::Lax)
+                .max_age(actix_web::cookie::time::Duration::days(DEVICE_COOKIE_DAYS))
+                .finish();
+            let _ = response.add_cookie(&cookie);
+        }
         response
     }
 }
@@ -155,6 +200,11 @@ impl FromRequest for Visitor {
                 req.cookie(csrf).map(|c| c.value().to_owned()),
             )
         });
+        let sent_device = state
+            .as_ref()
+            .and_then(|state| req.cookie(device_name(is_secure(state))))
+            .map(|c| c.value().to_owned())
+            .filter(|v| v.len() >= 32 && v.len() <= 128);
         Box::pin(async move {
             let state = state.ok_or_else(|| {
                 PageError::Unexpected(anyhow::anyhow!("application state missing"))
@@ -183,6 +233,8 @@ impl FromRequest for Visitor {
                 sent_csrf,
                 secure: is_secure(&state),
                 here,
+                sent_device,
+                new_device: Default::default(),
             })
         })
     }

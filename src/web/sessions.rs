@@ -463,6 +463,8 @@ pub struct LiveRow {
     pub answered: u64,
     pub remaining: String,
     pub total_minutes: String,
+    /// Which device holds the sitting in progress ("–" otherwise).
+    pub device: String,
 }
 
 #[derive(Template)]
@@ -494,6 +496,10 @@ fn live_rows(live: &Live) -> Vec<LiveRow> {
             answered: r.answered,
             remaining: remaining_text(r.remaining_seconds),
             total_minutes: r.total_minutes.map(|m| m.to_string()).unwrap_or_default(),
+            device: r
+                .device
+                .map(|d| d.describe(when))
+                .unwrap_or_else(|| "–".into()),
         })
         .collect()
 }
@@ -562,7 +568,7 @@ pub async fn live_state(
             serde_json::json!({
                 "booking_id": r.booking, "state": r.state, "last_seen": r.last_seen,
                 "answered": r.answered, "remaining": r.remaining,
-                "total_minutes": r.total_minutes,
+                "total_minutes": r.total_minutes, "device": r.device,
             })
         })
         .collect();

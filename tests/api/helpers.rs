@@ -414,6 +414,23 @@ impl Reply {
     }
 }
 
+/// The device a test user's client names: one per account, whatever its token.
+pub fn device_of(token: &str) -> String {
+    use base64::Engine;
+    let sub = token
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
+        .and_then(|p| serde_json::from_slice::<Value>(&p).ok())
+        .and_then(|claims| claims["sub"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "anonymous".into());
+    format!("test-client-{sub}")
+}
+
 impl TestApp {
     /// Counts a request the test sends through the proxy, if there is one.
     pub fn note_request(&self) {
@@ -427,14 +444,12 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
-        self.note_request();
-        let mut request = self.client.get(self.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        Reply::from(request.send().await.expect("request sent")).await
+        self.send(reqwest::Method::GET, path, None, token).await
     }
 
+    /// Sends a request as a client would: with the caller's token, the caller's one
+    /// device (every user's requests name the same device, as one client app does; see
+    /// [`TestApp::send_from`] for a second device).
     pub async fn send(
         &self,
         method: reqwest::Method,
@@ -442,10 +457,27 @@ impl TestApp {
         body: Option<Value>,
         token: Option<&str>,
     ) -> Reply {
+        let device = token.map(device_of);
+        self.send_from(method, path, body, token, device.as_deref())
+            .await
+    }
+
+    /// [`TestApp::send`] from the device `device` names (`None`: a client that names none).
+    pub async fn send_from(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+        device: Option<&str>,
+    ) -> Reply {
         self.note_request();
         let mut request = self.client.request(method, self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
+        }
+        if let Some(device) = device {
+            request = request.header("Invigilator-Device", device);
         }
         if let Some(body) = body {
             request = request.json(&body);

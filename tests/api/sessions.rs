@@ -768,3 +768,401 @@ db_test!(the_invigilator_runs_the_room_from_the_live_page, |app| {
         StatusCode::FORBIDDEN
     );
 });
+
+fn row_of(live: &Value, booking: &str) -> Value {
+    live["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["booking_id"] == booking)
+        .cloned()
+        .unwrap_or_default()
+}
+
+db_test!(
+    an_invigilated_sitting_is_sat_on_one_device_until_released,
+    |app| {
+        use reqwest::Method;
+
+        let mut admin = app.admin().await;
+        let mut inv = invigilator(&app, &admin).await;
+        let opens = app.now() + Duration::days(2);
+        let session = create_session(&app, &admin, &inv, opens, 3, false).await;
+        let s = session["id"].as_str().unwrap().to_owned();
+        let mut candidate = app.candidate().await;
+        let booking = book(&app, &candidate, &session).await;
+        assert_eq!(booking.status, 201, "{}", booking.text);
+        let booking = booking.body["id"].as_str().unwrap().to_owned();
+        // Outside any session: a candidate whose sitting no invigilator watches.
+        let mut alone = app.candidate().await;
+        app.advance(opens + Duration::minutes(1) - app.now());
+        refresh(
+            &app,
+            &mut [&mut admin, &mut inv, &mut candidate, &mut alone],
+        )
+        .await;
+        let token = candidate.token.clone();
+        let (laptop, phone) = (Some("laptop-6f1c2a9e"), Some("phone-0b7d4e11"));
+        let start = json!({"qualification": "iso20000-foundation"});
+
+        // A client that names no device cannot start an invigilated sitting.
+        let nameless = app
+            .send_from(
+                Method::POST,
+                "/api/v1/sittings",
+                Some(start.clone()),
+                Some(&token),
+                None,
+            )
+            .await;
+        let problem = nameless.problem(409);
+        assert!(
+            problem["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("device-required"),
+            "{}",
+            nameless.text
+        );
+        assert_eq!(problem["field"], "Invigilator-Device");
+
+        // Started on the laptop, it is bound to the laptop.
+        let started = app
+            .send_from(
+                Method::POST,
+                "/api/v1/sittings",
+                Some(start),
+                Some(&token),
+                laptop,
+            )
+            .await;
+        assert_eq!(started.status, 201, "{}", started.text);
+        let id = started.body["id"].as_str().unwrap().to_owned();
+        let answer = format!("/api/v1/sittings/{id}/answers/1");
+        let saved = app
+            .send_from(
+                Method::PUT,
+                &answer,
+                Some(json!({"choice": "A"})),
+                Some(&token),
+                laptop,
+            )
+            .await;
+        assert_eq!(saved.status, 200, "{}", saved.text);
+        let stored = app.stored(&id).await;
+        assert!(
+            stored
+                .device
+                .as_deref()
+                .is_some_and(|d| d.len() == 64 && !d.contains("laptop"))
+        );
+
+        // The phone, same account and token: refused everywhere, and nothing is saved.
+        let sitting = format!("/api/v1/sittings/{id}");
+        let opened = app
+            .send_from(Method::GET, &sitting, None, Some(&token), phone)
+            .await;
+        assert!(
+            opened.problem(409)["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("other-device"),
+            "{}",
+            opened.text
+        );
+        assert!(
+            opened.body.get("questions").is_none(),
+            "no item reaches the other device"
+        );
+        let other = app
+            .send_from(
+                Method::PUT,
+                &answer,
+                Some(json!({"choice": "B"})),
+                Some(&token),
+                phone,
+            )
+            .await;
+        assert!(
+            other.problem(409)["detail"]
+                .as_str()
+                .unwrap()
+                .contains("another device"),
+            "{}",
+            other.text
+        );
+        let nameless = app
+            .send_from(
+                Method::PUT,
+                &answer,
+                Some(json!({"choice": "C"})),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(nameless.status, 409, "{}", nameless.text);
+        let submit = format!("/api/v1/sittings/{id}/submit");
+        let handed_in = app
+            .send_from(Method::POST, &submit, None, Some(&token), phone)
+            .await;
+        assert!(
+            handed_in.problem(409)["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("other-device")
+        );
+        assert_eq!(app.stored(&id).await.status.as_ref(), "in_progress");
+        let on_laptop = app
+            .send_from(Method::GET, &sitting, None, Some(&token), laptop)
+            .await;
+        assert_eq!(on_laptop.status, 200, "{}", on_laptop.text);
+        assert_eq!(
+            on_laptop.body["questions"][0]["answer"],
+            json!({"choice": "A"}),
+            "{}",
+            on_laptop.text
+        );
+
+        // The invigilator sees that another device tried.
+        let live = app
+            .get(
+                &format!("/api/v1/invigilation/sessions/{s}"),
+                Some(&inv.token),
+            )
+            .await;
+        let row = row_of(&live.body, &booking);
+        assert!(row["device_bound_at"].is_string(), "{row}");
+        assert!(row["other_device_at"].is_string(), "{row}");
+
+        // Only the session's invigilator releases it, with a reason; the candidate cannot.
+        let release =
+            json!({"action": "release", "reason": "technical", "note": "laptop battery died"});
+        let stranger = invigilator(&app, &admin).await;
+        assert_eq!(
+            act(&app, &stranger, &s, &booking, release.clone())
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            act(&app, &candidate, &s, &booking, release.clone())
+                .await
+                .status,
+            403
+        );
+        let no_reason = act(&app, &inv, &s, &booking, json!({"action": "release"})).await;
+        assert_eq!(no_reason.status, 422, "{}", no_reason.text);
+        assert!(app.stored(&id).await.device.is_some(), "nothing changed");
+        let room = room(
+            &app,
+            &inv,
+            &s,
+            json!({"action": "release", "reason": "technical"}),
+        )
+        .await;
+        assert_eq!(room.status, 422, "one candidate at a time: {}", room.text);
+        let released = act(&app, &inv, &s, &booking, release.clone()).await;
+        assert_eq!(released.status, 200, "{}", released.text);
+        let row = row_of(&released.body, &booking);
+        assert!(
+            row["device_bound_at"].is_null() && row["other_device_at"].is_null(),
+            "{row}"
+        );
+        assert_eq!(app.stored(&id).await.device, None);
+        assert_eq!(released.body["actions"][0]["action"], "release");
+        assert_eq!(released.body["actions"][0]["note"], "laptop battery died");
+        let twice = act(&app, &inv, &s, &booking, release.clone()).await;
+        assert!(
+            twice.problem(409)["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("not-bound"),
+            "{}",
+            twice.text
+        );
+
+        // Released, it opens on the phone with the laptop's answers, and the laptop is out.
+        let opened = app
+            .send_from(Method::GET, &sitting, None, Some(&token), phone)
+            .await;
+        assert_eq!(opened.status, 200, "{}", opened.text);
+        assert_eq!(
+            opened.body["questions"][0]["answer"],
+            json!({"choice": "A"})
+        );
+        let late = app
+            .send_from(
+                Method::PUT,
+                &answer,
+                Some(json!({"choice": "D"})),
+                Some(&token),
+                laptop,
+            )
+            .await;
+        assert!(
+            late.problem(409)["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("other-device")
+        );
+        let saved = app
+            .send_from(
+                Method::PUT,
+                &answer,
+                Some(json!({"choice": "B"})),
+                Some(&token),
+                phone,
+            )
+            .await;
+        assert_eq!(saved.status, 200, "{}", saved.text);
+        let done = app
+            .send_from(Method::POST, &submit, None, Some(&token), phone)
+            .await;
+        assert_eq!(done.status, 200, "{}", done.text);
+        assert_eq!(app.stored(&id).await.status.as_ref(), "submitted");
+        let after = act(&app, &inv, &s, &booking, release).await;
+        assert!(
+            after.problem(409)["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("not-bound")
+        );
+
+        // Every step is on the sitting's trail.
+        let trail = app
+            .get(
+                &format!("/api/v1/admin/sittings/{id}/audit"),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(trail.status, 200, "{}", trail.text);
+        let actions: Vec<&str> = trail
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        for expected in [
+            "sitting.other_device_refused",
+            "invigilation.device_released",
+            "sitting.device_bound",
+        ] {
+            assert!(
+                actions.contains(&expected),
+                "{expected} missing from {actions:?}"
+            );
+        }
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| **a == "sitting.other_device_refused")
+                .count(),
+            2,
+            "one entry per binding that another device tried, not per request: {actions:?}"
+        );
+
+        // A sitting outside any session is taken from any device of its candidate.
+        let own = app.start_foundation(&alone.token).await;
+        let own = own["id"].as_str().unwrap();
+        for (device, choice) in [(laptop, "A"), (phone, "B"), (None, "C")] {
+            let saved = app
+                .send_from(
+                    Method::PUT,
+                    &format!("/api/v1/sittings/{own}/answers/1"),
+                    Some(json!({"choice": choice})),
+                    Some(&alone.token),
+                    device,
+                )
+                .await;
+            assert_eq!(saved.status, 200, "{}", saved.text);
+        }
+    }
+);
+
+db_test!(a_second_browser_waits_for_the_invigilators_release, |app| {
+    use crate::browser::Browser;
+    use reqwest::StatusCode;
+
+    let admin = app.admin().await;
+    let inv = invigilator(&app, &admin).await;
+    let candidate = app.candidate().await;
+    let session = create_session(&app, &admin, &inv, app.now() + Duration::days(2), 5, false).await;
+    let id = session["id"].as_str().unwrap().to_owned();
+    let booking = book(&app, &candidate, &session).await;
+    assert_eq!(booking.status, 201, "{}", booking.text);
+    let booking = booking.body["id"].as_str().unwrap().to_owned();
+    app.advance(Duration::days(2) + Duration::minutes(1));
+
+    let mut laptop = Browser::signed_in(&app, &candidate.email, "/dashboard").await;
+    let sitting = laptop.start("iso20000-foundation").await;
+    assert!(
+        laptop.cookie_header().contains("device="),
+        "the start gives the browser a device cookie"
+    );
+    let exam = laptop.get(&format!("/sittings/{sitting}")).await;
+    assert_eq!(exam.status, StatusCode::OK);
+
+    // The same candidate signs in on a second browser: the exam does not open there.
+    let mut second = Browser::signed_in(&app, &candidate.email, "/dashboard").await;
+    let refused = second.get(&format!("/sittings/{sitting}")).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    assert!(
+        refused
+            .text
+            .contains("<h1>This sitting is open on another device</h1>"),
+        "{}",
+        refused.text
+    );
+    assert!(
+        !refused.text.contains("id=\"paper\""),
+        "no question on the second browser"
+    );
+    let clock = second.get(&format!("/sittings/{sitting}/clock")).await;
+    assert_eq!(clock.status, StatusCode::CONFLICT, "{}", clock.text);
+
+    // The live page shows it; the invigilator releases the sitting from there.
+    let mut room =
+        Browser::signed_in(&app, &inv.email, &format!("/invigilation/sessions/{id}")).await;
+    let live = room.get(&format!("/invigilation/sessions/{id}")).await;
+    assert!(
+        live.text.contains("Another device tried at"),
+        "{}",
+        live.text
+    );
+    assert!(
+        live.text
+            .contains("<option value=\"release\">Release to another device</option>")
+    );
+    let action = format!("/invigilation/sessions/{id}/candidates/{booking}/actions");
+    let released = room
+        .submit(&action, &[("action", "release"), ("reason", "technical")])
+        .await;
+    assert_eq!(released.status, StatusCode::SEE_OTHER, "{}", released.text);
+    let live = room.follow(&released).await;
+    assert!(
+        live.text.contains("Released: opens on the next device"),
+        "{}",
+        live.text
+    );
+
+    // The second browser opens it now; the first browser's page learns it moved.
+    let moved = second.get(&format!("/sittings/{sitting}")).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    assert!(moved.text.contains("id=\"paper\""));
+    let clock = laptop.get(&format!("/sittings/{sitting}/clock")).await;
+    assert_eq!(clock.status, StatusCode::CONFLICT);
+    let clock: Value = serde_json::from_str(&clock.text).unwrap();
+    assert_eq!(clock["other_device"], true, "{clock}");
+    let state = room
+        .get(&format!("/invigilation/sessions/{id}/state"))
+        .await;
+    let state: Value = serde_json::from_str(&state.text).unwrap();
+    assert!(
+        state["candidates"][0]["device"]
+            .as_str()
+            .unwrap()
+            .starts_with("One device since"),
+        "{state}"
+    );
+});

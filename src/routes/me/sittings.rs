@@ -13,7 +13,7 @@ use crate::domain::scoring::Response;
 use crate::domain::sitting::{self, SittingStatus};
 use crate::domain::voucher::VoucherCode;
 use crate::pools::FindError;
-use crate::routes::caller::AuthenticatedUser;
+use crate::routes::caller::{ApiDevice, AuthenticatedUser, DEVICE_HEADER};
 use crate::routes::ids::parse_id;
 use crate::routes::json::ApiJson;
 use crate::routes::paging::{ListQuery, paging_or};
@@ -46,11 +46,12 @@ pub struct StartSittingRequest {
     path = "/api/v1/sittings",
     tag = "sittings",
     security(("bearer" = [])),
+    params(("Invigilator-Device" = Option<String>, Header, description = "The device the request comes from: a sitting in an exam session is bound to the device it starts on (any value the client keeps, such as a random UUID), and refuses others until the invigilator releases it")),
     request_body = StartSittingRequest,
     responses(
         (status = 201, description = "The sitting, with its questions (never a key)", body = SittingView),
         (status = 403, description = "Prerequisites not met (`unmet` lists them), or the e-mail address is not verified yet", body = Problem),
-        (status = 409, description = "A sitting is already in progress, the paper cannot be sat yet, it requires a voucher and none is valid (`voucher-required`, `field: voucher`), a resit rule refuses it (`resit-rule`: `rule` names it, `may_sit_from` says from when), or the booked exam session refuses it now (its `type` names the rule: session-required, session-not-open, session-closed, session-cancelled, not-admitted)", body = Problem),
+        (status = 409, description = "A sitting is already in progress, the paper cannot be sat yet, a sitting of a booked exam session is started without naming its device (`device-required`, `field: Invigilator-Device`), it requires a voucher and none is valid (`voucher-required`, `field: voucher`), a resit rule refuses it (`resit-rule`: `rule` names it, `may_sit_from` says from when), or the booked exam session refuses it now (its `type` names the rule: session-required, session-not-open, session-closed, session-cancelled, not-admitted)", body = Problem),
         (status = 422, description = "Unknown qualification or edition, or a mistyped voucher code", body = Problem),
     )
 )]
@@ -58,6 +59,7 @@ pub struct StartSittingRequest {
 pub async fn start(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
+    device: ApiDevice,
     body: ApiJson<StartSittingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Candidate)?;
@@ -77,6 +79,7 @@ pub async fn start(
         use_case::StartOptions {
             voucher: voucher.as_ref(),
             access_code: body.0.access_code.as_deref(),
+            device: device.get(),
         },
         now,
     )
@@ -133,6 +136,9 @@ pub async fn start(
         StartSittingError::Voucher(why) => {
             ApiError::conflict("voucher-required", why).with("field", "voucher")
         }
+        StartSittingError::DeviceRequired => {
+            ApiError::conflict("device-required", e.to_string()).with("field", DEVICE_HEADER)
+        }
         StartSittingError::Unexpected(e) => ApiError::internal(e),
     })?;
     tracing::info!(sitting = %record.id, qualification = %record.qualification_code, "sitting started");
@@ -145,21 +151,23 @@ pub async fn start(
     path = "/api/v1/sittings/{id}",
     tag = "sittings",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Sitting id")),
+    params(("id" = String, Path, description = "Sitting id"), ("Invigilator-Device" = Option<String>, Header, description = "The device the request comes from: a sitting in an exam session is bound to the device it starts on (any value the client keeps, such as a random UUID), and refuses others until the invigilator releases it")),
     responses(
         (status = 200, description = "While in progress: the paper with the answers saved so far (resumes after a disconnect). Once closed: status and result summary only, never an item", body = SittingView),
         (status = 404, description = "No such sitting of yours", body = Problem),
+        (status = 409, description = "An invigilated sitting open on another device (`other-device`): the invigilator can release it to this one", body = Problem),
     )
 )]
 #[get("/sittings/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
+    device: ApiDevice,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
-    let view = match use_case::resume(&state, id, user.id, now).await? {
+    let view = match use_case::resume(&state, id, user.id, device.get(), now).await? {
         Resumed::InProgress { record, answers } => {
             SittingView::build(&record, &answers, &state.catalog, now)
         }
@@ -189,12 +197,13 @@ pub struct SavedAnswerView {
     params(
         ("id" = String, Path, description = "Sitting id"),
         ("number" = u32, Path, description = "Question number, from 1"),
+        ("Invigilator-Device" = Option<String>, Header, description = "The device the request comes from: a sitting in an exam session is bound to the device it starts on (any value the client keeps, such as a random UUID), and refuses others until the invigilator releases it"),
     ),
     request_body(content = Response, description = "A classic item takes the label of one option: `{\"choice\":\"B\"}`"),
     responses(
         (status = 200, description = "Saved (saving the same answer again changes nothing)", body = SavedAnswerView),
         (status = 404, description = "No such sitting of yours, or no such question", body = Problem),
-        (status = 409, description = "The sitting is closed, past its deadline or paused by the invigilator (`type` paused); nothing was saved", body = Problem),
+        (status = 409, description = "The sitting is closed, past its deadline, paused by the invigilator (`type` paused), or invigilated and open on another device (`type` other-device); nothing was saved", body = Problem),
         (status = 422, description = "The answer does not fit the question", body = Problem),
     )
 )]
@@ -202,6 +211,7 @@ pub struct SavedAnswerView {
 pub async fn save_answer(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
+    device: ApiDevice,
     path: web::Path<(String, String)>,
     body: ApiJson<Response>,
 ) -> Result<HttpResponse, ApiError> {
@@ -211,7 +221,7 @@ pub async fn save_answer(
         .parse()
         .map_err(|_| ApiError::not_found("no such question"))?;
     let now = state.clock.now();
-    let saved = use_case::save_answer(&state, id, user.id, number, &body.0, now)
+    let saved = use_case::save_answer(&state, id, user.id, number, &body.0, device.get(), now)
         .await
         .map_err(|e| match e {
             SaveAnswerError::NotFound => ApiError::not_found("no such sitting"),
@@ -227,6 +237,7 @@ pub async fn save_answer(
                 "paused",
                 "paused: the invigilator has paused the sitting and its clock stands still; the answer was not saved",
             ),
+            SaveAnswerError::OtherDevice => ApiError::conflict("other-device", e.to_string()),
             SaveAnswerError::Unexpected(e) => ApiError::internal(e),
         })?;
     Ok(HttpResponse::Ok().json(SavedAnswerView {
@@ -242,22 +253,23 @@ pub async fn save_answer(
     path = "/api/v1/sittings/{id}/submit",
     tag = "sittings",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Sitting id")),
+    params(("id" = String, Path, description = "Sitting id"), ("Invigilator-Device" = Option<String>, Header, description = "The device the request comes from: a sitting in an exam session is bound to the device it starts on (any value the client keeps, such as a random UUID), and refuses others until the invigilator releases it")),
     responses(
         (status = 200, description = "Closed and scored", body = ResultView),
         (status = 404, description = "No such sitting of yours", body = Problem),
-        (status = 409, description = "Already submitted, closed at its deadline (its result is at /result), voided, or paused by the invigilator", body = Problem),
+        (status = 409, description = "Already submitted, closed at its deadline (its result is at /result), voided, paused by the invigilator, or invigilated and open on another device (`other-device`)", body = Problem),
     )
 )]
 #[post("/sittings/{id}/submit")]
 pub async fn submit(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
+    device: ApiDevice,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "sitting")?;
     let now = state.clock.now();
-    let outcome = use_case::submit_and_score(&state, id, user.id, now).await.map_err(|e| match e {
+    let outcome = use_case::submit_and_score(&state, id, user.id, device.get(), now).await.map_err(|e| match e {
         SubmitError::NotFound => ApiError::not_found("no such sitting"),
         SubmitError::AlreadyClosed(SittingStatus::Expired) => ApiError::conflict(
             "sitting-closed",
@@ -268,6 +280,7 @@ pub async fn submit(
         SubmitError::AlreadyClosed(status) => {
             ApiError::conflict("sitting-closed", "the sitting has already been submitted").with("sitting_status", status)
         }
+        SubmitError::OtherDevice => ApiError::conflict("other-device", e.to_string()),
         SubmitError::Unexpected(e) => ApiError::internal(e),
     })?;
     Ok(HttpResponse::Ok().json(result_view(&outcome)))
