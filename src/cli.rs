@@ -96,10 +96,13 @@ fn split_name(name: &str) -> anyhow::Result<(PersonName, PersonName)> {
     Ok((given, family))
 }
 
+/// Creates a staff account holding `role` (an administrator, or an invigilator), its
+/// e-mail address taken as verified.
 pub async fn admin_create(
     settings: &Settings,
     email: &str,
     name: &str,
+    role: Role,
     password: String,
 ) -> anyhow::Result<uuid::Uuid> {
     let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
@@ -111,7 +114,7 @@ pub async fn admin_create(
         email,
         given_name: given,
         family_name: family,
-        roles: vec![Role::Admin],
+        roles: vec![role],
         email_verified: true,
     };
     Ok(accounts::create(&db, &hasher, &account, password, SystemClock.now()).await?)

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use invigilator::domain::role::Role;
 use invigilator::{cli, config, startup::Application, telemetry};
 
 #[derive(Parser)]
@@ -74,15 +75,25 @@ enum CertificatesCommand {
 
 #[derive(Subcommand)]
 enum AdminCommand {
-    /// Create an administrator. The password is read from INVIGILATOR_ADMIN_PASSWORD or
-    /// standard input, never from an argument.
+    /// Create an administrator (or, with --role invigilator, an invigilator). The password
+    /// is read from INVIGILATOR_ADMIN_PASSWORD or standard input, never from an argument.
     Create {
         #[arg(long)]
         email: String,
         /// Given name(s) and family name, e.g. "Ada Lovelace".
         #[arg(long)]
         name: String,
+        /// The account's role.
+        #[arg(long, value_enum, default_value = "admin")]
+        role: StaffRole,
     },
+}
+
+/// The roles an account made on the command line can hold.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StaffRole {
+    Admin,
+    Invigilator,
 }
 
 #[tokio::main]
@@ -128,11 +139,15 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Admin {
-            command: AdminCommand::Create { email, name },
+            command: AdminCommand::Create { email, name, role },
         } => {
             let password = cli::read_admin_password()?;
-            let id = cli::admin_create(&settings, &email, &name, password).await?;
-            println!("administrator {id} created");
+            let (role, word) = match role {
+                StaffRole::Admin => (Role::Admin, "administrator"),
+                StaffRole::Invigilator => (Role::Invigilator, "invigilator"),
+            };
+            let id = cli::admin_create(&settings, &email, &name, role, password).await?;
+            println!("{word} {id} created");
         }
         Command::Audit {
             command: AuditCommand::Verify,

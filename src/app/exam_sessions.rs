@@ -7,6 +7,7 @@ use rand::RngCore;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::notifications::{self, texts};
 use super::{audit, vouchers};
 use crate::domain::audit::{Action, Actor, TargetKind};
 use crate::domain::exam_session::{
@@ -197,11 +198,10 @@ pub async fn cancel(state: &AppState, admin: Uuid, id: Uuid) -> Result<ExamSessi
     let session = repo::find_session(&tx, id)
         .await?
         .ok_or(SessionError::NotFound("session"))?;
-    let held: Vec<Uuid> = repo::bookings_in(&tx, id)
+    let held: Vec<Booking> = repo::bookings_in(&tx, id)
         .await?
         .into_iter()
         .filter(|b| b.status == BookingStatus::Booked)
-        .map(|b| b.id)
         .collect();
     if !repo::cancel_session(&tx, id, now).await? {
         return Err(refused(
@@ -209,9 +209,21 @@ pub async fn cancel(state: &AppState, admin: Uuid, id: Uuid) -> Result<ExamSessi
             "the session is already cancelled",
         ));
     }
-    // The bookings it cancelled give their vouchers back.
-    for booking in held {
-        vouchers::unbook(&tx, booking, now).await?;
+    // The bookings it cancelled give their vouchers back, and each candidate is told.
+    let title = vouchers::title(state, &session.qualification_code);
+    for booking in &held {
+        let voucher_back = vouchers::unbook(&tx, booking.id, now).await?;
+        if let Some(candidate) = users::find_by_id(&tx, booking.candidate_id).await? {
+            let message = texts::session_cancelled(
+                state.public_base_url(),
+                &candidate.email,
+                &candidate.given_name,
+                &title,
+                session.opens_at,
+                voucher_back.is_some(),
+            );
+            notifications::queue(&tx, &message, now).await?;
+        }
     }
     let event = audit::event(
         Actor::User(admin),

@@ -77,7 +77,8 @@ pub fn policy(state: &AppState, code: &str) -> Option<Entitlement> {
         .map(|(_, q)| q.qualification.entitlement.clone())
 }
 
-fn title(state: &AppState, code: &str) -> String {
+/// The title of an offered qualification, or its code.
+pub(crate) fn title(state: &AppState, code: &str) -> String {
     state
         .catalog
         .offered()

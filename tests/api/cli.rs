@@ -178,3 +178,60 @@ async fn admin_create_reads_the_password_from_stdin_and_the_admin_can_log_in() {
         .unwrap();
     assert!(!refused.status.success());
 }
+
+#[tokio::test]
+async fn admin_create_makes_an_invigilator_with_role_invigilator() {
+    let app = spawn_app().await;
+    let url = secrecy::ExposeSecret::expose_secret(&app.settings.database.url).to_owned();
+    let made = invigilator()
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "proctor@example.org",
+            "--name",
+            "Mary Jackson",
+            "--role",
+            "invigilator",
+        ])
+        .env("APP_DATABASE__URL", &url)
+        .env("INVIGILATOR_ADMIN_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(String::from_utf8_lossy(&made.stdout).starts_with("invigilator "));
+    let login = app.login("proctor@example.org", PASSWORD).await;
+    assert_eq!(login.status, 200, "{}", login.text);
+    let token = login.body["access_token"].as_str();
+    let me = app.get("/api/v1/me", token).await;
+    assert_eq!(me.body["roles"], serde_json::json!(["invigilator"]));
+    assert_eq!(
+        app.get("/api/v1/invigilation/sessions", token).await.status,
+        200
+    );
+    assert_eq!(app.get("/api/v1/admin/atos", token).await.status, 403);
+
+    // A role the command line does not give is refused, and nothing is created.
+    let refused = invigilator()
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "c@example.org",
+            "--name",
+            "C D",
+            "--role",
+            "candidate",
+        ])
+        .env("APP_DATABASE__URL", &url)
+        .env("INVIGILATOR_ADMIN_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("invalid value 'candidate'"));
+    assert_eq!(app.login("c@example.org", PASSWORD).await.status, 401);
+}

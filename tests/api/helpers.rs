@@ -558,6 +558,7 @@ impl TestApp {
             &self.settings,
             &email,
             "Ada Lovelace",
+            invigilator::domain::role::Role::Admin,
             PASSWORD.to_owned(),
         )
         .await

@@ -593,6 +593,47 @@ db_test!(
             .get("/api/v1/sessions/bookings", Some(&plain.token))
             .await;
         assert_eq!(mine.body[0]["status"], "cancelled");
+        // The candidate is told by e-mail, with the way to book another session.
+        app.deliver_mail().await;
+        let told = app.mail.to(&plain.email);
+        let told = told
+            .iter()
+            .find(|m| m.subject().contains("exam session has been cancelled"))
+            .expect("a cancellation e-mail");
+        assert_eq!(
+            told.subject(),
+            "Your ISO/IEC 20000 Foundation exam session has been cancelled"
+        );
+        assert!(
+            told.text()
+                .contains("has been cancelled by the certification body"),
+            "{}",
+            told.text()
+        );
+        assert!(
+            told.link("http")
+                .is_some_and(|l| l.ends_with("/my/sessions")),
+            "{}",
+            told.text()
+        );
+        let again = app
+            .post(
+                &format!("/api/v1/admin/sessions/{id}/cancel"),
+                json!({}),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(again.status, 409);
+        app.deliver_mail().await;
+        assert_eq!(
+            app.mail
+                .to(&plain.email)
+                .iter()
+                .filter(|m| m.subject().contains("cancelled"))
+                .count(),
+            1,
+            "told once"
+        );
         let list = app.get("/api/v1/admin/sessions", Some(&admin.token)).await;
         assert_eq!(list.body.as_array().unwrap().len(), 1);
 

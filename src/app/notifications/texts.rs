@@ -312,6 +312,44 @@ pub fn voucher_expiry_reminder(
     )
 }
 
+/// A booked exam session cancelled by the exam body, to each candidate who held a seat.
+pub fn session_cancelled(
+    base_url: &str,
+    to: &str,
+    given_name: &str,
+    qualification_title: &str,
+    opens_at: OffsetDateTime,
+    voucher_given_back: bool,
+) -> OutgoingEmail {
+    let link = format!("{}/my/sessions", base_url.trim_end_matches('/'));
+    let opens = opens_at.to_offset(time::UtcOffset::UTC);
+    let when = format!(
+        "{} at {:02}:{:02} UTC",
+        opens.date(),
+        opens.hour(),
+        opens.minute()
+    );
+    let mut paragraphs = vec![
+        format!("Dear {given_name},"),
+        format!(
+            "The {qualification_title} exam session you booked, due to open on {when}, has been cancelled by the certification body. Your booking in it is cancelled."
+        ),
+    ];
+    if voucher_given_back {
+        paragraphs.push(
+            "The voucher your booking held is yours again: use it to book another session."
+                .to_owned(),
+        );
+    }
+    paragraphs.push("Sign in to book another session.".to_owned());
+    email(
+        to,
+        format!("Your {qualification_title} exam session has been cancelled"),
+        paragraphs,
+        Some(("Book another session", &link)),
+    )
+}
+
 /// An appeal's or complaint's step (received, under review, decided, withdrawn), to the
 /// appellant, with a link to their cases page.
 pub fn case_update(
