@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::audit::{self, Action, Actor, TargetKind};
 use super::notifications::{self, texts};
 use super::paging::Page;
-use crate::domain::ato::AtoRecord;
+use crate::domain::ato::{AccreditationStatus, AtoRecord};
 use crate::domain::audit::Event;
 use crate::domain::fields::FieldErrors;
 use crate::domain::role::Role;
@@ -37,6 +37,9 @@ pub enum VoucherError {
     NoSuchAto,
     #[error("no such voucher")]
     NoSuchVoucher,
+    /// Vouchers go to an organization only for a qualification it is accredited to teach.
+    #[error("the training organization holds no active accreditation for {0} today")]
+    NotAccredited(String),
     #[error("no voucher has this code")]
     UnknownCode,
     #[error("is not a delegate who accepted an enrolment with your organization")]
@@ -137,6 +140,19 @@ pub async fn issue(
         ),
         None => None,
     };
+    if let Some(ato) = &ato {
+        let today = now.date();
+        let accredited = atos::accreditations_of(&state.db, ato.id)
+            .await?
+            .iter()
+            .any(|a| {
+                a.status == AccreditationStatus::Active
+                    && a.period.covers(&batch.qualification, today, today)
+            });
+        if !accredited {
+            return Err(VoucherError::NotAccredited(batch.qualification.clone()));
+        }
+    }
     let batch_id = Uuid::now_v7();
     let mut rng = rand::rng();
     let issued: Vec<(VoucherRecord, VoucherCode)> = (0..batch.count)

@@ -71,13 +71,6 @@ struct CannotStartPage {
     reasons: Vec<String>,
 }
 
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
 /// The start button's form: its token, and the exam session's access code when the
 /// candidate typed one (on the bookings page).
 #[derive(Deserialize, Default)]
@@ -129,7 +122,7 @@ pub async fn start(
         Err(StartSittingError::EmailNotVerified) => vec![
             "Confirm your e-mail address first: open the link we sent you, or send it again from your dashboard.".into(),
         ],
-        Err(StartSittingError::Session(refusal)) => vec![format!("{}.", capitalized(&refusal.to_string()))],
+        Err(StartSittingError::Session(refusal)) => vec![format!("{}.", page::capitalized(&refusal.to_string()))],
         Err(StartSittingError::NotOffered(_)) | Err(StartSittingError::Unknown(_)) => {
             vec!["This paper is not open for sittings yet.".into()]
         }

@@ -61,6 +61,14 @@ pub fn see_other_signed_out(visitor: &Visitor, to: &str) -> Result<HttpResponse,
     Ok(response)
 }
 
+/// A sentence's first letter in upper case.
+pub fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// A date as the pages write it: "17 May 2026".
 pub fn date(d: time::Date) -> String {
     format!("{} {} {}", d.day(), d.month(), d.year())

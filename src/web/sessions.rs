@@ -210,7 +210,7 @@ pub async fn admin_create(
                             };
                             Err(FormErrors::one(
                                 field,
-                                format!("{}.", capitalized(&message)),
+                                format!("{}.", page::capitalized(&message)),
                             ))
                         }
                         Err(e) => return Err(e.into()),
@@ -226,13 +226,6 @@ pub async fn admin_create(
             page::html(&visitor, StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
-}
-
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 #[derive(Deserialize, Default)]
@@ -355,7 +348,7 @@ async fn after_booking(
         )),
         Err(e @ (SessionError::Refused(..) | SessionError::Invalid { .. })) => {
             let mut page = my_page(state, visitor, user).await?;
-            page.problem = Some(format!("{}.", capitalized(&e.to_string())));
+            page.problem = Some(format!("{}.", page::capitalized(&e.to_string())));
             page::html(visitor, StatusCode::CONFLICT, &page)
         }
         Err(e) => Err(e.into()),
@@ -630,7 +623,10 @@ async fn after_action(
         Err(e) => return Err(e.into()),
     };
     let mut page = live_page(state, visitor, user, id).await?;
-    page.problem = Some(format!("{}.", capitalized(problem.trim_end_matches('.'))));
+    page.problem = Some(format!(
+        "{}.",
+        page::capitalized(problem.trim_end_matches('.'))
+    ));
     page::html(visitor, StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 

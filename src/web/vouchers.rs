@@ -209,7 +209,19 @@ pub async fn admin_issue(
         }
         Err(e) => return Err(e.into()),
     };
-    let issued = use_case::issue(&state, Some(id), &batch, admin.user_id).await?;
+    let issued = match use_case::issue(&state, Some(id), &batch, admin.user_id).await {
+        Ok(issued) => issued,
+        Err(e @ VoucherError::NotAccredited(_)) => {
+            let mut shown = FormErrors::new();
+            shown.add(
+                "qualification",
+                format!("{}.", page::capitalized(&e.to_string())),
+            );
+            let page = admin_view(&state, &visitor, id, form, shown).await?;
+            return page::html(&visitor, StatusCode::CONFLICT, &page);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let codes: Vec<String> = issued.vouchers.iter().map(|(_, c)| c.grouped()).collect();
     let ato_name = issued.ato.map(|a| a.name).unwrap_or_default();
     if form.format == "csv" {

@@ -258,3 +258,88 @@ db_test!(
         assert_eq!(reply.body["errors"][0]["field"], "email", "{}", reply.text);
     }
 );
+
+/// utoipa names a schema by its type's bare name and, when two types share one, keeps
+/// one of them without a word (a case's `Outcome` once replaced the enrolment's in the
+/// document). Every type deriving `ToSchema` must therefore have a name of its own, or a
+/// `#[schema(as = …)]` that gives it one.
+#[test]
+fn every_schema_type_has_a_name_of_its_own() {
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    rust_files(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut names: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            // A derive list (on one line or several) that holds ToSchema …
+            if !line.trim_start().starts_with("#[derive(") {
+                continue;
+            }
+            let mut derive = String::new();
+            let mut j = i;
+            while j < lines.len() {
+                derive.push_str(lines[j]);
+                if lines[j].contains(")]") {
+                    break;
+                }
+                j += 1;
+            }
+            if !derive.contains("ToSchema") {
+                continue;
+            }
+            // … then attributes, then the item it derives for.
+            let mut renamed = None;
+            for next in &lines[j + 1..] {
+                let next = next.trim();
+                if let Some(rest) = next.split("schema(as = ").nth(1) {
+                    renamed = rest.split([')', ',']).next().map(|s| s.trim().to_owned());
+                }
+                let item = next.strip_prefix("pub ").or(Some(next)).and_then(|n| {
+                    n.strip_prefix("struct ")
+                        .or_else(|| n.strip_prefix("enum "))
+                });
+                if let Some(item) = item {
+                    let name: String = item
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    let shown = file.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
+                    names
+                        .entry(renamed.unwrap_or(name))
+                        .or_default()
+                        .push(format!("{}:{}", shown.display(), i + 1));
+                    break;
+                }
+            }
+        }
+    }
+    assert!(
+        names.len() > 50,
+        "the scan found only {} schema types",
+        names.len()
+    );
+    let shared: Vec<String> = names
+        .iter()
+        .filter(|(_, at)| at.len() > 1)
+        .map(|(name, at)| format!("{name}: {}", at.join(", ")))
+        .collect();
+    assert!(
+        shared.is_empty(),
+        "schema names used by more than one type (the document would keep only one):\n{}",
+        shared.join("\n")
+    );
+}

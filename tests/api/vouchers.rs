@@ -313,6 +313,27 @@ db_test!(
             .post("/api/v1/admin/atos/00000000-0000-7000-8000-000000000000/vouchers", json!({"qualification": FOUNDATION, "count": 1, "valid_from": app.day(0), "expires_on": app.day(9)}), Some(&admin.token))
             .await;
         unknown.problem(404);
+        // Vouchers go to an organization only for what it is accredited to teach.
+        let unaccredited = app
+            .post(&format!("/api/v1/admin/atos/{}/vouchers", x.ato), json!({"qualification": "iso20000-auditor", "count": 3, "valid_from": app.day(0), "expires_on": app.day(9)}), Some(&admin.token))
+            .await;
+        let problem = unaccredited.problem(409);
+        assert!(
+            problem["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("not-accredited"),
+            "{}",
+            unaccredited.text
+        );
+        assert_eq!(problem["field"], "qualification");
+        let theirs = app.get("/api/v1/ato/vouchers", Some(&x.token)).await;
+        assert_eq!(
+            theirs.body.as_array().unwrap().len(),
+            2,
+            "none issued: {}",
+            theirs.text
+        );
     }
 );
 

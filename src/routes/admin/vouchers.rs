@@ -111,6 +111,7 @@ async fn issue_batch(
     responses((status = 201, description = "The batch, with every code (shown only here)", body = BatchView),
         (status = 403, description = "Not an administrator", body = Problem),
         (status = 404, description = "No such training organization", body = Problem),
+        (status = 409, description = "The organization holds no active accreditation for the qualification today (`not-accredited`, `field: qualification`)", body = Problem),
         (status = 422, description = "An unknown qualification, a count outside 1-1000, or bad dates", body = Problem)))]
 #[post("/admin/atos/{id}/vouchers")]
 pub async fn issue_to_ato(

@@ -28,6 +28,9 @@ impl From<VoucherError> for ApiError {
             }
             VoucherError::NotADelegate => ApiError::invalid("email", e.to_string()),
             VoucherError::WrongState(..) => ApiError::conflict("voucher-state", e.to_string()),
+            VoucherError::NotAccredited(_) => {
+                ApiError::conflict("not-accredited", e.to_string()).with("field", "qualification")
+            }
             VoucherError::BadUpload(m) => ApiError::invalid("file", m),
             VoucherError::Invalid(errors) => ApiError::invalid_fields(errors),
             VoucherError::Unexpected(e) => ApiError::internal(e),
