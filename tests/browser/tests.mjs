@@ -355,6 +355,26 @@ export const tests = {
     await desk.waitForResponse((r) => r.url().includes(`/invigilation/sessions/${session.body.id}/state`), { timeout: 15000 });
     await checkAccessibility(desk, "invigilation-live");
     await screenshots(desk, "invigilation-live");
+    // Keyboard alone: Tab to the candidate's action (Admit comes first), give a reason
+    // with the arrow keys, Tab to Apply, press Enter; every stop shows where focus is.
+    const tabTo = async (selector) => {
+      for (let i = 0; i < 80; i++) {
+        await desk.keyboard.press("Tab");
+        if (await desk.evaluate((s) => document.activeElement?.matches(s), selector)) return;
+      }
+      throw new Error(`Tab never reached ${selector}`);
+    };
+    await tabTo('#live select[name="action"]');
+    assert(await desk.evaluate(() => document.activeElement.value) === "admit", "Admit is the first action");
+    await tabTo('#live select[name="reason"]');
+    await desk.keyboard.press("ArrowDown");
+    assert(await desk.evaluate(() => document.activeElement.value) === "technical", "the arrow key picks a reason");
+    await tabTo('#live button[type="submit"]');
+    const ring = await desk.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert(ring !== "none", `the focused Apply button shows a focus ring (outline ${ring})`);
+    await Promise.all([desk.waitForURL(/done=1/), desk.keyboard.press("Enter")]);
+    await expectText(desk.locator("main"), /Done and recorded\./, "the keyboard-applied action is recorded");
+    await expectText(desk.locator('#live td[data-cell="state"]'), /Admitted/, "the candidate is admitted");
 
     const { page: mine } = await fresh(browser, contexts, { viewport: { width: 390, height: 844 } });
     await signIn(server, mine, candidate.email);
