@@ -192,9 +192,9 @@ pub struct PaperStatistics {
     pub sd: f64,
     pub method: ReliabilityMethod,
     /// KR-20 or alpha; null with fewer than two candidates or scored items per paper,
-    /// or when every total is the same. With papers drawn at random it is an estimate
-    /// (see `paper_statistics`), capped at 1: read it once every item has been given to
-    /// many candidates.
+    /// when every total is the same, or when the estimate comes out above 1 (with papers
+    /// drawn at random, items given to few candidates can push it there; see
+    /// `paper_statistics`): read it once every item has been given to many candidates.
     pub reliability: Option<f64>,
     /// SD × √(1 − reliability), a negative reliability taken as 0.
     pub sem: Option<f64>,
@@ -477,9 +477,11 @@ fn paper_statistics(
     let k = mean(&per_paper);
     let total_variance = variance(&totals);
     // Items given to few candidates have their variance underestimated (one candidate:
-    // none at all), which can push the estimate past 1: it is capped there.
+    // none at all), which can push the estimate past 1. No reliability is above 1, so
+    // such an estimate is withheld rather than shown as a perfect 1.0.
     let reliability = (n >= 2 && k >= 2.0 && total_variance > 0.0)
-        .then(|| (k / (k - 1.0) * (1.0 - mean(&variance_sums) / total_variance)).min(1.0));
+        .then(|| k / (k - 1.0) * (1.0 - mean(&variance_sums) / total_variance))
+        .filter(|r| *r <= 1.0);
     let sd = total_variance.sqrt();
     let method = if items.iter().filter(|i| !i.pilot).all(|i| i.dichotomous) {
         ReliabilityMethod::Kr20

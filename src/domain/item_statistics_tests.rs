@@ -364,9 +364,10 @@ fn the_csv_has_one_row_per_item_and_neutralises_formulas() {
 }
 
 #[test]
-fn items_seen_once_cannot_push_the_reliability_past_one() {
+fn an_estimate_past_one_is_withheld_not_shown_as_perfect() {
     // Two papers of two items, no item shared: every item variance is 0 (one candidate
-    // each), so 2/1 · (1 − 0 / var) = 2 before the cap; the SEM is then 0.
+    // each), so 2/1 · (1 − 0 / var) = 2, which no reliability can be: neither it nor an
+    // SEM from it is reported (a capped 1.0 would read as a perfect paper).
     let items: Vec<ItemFacts> = ["U1", "U2", "U3", "U4"]
         .iter()
         .map(|id| classic(id, "A", false))
@@ -376,6 +377,7 @@ fn items_seen_once_cannot_push_the_reliability_past_one() {
         candidate(0, &[(2, 0, Some(1)), (3, 0, Some(1))]),
     ];
     let paper = analyse(&items, &candidates, 2, &flags_from(1)).paper;
-    assert_eq!(paper.reliability, Some(1.0));
-    assert_eq!(paper.sem, Some(0.0));
+    assert_eq!(paper.reliability, None);
+    assert_eq!(paper.sem, None);
+    assert_eq!(paper.candidates, 2, "the rest of the paper's figures stay");
 }

@@ -147,8 +147,15 @@ db_test!(
             histogram[39],
             scores.iter().filter(|s| **s == 39).count() as u64
         );
-        assert!(paper["reliability"].as_f64().unwrap() <= 1.0, "{paper}");
-        assert!(paper["sem"].is_f64(), "{paper}");
+        // Four candidates on papers drawn at random: the estimate may come out above 1,
+        // and is then withheld with its SEM; never reported above 1.
+        match paper["reliability"].as_f64() {
+            Some(r) => {
+                assert!(r <= 1.0, "{paper}");
+                assert!(paper["sem"].is_f64(), "{paper}");
+            }
+            None => assert!(paper["sem"].is_null(), "{paper}"),
+        }
 
         // Each item is counted over the papers that carried it.
         let mut given: BTreeMap<String, u64> = BTreeMap::new();
