@@ -297,6 +297,35 @@ pub async fn of_candidate(
     Ok(Page::cut(rows, limit, |c| c.id))
 }
 
+/// The delegate with this e-mail address, for staff lodging a case on their behalf: a
+/// candidate who accepted an enrolment with the staff member's organization.
+pub async fn delegate_by_email(
+    state: &AppState,
+    staff: Uuid,
+    email: &crate::domain::values::EmailAddress,
+) -> Result<Uuid, CaseError> {
+    let db = &state.db;
+    let ato = atos::ato_of_staff(db, staff)
+        .await?
+        .ok_or(CaseError::NotStaff)?;
+    let user = users::find_by_email(db, email)
+        .await?
+        .ok_or(CaseError::NoSuchDelegate)?;
+    repo::accepted_by_delegate(db, ato, user.id, None)
+        .await?
+        .ok_or(CaseError::NoSuchDelegate)?;
+    Ok(user.id)
+}
+
+/// The cases a staff member lodged on delegates' behalf, oldest first (at most `limit`).
+pub async fn lodged_by(
+    state: &AppState,
+    staff: Uuid,
+    limit: u64,
+) -> Result<Vec<CaseRecord>, CaseError> {
+    Ok(repo::lodged_by(&state.db, staff, limit).await?)
+}
+
 /// One of the candidate's cases; `NotFound` for anyone else's.
 pub async fn own(state: &AppState, candidate: Uuid, id: Uuid) -> Result<CaseRecord, CaseError> {
     repo::find(&state.db, id)

@@ -140,6 +140,23 @@ pub async fn page(
         .collect()
 }
 
+/// The cases `staff` lodged on someone else's behalf, oldest first.
+pub async fn lodged_by(
+    db: &impl ConnectionTrait,
+    staff: Uuid,
+    limit: u64,
+) -> Result<Vec<CaseRecord>, DbErr> {
+    let query = cases::Entity::find()
+        .filter(cases::Column::LodgedBy.eq(staff))
+        .filter(cases::Column::CandidateId.ne(staff));
+    paging::oldest_first(query, cases::Column::Id, None, limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(CaseRecord::try_from)
+        .collect()
+}
+
 fn open_states() -> Vec<&'static str> {
     vec![
         CaseState::Received.as_ref(),

@@ -240,3 +240,166 @@ pub async fn withdraw(
         Err(e) => Err(e.into()),
     }
 }
+
+/// One result of a delegate's, as the staff's "Result appealed" list offers it.
+pub struct DelegateTarget {
+    pub value: String,
+    pub label: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StaffLodgeForm {
+    csrf: String,
+    email: String,
+    kind: String,
+    /// A delegate's sitting id, or empty.
+    target: String,
+    about: String,
+    statement: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/ato/cases.html")]
+struct StaffCasesPage {
+    chrome: Chrome,
+    errors: FormErrors,
+    notice: Option<&'static str>,
+    cases: Vec<CaseItem>,
+    targets: Vec<DelegateTarget>,
+    form: StaffLodgeForm,
+}
+
+async fn staff_cases_page(
+    state: &AppState,
+    visitor: &Visitor,
+    staff: uuid::Uuid,
+    form: StaffLodgeForm,
+) -> Result<StaffCasesPage, PageError> {
+    let lodged = cases::lodged_by(state, staff, 100).await?;
+    let results = crate::app::courses::delegate_results(state, staff, None, 100)
+        .await
+        .map_err(|e| PageError::Unexpected(anyhow::anyhow!(e.to_string())))?;
+    let targets = results
+        .items
+        .into_iter()
+        .filter_map(|r| {
+            let (score, passed) = (r.score?, r.passed?);
+            let title = state
+                .catalog
+                .qualification_title(&r.edition, &r.qualification);
+            let outcome = if passed { "passed" } else { "not passed" };
+            Some(DelegateTarget {
+                value: r.sitting_id.to_string(),
+                label: format!(
+                    "{} {}: {title} on {}, {score} of {}, {outcome}",
+                    r.given_name,
+                    r.family_name,
+                    r.started_at.date(),
+                    r.max_score
+                ),
+            })
+        })
+        .collect();
+    Ok(StaffCasesPage {
+        chrome: Chrome::new(visitor, "Appeals and complaints for delegates"),
+        errors: FormErrors::new(),
+        notice: None,
+        cases: lodged.into_iter().map(CaseItem::from).collect(),
+        targets,
+        form,
+    })
+}
+
+/// Training-organization staff lodge an appeal or a complaint on a delegate's behalf.
+#[get("/ato/cases")]
+pub async fn staff_cases(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<DoneQuery>,
+) -> Result<HttpResponse, PageError> {
+    let staff = visitor.with_role(Role::AtoStaff)?.user_id;
+    let mut page = staff_cases_page(&state, &visitor, staff, StaffLodgeForm::default()).await?;
+    if query.done.as_deref() == Some("lodged") {
+        page.notice = Some("The case is received. The delegate is told by e-mail at each step.");
+    }
+    page::ok(&visitor, &page)
+}
+
+fn parse_staff_form(
+    form: &StaffLodgeForm,
+) -> Result<(crate::domain::values::EmailAddress, NewCase), FormErrors> {
+    let mut errors = FormErrors::new();
+    let email = crate::domain::values::EmailAddress::parse(&form.email);
+    if let Err(e) = &email {
+        errors.add("email", format!("The delegate's e-mail address {e}."));
+    }
+    let as_candidate = LodgeForm {
+        csrf: String::new(),
+        kind: form.kind.clone(),
+        target: match form.target.trim() {
+            "" => String::new(),
+            id => format!("{}:{id}", TargetKind::Sitting.as_ref()),
+        },
+        about: form.about.clone(),
+        statement: form.statement.clone(),
+    };
+    let case = parse_form(&as_candidate).map_err(|found| {
+        for (field, message) in found.all() {
+            errors.add(field, message.replace("Your statement", "The statement"));
+        }
+    });
+    match (email, case) {
+        (Ok(email), Ok(case)) if errors.is_empty() => Ok((email, case)),
+        _ => Err(errors),
+    }
+}
+
+#[post("/ato/cases")]
+pub async fn staff_lodge(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<StaffLodgeForm>,
+) -> Result<HttpResponse, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    let staff = visitor.with_role(Role::AtoStaff)?.user_id;
+    let form = form.into_inner();
+    let (status, errors) = match parse_staff_form(&form) {
+        Ok((email, new)) => match cases::delegate_by_email(&state, staff, &email).await {
+            Err(CaseError::NoSuchDelegate) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                FormErrors::one(
+                    "email",
+                    "No delegate of your organization (one who accepted an enrolment) has this e-mail address.",
+                ),
+            ),
+            Err(e) => return Err(e.into()),
+            Ok(candidate) => {
+                let appellant = Appellant::Staff { staff, candidate };
+                match cases::lodge(&state, appellant, &new).await {
+                    Ok(_) => return Ok(page::see_other(&visitor, "/ato/cases?done=lodged")),
+                    Err(CaseError::NoSuchTarget(_)) => (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        FormErrors::one(
+                            "target",
+                            "This result is not the delegate's: choose one of theirs, or none.",
+                        ),
+                    ),
+                    Err(
+                        CaseError::OutOfWindow(m)
+                        | CaseError::NotAppealable(m)
+                        | CaseError::AlreadyOpen(m),
+                    ) => (
+                        StatusCode::CONFLICT,
+                        FormErrors::one("target", page::capitalized(&m)),
+                    ),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        },
+        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
+    };
+    let mut page = staff_cases_page(&state, &visitor, staff, form).await?;
+    page.errors = errors;
+    page::html(&visitor, status, &page)
+}

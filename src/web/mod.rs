@@ -72,6 +72,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(cases::cases_list)
         .service(cases::lodge)
         .service(cases::withdraw)
+        .service(cases::staff_cases)
+        .service(cases::staff_lodge)
         .service(sessions::admin_list)
         .service(sessions::admin_create)
         .service(sessions::admin_cancel)

@@ -569,3 +569,121 @@ db_test!(
         assert_eq!(seen.body["state"], "withdrawn");
     }
 );
+
+db_test!(
+    ato_staff_lodge_an_appeal_for_a_delegate_on_their_page,
+    |app| {
+        let admin = app.admin().await;
+        let staff = app.ato(&admin, &["iso20000-foundation"]).await;
+        let course = app.course(&staff, "iso20000-foundation", -5, -1).await;
+        let delegate = app.candidate().await;
+        app.enrol_and_record(&staff, &course, &delegate.email, "completed")
+            .await;
+        let stranger = app.candidate().await;
+        app.advance(time::Duration::minutes(1));
+        let sitting = fail_foundation(&app, &delegate).await;
+
+        let mut desk = Browser::signed_in(&app, &staff.email, "/ato").await;
+        let home = desk.get("/ato").await;
+        assert!(home.text.contains("href=\"/ato/cases\""), "{}", home.text);
+        let page = desk.get("/ato/cases").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(
+            page.text.contains(&format!("<option value=\"{sitting}\">")),
+            "the delegate's result is offered: {}",
+            page.text
+        );
+        assert!(page.text.contains("You have lodged no case."));
+
+        // Someone who is not a delegate of the organization: named next to the field.
+        let refused = desk
+            .submit(
+                "/ato/cases",
+                &[
+                    ("email", &stranger.email),
+                    ("kind", "complaint"),
+                    ("target", ""),
+                    ("about", ""),
+                    ("statement", "The room was cold."),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.text.contains("id=\"email-error\""),
+            "{}",
+            refused.text
+        );
+        assert!(
+            refused.text.contains("No delegate of your organization"),
+            "{}",
+            refused.text
+        );
+        let empty = desk
+            .submit(
+                "/ato/cases",
+                &[
+                    ("email", &delegate.email),
+                    ("kind", "appeal"),
+                    ("target", &sitting),
+                    ("about", ""),
+                    ("statement", " "),
+                ],
+            )
+            .await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            empty.text.contains("id=\"statement-error\""),
+            "{}",
+            empty.text
+        );
+        assert!(
+            app.get("/api/v1/me/cases", Some(&delegate.token))
+                .await
+                .body
+                == json!([]),
+            "nothing lodged yet"
+        );
+
+        let lodged = desk
+            .submit(
+                "/ato/cases",
+                &[
+                    ("email", &delegate.email),
+                    ("kind", "appeal"),
+                    ("target", &sitting),
+                    ("about", ""),
+                    ("statement", "The network failed for 20 minutes."),
+                ],
+            )
+            .await;
+        assert_eq!(lodged.status, StatusCode::SEE_OTHER, "{}", lodged.text);
+        let after = desk.follow(&lodged).await;
+        assert!(
+            after.text.contains("The case is received."),
+            "{}",
+            after.text
+        );
+        assert!(after.text.contains("Appeal received"), "{}", after.text);
+        let theirs = app.get("/api/v1/me/cases", Some(&delegate.token)).await;
+        assert_eq!(theirs.body[0]["kind"], "appeal", "{}", theirs.text);
+        assert_eq!(theirs.body[0]["target_id"], sitting.as_str());
+        assert_ne!(theirs.body[0]["lodged_by"], delegate.id.to_string());
+
+        // A second appeal against the same result is refused next to the field.
+        let twice = desk
+            .submit(
+                "/ato/cases",
+                &[
+                    ("email", &delegate.email),
+                    ("kind", "appeal"),
+                    ("target", &sitting),
+                    ("about", ""),
+                    ("statement", "Again."),
+                ],
+            )
+            .await;
+        assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.text);
+        assert!(twice.text.contains("id=\"target-error\""), "{}", twice.text);
+    }
+);

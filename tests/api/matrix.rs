@@ -203,6 +203,7 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/admin/statistics/{qualification}",                 [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/statistics/{qualification}/items.csv",       [303, 403, 403, 403, 403, 200, 303]),
     ("/my/cases",                                         [303, 200, 200, 403, 403, 403, 303]),
+    ("/ato/cases",                                        [303, 403, 403, 200, 200, 403, 303]),
     ("/admin/cases",                                      [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/cases/{id}",                                 [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/results",                                    [303, 403, 403, 403, 403, 200, 303]),
@@ -265,6 +266,7 @@ const FORMS: &[(&str, [u16; 7])] = &[
     ("/ato/vouchers/assignments",                         [303, 403, 403, 422, 422, 403, 303]),
     ("/my/vouchers",                                      [303, 422, 422, 403, 403, 403, 303]),
     ("/my/cases",                                         [303, 422, 422, 403, 403, 403, 303]),
+    ("/ato/cases",                                        [303, 403, 403, 422, 422, 403, 303]), // an empty form names its fields
     ("/my/cases/{id}/withdraw",                           [303, 303, 404, 403, 403, 403, 303]), // a case of A's lodged afresh
     ("/admin/cases/{id}/reviewer",                        [303, 403, 403, 403, 403, 422, 303]),
     ("/admin/cases/{id}/notes",                           [303, 403, 403, 403, 403, 422, 303]),

@@ -282,6 +282,12 @@ export const tests = {
     assert((text.match(/Refused/g) || []).length === 2, `the duplicate and the bad address refused: ${text}`);
     await checkAccessibility(page, "ato-roster-report");
     await screenshots(page, "ato-roster-report");
+    // Lodging a case for a delegate: an empty form names its fields, and passes axe.
+    await page.goto(server.base + "/ato/cases");
+    await checkAccessibility(page, "ato-cases");
+    await page.getByRole("button", { name: "Lodge" }).click();
+    await expectText(page.locator("#email-error"), /e-mail address/, "the missing address is named next to its field");
+    await checkAccessibility(page, "ato-cases-errors");
   },
 
   async "every public page is usable at 320 px and passes axe"({ server, browser, contexts }) {
