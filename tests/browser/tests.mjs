@@ -288,6 +288,7 @@ export const tests = {
     await page.getByRole("button", { name: "Lodge" }).click();
     await expectText(page.locator("#email-error"), /e-mail address/, "the missing address is named next to its field");
     await checkAccessibility(page, "ato-cases-errors");
+    await screenshots(page, "ato-cases-errors");
   },
 
   async "every public page is usable at 320 px and passes axe"({ server, browser, contexts }) {
