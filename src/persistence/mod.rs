@@ -12,6 +12,7 @@ pub mod key_corrections;
 pub mod outbox;
 mod paging;
 pub mod result_decisions;
+pub mod schema;
 pub mod sittings;
 pub mod statistics;
 pub mod throttle;
@@ -155,10 +156,23 @@ pub async fn connect_and_migrate(
     let db = connect(settings)
         .await
         .with_context(|| format!("cannot connect to the database {settings:?}"))?;
+    refuse_newer_schema(&schema::status(&db).await?)?;
     Migrator::up(&db, None)
         .await
         .context("database migration failed")?;
     Ok(db)
+}
+
+/// Fails when the database holds migrations this binary does not know: it was migrated
+/// by a newer version, whose data this one could misread or damage.
+pub fn refuse_newer_schema(status: &schema::SchemaStatus) -> anyhow::Result<()> {
+    if status.unknown.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "the database schema is newer than this binary: it holds migration(s) {} that this version does not know; run the newer version (or restore a backup taken with this one)",
+        status.unknown.join(", ")
+    )
 }
 
 #[cfg(test)]
