@@ -162,3 +162,79 @@ pub fn verify_certificate(document: &Path, keys: &Path) -> anyhow::Result<String
         document.certificate.issuer
     ))
 }
+
+/// `invigilator config check`: the effective configuration with its secrets redacted, then
+/// what is unsafe for production and what else an operator should know. Also loads the
+/// pools and parses the signing key, as the server would at start-up. Returns the report
+/// and whether it holds an unsafe finding.
+pub fn config_check(settings: &Settings) -> anyhow::Result<(String, bool)> {
+    use std::fmt::Write;
+
+    use crate::config::review::{Finding, Severity, review};
+    let mut out = format!(
+        "# Effective configuration (config/base.toml, config/{}.toml, APP_… variables); secrets show as {}\n\n",
+        settings.environment.as_ref(),
+        crate::config::REDACTED
+    );
+    out.push_str(&toml::to_string(settings).context("cannot print the settings")?);
+    let mut findings = review(settings);
+    match load_catalog(&settings.pools.dir) {
+        Err(problems) => findings.push(Finding {
+            severity: Severity::Unsafe,
+            setting: "APP_POOLS__DIR",
+            message: format!(
+                "{}: {} problem(s) in the pools (run `invigilator pools check`)",
+                settings.pools.dir.display(),
+                problems.len()
+            ),
+        }),
+        Ok(catalog) => {
+            let samples: Vec<&str> = catalog
+                .editions
+                .iter()
+                .filter(|e| e.sample)
+                .map(|e| e.edition.as_str())
+                .collect();
+            if !samples.is_empty() {
+                findings.push(Finding {
+                    severity: Severity::Unsafe,
+                    setting: "APP_POOLS__DIR",
+                    message: format!(
+                        "{} holds a published sample bank (edition {}): its keys are public; point it at your private item bank",
+                        settings.pools.dir.display(),
+                        samples.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    if settings.certificates.signing_key.is_some()
+        && let Err(e) = crate::signing::CertificateSigner::from_settings(
+            &settings.certificates,
+            settings.environment,
+        )
+    {
+        findings.push(Finding {
+            severity: Severity::Unsafe,
+            setting: "APP_CERTIFICATES__SIGNING_KEY",
+            message: format!("{e:#}"),
+        });
+    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let unsafe_count = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Unsafe)
+        .count();
+    let _ = writeln!(
+        out,
+        "\n# Review for production: {unsafe_count} unsafe, {} note(s)",
+        findings.len() - unsafe_count
+    );
+    for f in &findings {
+        let _ = writeln!(out, "{:6} {}: {}", f.severity.label(), f.setting, f.message);
+    }
+    if findings.is_empty() {
+        out.push_str("nothing to report\n");
+    }
+    Ok((out, unsafe_count > 0))
+}

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::AsRefStr)]
 #[strum(serialize_all = "lowercase")]
@@ -29,7 +29,7 @@ impl TryFrom<String> for Environment {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
@@ -42,7 +42,8 @@ pub struct Settings {
     pub throttle: ThrottleSettings,
     #[serde(default)]
     pub statistics: StatisticsSettings,
-    #[serde(skip, default = "default_environment")]
+    #[serde(skip_deserializing, default = "default_environment")]
+    #[serde(serialize_with = "environment_name")]
     pub environment: Environment,
 }
 
@@ -62,7 +63,7 @@ fn default_environment() -> Environment {
     Environment::Local
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ServerSettings {
     pub host: String,
     pub port: u16,
@@ -74,14 +75,14 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The bearer token `/metrics` asks for. Without one, only a client on this machine
     /// (a loopback peer) may read it.
-    #[serde(default)]
+    #[serde(default, serialize_with = "redacted_option")]
     pub metrics_token: Option<SecretString>,
 }
 
 /// Limits on the endpoints an attacker hammers: requests per client address per
 /// minute, and a growing wait after repeated failed sign-ins to one account from one
 /// address (so the owner, signing in from elsewhere, is never locked out).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ThrottleSettings {
     pub login_per_minute: u32,
@@ -120,7 +121,7 @@ impl Default for ThrottleSettings {
 
 /// Item statistics: how many sittings are read, and when an item is flagged (see the
 /// README for why these defaults).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct StatisticsSettings {
     /// The latest scored sittings of a qualification the item statistics read.
@@ -149,8 +150,9 @@ impl Default for StatisticsSettings {
     }
 }
 
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, Serialize)]
 pub struct DatabaseSettings {
+    #[serde(serialize_with = "redacted_url")]
     pub url: SecretString,
     pub max_connections: u32,
     /// How long a request waits for a database connection before it is answered 503
@@ -197,7 +199,7 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct AuthSettings {
     pub issuer: String,
     pub audience: String,
@@ -213,7 +215,7 @@ pub struct AuthSettings {
     /// How long a password reset link works.
     #[serde(default = "default_password_reset_minutes")]
     pub password_reset_minutes: i64,
-    #[serde(default)]
+    #[serde(default, serialize_with = "redacted_option")]
     pub jwt_secret: Option<SecretString>,
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
@@ -221,7 +223,7 @@ pub struct AuthSettings {
     pub max_concurrent_hashes: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct PoolSettings {
     pub dir: PathBuf,
     /// Lets a production server run on a sample bank (one whose `scheme.toml` says
@@ -230,7 +232,7 @@ pub struct PoolSettings {
     pub allow_sample: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct SittingSettings {
     pub sweep_interval_seconds: u64,
     /// For browser tests only (refused in production): a file holding a number of seconds
@@ -240,7 +242,7 @@ pub struct SittingSettings {
     pub test_clock_file: Option<std::path::PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EmailTransport {
     Smtp,
@@ -248,7 +250,7 @@ pub enum EmailTransport {
     Memory,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SmtpTls {
     None,
@@ -256,7 +258,7 @@ pub enum SmtpTls {
     Tls,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct EmailSettings {
     pub transport: EmailTransport,
     pub from: String,
@@ -267,18 +269,18 @@ pub struct EmailSettings {
     pub smtp_tls: SmtpTls,
     #[serde(default)]
     pub smtp_username: Option<String>,
-    #[serde(default)]
+    #[serde(default, serialize_with = "redacted_option")]
     pub smtp_password: Option<SecretString>,
     pub deliver_interval_seconds: u64,
     pub max_attempts: u32,
     pub invitation_days: i64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct CertificateSettings {
     pub issuer: String,
     pub key_id: String,
-    #[serde(default)]
+    #[serde(default, serialize_with = "redacted_option")]
     pub signing_key: Option<SecretString>,
     /// Public keys of earlier signing keys, still published so older certificates verify.
     #[serde(default)]
@@ -286,11 +288,38 @@ pub struct CertificateSettings {
     pub verification_per_minute: u32,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct PublishedKey {
     pub kid: String,
     /// The 32-byte public key, base64url without padding (as in a JWK's `x`).
     pub x: String,
+}
+
+/// What a secret shows as in `invigilator config check`: that it is set, never its value.
+pub const REDACTED: &str = "[redacted]";
+
+fn redacted_option<S: serde::Serializer>(
+    value: &Option<SecretString>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(_) => serializer.serialize_str(REDACTED),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn redacted_url<S: serde::Serializer>(
+    value: &SecretString,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&redact_url(value.expose_secret()))
+}
+
+fn environment_name<S: serde::Serializer>(
+    value: &Environment,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(value.as_ref())
 }
 
 /// Reads the settings from `<base>/config` for the environment named by `APP_ENVIRONMENT`
@@ -335,6 +364,8 @@ pub fn load(base: &Path, environment: Environment) -> Result<Settings, config::C
 pub fn get_settings() -> Result<Settings, config::ConfigError> {
     get_settings_from(Path::new("."))
 }
+
+pub mod review;
 
 #[cfg(test)]
 mod tests {

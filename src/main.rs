@@ -1,5 +1,5 @@
 //! The `invigilator` command: serve, migrate, check pools, create an administrator, verify
-//! the audit ledger.
+//! the audit ledger, check the configuration.
 
 use std::path::PathBuf;
 
@@ -44,6 +44,18 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (secrets redacted) and what in it is unsafe for
+    /// production. Exits non-zero when APP_ENVIRONMENT=production and something is unsafe.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -148,6 +160,15 @@ async fn main() -> anyhow::Result<()> {
             };
             let id = cli::admin_create(&settings, &email, &name, role, password).await?;
             println!("{word} {id} created");
+        }
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => {
+            let (report, unsafe_found) = cli::config_check(&settings)?;
+            print!("{report}");
+            if unsafe_found && settings.environment == config::Environment::Production {
+                std::process::exit(1);
+            }
         }
         Command::Audit {
             command: AuditCommand::Verify,

@@ -234,6 +234,12 @@ pub async fn spawn_servers(
     }
 }
 
+/// A fresh Ed25519 signing key, as PKCS#8 PEM, for a test whose certificates must verify
+/// on another server (several servers, an upgraded or restored database).
+pub fn signing_key_pem() -> String {
+    shared_signing_key()
+}
+
 /// A fresh Ed25519 signing key, as PKCS#8 PEM.
 fn shared_signing_key() -> String {
     use ed25519_dalek::pkcs8::{EncodePrivateKey, spki::der::pem::LineEnding};
@@ -983,6 +989,43 @@ impl TestApp {
         .map(|closed| closed.unwrap())
         .sum()
     }
+}
+
+impl TestApp {
+    /// Another server with this one's settings and clock but on the database at `url`
+    /// (which the server migrates): a server started on an upgraded or restored database.
+    pub async fn spawn_on_database(&self, url: &str) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mail = crate::mail::MailServer::start();
+        let mut settings = self.settings.clone();
+        settings.database.url = url.to_owned().into();
+        settings.email.smtp_port = mail.port;
+        let app = Application::build_with_clock(settings.clone(), Arc::new(self.clock.clone()))
+            .await
+            .expect("the application builds on the database");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            mail,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            clock: self.clock.clone(),
+            state: state.clone(),
+            states: vec![state],
+            proxy: None,
+            settings,
+            _dir: dir,
+        }
+    }
+}
+
+/// A fresh, empty database for a test on `engine` (a file in `dir` on SQLite).
+pub async fn empty_database(engine: &Engine, dir: &Path) -> String {
+    fresh_database(engine, dir).await
 }
 
 /// A registered account made an invigilator by the administrator, logged in again so
