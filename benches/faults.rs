@@ -26,6 +26,13 @@
 //!   file fills up while candidates save and new candidates start; writes must be answered
 //!   503 (never 500, never a crash), nothing acknowledged may be lost, `PRAGMA
 //!   integrity_check` must say ok, and service must resume when the filler is deleted.
+//! - `restore` (SQLite): the restore drill. `invigilator backup` runs while a cohort saves;
+//!   `invigilator restore` puts it in a fresh directory for a fresh server with the same
+//!   keys. Every answer acknowledged before the backup began must be there (with that
+//!   value or one sent while it ran), every sitting started before it with its deadline
+//!   to the second; past their deadlines the server closes sittings scored with the
+//!   backup's answers, the others resume; certificates issued before it still verify
+//!   (`invigilator certificates verify`) and `invigilator audit verify` passes.
 //!
 //! Each prints a summary; the figures also go to `target/bench/faults-<engine>.json`. The
 //! program exits non-zero on any violation.
@@ -65,6 +72,7 @@ enum Scenario {
     Kill,
     PgRestart,
     DiskFull,
+    Restore,
 }
 
 #[derive(Parser, Debug)]
@@ -130,7 +138,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     std::fs::create_dir_all(root.join(&args.out))?;
     let scenarios = if args.scenario.is_empty() {
         match args.engine {
-            Engine::Sqlite => vec![Scenario::Kill, Scenario::DiskFull],
+            Engine::Sqlite => vec![Scenario::Kill, Scenario::DiskFull, Scenario::Restore],
             Engine::Postgres => vec![Scenario::Kill, Scenario::PgRestart],
         }
     } else {
@@ -155,6 +163,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
             }
             (Scenario::DiskFull, Engine::Postgres) => {
                 bail!("the disk-full scenario needs --engine sqlite")
+            }
+            (Scenario::Restore, Engine::Sqlite) => restore_scenario(&args, work.path()).await,
+            (Scenario::Restore, Engine::Postgres) => {
+                bail!("the restore drill needs --engine sqlite (PostgreSQL: pg_dump, README)")
             }
         };
         // The server's log is kept beside the results, to read after a failure.
@@ -2003,4 +2015,683 @@ mod mail {
             self.kept.lock().map(|k| k.clone()).unwrap_or_default()
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenario: the restore drill (SQLite). A backup taken with `invigilator backup` while a
+// cohort saves, restored with `invigilator restore` into a fresh directory, served by a
+// fresh server with the same signing key and JWT secret.
+
+/// What one saver phase leaves: its ledger, once every saver has stopped (no save is in
+/// flight between two phases).
+async fn saver_phase(
+    client: &Arc<Client>,
+    candidates: &[Arc<Candidate>],
+    keys: &HashMap<Uuid, Vec<(u32, String)>>,
+    keys_only: bool,
+    run: impl std::future::Future<Output = anyhow::Result<()>>,
+    seed: u64,
+) -> anyhow::Result<Arc<Ledger>> {
+    let ledger = Arc::new(Ledger::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let savers: Vec<_> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let id = c.sitting.lock().expect("lock").as_ref().map(|s| s.id);
+            // Half the cohort saves its keys, the other half random choices; with
+            // `keys_only` everyone saves keys, so each question is only ever sent one
+            // value in the phase and the ledger's last value stands for every one.
+            let keys = (keys_only || i % 2 == 0)
+                .then(|| id.and_then(|id| keys.get(&id).cloned()))
+                .flatten();
+            tokio::spawn(save_loop(
+                client.clone(),
+                ledger.clone(),
+                c.clone(),
+                keys,
+                stop.clone(),
+                seed + i as u64,
+            ))
+        })
+        .collect();
+    let outcome = run.await;
+    stop.store(true, Ordering::SeqCst);
+    for s in savers {
+        s.await.ok();
+    }
+    outcome.map(|()| ledger)
+}
+
+/// Runs the `invigilator` binary as an operator would, with `url` as its database.
+fn operator(args: &[&std::ffi::OsStr], url: Option<&str>) -> anyhow::Result<std::process::Output> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_invigilator"));
+    command
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("APP_ENVIRONMENT", "local")
+        .env("RUST_LOG", "warn");
+    if let Some(url) = url {
+        command.env("APP_DATABASE__URL", url);
+    }
+    command.output().context("cannot run invigilator")
+}
+
+fn output_text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+    .trim()
+    .to_owned()
+}
+
+/// Every saved choice, by sitting and question.
+async fn saved_choices(db: &DatabaseConnection) -> anyhow::Result<HashMap<(Uuid, u32), String>> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT sitting_id, number, response FROM answers",
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let response: String = row.try_get("", "response")?;
+            Ok((
+                (
+                    row.try_get::<Uuid>("", "sitting_id")?,
+                    row.try_get::<i32>("", "number")? as u32,
+                ),
+                serde_json::from_str::<Value>(&response)?["choice"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// The score a sitting earns with the answers the database holds for it now.
+async fn score_of_saved(db: &DatabaseConnection, id: Uuid) -> anyhow::Result<u32> {
+    use invigilator::domain::scoring::{Response, score};
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql(db, "SELECT paper, pass_mark FROM sittings WHERE id = $1"),
+            [id.into()],
+        ))
+        .await?
+        .context("sitting row")?;
+    let paper: Paper = serde_json::from_str(&row.try_get::<String>("", "paper")?)?;
+    let pass_mark: i32 = row.try_get("", "pass_mark")?;
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql(
+                db,
+                "SELECT number, response FROM answers WHERE sitting_id = $1",
+            ),
+            [id.into()],
+        ))
+        .await?;
+    let mut responses = BTreeMap::new();
+    for r in rows {
+        let response: String = r.try_get("", "response")?;
+        responses.insert(
+            r.try_get::<i32>("", "number")? as u32,
+            serde_json::from_str::<Response>(&response)?,
+        );
+    }
+    Ok(score(&paper, &responses, pass_mark as u32).score)
+}
+
+/// Waits until none of the sittings `ids` is in progress any more.
+async fn wait_all_closed(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+    limit: Duration,
+) -> anyhow::Result<()> {
+    let until = Instant::now() + limit;
+    loop {
+        let mut open = 0;
+        for id in ids {
+            let row = db
+                .query_one_raw(Statement::from_sql_and_values(
+                    db.get_database_backend(),
+                    sql(db, "SELECT status FROM sittings WHERE id = $1"),
+                    [(*id).into()],
+                ))
+                .await?
+                .context("sitting row")?;
+            if row.try_get::<String>("", "status")? == "in_progress" {
+                open += 1;
+            }
+        }
+        if open == 0 {
+            return Ok(());
+        }
+        if Instant::now() > until {
+            bail!(
+                "{open} sittings still open {} s after the clock passed their deadline",
+                limit.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// An Ed25519 signing key, PKCS#8 PEM, the same for the server and the restored one.
+fn drill_signing_key() -> anyhow::Result<String> {
+    use ed25519_dalek::pkcs8::{EncodePrivateKey, spki::der::pem::LineEnding};
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(Uuid::new_v4().as_bytes());
+    bytes[16..].copy_from_slice(Uuid::new_v4().as_bytes());
+    Ok(ed25519_dalek::SigningKey::from_bytes(&bytes)
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .to_string())
+}
+
+async fn restore_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
+    const HOLDERS: usize = 2;
+    let cohort = args.cohort.max(4);
+    let database = TestDatabase::create(args, work).await?;
+    let candidates = seed(&database.db, cohort + HOLDERS + 1, PASSWORD).await?;
+    let signing_key = drill_signing_key()?;
+    let mut server = Server::new(&database.url, work, None)?;
+    server
+        .env
+        .push(("APP_CERTIFICATES__SIGNING_KEY", signing_key.clone()));
+    let client = Arc::new(Client::new(server.base())?);
+    server.start(&client.http).await?;
+    sign_in(&client, &candidates).await?;
+    let mut violations: Vec<String> = Vec::new();
+
+    // Two candidates pass before the backup; their signed certificates and the published
+    // keys are kept as a relying party would keep them.
+    let mut certificates: Vec<(String, PathBuf, Arc<Candidate>)> = Vec::new();
+    for c in &candidates[cohort..cohort + HOLDERS] {
+        let give_up = Instant::now() + Duration::from_secs(30);
+        let (id, _) = start_sitting(&client, c, give_up)
+            .await?
+            .context("a certificate holder's sitting")?;
+        for (number, key) in keys_of(&database.db, id).await? {
+            let reply = client
+                .call(
+                    reqwest::Method::PUT,
+                    &format!("/api/v1/sittings/{id}/answers/{number}"),
+                    c,
+                    Some(&json!({ "choice": key })),
+                )
+                .await;
+            if !(200..300).contains(&reply.status) {
+                bail!("a certificate holder's save answered {}", reply.status);
+            }
+        }
+        let reply = client
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/v1/sittings/{id}/submit"),
+                c,
+                None,
+            )
+            .await;
+        let number = reply
+            .body
+            .as_ref()
+            .and_then(|b| b["certificate_number"].as_str())
+            .with_context(|| format!("a passed sitting's certificate ({})", reply.status))?
+            .to_owned();
+        let signed = client
+            .call(
+                reqwest::Method::GET,
+                &format!("/api/v1/certificates/{number}/signed"),
+                c,
+                None,
+            )
+            .await
+            .body
+            .context("the signed certificate")?;
+        let file = work.join(format!("certificate-{number}.json"));
+        std::fs::write(&file, serde_json::to_vec_pretty(&signed)?)?;
+        certificates.push((number, file, c.clone()));
+    }
+    let keys_before = client
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/certificates/keys",
+            &candidates[cohort],
+            None,
+        )
+        .await
+        .body
+        .context("the published keys")?;
+    let keys_before_file = work.join("keys-before.json");
+    std::fs::write(&keys_before_file, serde_json::to_vec_pretty(&keys_before)?)?;
+
+    // The cohort starts in two halves half an hour apart on the server's clock, so their
+    // deadlines differ by that much: after the restore the clock can pass the first
+    // half's deadlines and not the second's.
+    let savers = &candidates[..cohort];
+    let mut started: Vec<(Uuid, OffsetDateTime, bool)> = Vec::new();
+    for (k, c) in savers.iter().enumerate() {
+        if k == cohort / 2 {
+            server.set_clock_offset(30 * 60)?;
+        }
+        let give_up = Instant::now() + Duration::from_secs(30);
+        let (id, deadline) = start_sitting(&client, c, give_up)
+            .await?
+            .context("a cohort sitting")?;
+        started.push((id, deadline, k < cohort / 2));
+    }
+    let mut keys: HashMap<Uuid, Vec<(u32, String)>> = HashMap::new();
+    for (id, _, _) in &started {
+        keys.insert(*id, keys_of(&database.db, *id).await?);
+    }
+    client.take_samples();
+
+    // Before: saves in a closed loop. During: saves go on while the backup runs. After:
+    // more saves, and a sitting started, that the backup cannot hold.
+    let before = saver_phase(
+        &client,
+        savers,
+        &keys,
+        false,
+        async {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            Ok(())
+        },
+        100,
+    )
+    .await?;
+    let backup_file = work.join("backup").join("invigilator-backup.db");
+    std::fs::create_dir_all(backup_file.parent().context("a folder")?)?;
+    let mut backup_seconds = 0.0;
+    let mut backup_output = String::new();
+    let during = saver_phase(
+        &client,
+        savers,
+        &keys,
+        true,
+        async {
+            // The savers get going before the backup begins.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let began = Instant::now();
+            let (file, url) = (backup_file.clone(), database.url.clone());
+            let output = tokio::task::spawn_blocking(move || {
+                operator(&["backup".as_ref(), file.as_os_str()], Some(&url))
+            })
+            .await??;
+            backup_seconds = began.elapsed().as_secs_f64();
+            backup_output = output_text(&output);
+            if !output.status.success() {
+                bail!("invigilator backup failed: {backup_output}");
+            }
+            Ok(())
+        },
+        200,
+    )
+    .await?;
+    let late = &candidates[cohort + HOLDERS];
+    let after = saver_phase(
+        &client,
+        savers,
+        &keys,
+        false,
+        async {
+            let give_up = Instant::now() + Duration::from_secs(30);
+            start_sitting(&client, late, give_up).await?;
+            tokio::time::sleep(Duration::from_millis(1000)).await;
+            Ok(())
+        },
+        300,
+    )
+    .await?;
+    let late_sitting = late.sitting.lock().expect("lock").as_ref().map(|s| s.id);
+    server.kill();
+    let live_samples = client.take_samples();
+    let backup_bytes = std::fs::metadata(&backup_file)?.len();
+    database.drop_database().await;
+
+    // The restore, into a data directory that does not exist yet.
+    let fresh = work.join("restored");
+    std::fs::create_dir_all(&fresh)?;
+    let restored_path = fresh.join("data").join("invigilator.db");
+    let restored_url = format!("sqlite://{}?mode=rwc", restored_path.display());
+    let began = Instant::now();
+    let output = operator(
+        &["restore".as_ref(), backup_file.as_os_str()],
+        Some(&restored_url),
+    )?;
+    let restore_seconds = began.elapsed().as_secs_f64();
+    let restore_output = output_text(&output);
+    if !output.status.success() {
+        bail!("invigilator restore failed: {restore_output}");
+    }
+    let mut restored_server = Server::new(&restored_url, &fresh, None)?;
+    restored_server.log = work.join("server.log");
+    restored_server
+        .env
+        .push(("APP_CERTIFICATES__SIGNING_KEY", signing_key));
+    let client = Arc::new(Client::new(restored_server.base())?);
+    let start_seconds = restored_server.start(&client.http).await?;
+    let restored = TestDatabase {
+        url: restored_url.clone(),
+        pg: None,
+        db: persistence::connect(&DatabaseSettings {
+            url: SecretString::from(restored_url.clone()),
+            max_connections: 2,
+            acquire_timeout_seconds: 30,
+        })
+        .await?,
+    };
+
+    // Every answer acknowledged before the backup began is there, with that value or one
+    // sent while the backup ran (each question was only sent its key then).
+    let stored = saved_choices(&restored.db).await?;
+    let (mut acknowledged_before, mut found, mut lost, mut wrong) = (0, 0, 0, 0);
+    {
+        let before = before.entries.lock().expect("lock");
+        let during = during.entries.lock().expect("lock");
+        for (key, entry) in before.iter() {
+            let Some(value) = &entry.acknowledged else {
+                continue;
+            };
+            acknowledged_before += 1;
+            let later = during.get(key);
+            let allowed = |v: &String| {
+                v == value
+                    || entry.uncertain.contains(v)
+                    || later.is_some_and(|l| {
+                        l.acknowledged.as_ref() == Some(v) || l.uncertain.contains(v)
+                    })
+            };
+            match stored.get(key) {
+                None => lost += 1,
+                Some(v) if allowed(v) => found += 1,
+                Some(_) => wrong += 1,
+            }
+        }
+    }
+    if lost > 0 || wrong > 0 {
+        violations.push(format!(
+            "answers acknowledged before the backup: {lost} missing from it, {wrong} with a value never sent before it finished"
+        ));
+    }
+    // Every sitting started before the backup is there, open, its deadline to the second;
+    // the one started after it is not.
+    let rows = restored
+        .db
+        .query_all_raw(Statement::from_string(
+            restored.db.get_database_backend(),
+            "SELECT id, status, deadline FROM sittings",
+        ))
+        .await?;
+    let mut in_backup: HashMap<Uuid, (String, OffsetDateTime)> = HashMap::new();
+    for r in &rows {
+        in_backup.insert(
+            r.try_get("", "id")?,
+            (r.try_get("", "status")?, r.try_get("", "deadline")?),
+        );
+    }
+    let mut deadlines_kept = 0;
+    for (id, deadline, _) in &started {
+        match in_backup.get(id) {
+            None => violations.push(format!(
+                "sitting {id}, started before the backup, is missing"
+            )),
+            Some((status, stored)) => {
+                if stored.unix_timestamp() == deadline.unix_timestamp() {
+                    deadlines_kept += 1;
+                } else {
+                    violations.push(format!(
+                        "sitting {id}: deadline {stored} after the restore, {deadline} when it started"
+                    ));
+                }
+                if status != "in_progress" {
+                    violations.push(format!("sitting {id} is {status} in the backup"));
+                }
+            }
+        }
+    }
+    let late_absent = late_sitting.is_some_and(|id| !in_backup.contains_key(&id));
+    if !late_absent {
+        violations.push(
+            "the sitting started after the backup finished is in it (or never started)".into(),
+        );
+    }
+
+    // The clock moves past the first half's deadlines (not the second half's): the
+    // server closes those, scored with what the backup held.
+    let first_half: Vec<(Uuid, OffsetDateTime)> = started
+        .iter()
+        .filter(|(_, _, first)| *first)
+        .map(|(id, d, _)| (*id, *d))
+        .collect();
+    let mut expected_scores = HashMap::new();
+    for (id, _) in &first_half {
+        expected_scores.insert(*id, score_of_saved(&restored.db, *id).await?);
+    }
+    let last_deadline = first_half
+        .iter()
+        .map(|(_, d)| *d)
+        .max()
+        .context("a first half")?;
+    restored_server
+        .set_clock_offset((last_deadline - OffsetDateTime::now_utc()).whole_seconds() + 5)?;
+    let ids: Vec<Uuid> = first_half.iter().map(|(id, _)| *id).collect();
+    wait_all_closed(&restored.db, &ids, Duration::from_secs(30)).await?;
+    let mut closed_as_saved = 0;
+    for (id, deadline) in &first_half {
+        let row = restored
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                restored.db.get_database_backend(),
+                sql(
+                    &restored.db,
+                    "SELECT status, score, closed_at FROM sittings WHERE id = $1",
+                ),
+                [(*id).into()],
+            ))
+            .await?
+            .context("sitting row")?;
+        let status: String = row.try_get("", "status")?;
+        let score: Option<i32> = row.try_get("", "score")?;
+        let closed_at: Option<OffsetDateTime> = row.try_get("", "closed_at")?;
+        let expected = expected_scores[id];
+        if status == "expired"
+            && score == Some(expected as i32)
+            && closed_at.is_some_and(|c| c >= *deadline)
+        {
+            closed_as_saved += 1;
+        } else {
+            violations.push(format!(
+                "sitting {id} after its deadline: {status}, score {score:?} (the backup's answers score {expected}), closed at {closed_at:?}"
+            ));
+        }
+    }
+    // The second half resumes: each candidate saves again and submits.
+    let mut resumed = 0;
+    for (k, (id, _, first)) in started.iter().enumerate() {
+        if *first {
+            continue;
+        }
+        let c = &savers[k];
+        let (number, key) = keys[id].first().cloned().context("a key")?;
+        let saved = client
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/sittings/{id}/answers/{number}"),
+                c,
+                Some(&json!({ "choice": key })),
+            )
+            .await;
+        let submitted = client
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/v1/sittings/{id}/submit"),
+                c,
+                None,
+            )
+            .await;
+        if (200..300).contains(&saved.status) && (200..300).contains(&submitted.status) {
+            resumed += 1;
+        } else {
+            violations.push(format!(
+                "sitting {id} did not resume: save answered {}, submit {}",
+                saved.status, submitted.status
+            ));
+        }
+    }
+
+    // Certificates issued before the backup verify with the keys the restored server
+    // publishes, and the restored server signs them with the same key.
+    let keys_after = client
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/certificates/keys",
+            &candidates[cohort],
+            None,
+        )
+        .await
+        .body
+        .context("the published keys after the restore")?;
+    let keys_after_file = work.join("keys-after.json");
+    std::fs::write(&keys_after_file, serde_json::to_vec_pretty(&keys_after)?)?;
+    let mut certificates_verified = 0;
+    for (number, file, holder) in &certificates {
+        let old = operator(
+            &[
+                "certificates".as_ref(),
+                "verify".as_ref(),
+                file.as_os_str(),
+                "--keys".as_ref(),
+                keys_after_file.as_os_str(),
+            ],
+            None,
+        )?;
+        let signed = client
+            .call(
+                reqwest::Method::GET,
+                &format!("/api/v1/certificates/{number}/signed"),
+                holder,
+                None,
+            )
+            .await;
+        let again = work.join(format!("certificate-{number}-restored.json"));
+        std::fs::write(
+            &again,
+            serde_json::to_vec_pretty(&signed.body.unwrap_or_default())?,
+        )?;
+        let new = operator(
+            &[
+                "certificates".as_ref(),
+                "verify".as_ref(),
+                again.as_os_str(),
+                "--keys".as_ref(),
+                keys_before_file.as_os_str(),
+            ],
+            None,
+        )?;
+        if old.status.success() && new.status.success() {
+            certificates_verified += 1;
+        } else {
+            violations.push(format!(
+                "certificate {number}: before the backup, with the restored keys: {}; from the restored server, with the old keys: {}",
+                output_text(&old),
+                output_text(&new)
+            ));
+        }
+    }
+    let audit = operator(&["audit".as_ref(), "verify".as_ref()], Some(&restored_url))?;
+    let audit_cli = output_text(&audit);
+    if !audit.status.success() {
+        violations.push(format!("invigilator audit verify: {audit_cli}"));
+    }
+    let (audit_violations, audit_line, audit_figures) =
+        check_audit(&restored.db, None, None).await?;
+    violations.extend(audit_violations);
+    let samples = client.take_samples();
+    let server_errors = live_samples
+        .iter()
+        .chain(samples.iter())
+        .filter(|s| s.status >= 500 || s.status == 0)
+        .count();
+    if server_errors > 0 {
+        violations.push(format!(
+            "{server_errors} requests answered 5xx or not at all (live: {}; restored: {})",
+            statuses_line(&statuses(&live_samples)),
+            statuses_line(&statuses(&samples))
+        ));
+    }
+    restored_server.kill();
+    restored.drop_database().await;
+
+    let saves = |l: &Ledger| l.acknowledged.load(Ordering::Relaxed);
+    let second_half = started.len() - first_half.len();
+    Ok(Report {
+        name: "restore drill (backup under load, restore into a fresh server)",
+        lines: vec![
+            format!(
+                "load: {cohort} candidates saving in a closed loop; {} saves acknowledged before the backup, {} while it ran, {} after it",
+                saves(&before),
+                saves(&during),
+                saves(&after)
+            ),
+            format!(
+                "backup: {:.1} KiB in {backup_seconds:.2} s while saves went on ({})",
+                backup_bytes as f64 / 1024.0,
+                backup_output.lines().last().unwrap_or_default()
+            ),
+            format!(
+                "restore: {restore_seconds:.2} s into a fresh directory, fresh server up in {start_seconds:.2} s"
+            ),
+            format!(
+                "answers acknowledged before the backup: {acknowledged_before} questions, {found} found with that value or a later one, {lost} missing, {wrong} wrong"
+            ),
+            format!(
+                "sittings started before the backup: {}, {deadlines_kept} with their deadline to the second; the one started after it {}",
+                started.len(),
+                if late_absent {
+                    "absent, as it must be"
+                } else {
+                    "PRESENT"
+                }
+            ),
+            format!(
+                "clock past the first half's deadlines: {closed_as_saved} of {} closed as expired and scored with the backup's answers; {resumed} of {second_half} resumed (saved again and submitted)",
+                first_half.len()
+            ),
+            format!(
+                "certificates issued before the backup: {certificates_verified} of {} verify with the restored server's keys (and its signed copies with the old keys)",
+                certificates.len()
+            ),
+            format!("invigilator audit verify: {audit_cli}"),
+            audit_line,
+        ],
+        figures: json!({
+            "cohort": cohort,
+            "acknowledged_saves_before_backup": saves(&before),
+            "acknowledged_saves_during_backup": saves(&during),
+            "acknowledged_saves_after_backup": saves(&after),
+            "questions_acknowledged_before_backup": acknowledged_before,
+            "found": found,
+            "lost": lost,
+            "wrong": wrong,
+            "backup_bytes": backup_bytes,
+            "backup_seconds": backup_seconds,
+            "restore_seconds": restore_seconds,
+            "restored_server_start_seconds": start_seconds,
+            "sittings_before_backup": started.len(),
+            "deadlines_kept": deadlines_kept,
+            "sitting_after_backup_absent": late_absent,
+            "sittings_closed_at_deadline": closed_as_saved,
+            "sittings_resumed": resumed,
+            "certificates": certificates.len(),
+            "certificates_verified": certificates_verified,
+            "audit": audit_figures,
+        }),
+        violations,
+    })
 }

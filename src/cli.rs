@@ -1,5 +1,7 @@
 //! The command-line operations besides `serve`: migrate, check pools, create an admin.
 
+pub mod backup;
+
 use std::io::BufRead;
 use std::path::Path;
 

@@ -1,5 +1,5 @@
-//! The `invigilator` command: serve, migrate, check pools, create an administrator, verify
-//! the audit ledger, check the configuration.
+//! The `invigilator` command: serve, migrate, back up and restore, check pools, create an
+//! administrator, verify the audit ledger, check the configuration.
 
 use std::path::PathBuf;
 
@@ -24,6 +24,12 @@ enum Command {
     Serve,
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Copy the SQLite database to FILE while the server keeps serving (a consistent
+    /// snapshot), then check the copy. Never overwrites FILE. PostgreSQL: see the README.
+    Backup { file: PathBuf },
+    /// Bring a backup FILE into place as the configured SQLite database, which must not
+    /// exist yet, after checking it; then migrate it forward. PostgreSQL: see the README.
+    Restore { file: PathBuf },
     /// Question pools.
     Pools {
         #[command(subcommand)]
@@ -141,6 +147,18 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             invigilator::persistence::connect_and_migrate(&settings.database).await?;
             println!("database is up to date");
+        }
+        Command::Backup { file } => {
+            if let Err(e) = cli::backup::backup(&settings, &file).await {
+                eprintln!("backup failed: {e:#}");
+                std::process::exit(1);
+            }
+        }
+        Command::Restore { file } => {
+            if let Err(e) = cli::backup::restore(&settings, &file).await {
+                eprintln!("restore refused: {e:#}");
+                std::process::exit(1);
+            }
         }
         Command::Pools {
             command: PoolsCommand::Check { dir },

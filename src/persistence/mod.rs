@@ -3,6 +3,7 @@
 pub mod answer_writer;
 pub mod atos;
 pub mod audit;
+pub mod backup;
 pub mod cases;
 pub mod certificates;
 pub mod entities;

@@ -14,6 +14,7 @@ mod admin;
 mod atos;
 mod audit;
 mod auth;
+mod backups;
 mod cases;
 mod certificates;
 mod cli;
