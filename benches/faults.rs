@@ -1017,9 +1017,18 @@ async fn kill_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
 
 async fn wait_closed(database: &TestDatabase, ids: &[Uuid], limit: Duration) -> anyhow::Result<()> {
     let until = Instant::now() + limit;
+    // SQLite keeps a uuid as a 16-byte blob, PostgreSQL as a uuid: a text literal of the
+    // id matches only the latter.
+    let sqlite = database.pg.is_none();
     let list = ids
         .iter()
-        .map(|id| format!("'{id}'"))
+        .map(|id| {
+            if sqlite {
+                format!("X'{}'", id.simple())
+            } else {
+                format!("'{id}'")
+            }
+        })
         .collect::<Vec<_>>()
         .join(",");
     let query = format!(
