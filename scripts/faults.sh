@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The crash and fault tests on both engines (README, "Faults"): kill -9 under load and in
-# the submit storm, PostgreSQL restarted under load, and a full disk under SQLite.
+# the submit storm, PostgreSQL restarted under load, a full disk under SQLite, and SIGTERM
+# under load (a graceful shutdown; as many as --kills, at most 20).
 #
 #   bash scripts/faults.sh                 # the long run: 50 kills per engine
 #   bash scripts/faults.sh --kills 5       # a short run (what .ci/run does)

@@ -42,6 +42,8 @@ pub struct Settings {
     pub throttle: ThrottleSettings,
     #[serde(default)]
     pub statistics: StatisticsSettings,
+    #[serde(default)]
+    pub log: LogSettings,
     #[serde(skip, default = "default_environment")]
     pub environment: Environment,
 }
@@ -76,6 +78,31 @@ pub struct ServerSettings {
     /// (a loopback peer) may read it.
     #[serde(default)]
     pub metrics_token: Option<SecretString>,
+    /// On SIGTERM or SIGINT, how long the requests in flight have to finish before their
+    /// connections are closed.
+    #[serde(default = "default_shutdown_timeout_seconds")]
+    pub shutdown_timeout_seconds: u64,
+}
+
+fn default_shutdown_timeout_seconds() -> u64 {
+    30
+}
+
+/// How log lines are written (to standard error).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LogSettings {
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines, coloured on a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
 }
 
 /// Limits on the endpoints an attacker hammers: requests per client address per

@@ -99,10 +99,6 @@ enum StaffRole {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    telemetry::init_subscriber(telemetry::get_subscriber(
-        "info,sqlx=warn,sea_orm=warn",
-        std::io::stderr,
-    ));
     if let Command::Certificates {
         command: CertificatesCommand::Verify { file, keys },
     } = &cli.command
@@ -119,6 +115,12 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let settings = config::get_settings()?;
+    // Logging starts once the settings are read: they choose text or JSON lines.
+    telemetry::init_subscriber(telemetry::get_subscriber_as(
+        settings.log.format,
+        "info,sqlx=warn,sea_orm=warn",
+        std::io::stderr,
+    ));
     match cli.command {
         Command::Certificates { .. } => {}
         Command::Serve => {
