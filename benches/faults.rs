@@ -28,10 +28,12 @@
 //!   integrity_check` must say ok, and service must resume when the filler is deleted.
 //!
 //! - `sigterm`: rounds of a cohort saving in a closed loop while the server is sent
-//!   SIGTERM (as an orchestrator stops it) and started again on the same database. Every
-//!   request in flight at the signal that got an answer must have got a 2xx, none may get
-//!   a 5xx, the server must exit 0 within its shutdown timeout, log "shutdown complete",
-//!   and lose no acknowledged answer.
+//!   SIGTERM (as an orchestrator stops it) and started again on the same database, every
+//!   other round with a one-second drain (`server.shutdown_drain_seconds`). Every request
+//!   in flight at the signal that got an answer must have got a 2xx (with a drain, every
+//!   one must have), none may get a 5xx, readiness must answer 503 during the drain, the
+//!   server must exit 0 within its bound, log "shutdown complete", and lose no
+//!   acknowledged answer.
 //!
 //! Each prints a summary; the figures also go to `target/bench/faults-<engine>.json`. The
 //! program exits non-zero on any violation.
@@ -1835,8 +1837,10 @@ async fn disk_full_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> 
 // Scenario 4: SIGTERM under load (a graceful shutdown, as an orchestrator stops a server).
 
 /// The shutdown timeout the server under test is given (`server.shutdown_timeout_seconds`):
-/// it must exit within it.
+/// it must exit within it (plus the drain, in the rounds that have one).
 const SHUTDOWN_TIMEOUT_SECONDS: u64 = 10;
+/// Every other round runs with `server.shutdown_drain_seconds` set to this.
+const DRAIN_SECONDS: u64 = 1;
 
 impl Server {
     /// SIGTERM, then waits for the process to end; returns its exit status and how long
@@ -1849,7 +1853,7 @@ impl Server {
             rustix::process::Signal::TERM,
         )?;
         // Twice the bound, then SIGKILL: the violation is reported, not waited out.
-        let limit = Duration::from_secs(2 * SHUTDOWN_TIMEOUT_SECONDS);
+        let limit = Duration::from_secs(2 * (SHUTDOWN_TIMEOUT_SECONDS + DRAIN_SECONDS));
         loop {
             if let Some(status) = child.try_wait()? {
                 return Ok((status, asked.elapsed().as_secs_f64()));
@@ -1867,8 +1871,24 @@ impl Server {
 /// One SIGTERM: when it was sent (seconds on the client's clock), how the process ended.
 struct Termination {
     at: f64,
+    /// Whether the server had a drain (readiness 503 while it goes on serving).
+    drain: bool,
     exit_seconds: f64,
     exit_code: Option<i32>,
+    /// In a round with a drain: what `/health/ready` answered during it.
+    ready_during_drain: Option<u16>,
+}
+
+fn set_drain(server: &mut Server, drain: bool) {
+    server
+        .env
+        .retain(|(k, _)| *k != "APP_SERVER__SHUTDOWN_DRAIN_SECONDS");
+    if drain {
+        server.env.push((
+            "APP_SERVER__SHUTDOWN_DRAIN_SECONDS",
+            DRAIN_SECONDS.to_string(),
+        ));
+    }
 }
 
 async fn sigterm_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
@@ -1881,6 +1901,9 @@ async fn sigterm_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
         SHUTDOWN_TIMEOUT_SECONDS.to_string(),
     ));
     let client = Arc::new(Client::new(server.base())?);
+    // Rounds alternate: SIGTERM stopping at once (the default), then with a drain.
+    let drained = |round: usize| round % 2 == 1;
+    set_drain(&mut server, drained(0));
     let mut restart_seconds = vec![server.start(&client.http).await?];
     sign_in(&client, &candidates).await?;
     for c in &candidates {
@@ -1911,16 +1934,42 @@ async fn sigterm_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
     for round in 0..rounds {
         tokio::time::sleep(Duration::from_secs_f64(rng.random_range(0.6..1.4))).await;
         let at = client.now();
+        // During a drain the server still answers, and readiness says it is going.
+        let probe = drained(round).then(|| {
+            let (http, url) = (
+                client.http.clone(),
+                format!("{}/health/ready", server.base()),
+            );
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                http.get(url)
+                    .send()
+                    .await
+                    .map_or(0, |r| r.status().as_u16())
+            })
+        });
         let (status, exit_seconds) = server.terminate().await?;
+        let ready_during_drain = match probe {
+            Some(probe) => Some(probe.await?),
+            None => None,
+        };
         terminations.push(Termination {
             at,
+            drain: drained(round),
             exit_seconds,
             exit_code: status.code(),
+            ready_during_drain,
         });
+        set_drain(&mut server, drained(round + 1));
         restart_seconds.push(server.start(&client.http).await?);
         eprintln!(
-            "  … SIGTERM {}/{rounds}: exit {:?} after {exit_seconds:.2} s, {} acknowledged saves so far",
+            "  … SIGTERM {}/{rounds}{}: exit {:?} after {exit_seconds:.2} s, {} acknowledged saves so far",
             round + 1,
+            if drained(round) {
+                " (with a drain)"
+            } else {
+                ""
+            },
             status.code(),
             ledger.acknowledged.load(Ordering::Relaxed)
         );
@@ -1942,23 +1991,29 @@ async fn sigterm_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
     let log = std::fs::read_to_string(&server.log).unwrap_or_default();
     let completed_lines = log.matches("shutdown complete").count();
 
-    // Requests in flight at each signal: sent before it, answered (or given up) after.
-    let mut in_flight: Vec<Sample> = Vec::new();
-    for t in &terminations {
-        in_flight.extend(
-            samples
-                .iter()
-                .filter(|s| s.at < t.at && s.at + s.latency > t.at)
-                .copied(),
-        );
-    }
+    // Requests in flight at each signal: sent before it, answered (or given up) after;
+    // those of the rounds without a drain, then those of the rounds with one.
+    let in_flight_of = |drain: bool| -> Vec<Sample> {
+        terminations
+            .iter()
+            .filter(|t| t.drain == drain)
+            .flat_map(|t| {
+                samples
+                    .iter()
+                    .filter(|s| s.at < t.at && s.at + s.latency > t.at)
+                    .copied()
+            })
+            .collect()
+    };
+    let (at_once, with_drain) = (in_flight_of(false), in_flight_of(true));
+    let in_flight: Vec<Sample> = at_once.iter().chain(&with_drain).copied().collect();
     let in_flight_counts = statuses(&in_flight);
-    let in_flight_ok = in_flight
-        .iter()
-        .filter(|s| (200..300).contains(&s.status))
-        .count();
-    let in_flight_unanswered = in_flight.iter().filter(|s| s.status == 0).count();
+    let ok = |v: &[Sample]| v.iter().filter(|s| (200..300).contains(&s.status)).count();
+    let unanswered = |v: &[Sample]| v.iter().filter(|s| s.status == 0).count();
+    let in_flight_ok = ok(&in_flight);
+    let in_flight_unanswered = unanswered(&in_flight);
     let in_flight_bad = in_flight.len() - in_flight_ok - in_flight_unanswered;
+    let drain_not_ok = with_drain.len() - ok(&with_drain);
     let server_errors = samples.iter().filter(|s| s.status >= 500).count();
     let exit_max = terminations
         .iter()
@@ -1972,6 +2027,13 @@ async fn sigterm_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
     if in_flight.is_empty() {
         violations
             .push("no request was in flight at any SIGTERM: the scenario did not bite".into());
+    }
+    if drain_not_ok > 0 {
+        violations.push(format!(
+            "with a drain, {drain_not_ok} of {} requests in flight at a SIGTERM did not complete 2xx ({})",
+            with_drain.len(),
+            statuses_line(&statuses(&with_drain))
+        ));
     }
     if in_flight_bad > 0 {
         violations.push(format!(
@@ -1993,11 +2055,19 @@ async fn sigterm_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
                 t.exit_code
             ));
         }
-        if t.exit_seconds > SHUTDOWN_TIMEOUT_SECONDS as f64 {
+        let bound = SHUTDOWN_TIMEOUT_SECONDS + if t.drain { DRAIN_SECONDS } else { 0 };
+        if t.exit_seconds > bound as f64 {
             violations.push(format!(
-                "SIGTERM {}: the server took {:.1} s to exit (bound {SHUTDOWN_TIMEOUT_SECONDS} s)",
+                "SIGTERM {}: the server took {:.1} s to exit (bound {bound} s)",
                 i + 1,
                 t.exit_seconds
+            ));
+        }
+        if t.drain && t.ready_during_drain != Some(503) {
+            violations.push(format!(
+                "SIGTERM {}: /health/ready answered {:?} during the drain, not 503",
+                i + 1,
+                t.ready_during_drain
             ));
         }
     }
@@ -2032,6 +2102,23 @@ async fn sigterm_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
                 statuses_line(&in_flight_counts)
             ),
             format!(
+                "  stopping at once ({} rounds): {} in flight, {} completed 2xx, {} closed unanswered (sent on a kept-alive connection as it closed, before the server began reading them; the ledger counts them as uncertain)",
+                terminations.iter().filter(|t| !t.drain).count(),
+                at_once.len(),
+                ok(&at_once),
+                unanswered(&at_once)
+            ),
+            format!(
+                "  with a {DRAIN_SECONDS} s drain ({} rounds): {} in flight, {} completed 2xx; /health/ready during the drain: {:?}",
+                terminations.iter().filter(|t| t.drain).count(),
+                with_drain.len(),
+                ok(&with_drain),
+                terminations
+                    .iter()
+                    .filter_map(|t| t.ready_during_drain)
+                    .collect::<Vec<_>>()
+            ),
+            format!(
                 "exit: code {} every time, {exit_mean:.2} s on average from the signal, {exit_max:.2} s at most; {completed_lines} \"shutdown complete\" lines; restarts {restart_max:.2} s at most",
                 if terminations.iter().all(|t| t.exit_code == Some(0)) {
                     "0".to_owned()
@@ -2058,6 +2145,19 @@ async fn sigterm_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
             "in_flight_completed_ok": in_flight_ok,
             "in_flight_failed": in_flight_bad,
             "in_flight_unanswered": in_flight_unanswered,
+            "without_drain": json!({
+                "rounds": terminations.iter().filter(|t| !t.drain).count(),
+                "in_flight_at_signal": at_once.len(),
+                "completed_ok": ok(&at_once),
+                "unanswered": unanswered(&at_once),
+            }),
+            "with_drain": json!({
+                "drain_seconds": DRAIN_SECONDS,
+                "rounds": terminations.iter().filter(|t| t.drain).count(),
+                "in_flight_at_signal": with_drain.len(),
+                "completed_ok": ok(&with_drain),
+                "ready_during_drain": terminations.iter().filter_map(|t| t.ready_during_drain).collect::<Vec<_>>(),
+            }),
             "failed_5xx": server_errors,
             "exit_codes": terminations.iter().map(|t| t.exit_code).collect::<Vec<_>>(),
             "exit_seconds_mean": exit_mean,

@@ -82,6 +82,10 @@ pub struct ServerSettings {
     /// connections are closed.
     #[serde(default = "default_shutdown_timeout_seconds")]
     pub shutdown_timeout_seconds: u64,
+    /// Before that, how long the server goes on serving with readiness answering 503,
+    /// so a load balancer stops sending it requests before it stops taking them.
+    #[serde(default)]
+    pub shutdown_drain_seconds: u64,
 }
 
 fn default_shutdown_timeout_seconds() -> u64 {

@@ -42,6 +42,7 @@ pub struct Application {
     sweep_interval: std::time::Duration,
     deliver_interval: std::time::Duration,
     shutdown_timeout: std::time::Duration,
+    shutdown_drain: std::time::Duration,
 }
 
 impl Application {
@@ -142,6 +143,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(audit_client))
+                .wrap(actix_web::middleware::from_fn(close_when_shutting_down))
                 .wrap(actix_web::middleware::from_fn(headers::secure))
                 .wrap(actix_web::middleware::from_fn(metrics::count))
                 .wrap(actix_web::middleware::from_fn(spans::log_request))
@@ -188,6 +190,7 @@ impl Application {
             shutdown_timeout: std::time::Duration::from_secs(
                 settings.server.shutdown_timeout_seconds,
             ),
+            shutdown_drain: std::time::Duration::from_secs(settings.server.shutdown_drain_seconds),
         })
     }
 
@@ -206,7 +209,9 @@ impl Application {
 
     /// Serves until a shutdown, closing overdue sittings and sending queued e-mail in
     /// the background. SIGTERM or SIGINT (or cancelling [`Application::shutdown`])
-    /// shuts down gracefully: readiness answers 503, the listener closes, the requests in
+    /// shuts down gracefully: readiness answers 503 (for `server.shutdown_drain_seconds`
+    /// the server goes on serving, closing each connection after its answer, so a load
+    /// balancer can take it out first), the listener closes, the requests in
     /// flight get up to `server.shutdown_timeout_seconds` to finish (idle connections
     /// close at once), the sweeper and the outbox worker stop after the item they are on,
     /// every save queued for the answer writer is committed or fails, and the database
@@ -236,6 +241,16 @@ impl Application {
                 served
             }
             None => {
+                if !self.shutdown_drain.is_zero() {
+                    tracing::info!(
+                        drain_seconds = self.shutdown_drain.as_secs(),
+                        "shutting down: readiness answers 503; still serving (each connection closed after its answer) while load balancers take this server out"
+                    );
+                    tokio::select! {
+                        () = tokio::time::sleep(self.shutdown_drain) => {}
+                        () = force.cancelled() => {}
+                    }
+                }
                 tracing::info!(
                     timeout_seconds = self.shutdown_timeout.as_secs(),
                     "shutting down: no new connections; the requests in flight may finish"
@@ -265,6 +280,7 @@ impl Application {
         // left to the end of the process (a message it claimed is sent again once its
         // lease runs out; a close it had begun is rolled back and done by the next sweep).
         let deadline = tokio::time::Instant::from_std(began)
+            + self.shutdown_drain
             + self.shutdown_timeout.max(std::time::Duration::from_secs(1));
         for (name, worker) in [("sweeper", sweeper), ("outbox delivery", postman)] {
             if tokio::time::timeout_at(deadline, worker).await.is_err() {
@@ -336,6 +352,24 @@ async fn audit_client(
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     let client = crate::http::client_address(req.request());
     crate::app::audit::with_client(client, next.call(req)).await
+}
+
+/// Once a shutdown has begun, each answer closes its connection: the client's next
+/// request opens a new one, which a load balancer sends to another server.
+async fn close_when_shutting_down(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let stopping = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.shutdown.is_cancelled());
+    let mut res = next.call(req).await?;
+    if stopping {
+        res.response_mut()
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
+    Ok(res)
 }
 
 async fn docs_redirect() -> actix_web::HttpResponse {
