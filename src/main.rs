@@ -116,11 +116,15 @@ async fn main() -> anyhow::Result<()> {
     }
     let settings = config::get_settings()?;
     // Logging starts once the settings are read: they choose text or JSON lines.
-    telemetry::init_subscriber(telemetry::get_subscriber_as(
-        settings.log.format,
-        "info,sqlx=warn,sea_orm=warn",
-        std::io::stderr,
-    ));
+    const FILTER: &str = "info,sqlx=warn,sea_orm=warn";
+    match settings.log.format {
+        config::LogFormat::Text => {
+            telemetry::init_subscriber(telemetry::get_subscriber(FILTER, std::io::stderr))
+        }
+        config::LogFormat::Json => {
+            telemetry::init_subscriber(telemetry::get_json_subscriber(FILTER, std::io::stderr))
+        }
+    }
     match cli.command {
         Command::Certificates { .. } => {}
         Command::Serve => {
