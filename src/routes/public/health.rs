@@ -38,7 +38,7 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
             "status": "ready",
             "checks": {
                 "database": {"status": "ok", "detail": "answers"},
-                "migrations": {"status": "ok", "detail": "41 applied"},
+                "migrations": {"status": "ok", "detail": "20 applied"},
                 "pools": {"status": "ok", "detail": "2 qualification(s) can be delivered"},
             }
         })),
