@@ -34,6 +34,14 @@
 //!   backup's answers, the others resume; certificates issued before it still verify
 //!   (`invigilator certificates verify`) and `invigilator audit verify` passes.
 //!
+//! - `sigterm`: rounds of a cohort saving in a closed loop while the server is sent
+//!   SIGTERM (as an orchestrator stops it) and started again on the same database, every
+//!   other round with a one-second drain (`server.shutdown_drain_seconds`). Every request
+//!   in flight at the signal that got an answer must have got a 2xx (with a drain, every
+//!   one must have), none may get a 5xx, readiness must answer 503 during the drain, the
+//!   server must exit 0 within its bound, log "shutdown complete", and lose no
+//!   acknowledged answer.
+//!
 //! Each prints a summary; the figures also go to `target/bench/faults-<engine>.json`. The
 //! program exits non-zero on any violation.
 
@@ -73,10 +81,13 @@ enum Scenario {
     PgRestart,
     DiskFull,
     Restore,
+    Sigterm,
 }
 
 #[derive(Parser, Debug)]
-#[command(about = "Crash and fault tests: kills, a PostgreSQL restart and a full disk under load")]
+#[command(
+    about = "Crash and fault tests: kills, a PostgreSQL restart, a full disk and SIGTERM under load"
+)]
 struct Args {
     /// Database engine of the server under test.
     #[arg(long, value_enum, default_value = "sqlite")]
@@ -92,7 +103,7 @@ struct Args {
     #[arg(long, value_enum, value_delimiter = ',')]
     scenario: Vec<Scenario>,
     /// SIGKILLs in the kill scenario (three per round: two while answers are saved, one
-    /// in the submit storm).
+    /// in the submit storm); also the SIGTERMs of the sigterm scenario (at most 20).
     #[arg(long, default_value_t = 50)]
     kills: usize,
     /// Candidates per round of the kill scenario.
@@ -138,8 +149,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
     std::fs::create_dir_all(root.join(&args.out))?;
     let scenarios = if args.scenario.is_empty() {
         match args.engine {
-            Engine::Sqlite => vec![Scenario::Kill, Scenario::DiskFull, Scenario::Restore],
-            Engine::Postgres => vec![Scenario::Kill, Scenario::PgRestart],
+            Engine::Sqlite => vec![
+                Scenario::Kill,
+                Scenario::DiskFull,
+                Scenario::Restore,
+                Scenario::Sigterm,
+            ],
+            Engine::Postgres => vec![Scenario::Kill, Scenario::PgRestart, Scenario::Sigterm],
         }
     } else {
         args.scenario.clone()
@@ -154,6 +170,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let began = Instant::now();
         let report = match (scenario, args.engine) {
             (Scenario::Kill, _) => kill_scenario(&args, work.path()).await,
+            (Scenario::Sigterm, _) => sigterm_scenario(&args, work.path()).await,
             (Scenario::PgRestart, Engine::Postgres) => {
                 pg_restart_scenario(&args, work.path()).await
             }
@@ -1837,6 +1854,347 @@ async fn disk_full_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> 
             "lost": check.lost,
             "wrong": check.wrong,
             "integrity_check": integrity,
+        }),
+        violations,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenario 4: SIGTERM under load (a graceful shutdown, as an orchestrator stops a server).
+
+/// The shutdown timeout the server under test is given (`server.shutdown_timeout_seconds`):
+/// it must exit within it (plus the drain, in the rounds that have one).
+const SHUTDOWN_TIMEOUT_SECONDS: u64 = 10;
+/// Every other round runs with `server.shutdown_drain_seconds` set to this.
+const DRAIN_SECONDS: u64 = 1;
+
+impl Server {
+    /// SIGTERM, then waits for the process to end; returns its exit status and how long
+    /// it took.
+    async fn terminate(&mut self) -> anyhow::Result<(std::process::ExitStatus, f64)> {
+        let mut child = self.child.take().context("the server is not running")?;
+        let asked = Instant::now();
+        rustix::process::kill_process(
+            rustix::process::Pid::from_child(&child),
+            rustix::process::Signal::TERM,
+        )?;
+        // Twice the bound, then SIGKILL: the violation is reported, not waited out.
+        let limit = Duration::from_secs(2 * (SHUTDOWN_TIMEOUT_SECONDS + DRAIN_SECONDS));
+        loop {
+            if let Some(status) = child.try_wait()? {
+                return Ok((status, asked.elapsed().as_secs_f64()));
+            }
+            if asked.elapsed() > limit {
+                child.kill().ok();
+                let status = child.wait()?;
+                return Ok((status, asked.elapsed().as_secs_f64()));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+/// One SIGTERM: when it was sent (seconds on the client's clock), how the process ended.
+struct Termination {
+    at: f64,
+    /// Whether the server had a drain (readiness 503 while it goes on serving).
+    drain: bool,
+    exit_seconds: f64,
+    exit_code: Option<i32>,
+    /// In a round with a drain: what `/health/ready` answered during it.
+    ready_during_drain: Option<u16>,
+}
+
+fn set_drain(server: &mut Server, drain: bool) {
+    server
+        .env
+        .retain(|(k, _)| *k != "APP_SERVER__SHUTDOWN_DRAIN_SECONDS");
+    if drain {
+        server.env.push((
+            "APP_SERVER__SHUTDOWN_DRAIN_SECONDS",
+            DRAIN_SECONDS.to_string(),
+        ));
+    }
+}
+
+async fn sigterm_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
+    let rounds = args.kills.clamp(1, 20);
+    let database = TestDatabase::create(args, work).await?;
+    let candidates = seed(&database.db, args.cohort.max(1), PASSWORD).await?;
+    let mut server = Server::new(&database.url, work, None)?;
+    server.env.push((
+        "APP_SERVER__SHUTDOWN_TIMEOUT_SECONDS",
+        SHUTDOWN_TIMEOUT_SECONDS.to_string(),
+    ));
+    let client = Arc::new(Client::new(server.base())?);
+    // Rounds alternate: SIGTERM stopping at once (the default), then with a drain.
+    let drained = |round: usize| round % 2 == 1;
+    set_drain(&mut server, drained(0));
+    let mut restart_seconds = vec![server.start(&client.http).await?];
+    sign_in(&client, &candidates).await?;
+    for c in &candidates {
+        let give_up = Instant::now() + Duration::from_secs(30);
+        if start_sitting(&client, c, give_up).await?.is_none() {
+            bail!("a sitting could not be started");
+        }
+    }
+    client.take_samples();
+    let ledger = Arc::new(Ledger::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let savers: Vec<_> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            tokio::spawn(save_loop(
+                client.clone(),
+                ledger.clone(),
+                c.clone(),
+                None,
+                stop.clone(),
+                7000 + i as u64,
+            ))
+        })
+        .collect();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(15);
+    let mut terminations = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        tokio::time::sleep(Duration::from_secs_f64(rng.random_range(0.6..1.4))).await;
+        let at = client.now();
+        // During a drain the server still answers, and readiness says it is going.
+        let probe = drained(round).then(|| {
+            let (http, url) = (
+                client.http.clone(),
+                format!("{}/health/ready", server.base()),
+            );
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                http.get(url)
+                    .send()
+                    .await
+                    .map_or(0, |r| r.status().as_u16())
+            })
+        });
+        let (status, exit_seconds) = server.terminate().await?;
+        let ready_during_drain = match probe {
+            Some(probe) => Some(probe.await?),
+            None => None,
+        };
+        terminations.push(Termination {
+            at,
+            drain: drained(round),
+            exit_seconds,
+            exit_code: status.code(),
+            ready_during_drain,
+        });
+        set_drain(&mut server, drained(round + 1));
+        restart_seconds.push(server.start(&client.http).await?);
+        eprintln!(
+            "  … SIGTERM {}/{rounds}{}: exit {:?} after {exit_seconds:.2} s, {} acknowledged saves so far",
+            round + 1,
+            if drained(round) {
+                " (with a drain)"
+            } else {
+                ""
+            },
+            status.code(),
+            ledger.acknowledged.load(Ordering::Relaxed)
+        );
+    }
+    // A last second of load on the restarted server, then the ledger against the
+    // database the restarted server serves.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, Ordering::SeqCst);
+    for s in savers {
+        s.await.ok();
+    }
+    let after_restart = client.call(reqwest::Method::GET, "/health/ready", &candidates[0], None);
+    let ready_after_restart = after_restart.await.status;
+    server.kill();
+    let samples = client.take_samples();
+    let check = check_ledger(&ledger, &database.db).await?;
+    let (audit_violations, audit_line, _) = check_audit(&database.db, None, None).await?;
+    database.drop_database().await;
+    let log = std::fs::read_to_string(&server.log).unwrap_or_default();
+    let completed_lines = log.matches("shutdown complete").count();
+
+    // Requests in flight at each signal: sent before it, answered (or given up) after;
+    // those of the rounds without a drain, then those of the rounds with one.
+    let in_flight_of = |drain: bool| -> Vec<Sample> {
+        terminations
+            .iter()
+            .filter(|t| t.drain == drain)
+            .flat_map(|t| {
+                samples
+                    .iter()
+                    .filter(|s| s.at < t.at && s.at + s.latency > t.at)
+                    .copied()
+            })
+            .collect()
+    };
+    let (at_once, with_drain) = (in_flight_of(false), in_flight_of(true));
+    let in_flight: Vec<Sample> = at_once.iter().chain(&with_drain).copied().collect();
+    let in_flight_counts = statuses(&in_flight);
+    let ok = |v: &[Sample]| v.iter().filter(|s| (200..300).contains(&s.status)).count();
+    let unanswered = |v: &[Sample]| v.iter().filter(|s| s.status == 0).count();
+    let in_flight_ok = ok(&in_flight);
+    let in_flight_unanswered = unanswered(&in_flight);
+    let in_flight_bad = in_flight.len() - in_flight_ok - in_flight_unanswered;
+    let drain_not_ok = with_drain.len() - ok(&with_drain);
+    let server_errors = samples.iter().filter(|s| s.status >= 500).count();
+    let exit_max = terminations
+        .iter()
+        .map(|t| t.exit_seconds)
+        .fold(0.0, f64::max);
+    let exit_mean =
+        terminations.iter().map(|t| t.exit_seconds).sum::<f64>() / terminations.len() as f64;
+    let restart_max = restart_seconds.iter().copied().fold(0.0, f64::max);
+
+    let mut violations = Vec::new();
+    if in_flight.is_empty() {
+        violations
+            .push("no request was in flight at any SIGTERM: the scenario did not bite".into());
+    }
+    if drain_not_ok > 0 {
+        violations.push(format!(
+            "with a drain, {drain_not_ok} of {} requests in flight at a SIGTERM did not complete 2xx ({})",
+            with_drain.len(),
+            statuses_line(&statuses(&with_drain))
+        ));
+    }
+    if in_flight_bad > 0 {
+        violations.push(format!(
+            "{in_flight_bad} requests in flight at a SIGTERM were answered other than 2xx ({})",
+            statuses_line(&in_flight_counts)
+        ));
+    }
+    if server_errors > 0 {
+        violations.push(format!(
+            "{server_errors} requests answered 5xx ({})",
+            statuses_line(&statuses(&samples))
+        ));
+    }
+    for (i, t) in terminations.iter().enumerate() {
+        if t.exit_code != Some(0) {
+            violations.push(format!(
+                "SIGTERM {}: the server exited with {:?}, not 0",
+                i + 1,
+                t.exit_code
+            ));
+        }
+        let bound = SHUTDOWN_TIMEOUT_SECONDS + if t.drain { DRAIN_SECONDS } else { 0 };
+        if t.exit_seconds > bound as f64 {
+            violations.push(format!(
+                "SIGTERM {}: the server took {:.1} s to exit (bound {bound} s)",
+                i + 1,
+                t.exit_seconds
+            ));
+        }
+        if t.drain && t.ready_during_drain != Some(503) {
+            violations.push(format!(
+                "SIGTERM {}: /health/ready answered {:?} during the drain, not 503",
+                i + 1,
+                t.ready_during_drain
+            ));
+        }
+    }
+    if completed_lines != rounds {
+        violations.push(format!(
+            "{completed_lines} \"shutdown complete\" lines in the server log for {rounds} SIGTERMs"
+        ));
+    }
+    if ready_after_restart != 200 {
+        violations.push(format!(
+            "/health/ready answered {ready_after_restart} after the last restart"
+        ));
+    }
+    if check.lost > 0 || check.wrong > 0 {
+        violations.push(format!(
+            "acknowledged answers: {} lost, {} wrong",
+            check.lost, check.wrong
+        ));
+    }
+    violations.extend(audit_violations);
+    let acknowledged = ledger.acknowledged.load(Ordering::Relaxed);
+    Ok(Report {
+        name: "SIGTERM under load (graceful shutdown)",
+        lines: vec![
+            format!(
+                "rounds: {rounds} SIGTERMs while {} candidates saved in a closed loop; shutdown timeout {SHUTDOWN_TIMEOUT_SECONDS} s",
+                candidates.len()
+            ),
+            format!(
+                "in flight at the signals: {} requests ({}): {in_flight_ok} completed 2xx, {in_flight_bad} answered otherwise, {in_flight_unanswered} closed unanswered before they started",
+                in_flight.len(),
+                statuses_line(&in_flight_counts)
+            ),
+            format!(
+                "  stopping at once ({} rounds): {} in flight, {} completed 2xx, {} closed unanswered (sent on a kept-alive connection as it closed, before the server began reading them; the ledger counts them as uncertain)",
+                terminations.iter().filter(|t| !t.drain).count(),
+                at_once.len(),
+                ok(&at_once),
+                unanswered(&at_once)
+            ),
+            format!(
+                "  with a {DRAIN_SECONDS} s drain ({} rounds): {} in flight, {} completed 2xx; /health/ready during the drain: {:?}",
+                terminations.iter().filter(|t| t.drain).count(),
+                with_drain.len(),
+                ok(&with_drain),
+                terminations
+                    .iter()
+                    .filter_map(|t| t.ready_during_drain)
+                    .collect::<Vec<_>>()
+            ),
+            format!(
+                "exit: code {} every time, {exit_mean:.2} s on average from the signal, {exit_max:.2} s at most; {completed_lines} \"shutdown complete\" lines; restarts {restart_max:.2} s at most",
+                if terminations.iter().all(|t| t.exit_code == Some(0)) {
+                    "0".to_owned()
+                } else {
+                    "NOT 0".to_owned()
+                }
+            ),
+            format!(
+                "requests: {} ({}), {server_errors} answered 5xx",
+                samples.len(),
+                statuses_line(&statuses(&samples))
+            ),
+            format!(
+                "acknowledged saves: {acknowledged} ({} questions checked against the database after the restarts): {} lost, {} wrong",
+                check.checked, check.lost, check.wrong
+            ),
+            audit_line,
+        ],
+        figures: json!({
+            "rounds": rounds,
+            "shutdown_timeout_seconds": SHUTDOWN_TIMEOUT_SECONDS,
+            "in_flight_at_signal": in_flight.len(),
+            "in_flight_statuses": in_flight_counts,
+            "in_flight_completed_ok": in_flight_ok,
+            "in_flight_failed": in_flight_bad,
+            "in_flight_unanswered": in_flight_unanswered,
+            "without_drain": json!({
+                "rounds": terminations.iter().filter(|t| !t.drain).count(),
+                "in_flight_at_signal": at_once.len(),
+                "completed_ok": ok(&at_once),
+                "unanswered": unanswered(&at_once),
+            }),
+            "with_drain": json!({
+                "drain_seconds": DRAIN_SECONDS,
+                "rounds": terminations.iter().filter(|t| t.drain).count(),
+                "in_flight_at_signal": with_drain.len(),
+                "completed_ok": ok(&with_drain),
+                "ready_during_drain": terminations.iter().filter_map(|t| t.ready_during_drain).collect::<Vec<_>>(),
+            }),
+            "failed_5xx": server_errors,
+            "exit_codes": terminations.iter().map(|t| t.exit_code).collect::<Vec<_>>(),
+            "exit_seconds_mean": exit_mean,
+            "exit_seconds_max": exit_max,
+            "shutdown_complete_lines": completed_lines,
+            "restart_seconds_max": restart_max,
+            "requests": samples.len(),
+            "acknowledged_saves": acknowledged,
+            "questions_checked": check.checked,
+            "lost": check.lost,
+            "wrong": check.wrong,
         }),
         violations,
     })

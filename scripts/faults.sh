@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The crash and fault tests on both engines (README, "Faults"): kill -9 under load and in
-# the submit storm, PostgreSQL restarted under load, and (SQLite) a full disk and the
+# the submit storm, PostgreSQL restarted under load, SIGTERM under load (a graceful
+# shutdown; as many rounds as --kills, at most 20), and on SQLite a full disk and the
 # restore drill (a backup under load restored into a fresh server).
 #
 #   bash scripts/faults.sh                 # the long run: 50 kills per engine

@@ -42,6 +42,8 @@ pub struct Settings {
     pub throttle: ThrottleSettings,
     #[serde(default)]
     pub statistics: StatisticsSettings,
+    #[serde(default)]
+    pub log: LogSettings,
     #[serde(skip_deserializing, default = "default_environment")]
     #[serde(serialize_with = "environment_name")]
     pub environment: Environment,
@@ -77,6 +79,35 @@ pub struct ServerSettings {
     /// (a loopback peer) may read it.
     #[serde(default, serialize_with = "redacted_option")]
     pub metrics_token: Option<SecretString>,
+    /// On SIGTERM or SIGINT, how long the requests in flight have to finish before their
+    /// connections are closed.
+    #[serde(default = "default_shutdown_timeout_seconds")]
+    pub shutdown_timeout_seconds: u64,
+    /// Before that, how long the server goes on serving with readiness answering 503,
+    /// so a load balancer stops sending it requests before it stops taking them.
+    #[serde(default)]
+    pub shutdown_drain_seconds: u64,
+}
+
+fn default_shutdown_timeout_seconds() -> u64 {
+    30
+}
+
+/// How log lines are written (to standard error).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct LogSettings {
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines, coloured on a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
 }
 
 /// Limits on the endpoints an attacker hammers: requests per client address per

@@ -117,10 +117,6 @@ enum StaffRole {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    telemetry::init_subscriber(telemetry::get_subscriber(
-        "info,sqlx=warn,sea_orm=warn",
-        std::io::stderr,
-    ));
     if let Command::Certificates {
         command: CertificatesCommand::Verify { file, keys },
     } = &cli.command
@@ -137,6 +133,16 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let settings = config::get_settings()?;
+    // Logging starts once the settings are read: they choose text or JSON lines.
+    const FILTER: &str = "info,sqlx=warn,sea_orm=warn";
+    match settings.log.format {
+        config::LogFormat::Text => {
+            telemetry::init_subscriber(telemetry::get_subscriber(FILTER, std::io::stderr))
+        }
+        config::LogFormat::Json => {
+            telemetry::init_subscriber(telemetry::get_json_subscriber(FILTER, std::io::stderr))
+        }
+    }
     match cli.command {
         Command::Certificates { .. } => {}
         Command::Serve => {

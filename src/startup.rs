@@ -8,6 +8,7 @@ use std::sync::Arc;
 use actix_web::{App, HttpServer, dev::Server, web};
 use anyhow::Context;
 use secrecy::ExposeSecret;
+use tokio_util::sync::CancellationToken;
 use tracing_actix_web::TracingLogger;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -27,7 +28,7 @@ use crate::routes::{
     json::JsonLimit,
     metrics::{self, MetricsAccess},
     problem,
-    spans::RouteSpans,
+    spans::{self, RouteSpans},
 };
 use crate::signing::CertificateSigner;
 use crate::state::{AppState, FactsCache};
@@ -40,6 +41,8 @@ pub struct Application {
     state: web::Data<AppState>,
     sweep_interval: std::time::Duration,
     deliver_interval: std::time::Duration,
+    shutdown_timeout: std::time::Duration,
+    shutdown_drain: std::time::Duration,
 }
 
 impl Application {
@@ -117,6 +120,7 @@ impl Application {
             throttle: settings.throttle.clone(),
             verification_per_minute: settings.certificates.verification_per_minute,
             statistics: settings.statistics.clone(),
+            shutdown: CancellationToken::new(),
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
@@ -139,8 +143,10 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(audit_client))
+                .wrap(actix_web::middleware::from_fn(close_when_shutting_down))
                 .wrap(actix_web::middleware::from_fn(headers::secure))
                 .wrap(actix_web::middleware::from_fn(metrics::count))
+                .wrap(actix_web::middleware::from_fn(spans::log_request))
                 .wrap(TracingLogger::<RouteSpans>::new())
                 .app_data(hsts.clone())
                 .app_data(proxies.clone())
@@ -153,6 +159,7 @@ impl Application {
                         .into()
                 }))
                 .service(routes::public::health::health)
+                .service(routes::public::health::ready)
                 .service(metrics::scrape)
                 .configure(routes::api_v1)
                 .configure(web_pages::configure)
@@ -163,6 +170,9 @@ impl Application {
                 )
                 .default_service(web::route().to(problem::not_found))
         })
+        // Signals are handled in `run_until_stopped`, which stops the server itself.
+        .disable_signals()
+        .shutdown_timeout(settings.server.shutdown_timeout_seconds)
         .listen(listener)?;
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
@@ -177,6 +187,10 @@ impl Application {
             deliver_interval: std::time::Duration::from_secs(
                 settings.email.deliver_interval_seconds.max(1),
             ),
+            shutdown_timeout: std::time::Duration::from_secs(
+                settings.server.shutdown_timeout_seconds,
+            ),
+            shutdown_drain: std::time::Duration::from_secs(settings.server.shutdown_drain_seconds),
         })
     }
 
@@ -188,21 +202,146 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server stops, closing overdue sittings and sending queued e-mail
-    /// in the background.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let sweeper = tokio::spawn(workers::sweep_forever(
-            self.state.clone(),
-            self.sweep_interval,
-        ));
+    /// Begins a graceful shutdown, as SIGTERM does.
+    pub fn shutdown(&self) -> CancellationToken {
+        self.state.shutdown.clone()
+    }
+
+    /// Serves until a shutdown, closing overdue sittings and sending queued e-mail in
+    /// the background. SIGTERM or SIGINT (or cancelling [`Application::shutdown`])
+    /// shuts down gracefully: readiness answers 503 (for `server.shutdown_drain_seconds`
+    /// the server goes on serving, closing each connection after its answer, so a load
+    /// balancer can take it out first), the listener closes, the requests in
+    /// flight get up to `server.shutdown_timeout_seconds` to finish (idle connections
+    /// close at once), the sweeper and the outbox worker stop after the item they are on,
+    /// every save queued for the answer writer is committed or fails, and the database
+    /// pool is closed. A second signal closes the connections still open without waiting.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        let shutdown = state.shutdown.clone();
+        let handle = self.server.handle();
+        let sweeper = tokio::spawn(workers::sweep_forever(state.clone(), self.sweep_interval));
         let postman = tokio::spawn(workers::deliver_forever(
-            self.state.clone(),
+            state.clone(),
             self.deliver_interval,
         ));
-        let result = self.server.await;
-        sweeper.abort();
-        postman.abort();
-        result
+        let force = CancellationToken::new();
+        let signals = tokio::spawn(stop_on_signals(shutdown.clone(), force.clone()));
+        let mut server = tokio::spawn(self.server);
+        let abort_server = server.abort_handle();
+        let served = tokio::select! {
+            served = &mut server => Some(served),
+            () = shutdown.cancelled() => None,
+        };
+        let began = std::time::Instant::now();
+        let served = match served {
+            // The server stopped on its own (it failed): the rest shuts down with it.
+            Some(served) => {
+                shutdown.cancel();
+                served
+            }
+            None => {
+                if !self.shutdown_drain.is_zero() {
+                    tracing::info!(
+                        drain_seconds = self.shutdown_drain.as_secs(),
+                        "shutting down: readiness answers 503; still serving (each connection closed after its answer) while load balancers take this server out"
+                    );
+                    tokio::select! {
+                        () = tokio::time::sleep(self.shutdown_drain) => {}
+                        () = force.cancelled() => {}
+                    }
+                }
+                tracing::info!(
+                    timeout_seconds = self.shutdown_timeout.as_secs(),
+                    "shutting down: no new connections; the requests in flight may finish"
+                );
+                let graceful = async {
+                    let (_, served) = tokio::join!(handle.stop(true), &mut server);
+                    served
+                };
+                let served = tokio::select! {
+                    served = graceful => served,
+                    () = force.cancelled() => {
+                        // Dropping the server closes every connection at once.
+                        abort_server.abort();
+                        Ok(Ok(()))
+                    }
+                };
+                tracing::info!(
+                    seconds = began.elapsed().as_secs_f64(),
+                    "HTTP server stopped"
+                );
+                served
+            }
+        };
+        signals.abort();
+        // The workers stopped at their next item; one still in an SMTP conversation or a
+        // transaction has what is left of the bound to finish it. One that overruns is
+        // left to the end of the process (a message it claimed is sent again once its
+        // lease runs out; a close it had begun is rolled back and done by the next sweep).
+        let deadline = tokio::time::Instant::from_std(began)
+            + self.shutdown_drain
+            + self.shutdown_timeout.max(std::time::Duration::from_secs(1));
+        for (name, worker) in [("sweeper", sweeper), ("outbox delivery", postman)] {
+            if tokio::time::timeout_at(deadline, worker).await.is_err() {
+                tracing::warn!(
+                    worker = name,
+                    "a background worker was still busy at the end of the shutdown timeout"
+                );
+            }
+        }
+        state.answers.close().await;
+        let closed = state.db.clone().close().await;
+        let served = served.map_err(anyhow::Error::from).and_then(|r| Ok(r?));
+        match (&served, &closed) {
+            (Ok(()), Ok(())) => {
+                tracing::info!(seconds = began.elapsed().as_secs_f64(), "shutdown complete")
+            }
+            _ => tracing::error!(
+                server = ?served.as_ref().err(),
+                database = ?closed.as_ref().err(),
+                "shutdown complete, with errors"
+            ),
+        }
+        served?;
+        closed.context("closing the database pool")?;
+        Ok(())
+    }
+}
+
+/// Begins the shutdown at the first SIGTERM or SIGINT; at a second one, `force`s it:
+/// the requests still in flight are not waited for.
+async fn stop_on_signals(shutdown: CancellationToken, force: CancellationToken) {
+    let Some(first) = signal().await else {
+        return;
+    };
+    tracing::info!(signal = first, "signal received");
+    shutdown.cancel();
+    if let Some(second) = signal().await {
+        tracing::warn!(
+            signal = second,
+            "second signal: closing the connections still open without waiting"
+        );
+        force.cancel();
+    }
+}
+
+/// The next SIGTERM or SIGINT, by name; `None` if they cannot be listened for.
+async fn signal() -> Option<&'static str> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (mut term, mut int) = match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(term), Ok(int)) => (term, int),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "cannot listen for SIGTERM and SIGINT");
+            return None;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => Some("SIGTERM"),
+        _ = int.recv() => Some("SIGINT"),
     }
 }
 
@@ -213,6 +352,24 @@ async fn audit_client(
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     let client = crate::http::client_address(req.request());
     crate::app::audit::with_client(client, next.call(req)).await
+}
+
+/// Once a shutdown has begun, each answer closes its connection: the client's next
+/// request opens a new one, which a load balancer sends to another server.
+async fn close_when_shutting_down(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let stopping = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.shutdown.is_cancelled());
+    let mut res = next.call(req).await?;
+    if stopping {
+        res.response_mut()
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
+    Ok(res)
 }
 
 async fn docs_redirect() -> actix_web::HttpResponse {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use sea_orm::DatabaseConnection;
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::auth::{password::PasswordHasher, tokens::TokenService};
@@ -45,6 +46,10 @@ pub struct AppState {
     pub sitting_facts: FactsCache,
     /// How many sittings item statistics read, and their flag thresholds.
     pub statistics: StatisticsSettings,
+    /// Cancelled when the server begins to shut down (SIGTERM, SIGINT, or
+    /// [`crate::startup::Application::shutdown`]): readiness answers 503 from then on,
+    /// and the background workers stop after the item they are on.
+    pub shutdown: CancellationToken,
 }
 
 /// Facts of sittings by id, at most `capacity` of them: when full it is emptied and

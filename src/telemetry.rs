@@ -3,20 +3,40 @@
 use tracing::Subscriber;
 use tracing_subscriber::{EnvFilter, Registry, fmt::MakeWriter, layer::SubscriberExt};
 
-/// Builds a subscriber writing JSON lines to `sink`. sqlx logs every query at INFO,
-/// so it is kept at WARN unless RUST_LOG says otherwise.
+/// Builds a subscriber writing human-readable lines to `sink`. sqlx logs every query at
+/// INFO, so it is kept at WARN unless RUST_LOG says otherwise.
 pub fn get_subscriber<Sink>(default_filter: &str, sink: Sink) -> impl Subscriber + Send + Sync
 where
     Sink: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    Registry::default().with(filter).with(
+    Registry::default().with(filter(default_filter)).with(
         tracing_subscriber::fmt::layer()
             .with_writer(sink)
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_target(true),
     )
+}
+
+/// Builds a subscriber writing one JSON object per line to `sink` (`log.format = "json"`):
+/// the event's fields at the top level, with the request span's fields under `span`, so
+/// every line written while serving a request carries its `request_id`.
+pub fn get_json_subscriber<Sink>(default_filter: &str, sink: Sink) -> impl Subscriber + Send + Sync
+where
+    Sink: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    Registry::default().with(filter(default_filter)).with(
+        tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_writer(sink)
+            .with_target(true),
+    )
+}
+
+fn filter(default_filter: &str) -> EnvFilter {
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter))
 }
 
 pub fn init_subscriber(subscriber: impl Subscriber + Send + Sync) {

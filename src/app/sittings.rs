@@ -683,6 +683,11 @@ pub async fn close_overdue(state: &AppState, now: OffsetDateTime) -> Result<usiz
             return Ok(closed);
         }
         for chunk in todo.chunks(CLOSES_PER_TRANSACTION) {
+            // A shutdown waits for the transaction in hand, not for the whole backlog:
+            // the next sweep, here or on another server, closes the rest.
+            if state.shutdown.is_cancelled() {
+                return Ok(closed);
+            }
             match close_together(state, chunk, now).await {
                 Ok(n) => closed += n,
                 // One bad sitting spoils the transaction: close these one by one.

@@ -65,10 +65,14 @@ pub enum WriteOutcome {
 }
 
 type Reply = oneshot::Sender<Result<WriteOutcome, Arc<DbErr>>>;
+type Sender = mpsc::UnboundedSender<(AnswerWrite, Reply)>;
 
+/// The queue's one sender, shared by every clone; [`AnswerWriter::close`] takes it away,
+/// which lets the workers finish what is queued and stop.
 #[derive(Clone)]
 pub struct AnswerWriter {
-    queue: mpsc::UnboundedSender<(AnswerWrite, Reply)>,
+    queue: Arc<std::sync::Mutex<Option<Sender>>>,
+    workers: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl AnswerWriter {
@@ -77,26 +81,66 @@ impl AnswerWriter {
     pub fn start(db: DatabaseConnection, clock: Arc<dyn Clock>, writers: usize) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
         let receiver = Arc::new(Mutex::new(receiver));
-        for _ in 0..writers.max(1) {
-            tokio::spawn(work(db.clone(), clock.clone(), receiver.clone()));
+        let workers = (0..writers.max(1))
+            .map(|_| tokio::spawn(work(db.clone(), clock.clone(), receiver.clone())))
+            .collect();
+        Self {
+            queue: Arc::new(std::sync::Mutex::new(Some(queue))),
+            workers: Arc::new(std::sync::Mutex::new(workers)),
         }
-        Self { queue }
     }
 
-    /// Saves one answer; returns once its transaction has committed (or failed).
+    /// Saves one answer; returns once its transaction has committed (or failed). After
+    /// [`AnswerWriter::close`] it fails at once as unavailable (503): the server is
+    /// shutting down and another may take the save.
     pub async fn write(&self, write: AnswerWrite) -> Result<WriteOutcome, DbErr> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .send((write, reply))
-            .map_err(|_| DbErr::Custom("the answer writer has stopped".into()))?;
+        let queued = self
+            .queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|queue| queue.send((write, reply)).is_ok());
+        if !queued {
+            return Err(stopped());
+        }
         match answer.await {
             Ok(Ok(outcome)) => Ok(outcome),
             // The batch's own error (cloned), so a caller can tell a database that is
             // unavailable (503) from one that refused the statement.
             Ok(Err(e)) => Err(Arc::unwrap_or_clone(e)),
-            Err(_) => Err(DbErr::Custom("the answer writer has stopped".into())),
+            Err(_) => Err(stopped()),
         }
     }
+
+    /// Takes no more saves, and returns once every save already queued has been
+    /// committed or has failed (and its caller, if still waiting, told which): at
+    /// shutdown, nothing queued is left hanging.
+    pub async fn close(&self) {
+        drop(
+            self.queue
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take(),
+        );
+        let workers = std::mem::take(
+            &mut *self
+                .workers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for worker in workers {
+            if let Err(e) = worker.await {
+                tracing::error!(error = %e, "an answer writer stopped abnormally");
+            }
+        }
+    }
+}
+
+/// What a save gets once the writer has stopped: the database is not usable from this
+/// server any more, which the front doors answer 503 with Retry-After.
+fn stopped() -> DbErr {
+    DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::ConnectionClosed)
 }
 
 type Queue = Arc<Mutex<mpsc::UnboundedReceiver<(AnswerWrite, Reply)>>>;

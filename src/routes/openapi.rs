@@ -18,6 +18,7 @@ use crate::pools::Catalog;
     ),
     paths(
         super::public::health::health,
+        super::public::health::ready,
         super::public::auth::register,
         super::public::auth::login,
         super::public::auth::refresh,

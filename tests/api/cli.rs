@@ -235,3 +235,134 @@ async fn admin_create_makes_an_invigilator_with_role_invigilator() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("invalid value 'candidate'"));
     assert_eq!(app.login("c@example.org", PASSWORD).await.status, 401);
 }
+
+/// The server run as operators run it, with `APP_LOG__FORMAT=json`: every line on
+/// standard error is a JSON object, each request gets exactly one line with its route
+/// template (never the raw path), status, duration and the id its `X-Request-Id`
+/// response header gave, and SIGTERM ends it cleanly (exit 0, "shutdown complete").
+#[tokio::test]
+async fn with_json_logs_each_request_is_one_line_with_its_route_status_duration_and_id() {
+    use std::io::{BufRead, BufReader};
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = invigilator()
+        .arg("serve")
+        .env("APP_LOG__FORMAT", "json")
+        .env("APP_SERVER__PORT", "0")
+        .env(
+            "APP_DATABASE__URL",
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("db.sqlite").display()
+            ),
+        )
+        .env("APP_EMAIL__FILE_DIR", dir.path().join("outbox"))
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (sender, received) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut raw: Vec<String> = Vec::new();
+    let port = loop {
+        let Ok(line) = received.recv_timeout(Duration::from_secs(60)) else {
+            child.kill().ok();
+            panic!("the server never said it was serving:\n{}", raw.join("\n"));
+        };
+        raw.push(line.clone());
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&line)
+            && value["message"] == "serving"
+        {
+            break value["port"].as_u64().unwrap();
+        }
+    };
+
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let sitting = uuid::Uuid::new_v4();
+    let first = client
+        .get(format!("{base}/api/v1/sittings/{sitting}"))
+        .header("X-Request-Id", "lb-7f3a9c2e")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 401);
+    assert_eq!(first.headers()["x-request-id"], "lb-7f3a9c2e");
+    let second = client
+        .get(format!("{base}/health/ready"))
+        .header("X-Request-Id", "not an \"id\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.status(), 200);
+    let generated = second.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(uuid::Uuid::parse_str(&generated).is_ok(), "{generated}");
+
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&child),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    let asked = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if asked.elapsed() > Duration::from_secs(40) {
+            child.kill().ok();
+            panic!("the server did not stop within 40 s of SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    reader.join().unwrap();
+    raw.extend(received.try_iter());
+    assert!(status.success(), "{status}\n{}", raw.join("\n"));
+
+    let lines: Vec<serde_json::Value> = raw
+        .iter()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("a log line that is not JSON ({e}): {line}"));
+            assert!(value.is_object(), "{line}");
+            value
+        })
+        .collect();
+    let requests: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l["message"] == "request").collect();
+    assert_eq!(requests.len(), 2, "{}", raw.join("\n"));
+    let (sittings, ready) = (requests[0], requests[1]);
+    assert_eq!(sittings["http.method"], "GET");
+    assert_eq!(sittings["http.route"], "/api/v1/sittings/{id}");
+    assert_eq!(sittings["http.status_code"], 401);
+    assert_eq!(sittings["request_id"], "lb-7f3a9c2e");
+    assert!(sittings["duration_ms"].as_f64().is_some_and(|ms| ms >= 0.0));
+    assert_eq!(ready["http.route"], "/health/ready");
+    assert_eq!(ready["http.status_code"], 200);
+    assert_eq!(ready["request_id"], generated.as_str());
+    assert!(ready["duration_ms"].as_f64().is_some());
+    let everything = raw.join("\n");
+    assert!(
+        !everything.contains(&sitting.to_string()),
+        "the raw path was logged"
+    );
+    assert!(
+        !everything.contains("not an"),
+        "a hostile request id was logged"
+    );
+    assert!(
+        lines.iter().any(|l| l["message"] == "shutdown complete"),
+        "{everything}"
+    );
+}

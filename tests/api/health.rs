@@ -8,6 +8,92 @@ db_test!(health_answers_ok_once_the_database_answers, |app| {
     assert_eq!(reply.body, serde_json::json!({"status": "ok"}));
 });
 
+db_test!(
+    readiness_answers_ready_with_each_check_once_the_server_can_serve,
+    |app| {
+        let reply = app.get("/health/ready", None).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        assert_eq!(reply.body["status"], "ready");
+        for check in ["database", "migrations", "pools"] {
+            assert_eq!(
+                reply.body["checks"][check]["status"], "ok",
+                "{check}: {}",
+                reply.body
+            );
+        }
+        let known = invigilator::persistence::schema::known_migrations().len();
+        assert_eq!(
+            reply.body["checks"]["migrations"]["detail"],
+            format!("{known} applied")
+        );
+    }
+);
+
+db_test!(
+    readiness_answers_503_naming_migrations_when_one_is_not_applied,
+    |app| {
+        use sea_orm::ConnectionTrait;
+        let latest = invigilator::persistence::schema::known_migrations()
+            .pop()
+            .unwrap();
+        app.state
+            .db
+            .execute_unprepared(&format!(
+                "DELETE FROM seaql_migrations WHERE version = '{latest}'"
+            ))
+            .await
+            .unwrap();
+        let reply = app.get("/health/ready", None).await;
+        assert_eq!(reply.status, 503, "{}", reply.text);
+        assert_eq!(reply.content_type, "application/problem+json");
+        assert_eq!(reply.body["type"], "urn:invigilator:problem:not-ready");
+        let detail = reply.body["detail"].as_str().unwrap();
+        assert!(detail.contains("migrations"), "{detail}");
+        assert!(detail.contains(&latest), "{detail}");
+        assert!(!detail.contains("database:"), "{detail}");
+        assert_eq!(reply.body["checks"]["migrations"]["status"], "failing");
+        assert_eq!(reply.body["checks"]["database"]["status"], "ok");
+        assert_eq!(reply.body["checks"]["pools"]["status"], "ok");
+        // Liveness is unchanged: the process is fine, it is just not fit for traffic.
+        assert_eq!(app.get("/health", None).await.status, 200);
+    }
+);
+
+db_test!(
+    a_database_migrated_by_a_newer_server_keeps_a_running_server_ready,
+    |app| {
+        use sea_orm::ConnectionTrait;
+        app.state
+        .db
+        .execute_unprepared(
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m29990101_000000_from_a_newer_server', 0)",
+        )
+        .await
+        .unwrap();
+        let reply = app.get("/health/ready", None).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let detail = reply.body["checks"]["migrations"]["detail"]
+            .as_str()
+            .unwrap();
+        assert!(detail.contains("1 from a newer version"), "{detail}");
+    }
+);
+
+db_test!(
+    once_a_shutdown_has_begun_readiness_says_shutting_down,
+    |app| {
+        use invigilator::app::health::{Readiness, readiness};
+        assert!(matches!(readiness(&app.state).await, Readiness::Ready(_)));
+        // What SIGTERM does: the server stops taking connections, so the answer is read
+        // from the use case the route calls.
+        app.state.shutdown.cancel();
+        assert!(matches!(
+            readiness(&app.state).await,
+            Readiness::ShuttingDown
+        ));
+    }
+);
+
 #[tokio::test]
 async fn the_openapi_document_is_3_1_and_lists_every_contract_path() {
     let app = spawn_app().await;
@@ -17,6 +103,7 @@ async fn the_openapi_document_is_3_1_and_lists_every_contract_path() {
     let paths = reply.body["paths"].as_object().unwrap();
     for (path, method) in [
         ("/health", "get"),
+        ("/health/ready", "get"),
         ("/api/v1/auth/register", "post"),
         ("/api/v1/auth/login", "post"),
         ("/api/v1/auth/refresh", "post"),

@@ -38,6 +38,7 @@ const ACTORS: [&str; 7] = [
 const API: &[(&str, &str, [u16; 7])] = &[
     //                                                              anon  A    B    X    Y    adm  dis
     ("GET",  "/health",                                             [200, 200, 200, 200, 200, 200, 200]),
+    ("GET",  "/health/ready",                                       [200, 200, 200, 200, 200, 200, 200]),
     ("GET",  "/api/openapi.json",                                   [200, 200, 200, 200, 200, 200, 200]), // not an operation of the document itself
     ("GET",  "/api/docs",                                           [308, 308, 308, 308, 308, 308, 308]), // the docs page (a redirect to its index); not in the document
     ("GET",  "/metrics",                                            [200, 200, 200, 200, 200, 200, 200]), // for the scraper; not in the document

@@ -69,6 +69,10 @@ pub async fn deliver_due(state: &AppState, now: OffsetDateTime) -> Result<usize,
         let batch = outbox::due(&state.db, now, BATCH).await?;
         let full = batch.len() as u64 == BATCH;
         for id in batch {
+            // A shutdown stops between messages, never in the middle of one.
+            if state.shutdown.is_cancelled() {
+                return Ok(sent);
+            }
             sent += deliver_one(state, id, now).await?;
         }
         if !full {
