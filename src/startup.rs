@@ -117,6 +117,7 @@ impl Application {
             throttle: settings.throttle.clone(),
             verification_per_minute: settings.certificates.verification_per_minute,
             statistics: settings.statistics.clone(),
+            retention: settings.retention.clone(),
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {

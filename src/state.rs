@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::{password::PasswordHasher, tokens::TokenService};
 use crate::clock::Clock;
-use crate::config::{StatisticsSettings, ThrottleSettings};
+use crate::config::{RetentionSettings, StatisticsSettings, ThrottleSettings};
 use crate::domain::sitting::SittingFacts;
 use crate::email::Mailer;
 use crate::persistence::answer_writer::AnswerWriter;
@@ -45,6 +45,8 @@ pub struct AppState {
     pub sitting_facts: FactsCache,
     /// How many sittings item statistics read, and their flag thresholds.
     pub statistics: StatisticsSettings,
+    /// How long personal data that is no longer needed is kept.
+    pub retention: RetentionSettings,
 }
 
 /// Facts of sittings by id, at most `capacity` of them: when full it is emptied and
