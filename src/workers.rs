@@ -33,7 +33,12 @@ pub async fn sweep_forever(state: web::Data<AppState>, every: std::time::Duratio
         // Personal data past its retention period ([retention]).
         match personal_data::apply_retention(&state, state.clock.now()).await {
             Ok(r) if r.total() == 0 => {}
-            Ok(r) => tracing::info!(sittings = r.sittings, evidence = r.evidence, emails = r.emails, "retention periods applied"),
+            Ok(r) => tracing::info!(
+                sittings = r.sittings,
+                evidence = r.evidence,
+                emails = r.emails,
+                "retention periods applied"
+            ),
             Err(e) => tracing::error!(error = %e, "applying the retention periods failed"),
         }
         tokio::time::sleep(until_next_sweep(&state, every).await).await;

@@ -546,6 +546,10 @@ pub enum AdministerError {
     NotFound,
     #[error("you cannot disable your own account")]
     OwnAccount,
+    #[error(
+        "this account's personal data was erased at its holder's request; it cannot be enabled again"
+    )]
+    Erased,
     #[error(transparent)]
     Unexpected(#[from] DbErr),
 }
@@ -563,6 +567,12 @@ pub async fn set_disabled(
     }
     let now = state.clock.now();
     let tx = begin_write(&state.db).await?;
+    let user = users::find_by_id(&tx, user_id)
+        .await?
+        .ok_or(AdministerError::NotFound)?;
+    if user.erased_at.is_some() {
+        return Err(AdministerError::Erased);
+    }
     if !users::set_disabled(&tx, user_id, disable.map(|r| (r, admin)), now).await? {
         return Err(AdministerError::NotFound);
     }

@@ -615,6 +615,19 @@ impl From<sea_orm::DbErr> for ErasureError {
     }
 }
 
+/// The longest request reference accepted.
+pub const REFERENCE_MAX: usize = 100;
+
+/// The reference of an erasure request (a ticket or letter number): one line of at most
+/// [`REFERENCE_MAX`] characters.
+pub fn parse_reference(raw: &str) -> Result<String, String> {
+    let text = crate::domain::values::parse_text(raw, REFERENCE_MAX)?;
+    if text.contains(['\n', '\r', '\t']) {
+        return Err("must be one line".into());
+    }
+    Ok(text)
+}
+
 /// What an erasure left in place of the person.
 pub struct Erased {
     pub id: Uuid,
@@ -790,7 +803,10 @@ mod tests {
 
     #[test]
     fn a_body_without_links_is_unchanged() {
-        assert_eq!(without_link_tokens("Your result: 30/40"), "Your result: 30/40");
+        assert_eq!(
+            without_link_tokens("Your result: 30/40"),
+            "Your result: 30/40"
+        );
     }
 
     #[test]

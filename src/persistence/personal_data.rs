@@ -4,8 +4,8 @@
 //! (a second server, or a second run, finds nothing left to do).
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -91,7 +91,10 @@ pub async fn erase(db: &impl ConnectionTrait, e: &Erasure<'_>) -> Result<bool, D
         .col_expr(users::Column::Email, Expr::value(e.placeholder_email))
         .col_expr(users::Column::GivenName, Expr::value(e.given_name))
         .col_expr(users::Column::FamilyName, Expr::value(e.family_name))
-        .col_expr(users::Column::PasswordHash, Expr::value(super::users::NO_PASSWORD))
+        .col_expr(
+            users::Column::PasswordHash,
+            Expr::value(super::users::NO_PASSWORD),
+        )
         .col_expr(
             users::Column::TokenVersion,
             Expr::col(users::Column::TokenVersion).add(1),
