@@ -210,7 +210,11 @@ pub async fn request_password_reset(
     let Ok(email) = EmailAddress::parse(email) else {
         return Ok(());
     };
-    let Some(user) = users::find_by_email(&state.db, &email).await? else {
+    // An erased account never gets a password again.
+    let Some(user) = users::find_by_email(&state.db, &email)
+        .await?
+        .filter(|u| u.erased_at.is_none())
+    else {
         return Ok(());
     };
     let now = state.clock.now();

@@ -268,6 +268,21 @@ db_test!(
             .await;
         assert_eq!(found.status, 200);
         assert_eq!(found.body, json!([]));
+        // No password can be set on it again: a reset mails nothing.
+        for address in [&who.email, &placeholder] {
+            let reset = app
+                .post(
+                    "/api/v1/auth/password-reset",
+                    json!({"email": address}),
+                    None,
+                )
+                .await;
+            assert_eq!(reset.status, 202, "{}", reset.text);
+        }
+        let mailed_before = app.mail.to(&who.email).len();
+        app.deliver_mail().await;
+        assert!(app.mail.to(&placeholder).is_empty());
+        assert_eq!(app.mail.to(&who.email).len(), mailed_before);
         // Enabling it again is refused.
         let enable = app
             .post(
