@@ -44,6 +44,8 @@ pub struct Settings {
     pub statistics: StatisticsSettings,
     #[serde(default)]
     pub log: LogSettings,
+    #[serde(default)]
+    pub retention: RetentionSettings,
     #[serde(skip_deserializing, default = "default_environment")]
     #[serde(serialize_with = "environment_name")]
     pub environment: Environment,
@@ -177,6 +179,30 @@ impl Default for StatisticsSettings {
             min_upper_lower: 0.20,
             min_efficiency: 0.15,
             min_candidates: 30,
+        }
+    }
+}
+
+/// How long personal data that is no longer needed is kept, in days (0: for ever); the
+/// sweeper removes it once the period has passed. Why these defaults: `config/base.toml`
+/// and "Data protection" in the README.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RetentionSettings {
+    /// After a sitting closes, its responses and paper content (its outcome stays).
+    pub closed_sittings_days: u32,
+    /// After the decision on a declaration, its free-text description.
+    pub evidence_days: u32,
+    /// After an e-mail is sent, its body (recipient, subject and times stay).
+    pub email_body_days: u32,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            closed_sittings_days: 365,
+            evidence_days: 180,
+            email_body_days: 30,
         }
     }
 }

@@ -121,6 +121,7 @@ impl Application {
             verification_per_minute: settings.certificates.verification_per_minute,
             statistics: settings.statistics.clone(),
             shutdown: CancellationToken::new(),
+            retention: settings.retention.clone(),
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::{password::PasswordHasher, tokens::TokenService};
 use crate::clock::Clock;
-use crate::config::{StatisticsSettings, ThrottleSettings};
+use crate::config::{RetentionSettings, StatisticsSettings, ThrottleSettings};
 use crate::domain::sitting::SittingFacts;
 use crate::email::Mailer;
 use crate::persistence::answer_writer::AnswerWriter;
@@ -50,6 +50,8 @@ pub struct AppState {
     /// [`crate::startup::Application::shutdown`]): readiness answers 503 from then on,
     /// and the background workers stop after the item they are on.
     pub shutdown: CancellationToken,
+    /// How long personal data that is no longer needed is kept.
+    pub retention: RetentionSettings,
 }
 
 /// Facts of sittings by id, at most `capacity` of them: when full it is emptied and

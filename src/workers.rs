@@ -6,7 +6,7 @@
 use actix_web::web;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{exam_sessions, notifications, sittings, vouchers};
+use crate::app::{exam_sessions, notifications, personal_data, sittings, vouchers};
 use crate::state::AppState;
 
 /// Closes sittings past their deadline, whether or not anyone calls: at least every
@@ -43,6 +43,20 @@ pub async fn sweep_forever(state: web::Data<AppState>, every: std::time::Duratio
             Ok(0) => {}
             Ok(n) => tracing::info!(settled = n, "no-shows settled"),
             Err(e) => tracing::error!(error = %e, "settling no-shows failed"),
+        }
+        if stop.is_cancelled() {
+            break;
+        }
+        // Personal data past its retention period ([retention]).
+        match personal_data::apply_retention(&state, state.clock.now()).await {
+            Ok(r) if r.total() == 0 => {}
+            Ok(r) => tracing::info!(
+                sittings = r.sittings,
+                evidence = r.evidence,
+                emails = r.emails,
+                "retention periods applied"
+            ),
+            Err(e) => tracing::error!(error = %e, "applying the retention periods failed"),
         }
         if stop.is_cancelled() || !pause(&stop, until_next_sweep(&state, every).await).await {
             break;

@@ -23,6 +23,7 @@ mod m20261201_000017_result_decisions;
 mod m20261201_000018_appeals;
 mod m20261201_000019_key_corrections;
 mod m20261202_000020_device_binding;
+mod m20261202_000021_data_protection;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000018_appeals::Migration),
             Box::new(m20261201_000019_key_corrections::Migration),
             Box::new(m20261202_000020_device_binding::Migration),
+            Box::new(m20261202_000021_data_protection::Migration),
         ]
     }
 }

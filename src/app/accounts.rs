@@ -210,7 +210,11 @@ pub async fn request_password_reset(
     let Ok(email) = EmailAddress::parse(email) else {
         return Ok(());
     };
-    let Some(user) = users::find_by_email(&state.db, &email).await? else {
+    // An erased account never gets a password again.
+    let Some(user) = users::find_by_email(&state.db, &email)
+        .await?
+        .filter(|u| u.erased_at.is_none())
+    else {
         return Ok(());
     };
     let now = state.clock.now();
@@ -546,6 +550,10 @@ pub enum AdministerError {
     NotFound,
     #[error("you cannot disable your own account")]
     OwnAccount,
+    #[error(
+        "this account's personal data was erased at its holder's request; it cannot be enabled again"
+    )]
+    Erased,
     #[error(transparent)]
     Unexpected(#[from] DbErr),
 }
@@ -563,6 +571,12 @@ pub async fn set_disabled(
     }
     let now = state.clock.now();
     let tx = begin_write(&state.db).await?;
+    let user = users::find_by_id(&tx, user_id)
+        .await?
+        .ok_or(AdministerError::NotFound)?;
+    if user.erased_at.is_some() {
+        return Err(AdministerError::Erased);
+    }
     if !users::set_disabled(&tx, user_id, disable.map(|r| (r, admin)), now).await? {
         return Err(AdministerError::NotFound);
     }

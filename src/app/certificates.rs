@@ -270,6 +270,9 @@ pub struct Verification {
     pub holder_named: bool,
     /// Whether the family name the verifier gave is the holder's (`None` if none given).
     pub family_name_matches: Option<bool>,
+    /// The holder's personal data was erased at their request: the certificate still
+    /// answers its status, but never a name.
+    pub holder_erased: bool,
 }
 
 /// Public verification by number; `NotFound` for a number no certificate has. The
@@ -287,13 +290,29 @@ pub async fn verify(
         .ok_or(CertificateError::NotFound)?;
     let family_name_matches =
         family_name.map(|f| certificate::family_name_matches(&certificate.holder_name, f));
-    let holder_named = family_name_matches == Some(true)
-        || repo::is_listed(&state.db, certificate.candidate_id).await?;
+    let holder_erased = holder_erased(state, &certificate).await?;
+    let family_name_matches = family_name_matches.filter(|_| !holder_erased);
+    let holder_named = !holder_erased
+        && (family_name_matches == Some(true)
+            || repo::is_listed(&state.db, certificate.candidate_id).await?);
     Ok(Verification {
         certificate,
         holder_named,
         family_name_matches,
+        holder_erased,
     })
+}
+
+/// Whether the holder of `c` had their personal data erased at their request.
+pub async fn holder_erased(
+    state: &AppState,
+    c: &CertificateRecord,
+) -> Result<bool, CertificateError> {
+    Ok(
+        crate::persistence::users::find_by_id(&state.db, c.candidate_id)
+            .await?
+            .is_some_and(|u| u.erased_at.is_some()),
+    )
 }
 
 /// The certificate a verification link (the QR code) names, if any.

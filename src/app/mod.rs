@@ -16,6 +16,7 @@ pub mod invigilation;
 mod links;
 pub mod notifications;
 pub mod paging;
+pub mod personal_data;
 pub mod regrade;
 pub mod resits;
 pub mod result_decisions;

@@ -19,4 +19,7 @@ pub struct User {
     pub disabled_at: Option<OffsetDateTime>,
     /// When the account proved it receives mail at its address.
     pub email_verified_at: Option<OffsetDateTime>,
+    /// When the holder's personal data was erased at their request (it can never sign
+    /// in again).
+    pub erased_at: Option<OffsetDateTime>,
 }

@@ -49,6 +49,9 @@ pub enum Action {
     AccountDisabled,
     #[strum(serialize = "account.enabled")]
     AccountEnabled,
+    /// The holder's personal data was erased at their request.
+    #[strum(serialize = "account.erased")]
+    AccountErased,
     #[strum(serialize = "sitting.started")]
     SittingStarted,
     #[strum(serialize = "sitting.answer_saved")]

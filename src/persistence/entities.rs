@@ -19,6 +19,8 @@ pub mod users {
         pub disabled_reason: Option<String>,
         pub disabled_by: Option<Uuid>,
         pub email_verified_at: Option<TimeDateTimeWithTimeZone>,
+        /// When the holder's personal data was erased at their request.
+        pub erased_at: Option<TimeDateTimeWithTimeZone>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -106,6 +108,8 @@ pub mod sittings {
         pub device_bound_at: Option<TimeDateTimeWithTimeZone>,
         /// When another device last tried to open it (cleared by a release).
         pub device_refused_at: Option<TimeDateTimeWithTimeZone>,
+        /// When the retention period (or an erasure) removed its responses and items.
+        pub content_removed_at: Option<TimeDateTimeWithTimeZone>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

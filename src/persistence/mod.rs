@@ -12,6 +12,7 @@ pub mod exam_sessions;
 pub mod key_corrections;
 pub mod outbox;
 mod paging;
+pub mod personal_data;
 pub mod result_decisions;
 pub mod schema;
 pub mod sittings;

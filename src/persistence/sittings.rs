@@ -103,6 +103,7 @@ pub async fn insert(
         device_hash: Set(record.device.clone()),
         device_bound_at: Set(record.device.as_ref().map(|_| record.started_at)),
         device_refused_at: Set(None),
+        content_removed_at: Set(None),
     })
     .exec_without_returning(db)
     .await;

@@ -24,6 +24,7 @@ impl From<users::Model> for User {
             token_version: m.token_version,
             disabled_at: m.disabled_at,
             email_verified_at: m.email_verified_at,
+            erased_at: m.erased_at,
         }
     }
 }
@@ -65,6 +66,7 @@ pub async fn insert_user(
         disabled_reason: Set(None),
         disabled_by: Set(None),
         email_verified_at: Set(new.email_verified.then_some(new.now)),
+        erased_at: Set(None),
     })
     .exec_without_returning(db)
     .await;

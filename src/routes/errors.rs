@@ -178,6 +178,7 @@ impl From<AdministerError> for ApiError {
         match e {
             AdministerError::NotFound => ApiError::not_found(e.to_string()),
             AdministerError::OwnAccount => ApiError::conflict("own-account", e.to_string()),
+            AdministerError::Erased => ApiError::conflict("erased", e.to_string()),
             AdministerError::Unexpected(e) => ApiError::internal(e),
         }
     }

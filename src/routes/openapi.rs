@@ -47,6 +47,8 @@ use crate::pools::Catalog;
         super::admin::evidence::decide,
         super::admin::candidates::find,
         super::admin::accounts::set_status,
+        super::admin::accounts::erase,
+        super::me::data::download,
         super::me::change_password,
         super::admin::candidates::grant_extra_time,
         super::admin::candidates::extra_time_history,

@@ -18,6 +18,7 @@ mod exam;
 mod links;
 pub mod page;
 mod papers;
+mod personal_data;
 mod public;
 pub mod session;
 mod sessions;
@@ -59,6 +60,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(candidate::sign_out_everywhere)
         .service(candidate::certificate_pdf)
         .service(candidate::badge)
+        .service(personal_data::download)
         .service(exam::start)
         .service(exam::review)
         .service(exam::submit)

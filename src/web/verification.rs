@@ -23,6 +23,8 @@ pub struct PublicCertificate {
     pub valid: bool,
     pub banner: String,
     pub holder: Option<String>,
+    /// The holder's name was erased at their request.
+    pub holder_erased: bool,
     pub qualification_title: String,
     pub edition_title: String,
     pub issued_on: String,
@@ -69,6 +71,7 @@ impl PublicCertificate {
             valid,
             banner,
             holder: named.then(|| c.holder_name.clone()),
+            holder_erased: false,
             qualification_title: c.qualification_title.clone(),
             edition_title: c.edition_title.clone(),
             issued_on: c.issued_on.to_string(),
@@ -94,9 +97,15 @@ pub async fn by_code(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let found = certificates::by_verification_code(&state, client_address(&req), &path).await?;
-    let certificate = found
-        .as_ref()
-        .map(|c| PublicCertificate::of(c, true, state.clock.now().date()));
+    let certificate = match &found {
+        Some(c) => {
+            let erased = certificates::holder_erased(&state, c).await?;
+            let mut public = PublicCertificate::of(c, !erased, state.clock.now().date());
+            public.holder_erased = erased;
+            Some(public)
+        }
+        None => None,
+    };
     let title = match &certificate {
         Some(c) => format!("{} certificate {}", c.heading, c.number),
         None => "Certificate not found".to_owned(),
@@ -179,11 +188,13 @@ pub async fn check(
                     .filter(|f| !f.is_empty());
                 match certificates::verify(&state, client_address(&req), &number, family).await {
                     Ok(v) => {
-                        page.found = Some(PublicCertificate::of(
+                        let mut found = PublicCertificate::of(
                             &v.certificate,
                             v.holder_named,
                             state.clock.now().date(),
-                        ));
+                        );
+                        found.holder_erased = v.holder_erased;
+                        page.found = Some(found);
                         page.family_matches = v.family_name_matches;
                     }
                     Err(CertificateError::NotFound) => {

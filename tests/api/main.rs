@@ -32,6 +32,7 @@ mod no_leaks;
 mod paging;
 mod pools;
 mod prerequisites;
+mod privacy;
 mod qualifications;
 mod recertification;
 mod regrade;

@@ -50,6 +50,7 @@ const API: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/auth/password-reset",                         [202, 202, 202, 202, 202, 202, 202]),
     ("POST", "/api/v1/auth/password-reset/confirm",                 [410, 410, 410, 410, 410, 410, 410]),
     ("GET",  "/api/v1/me",                                          [401, 200, 200, 200, 200, 200, 401]),
+    ("GET",  "/api/v1/me/data",                                     [401, 200, 200, 200, 200, 200, 401]), // every account's own data
     ("PUT",  "/api/v1/me/name",                                     [401, 200, 200, 200, 200, 200, 401]),
     ("PUT",  "/api/v1/me/password",                                 [401, 422, 422, 422, 422, 422, 401]),
     ("POST", "/api/v1/me/verification",                             [401, 409, 409, 409, 409, 409, 401]),
@@ -98,6 +99,7 @@ const API: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/admin/candidates/{id}/extra-time",            [401, 403, 403, 403, 403, 201, 401]),
     ("GET",  "/api/v1/admin/candidates/{id}/extra-time",            [401, 403, 403, 403, 403, 200, 401]),
     ("POST", "/api/v1/admin/accounts/{id}/status",                  [401, 403, 403, 403, 403, 204, 401]),
+    ("POST", "/api/v1/admin/accounts/{id}/erasure",                 [401, 403, 403, 403, 403, 422, 401]), // an empty reference: nothing is erased
     ("POST", "/api/v1/admin/atos",                                  [401, 403, 403, 403, 403, 201, 401]),
     ("GET",  "/api/v1/admin/atos",                                  [401, 403, 403, 403, 403, 200, 401]),
     ("GET",  "/api/v1/admin/atos/{id}",                             [401, 403, 403, 403, 403, 200, 401]),
@@ -173,6 +175,7 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/verify/{code}",                                    [200, 200, 200, 200, 200, 200, 200]),
     ("/dashboard",                                        [303, 200, 200, 403, 403, 403, 303]),
     ("/account",                                          [303, 200, 200, 200, 200, 200, 303]),
+    ("/my/data",                                          [303, 200, 200, 200, 200, 200, 303]), // every account's own data
     ("/my/evidence/new",                                  [303, 200, 200, 403, 403, 403, 303]),
     ("/my/certificates/{number}/certificate.pdf",         [303, 200, 404, 404, 404, 200, 303]), // administrators read any certificate
     ("/my/certificates/{number}/badge.json",              [303, 200, 404, 404, 404, 200, 303]),
@@ -238,6 +241,7 @@ const FORMS: &[(&str, [u16; 7])] = &[
     ("/admin/atos/{id}/invitations",                      [303, 403, 403, 403, 403, 422, 303]),
     ("/admin/candidates/{id}/extra-time",                 [303, 403, 403, 403, 403, 422, 303]),
     ("/admin/candidates/{id}/status",                     [303, 403, 403, 403, 403, 404, 303]), // past the door; no action given is no such action
+    ("/admin/candidates/{id}/erasure",                    [303, 403, 403, 403, 403, 422, 303]), // no reference: nothing is erased
     ("/admin/certificates/{number}/reissue",              [303, 403, 403, 403, 403, 422, 303]),
     ("/admin/certificates/{number}/status",               [303, 403, 403, 403, 403, 404, 303]),
     ("/admin/evidence/{id}/decision",                     [303, 403, 403, 403, 403, 404, 303]),
@@ -619,6 +623,7 @@ fn body(app: &TestApp, world: &World, method: &str, template: &str) -> Option<Bo
             json!({"percent": 25, "reason": "assessed need"})
         }
         (_, "/api/v1/admin/accounts/{id}/status") => json!({"disabled": false}),
+        (_, "/api/v1/admin/accounts/{id}/erasure") => json!({"reference": ""}),
         (_, "/api/v1/admin/accounts/{id}/roles") => {
             json!({"role": "invigilator", "granted": false})
         }

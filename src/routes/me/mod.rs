@@ -2,6 +2,7 @@
 //! account, eligibility, courses, evidence, sittings and certificates.
 
 pub mod certificates;
+pub mod data;
 pub mod evidence;
 pub mod sittings;
 pub mod vouchers;

@@ -40,9 +40,13 @@ pub struct VerificationView {
     /// The holder, only when they opted in to the register or the verifier gave their
     /// family name and it matches (`family_name`); otherwise null.
     pub holder_name: Option<String>,
-    /// Whether the `family_name` given is the holder's; absent when none was given.
+    /// Whether the `family_name` given is the holder's; absent when none was given
+    /// (and when the holder's name was erased).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holder_name_matches: Option<bool>,
+    /// True when the holder's name was erased at their request: the certificate keeps
+    /// its number, status, qualification and dates, and no name is ever given.
+    pub holder_erased: bool,
     pub qualification: String,
     pub qualification_title: String,
     pub edition: String,
@@ -77,6 +81,7 @@ impl VerificationView {
             renewed_by: c.renewed_by.clone(),
             holder_name: named.then(|| c.holder_name.clone()),
             holder_name_matches: None,
+            holder_erased: false,
             qualification: c.qualification.clone(),
             qualification_title: c.qualification_title.clone(),
             edition: c.edition.clone(),
@@ -124,6 +129,7 @@ pub async fn verification(
     let today = state.clock.now().date();
     let mut view = VerificationView::of(&found.certificate, found.holder_named, today);
     view.holder_name_matches = found.family_name_matches;
+    view.holder_erased = found.holder_erased;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(view))

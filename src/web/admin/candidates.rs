@@ -1,6 +1,7 @@
 //! Accounts as administrators see them: found by e-mail address, with names, roles,
 //! extra-time grants (and a form to grant more), sittings linked to their marked papers,
-//! certificates, evidence, and a form to disable the account or enable it again.
+//! certificates, evidence, a form to disable the account or enable it again, and one to
+//! erase its personal data at its holder's request.
 
 use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 use askama::Template;
@@ -9,6 +10,7 @@ use uuid::Uuid;
 
 use super::shared::{Names, PageQuery, date, parse_id, when};
 use crate::app::accounts::{self, AdministerError, ProfileError};
+use crate::app::personal_data::{self, ErasureError};
 use crate::app::{certificates, evidence, sittings};
 use crate::domain::certificate::CertificateStatus;
 use crate::domain::evidence::{EvidenceStatus, parse_grant};
@@ -16,7 +18,7 @@ use crate::domain::role::Role;
 use crate::domain::sitting::SittingStatus;
 use crate::domain::values::{EmailAddress, parse_text};
 use crate::state::AppState;
-use crate::web::page::{self, Chrome, FormErrors, PageError};
+use crate::web::page::{self, Chrome, FormErrors, PageError, capitalized};
 use crate::web::session::Visitor;
 
 /// How many of an account's sittings, certificates, evidence and grants the page lists.
@@ -115,6 +117,8 @@ struct AccountPage {
     verified: bool,
     created: String,
     disabled_since: Option<String>,
+    /// When the holder's personal data was erased at their request.
+    erased_since: Option<String>,
     /// The administrator looking is this account: it cannot disable itself.
     own: bool,
     extra_time: u32,
@@ -125,6 +129,7 @@ struct AccountPage {
     percent: String,
     reason: String,
     status_reason: String,
+    reference: String,
 }
 
 fn role_name(role: &Role) -> &'static str {
@@ -241,6 +246,7 @@ async fn account_page(
         verified: user.email_verified_at.is_some(),
         created: when(user.created_at),
         disabled_since: user.disabled_at.map(when),
+        erased_since: user.erased_at.map(when),
         own: admin.user_id == id,
         extra_time: profile.extra_time_percent,
         grants,
@@ -250,6 +256,7 @@ async fn account_page(
         percent: String::new(),
         reason: String::new(),
         status_reason: String::new(),
+        reference: String::new(),
     })
 }
 
@@ -268,6 +275,9 @@ pub async fn account(
         ),
         Some("disabled") => Some("The account is disabled. Every session of it has ended."),
         Some("enabled") => Some("The account is enabled again. Its holder can sign in."),
+        Some("erased") => Some(
+            "The personal data is erased. The account carries a pseudonym, can never sign in again, and its certificates still verify by number.",
+        ),
         _ => None,
     };
     page::ok(&visitor, &page)
@@ -374,6 +384,10 @@ pub async fn set_status(
                     StatusCode::CONFLICT,
                     FormErrors::one("status_reason", "You cannot disable your own account."),
                 ),
+                Err(e @ AdministerError::Erased) => (
+                    StatusCode::CONFLICT,
+                    FormErrors::one("status_reason", capitalized(&e.to_string()) + "."),
+                ),
                 Err(AdministerError::Unexpected(e)) => return Err(PageError::Unexpected(e.into())),
             }
         }
@@ -381,5 +395,57 @@ pub async fn set_status(
     let mut page = account_page(&state, &visitor, id).await?;
     page.errors = errors;
     page.status_reason = form.status_reason;
+    page::html(&visitor, status, &page)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ErasureForm {
+    csrf: String,
+    reference: String,
+}
+
+#[post("/admin/candidates/{id}/erasure")]
+pub async fn erase(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+    form: web::Form<ErasureForm>,
+) -> Result<HttpResponse, PageError> {
+    visitor.check_csrf(&form.csrf)?;
+    let admin = visitor.with_role(Role::Admin)?;
+    let id = parse_id(&path)?;
+    // An unknown account is not found, whatever the form says.
+    accounts::profile(&state, id).await.map_err(profile_error)?;
+    let form = form.into_inner();
+    let (status, message) = match personal_data::parse_reference(&form.reference) {
+        Err(m) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            if form.reference.trim().is_empty() {
+                "Give the reference of the holder's request; it is kept on the audit ledger."
+                    .to_owned()
+            } else {
+                format!("Request reference {m}.")
+            },
+        ),
+        Ok(reference) => match personal_data::erase(&state, admin.user_id, id, &reference).await {
+            Ok(_) => {
+                return Ok(page::see_other(
+                    &visitor,
+                    &format!("/admin/candidates/{id}?done=erased"),
+                ));
+            }
+            Err(ErasureError::NotFound) => return Err(PageError::NotFound),
+            Err(ErasureError::Unexpected(e)) => return Err(PageError::Unexpected(e)),
+            Err(
+                e @ (ErasureError::AlreadyErased
+                | ErasureError::OwnAccount
+                | ErasureError::SittingInProgress),
+            ) => (StatusCode::CONFLICT, capitalized(&e.to_string()) + "."),
+        },
+    };
+    let mut page = account_page(&state, &visitor, id).await?;
+    page.errors = FormErrors::one("reference", message);
+    page.reference = form.reference;
     page::html(&visitor, status, &page)
 }

@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(candidates::account)
         .service(candidates::grant_extra_time)
         .service(candidates::set_status)
+        .service(candidates::erase)
         .service(sittings::marked_paper)
         .service(sittings::extend)
         .service(atos::list)
