@@ -16,7 +16,11 @@ binary=$(realpath "${1:-target/debug/invigilator}")
 root=$(mktemp -d)
 chmod 755 "$root"
 server=
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$root"' EXIT
+cleanup() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
+  rm -rf "$root"
+}
+trap cleanup EXIT
 image="$root/image"
 mkdir -p "$image/usr/local/bin"
 
