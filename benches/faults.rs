@@ -606,6 +606,41 @@ async fn start_sitting(
 }
 
 /// The keys of a sitting's paper, read from the database (the candidate knows them).
+/// Starts a sitting for each candidate, or fails the run.
+async fn start_all(client: &Arc<Client>, candidates: &[Arc<Candidate>]) -> anyhow::Result<()> {
+    for c in candidates {
+        let give_up = Instant::now() + Duration::from_secs(30);
+        if start_sitting(client, c, give_up).await?.is_none() {
+            bail!("a sitting could not be started");
+        }
+    }
+    Ok(())
+}
+
+/// A closed loop of random saves per candidate, seeded `seed + i`, until `stop`.
+fn spawn_savers(
+    client: &Arc<Client>,
+    ledger: &Arc<Ledger>,
+    candidates: &[Arc<Candidate>],
+    stop: &Arc<AtomicBool>,
+    seed: u64,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            tokio::spawn(save_loop(
+                client.clone(),
+                ledger.clone(),
+                c.clone(),
+                None,
+                stop.clone(),
+                seed + i as u64,
+            ))
+        })
+        .collect()
+}
+
 async fn keys_of(db: &DatabaseConnection, id: Uuid) -> anyhow::Result<Vec<(u32, String)>> {
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
@@ -1388,29 +1423,11 @@ async fn pg_restart_scenario(args: &Args, work: &Path) -> anyhow::Result<Report>
     let client = Arc::new(Client::new(server.base())?);
     server.start(&client.http).await?;
     sign_in(&client, &candidates).await?;
-    for c in &candidates {
-        let give_up = Instant::now() + Duration::from_secs(30);
-        if start_sitting(&client, c, give_up).await?.is_none() {
-            bail!("a sitting could not be started");
-        }
-    }
+    start_all(&client, &candidates).await?;
     client.take_samples();
     let ledger = Arc::new(Ledger::default());
     let stop = Arc::new(AtomicBool::new(false));
-    let savers: Vec<_> = candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            tokio::spawn(save_loop(
-                client.clone(),
-                ledger.clone(),
-                c.clone(),
-                None,
-                stop.clone(),
-                i as u64,
-            ))
-        })
-        .collect();
+    let savers = spawn_savers(&client, &ledger, &candidates, &stop, 0);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let down_at = client.now();
     let outcome = async {
@@ -1639,31 +1656,12 @@ async fn disk_full_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> 
     let client = Arc::new(Client::new(server.base())?);
     server.start(&client.http).await?;
     sign_in(&client, &candidates).await?;
-    let mut started = 0usize;
-    for c in &candidates[..SAVERS] {
-        let give_up = Instant::now() + Duration::from_secs(30);
-        if start_sitting(&client, c, give_up).await?.is_none() {
-            bail!("a sitting could not be started");
-        }
-        started += 1;
-    }
+    start_all(&client, &candidates[..SAVERS]).await?;
+    let started = SAVERS;
     client.take_samples();
     let ledger = Arc::new(Ledger::default());
     let stop = Arc::new(AtomicBool::new(false));
-    let mut tasks: Vec<_> = candidates[..SAVERS]
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            tokio::spawn(save_loop(
-                client.clone(),
-                ledger.clone(),
-                c.clone(),
-                None,
-                stop.clone(),
-                i as u64,
-            ))
-        })
-        .collect();
+    let mut tasks = spawn_savers(&client, &ledger, &candidates[..SAVERS], &stop, 0);
     // New candidates keep starting sittings (each stores a paper: the database grows).
     let starts_ok = Arc::new(AtomicUsize::new(0));
     let next = Arc::new(AtomicUsize::new(SAVERS));
@@ -1932,29 +1930,11 @@ async fn sigterm_scenario(args: &Args, work: &Path) -> anyhow::Result<Report> {
     set_drain(&mut server, drained(0));
     let mut restart_seconds = vec![server.start(&client.http).await?];
     sign_in(&client, &candidates).await?;
-    for c in &candidates {
-        let give_up = Instant::now() + Duration::from_secs(30);
-        if start_sitting(&client, c, give_up).await?.is_none() {
-            bail!("a sitting could not be started");
-        }
-    }
+    start_all(&client, &candidates).await?;
     client.take_samples();
     let ledger = Arc::new(Ledger::default());
     let stop = Arc::new(AtomicBool::new(false));
-    let savers: Vec<_> = candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            tokio::spawn(save_loop(
-                client.clone(),
-                ledger.clone(),
-                c.clone(),
-                None,
-                stop.clone(),
-                7000 + i as u64,
-            ))
-        })
-        .collect();
+    let savers = spawn_savers(&client, &ledger, &candidates, &stop, 7000);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(15);
     let mut terminations = Vec::with_capacity(rounds);
     for round in 0..rounds {

@@ -191,12 +191,7 @@ pub fn config_check(settings: &Settings) -> anyhow::Result<(String, bool)> {
             ),
         }),
         Ok(catalog) => {
-            let samples: Vec<&str> = catalog
-                .editions
-                .iter()
-                .filter(|e| e.sample)
-                .map(|e| e.edition.as_str())
-                .collect();
+            let samples = catalog.sample_editions();
             if !samples.is_empty() {
                 findings.push(Finding {
                     severity: Severity::Unsafe,

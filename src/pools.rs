@@ -76,6 +76,15 @@ pub enum FindError {
 }
 
 impl Catalog {
+    /// The editions that are a published sample bank (their keys are public).
+    pub fn sample_editions(&self) -> Vec<&str> {
+        self.editions
+            .iter()
+            .filter(|e| e.sample)
+            .map(|e| e.edition.as_str())
+            .collect()
+    }
+
     /// The open editions offering `code`, or the one named.
     pub fn find(
         &self,
@@ -148,12 +157,7 @@ pub fn load_pools(settings: &crate::config::Settings) -> anyhow::Result<Catalog>
             list.join("\n")
         )
     })?;
-    let samples: Vec<&str> = catalog
-        .editions
-        .iter()
-        .filter(|e| e.sample)
-        .map(|e| e.edition.as_str())
-        .collect();
+    let samples = catalog.sample_editions();
     if settings.environment == crate::config::Environment::Production
         && !samples.is_empty()
         && !settings.pools.allow_sample

@@ -4,12 +4,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::Arc;
 
-use invigilator::startup::Application;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
-use secrecy::ExposeSecret;
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::helpers::*;
@@ -28,10 +25,6 @@ fn text(output: &Output) -> (String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
-}
-
-fn url_of(app: &TestApp) -> String {
-    app.settings.database.url.expose_secret().to_owned()
 }
 
 fn sqlite_url(path: &Path) -> String {
@@ -69,25 +62,6 @@ async fn saved(db: &DatabaseConnection, sitting: Uuid) -> std::collections::BTre
         .collect()
 }
 
-/// A request to a server that is not the test app's (the restored one), as the test
-/// app's own helpers send it: bearer token and the caller's device.
-async fn call(
-    base: &str,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> Reply {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{base}{path}"))
-        .bearer_auth(token)
-        .header("Invigilator-Device", device_of(token));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    Reply::from(request.send().await.expect("request sent")).await
-}
-
 #[tokio::test]
 async fn a_backup_of_a_live_server_restores_into_a_fresh_path_and_the_sitting_carries_on() {
     let app = spawn_app().await;
@@ -110,7 +84,7 @@ async fn a_backup_of_a_live_server_restores_into_a_fresh_path_and_the_sitting_ca
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("backup.db");
-    let mut backup = invigilator(&url_of(&app))
+    let mut backup = invigilator(&app.database_url())
         .arg("backup")
         .arg(&file)
         .stdout(std::process::Stdio::piped())
@@ -160,16 +134,9 @@ async fn a_backup_of_a_live_server_restores_into_a_fresh_path_and_the_sitting_ca
     assert!(restored_path.is_file());
 
     // A server on the restored database, with the same settings (JWT secret) and clock.
-    let mut settings = app.settings.clone();
-    settings.database.url = restored_url.into();
-    let server = Application::build_with_clock(settings, Arc::new(app.clock.clone()))
-        .await
-        .expect("a server starts on the restored database");
-    let base = format!("http://127.0.0.1:{}", server.port());
-    let state = server.state();
-    tokio::spawn(server.run_until_stopped());
+    let server = app.spawn_on_database(&restored_url).await;
 
-    let stored = saved(&state.db, sitting_id).await;
+    let stored = saved(&server.state.db, sitting_id).await;
     for number in 1..=10 {
         assert_eq!(
             stored.get(&number),
@@ -184,14 +151,9 @@ async fn a_backup_of_a_live_server_restores_into_a_fresh_path_and_the_sitting_ca
         );
     }
 
-    let read = call(
-        &base,
-        reqwest::Method::GET,
-        &format!("/api/v1/sittings/{id}"),
-        &who.token,
-        None,
-    )
-    .await;
+    let read = server
+        .get(&format!("/api/v1/sittings/{id}"), Some(&who.token))
+        .await;
     assert_eq!(read.status, 200, "{}", read.text);
     assert_eq!(read.body["status"], "in_progress", "{}", read.text);
     assert_eq!(read.body["deadline"], deadline.as_str());
@@ -200,24 +162,12 @@ async fn a_backup_of_a_live_server_restores_into_a_fresh_path_and_the_sitting_ca
         if stored.contains_key(&number) {
             continue;
         }
-        let reply = call(
-            &base,
-            reqwest::Method::PUT,
-            &format!("/api/v1/sittings/{id}/answers/{number}"),
-            &who.token,
-            Some(json!({"choice": keys[&number]})),
-        )
-        .await;
+        let reply = server
+            .save_answer(&who.token, &id, number, &keys[&number])
+            .await;
         assert_eq!(reply.status, 200, "{}", reply.text);
     }
-    let submitted = call(
-        &base,
-        reqwest::Method::POST,
-        &format!("/api/v1/sittings/{id}/submit"),
-        &who.token,
-        None,
-    )
-    .await;
+    let submitted = server.submit(&who.token, &id).await;
     assert_eq!(submitted.status, 200, "{}", submitted.text);
     assert_eq!(submitted.body["passed"], true, "{}", submitted.text);
 }
@@ -228,7 +178,7 @@ async fn backup_never_overwrites_an_existing_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("precious.db");
     std::fs::write(&file, "last week's backup").unwrap();
-    let output = invigilator(&url_of(&app))
+    let output = invigilator(&app.database_url())
         .arg("backup")
         .arg(&file)
         .output()
@@ -245,7 +195,7 @@ async fn backup_never_overwrites_an_existing_file() {
 /// A backup of the test app's database, in `dir`.
 fn take_backup(app: &TestApp, dir: &Path) -> PathBuf {
     let file = dir.join("backup.db");
-    let output = invigilator(&url_of(app))
+    let output = invigilator(&app.database_url())
         .arg("backup")
         .arg(&file)
         .output()
@@ -263,7 +213,7 @@ async fn restore_refuses_a_database_that_exists_and_leaves_it_alone() {
     let file = take_backup(&app, dir.path());
     // A sitting started after the backup: restoring over the live database would lose it.
     let sitting = app.start_foundation(&who.token).await;
-    let output = invigilator(&url_of(&app))
+    let output = invigilator(&app.database_url())
         .arg("restore")
         .arg(&file)
         .output()

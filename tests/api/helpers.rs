@@ -992,6 +992,12 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The URL of the database behind the test's servers.
+    pub fn database_url(&self) -> String {
+        use secrecy::ExposeSecret;
+        self.settings.database.url.expose_secret().to_owned()
+    }
+
     /// Another server with this one's settings and clock but on the database at `url`
     /// (which the server migrates): a server started on an upgraded or restored database.
     pub async fn spawn_on_database(&self, url: &str) -> TestApp {

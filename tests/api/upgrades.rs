@@ -29,11 +29,6 @@ fn engine_of(app: &TestApp) -> Engine {
     }
 }
 
-fn url_of(app: &TestApp) -> String {
-    use secrecy::ExposeSecret;
-    app.settings.database.url.expose_secret().to_owned()
-}
-
 async fn strings(db: &DatabaseConnection, sql: &str) -> Vec<String> {
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
@@ -228,7 +223,7 @@ db_test!(
 
         let known = Migrator::migrations().len();
         let engine = engine_of(&app);
-        let source = url_of(&app);
+        let source = app.database_url();
         let mut upgraded = Vec::new();
         for applied in 1..known {
             let dir = tempfile::tempdir().unwrap();
