@@ -213,6 +213,59 @@ export const tests = {
     assert(!/Identity fraud/.test(await visitor.locator("main").textContent()), "the private reason stays private");
   },
 
+  async "a candidate downloads their data, an administrator erases it, and the certificate still verifies without the name"({ server, browser, contexts }) {
+    const { page } = await fresh(browser, contexts);
+    const email = await registerAndVerify(server, page, "Achterberg");
+    const id = await startPaper(server, page, FOUNDATION);
+    for (const item of await keysOf(server, id)) await answerWithKeyboard(page, item);
+    await allSaved(page);
+    await page.getByRole("button", { name: "Review and submit" }).click();
+    await page.getByRole("button", { name: "Submit paper" }).click();
+    await page.waitForURL(/\/result$/);
+    await page.goto(server.base + "/dashboard");
+    await checkAccessibility(page, "dashboard-with-data-link");
+    // The download, with the keyboard alone: focus the link and press Enter.
+    const link = page.getByRole("link", { name: "Download all the data we hold about you" });
+    await link.focus();
+    await screenshots(page, "dashboard-data");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
+    assert(/^invigilator-data-\d{4}-\d{2}-\d{2}\.json$/.test(download.suggestedFilename()), `file name ${download.suggestedFilename()}`);
+    const data = JSON.parse(readFileSync(await download.path(), "utf8"));
+    assert(data.account.email === email, "the document is the candidate's");
+    assert(data.sittings.length === 1 && data.certificates.length === 1, "the sitting and the certificate are in it");
+    const verify = await page.getByRole("link", { name: /Public check/ }).first().getAttribute("href");
+    // An administrator erases the account from its page, with the keyboard alone.
+    const { page: admin } = await fresh(browser, contexts);
+    await signIn(server, admin, "admin@example.test");
+    await admin.goto(server.base + "/admin/candidates");
+    await admin.getByLabel("Email").fill(email);
+    await admin.keyboard.press("Enter");
+    await admin.getByRole("heading", { name: "Erase personal data" }).waitFor();
+    await checkAccessibility(admin, "admin-account-erasure");
+    await admin.getByLabel("Request reference").scrollIntoViewIfNeeded();
+    await screenshots(admin, "admin-account-erasure");
+    // Without a reference the field says what is missing.
+    admin.once("dialog", (d) => d.accept());
+    await admin.getByRole("button", { name: "Erase the personal data" }).focus();
+    await admin.keyboard.press("Enter");
+    await expectText(admin.locator("main"), /reference/i, "the missing reference named");
+    await admin.getByLabel("Request reference").fill("DSR-2026-0042");
+    admin.once("dialog", (d) => d.accept());
+    await admin.getByLabel("Request reference").press("Enter");
+    await expectText(admin.locator("main"), /Erased person/, "the pseudonym on the account page");
+    assert((await admin.getByRole("button", { name: "Erase the personal data" }).count()) === 0, "no second erasure form");
+    await checkAccessibility(admin, "admin-account-erased");
+    await screenshots(admin, "admin-account-erased");
+    // The public check still answers, without the name.
+    const { page: visitor } = await fresh(browser, contexts);
+    await visitor.goto(server.base + verify);
+    await expectText(visitor.getByRole("heading", { level: 1 }), /Valid/, "still valid");
+    await expectText(visitor.locator("main"), /erased at their request/, "the name erased");
+    assert(!/Achterberg/.test(await visitor.locator("main").textContent()), "the old name is gone");
+    await checkAccessibility(visitor, "verification-erased");
+    await screenshots(visitor, "verification-erased");
+  },
+
   async "an administrator approves declared evidence on the pages and the candidate may sit Practitioner"({ server, browser, contexts }) {
     const { page } = await fresh(browser, contexts);
     await registerAndVerify(server, page, "Haddad");
