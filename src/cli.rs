@@ -16,9 +16,10 @@ use crate::domain::role::Role;
 use crate::domain::values::{EmailAddress, NewPassword, PersonName};
 use crate::pools::load_catalog;
 
-/// Checks every edition under `dir`; prints each problem, or a summary per qualification.
-/// Returns false when there are problems.
-pub fn pools_check(dir: &Path) -> bool {
+/// Checks every edition under `dir`; prints each problem, or a summary per qualification
+/// with its test-wiseness report (`domain::cueing`). Returns false when there are
+/// problems, or with `strict` warnings.
+pub fn pools_check(dir: &Path, strict: bool) -> bool {
     match load_catalog(dir) {
         Err(problems) => {
             for p in &problems {
@@ -28,6 +29,7 @@ pub fn pools_check(dir: &Path) -> bool {
             false
         }
         Ok(catalog) => {
+            let mut warnings = 0;
             for edition in &catalog.editions {
                 println!(
                     "{} edition {} ({}), pool hash {}",
@@ -64,12 +66,59 @@ pub fn pools_check(dir: &Path) -> bool {
                             "    {area}: {scored} scored, {pilot} pilot; a paper draws {needed}"
                         );
                     }
+                    warnings += cueing_report(&q.questions);
                 }
+            }
+            if warnings > 0 {
+                println!("{warnings} warning(s)");
+            }
+            if strict && warnings > 0 {
+                eprintln!("pools check --strict: {warnings} warning(s)");
+                return false;
             }
             println!("ok");
             true
         }
     }
+}
+
+/// Prints a pool's key-length statistics, cue words and give-away pairs; returns the
+/// number of warnings.
+fn cueing_report(questions: &[crate::domain::pool::Question]) -> usize {
+    use crate::domain::cueing;
+    let mut warnings = 0;
+    let stats = cueing::key_length(questions);
+    if stats.items > 0 {
+        println!(
+            "    key length ({} classic items): strictly longest {} ({:.0}%), longest with ties {} ({:.0}%), strictly shortest {} ({:.0}%), chance {:.0}%",
+            stats.items,
+            stats.strictly_longest,
+            stats.longest_share() * 100.0,
+            stats.longest,
+            cueing::KeyLength::share(stats.longest, stats.items) * 100.0,
+            stats.strictly_shortest,
+            stats.shortest_share() * 100.0,
+            stats.chance * 100.0
+        );
+    }
+    for w in stats.warnings() {
+        println!("    warning: {w}");
+        warnings += 1;
+    }
+    for cue in cueing::cue_words(questions) {
+        println!("    warning: {}", cue.warning());
+        warnings += 1;
+    }
+    for g in cueing::giveaways(questions) {
+        println!(
+            "    warning: {} may give away {}'s key ({}): reword one or make them enemies",
+            g.by,
+            g.answered,
+            g.words.join(", ")
+        );
+        warnings += 1;
+    }
+    warnings
 }
 
 /// Reads the new administrator's password from `INVIGILATOR_ADMIN_PASSWORD`, else the first

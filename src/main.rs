@@ -77,6 +77,9 @@ enum PoolsCommand {
     Check {
         /// Pools folder (default: the configured one, `question-pools`).
         dir: Option<PathBuf>,
+        /// Fail on test-wiseness warnings too (key length, cue words, give-aways).
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -167,10 +170,10 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Pools {
-            command: PoolsCommand::Check { dir },
+            command: PoolsCommand::Check { dir, strict },
         } => {
             let dir = dir.unwrap_or_else(|| settings.pools.dir.clone());
-            if !cli::pools_check(&dir) {
+            if !cli::pools_check(&dir, strict) {
                 std::process::exit(1);
             }
         }

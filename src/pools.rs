@@ -6,7 +6,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::pool::{Problem, Question, count_by_area, parse_item_file};
+use crate::domain::pool::{Problem, Question, count_by_area, parse_item_file, resolve_enemies};
 use crate::domain::scheme::{Area, Disclosure, Qualification, SchemeFile};
 
 #[derive(Debug, Clone)]
@@ -310,6 +310,7 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
         }
         let items_dir = dir.join(&q.items);
         let mut questions = Vec::new();
+        let mut question_files = Vec::new();
         if items_dir.is_dir() {
             let files = sorted_entries(&items_dir).unwrap_or_default();
             for file in files
@@ -330,9 +331,11 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
                 for question in parse_item_file(&text, &name, problems) {
                     check_question(&question, &q, &area_codes, &name, &mut ids, problems);
                     questions.push(question);
+                    question_files.push(name.clone());
                 }
             }
         }
+        resolve_enemies(&mut questions, &question_files, problems);
         if let Some(blueprint) = &q.blueprint {
             if !items_dir.is_dir() {
                 problem(
@@ -501,5 +504,94 @@ mod tests {
             .expect("foundation");
         assert!(foundation.questions.len() >= 120);
         assert!(foundation.disjoint_papers() >= Some(3));
+    }
+
+    #[test]
+    fn papers_drawn_from_the_shipped_pools_never_hold_two_enemies() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("question-pools");
+        let catalog = load_catalog(&dir).expect("the shipped pools load");
+        let mut checked = 0;
+        for edition in &catalog.editions {
+            for pool in &edition.qualifications {
+                let Some(blueprint) = &pool.qualification.blueprint else {
+                    continue;
+                };
+                let enemies: Vec<(&str, &str)> = pool
+                    .questions
+                    .iter()
+                    .flat_map(|q| q.enemies.iter().map(move |e| (q.id.as_str(), e.as_str())))
+                    .collect();
+                for seed in 0..300 {
+                    let paper = crate::domain::paper::assemble(
+                        &pool.questions,
+                        blueprint,
+                        &edition.areas,
+                        seed,
+                    )
+                    .expect("a paper is drawn");
+                    let on_paper: HashSet<&str> =
+                        paper.items.iter().map(|i| i.question_id.as_str()).collect();
+                    for (a, b) in &enemies {
+                        assert!(
+                            !(on_paper.contains(a) && on_paper.contains(b)),
+                            "{}: {a} and {b} share the paper of seed {seed}",
+                            pool.qualification.code
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 1200, "{checked} papers checked");
+    }
+
+    #[test]
+    fn an_unknown_enemy_is_a_problem_and_enemies_are_mutual() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("question-pools/iso20000-2005");
+        copy_dir(&source, &dir.path().join("iso20000-2005"));
+        let file = dir.path().join("iso20000-2005/foundation/extra.toml");
+        let item = |id: &str, enemies: &str| {
+            format!(
+                "[[item]]\nid = \"{id}\"\narea = \"CP\"\nlevel = \"knowledge\"\nclause = \"20000-1:2005 9.1\"\nstem = \"Stem of {id}?\"\noptions = [\"one\", \"two\", \"three\", \"four\"]\nkey = \"A\"\nrationale = \"r\"\nenemies = [{enemies}]\n"
+            )
+        };
+        std::fs::write(
+            &file,
+            item("X-1", "\"X-2\"") + &item("X-2", "") + &item("X-3", "\"NOPE\""),
+        )
+        .expect("write");
+        let problems = load_catalog(dir.path()).expect_err("an unknown enemy");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.item.as_deref() == Some("X-3") && p.message.contains("NOPE")),
+            "{problems:?}"
+        );
+        std::fs::write(&file, item("X-1", "\"X-2\"") + &item("X-2", "")).expect("write");
+        let catalog = load_catalog(dir.path()).expect("loads");
+        let pool = &catalog.editions[0].qualifications[0];
+        let enemies_of = |id: &str| {
+            pool.questions
+                .iter()
+                .find(|q| q.id == id)
+                .map(|q| q.enemies.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(enemies_of("X-1"), vec!["X-2".to_owned()]);
+        assert_eq!(enemies_of("X-2"), vec!["X-1".to_owned()]);
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for entry in std::fs::read_dir(from).expect("read_dir") {
+            let entry = entry.expect("entry");
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).expect("copy");
+            }
+        }
     }
 }

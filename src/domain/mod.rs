@@ -6,6 +6,7 @@ pub mod ato;
 pub mod audit;
 pub mod case;
 pub mod certificate;
+pub mod cueing;
 pub mod eligibility;
 pub mod evidence;
 pub mod exam_session;

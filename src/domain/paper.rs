@@ -1,7 +1,7 @@
 //! Paper assembly: draws a paper from a pool by its blueprint, reproducibly from a seed,
 //! and shuffles each item's options. The result is the snapshot a sitting keeps.
 
-use rand::{SeedableRng, seq::IndexedRandom, seq::SliceRandom};
+use rand::{SeedableRng, seq::SliceRandom};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -57,6 +57,8 @@ pub enum AssemblyError {
     },
     #[error("the blueprint needs {needed} pilot questions but the pool has {available}")]
     NotEnoughPilots { needed: u32, available: u32 },
+    #[error("no paper can be drawn in {area} without putting two enemy items on it")]
+    EnemiesUnsatisfiable { area: String },
 }
 
 /// Draws a paper. Areas are visited in the scheme's order so the same seed always gives the same
@@ -84,11 +86,9 @@ pub fn assemble(
                 available: candidates.len() as u32,
             });
         }
-        chosen.extend(
-            candidates
-                .choose_multiple(&mut rng, needed as usize)
-                .copied(),
-        );
+        let picked = draw_without_enemies(&candidates, needed as usize, &chosen, &mut rng)
+            .ok_or_else(|| AssemblyError::EnemiesUnsatisfiable { area: area.clone() })?;
+        chosen.extend(picked);
     }
     let pilots: Vec<&Question> = questions.iter().filter(|q| q.pilot).collect();
     if (pilots.len() as u32) < blueprint.pilot {
@@ -97,11 +97,11 @@ pub fn assemble(
             available: pilots.len() as u32,
         });
     }
-    chosen.extend(
-        pilots
-            .choose_multiple(&mut rng, blueprint.pilot as usize)
-            .copied(),
-    );
+    let picked = draw_without_enemies(&pilots, blueprint.pilot as usize, &chosen, &mut rng)
+        .ok_or_else(|| AssemblyError::EnemiesUnsatisfiable {
+            area: "pilot".to_owned(),
+        })?;
+    chosen.extend(picked);
     chosen.shuffle(&mut rng);
 
     let mut items = Vec::new();
@@ -117,6 +117,43 @@ pub fn assemble(
         .cloned()
         .collect();
     Ok(Paper { areas, items })
+}
+
+/// How many shuffles a draw tries before it gives up on the enemy rule.
+const DRAW_ATTEMPTS: usize = 64;
+
+/// Draws `needed` of `candidates` at random, none of them an enemy of another drawn or of
+/// a question already `chosen`: a random order, taken greedily, tried again in a new order
+/// when the greedy pass comes up short. `None` when no attempt succeeds.
+fn draw_without_enemies<'a>(
+    candidates: &[&'a Question],
+    needed: usize,
+    chosen: &[&Question],
+    rng: &mut ChaCha8Rng,
+) -> Option<Vec<&'a Question>> {
+    let enemies =
+        |a: &Question, b: &Question| a.enemies.contains(&b.id) || b.enemies.contains(&a.id);
+    let mut order: Vec<&'a Question> = candidates.to_vec();
+    for _ in 0..DRAW_ATTEMPTS {
+        order.shuffle(rng);
+        let mut picked: Vec<&'a Question> = Vec::with_capacity(needed);
+        for &candidate in &order {
+            if picked.len() == needed {
+                break;
+            }
+            if chosen
+                .iter()
+                .chain(picked.iter())
+                .all(|q| !enemies(q, candidate))
+            {
+                picked.push(candidate);
+            }
+        }
+        if picked.len() == needed {
+            return Some(picked);
+        }
+    }
+    None
 }
 
 fn deliver(
@@ -232,6 +269,7 @@ mod tests {
                     key: 0,
                 },
             }],
+            enemies: Vec::new(),
         }
     }
 
@@ -364,5 +402,70 @@ mod tests {
                 available: 10
             }
         );
+    }
+
+    /// Enemy pairs as a matching over the pool's scored questions (each at most one enemy,
+    /// in its own area or the other): a paper of 3 + 4 always exists, and every drawn paper keeps the
+    /// blueprint and never holds both of a pair.
+    mod enemies {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn with_enemies(pairs: &[(usize, usize)]) -> Vec<Question> {
+            let mut questions = pool();
+            for &(a, b) in pairs {
+                let (ida, idb) = (questions[a].id.clone(), questions[b].id.clone());
+                questions[a].enemies.push(idb);
+                questions[b].enemies.push(ida);
+            }
+            questions
+        }
+
+        /// Disjoint pairs from a shuffled order of the pool's questions.
+        fn matching() -> impl Strategy<Value = Vec<(usize, usize)>> {
+            (
+                Just((0..20).collect::<Vec<usize>>()).prop_shuffle(),
+                0usize..=10,
+            )
+                .prop_map(|(order, pairs)| {
+                    order.chunks(2).take(pairs).map(|c| (c[0], c[1])).collect()
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            #[test]
+            fn a_paper_never_holds_two_enemies(pairs in matching(), seed in any::<u64>()) {
+                let questions = with_enemies(&pairs);
+                let paper = assemble(&questions, &blueprint(3, 4, 1), &order(), seed)
+                    .expect("a matching always leaves a paper");
+                let ids: Vec<&str> = paper.items.iter().map(|i| i.question_id.as_str()).collect();
+                for &(a, b) in &pairs {
+                    prop_assert!(
+                        !(ids.contains(&questions[a].id.as_str()) && ids.contains(&questions[b].id.as_str())),
+                        "{} and {} are enemies but share a paper", questions[a].id, questions[b].id
+                    );
+                }
+                prop_assert_eq!(paper.items.iter().filter(|i| i.area == "A" && !i.pilot).count(), 3);
+                prop_assert_eq!(paper.items.iter().filter(|i| i.area == "B" && !i.pilot).count(), 4);
+                prop_assert_eq!(paper.items.iter().filter(|i| i.pilot).count(), 1);
+            }
+        }
+
+        #[test]
+        fn enemies_that_leave_no_paper_are_refused_not_ignored() {
+            // Every A question is an enemy of every other: no paper has two of them.
+            let mut questions = pool();
+            let a_ids: Vec<String> = (0..10).map(|i| format!("A{i}")).collect();
+            for q in questions.iter_mut().filter(|q| q.area == "A") {
+                q.enemies = a_ids.iter().filter(|id| **id != q.id).cloned().collect();
+            }
+            assert!(assemble(&questions, &blueprint(1, 4, 0), &order(), 3).is_ok());
+            assert!(matches!(
+                assemble(&questions, &blueprint(2, 4, 0), &order(), 3),
+                Err(AssemblyError::EnemiesUnsatisfiable { area }) if area == "A"
+            ));
+        }
     }
 }

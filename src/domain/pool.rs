@@ -1,7 +1,7 @@
 //! Question items in every objective-testing style, parsed from item files and
 //! validated. Validation returns every problem found, each with its file and item id.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +45,9 @@ pub struct RawQuestion {
     pub scenario: String,
     #[serde(default)]
     pub pilot: bool,
+    /// Items or questions this scenario must never share a paper with.
+    #[serde(default)]
+    pub enemies: Vec<String>,
     #[serde(rename = "item")]
     pub items: Vec<RawItem>,
 }
@@ -84,6 +87,10 @@ pub struct RawItem {
     pub lines: Vec<RawLine>,
     #[serde(default)]
     pub steps: Vec<String>,
+    /// Items this one must never share a paper with (one gives the other's answer away).
+    /// The relation is symmetric: naming it on either side is enough.
+    #[serde(default)]
+    pub enemies: Vec<String>,
 }
 
 fn one() -> u32 {
@@ -184,6 +191,11 @@ pub struct Question {
     pub scenario: Option<String>,
     pub pilot: bool,
     pub items: Vec<Item>,
+    /// The questions this one must never share a paper with. As parsed, the ids the
+    /// file names (of items or questions); once the pool is loaded, question ids in both
+    /// directions (see `resolve_enemies`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enemies: Vec<String>,
 }
 
 impl Question {
@@ -452,7 +464,8 @@ pub fn parse_item_file(text: &str, file: &str, problems: &mut Vec<Problem>) -> V
         }
     };
     let mut questions = Vec::new();
-    for raw in parsed.items {
+    for mut raw in parsed.items {
+        let enemies = std::mem::take(&mut raw.enemies);
         if let Some(item) = parse_item(raw, None, file, problems) {
             questions.push(Question {
                 id: item.id.clone(),
@@ -460,6 +473,7 @@ pub fn parse_item_file(text: &str, file: &str, problems: &mut Vec<Problem>) -> V
                 scenario: None,
                 pilot: item.pilot,
                 items: vec![item],
+                enemies,
             });
         }
     }
@@ -478,10 +492,14 @@ pub fn parse_item_file(text: &str, file: &str, problems: &mut Vec<Problem>) -> V
                 message: "a scenario question needs at least one item".into(),
             });
         }
+        let mut enemies = raw.enemies;
         let items: Vec<Item> = raw
             .items
             .into_iter()
-            .filter_map(|i| parse_item(i, Some(&raw.area), file, problems))
+            .filter_map(|mut i| {
+                enemies.append(&mut i.enemies);
+                parse_item(i, Some(&raw.area), file, problems)
+            })
             .collect();
         questions.push(Question {
             id: raw.id,
@@ -489,9 +507,52 @@ pub fn parse_item_file(text: &str, file: &str, problems: &mut Vec<Problem>) -> V
             scenario: Some(raw.scenario),
             pilot: raw.pilot,
             items,
+            enemies,
         });
     }
     questions
+}
+
+/// Turns the enemy ids a qualification's files name (of items or of scenario questions)
+/// into question ids, in both directions, and reports ids that are unknown or name the
+/// question itself. `files` gives each question's file for the report.
+pub fn resolve_enemies(questions: &mut [Question], files: &[String], problems: &mut Vec<Problem>) {
+    let mut question_of: HashMap<&str, usize> = HashMap::new();
+    for (index, q) in questions.iter().enumerate() {
+        question_of.insert(&q.id, index);
+        for item in &q.items {
+            question_of.insert(&item.id, index);
+        }
+    }
+    let mut pairs: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for (index, q) in questions.iter().enumerate() {
+        for enemy in &q.enemies {
+            let report = |message: String| Problem {
+                file: files.get(index).cloned().unwrap_or_default(),
+                item: Some(q.id.clone()),
+                message,
+            };
+            match question_of.get(enemy.as_str()) {
+                None => problems.push(report(format!(
+                    "enemy {enemy} is not an item of this qualification"
+                ))),
+                Some(&other) if other == index => {
+                    problems.push(report(format!("enemy {enemy} is in the same question")))
+                }
+                Some(&other) => {
+                    pairs.insert((index, other));
+                    pairs.insert((other, index));
+                }
+            }
+        }
+    }
+    let ids: Vec<String> = questions.iter().map(|q| q.id.clone()).collect();
+    for q in questions.iter_mut() {
+        q.enemies.clear();
+    }
+    for (a, b) in pairs {
+        questions[a].enemies.push(ids[b].clone());
+    }
 }
 
 /// Counts of scored and pilot questions per area.
