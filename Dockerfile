@@ -30,6 +30,7 @@ WORKDIR /srv/invigilator
 COPY --from=build /src/target/release/invigilator /usr/local/bin/invigilator
 COPY config ./config
 COPY question-pools ./question-pools
+COPY content ./content
 COPY assets/fonts/LICENSE ./assets/fonts/LICENSE
 USER invigilator:invigilator
 ENV APP_ENVIRONMENT=production \

@@ -46,6 +46,8 @@ pub struct Settings {
     pub log: LogSettings,
     #[serde(default)]
     pub retention: RetentionSettings,
+    #[serde(default)]
+    pub portal: PortalSettings,
     #[serde(skip_deserializing, default = "default_environment")]
     #[serde(serialize_with = "environment_name")]
     pub environment: Environment,
@@ -93,6 +95,22 @@ pub struct ServerSettings {
 
 fn default_shutdown_timeout_seconds() -> u64 {
     30
+}
+
+/// The public scheme portal's editable pages.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PortalSettings {
+    /// Folder of the Markdown pages (`faq.md`, `contact.md`), read when a page is asked for.
+    pub content_dir: PathBuf,
+}
+
+impl Default for PortalSettings {
+    fn default() -> Self {
+        Self {
+            content_dir: PathBuf::from("content"),
+        }
+    }
 }
 
 /// How log lines are written (to standard error).

@@ -122,6 +122,7 @@ impl Application {
             statistics: settings.statistics.clone(),
             shutdown: CancellationToken::new(),
             retention: settings.retention.clone(),
+            content_dir: settings.portal.content_dir.clone(),
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {

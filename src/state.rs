@@ -52,6 +52,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// How long personal data that is no longer needed is kept.
     pub retention: RetentionSettings,
+    /// The portal's editable Markdown pages (`[portal] content_dir`).
+    pub content_dir: std::path::PathBuf,
 }
 
 /// Facts of sittings by id, at most `capacity` of them: when full it is emptied and

@@ -19,6 +19,7 @@ mod links;
 pub mod page;
 mod papers;
 mod personal_data;
+mod portal;
 mod public;
 pub mod session;
 mod sessions;
@@ -31,6 +32,10 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(assets::asset)
         .service(public::home)
+        .service(portal::scheme)
+        .service(portal::frameworks)
+        .service(portal::faq)
+        .service(portal::contact)
         .service(public::sign_in_page)
         .service(public::sign_in)
         .service(public::sign_out)

@@ -1,0 +1,213 @@
+//! The public scheme portal: the scheme explained, its editions and related frameworks,
+//! and the FAQ and Contact pages. Every scheme fact (papers, formats, pass marks, times,
+//! book policy, prerequisites, syllabus areas, editions) comes from the loaded
+//! `scheme.toml` files; the FAQ and Contact pages are Markdown files an operator edits
+//! (`[portal] content_dir`), rendered with their raw HTML escaped.
+
+use actix_web::{HttpResponse, get, web};
+use askama::Template;
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
+
+use super::page::{self, Chrome, PageError};
+use super::papers::PaperSummary;
+use super::session::Visitor;
+use crate::state::AppState;
+
+/// One paper with its syllabus: each area it draws from and how many questions.
+pub struct Syllabus {
+    pub paper: PaperSummary,
+    pub areas: Vec<(String, u32)>,
+}
+
+#[derive(Template)]
+#[template(path = "web/portal/scheme.html")]
+struct SchemePage {
+    chrome: Chrome,
+    papers: Vec<Syllabus>,
+}
+
+#[get("/scheme")]
+pub async fn scheme(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, PageError> {
+    let mut syllabus: Vec<Syllabus> = Vec::new();
+    for (edition, pool) in state.catalog.offered() {
+        let areas = pool
+            .qualification
+            .blueprint
+            .as_ref()
+            .map(|b| {
+                edition
+                    .areas
+                    .iter()
+                    .filter_map(|a| b.areas.get(&a.code).map(|n| (a.title.clone(), *n)))
+                    .filter(|(_, n)| *n > 0)
+                    .collect()
+            })
+            .unwrap_or_default();
+        syllabus.push(Syllabus {
+            paper: PaperSummary::new(&edition.title, &pool.qualification),
+            areas,
+        });
+    }
+    page::ok(
+        &visitor,
+        &SchemePage {
+            chrome: Chrome::new(&visitor, "The ISO/IEC 20000 scheme"),
+            papers: syllabus,
+        },
+    )
+}
+
+/// An edition as the frameworks page lists it: which papers it has and whether they are
+/// open for sittings.
+pub struct EditionRow {
+    pub edition: String,
+    pub title: String,
+    pub open: bool,
+    pub papers: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "web/portal/frameworks.html")]
+struct FrameworksPage {
+    chrome: Chrome,
+    editions: Vec<EditionRow>,
+}
+
+#[get("/scheme/frameworks")]
+pub async fn frameworks(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, PageError> {
+    let editions = state
+        .catalog
+        .editions
+        .iter()
+        .map(|e| EditionRow {
+            edition: e.edition.clone(),
+            title: e.title.clone(),
+            open: e.open,
+            papers: e
+                .qualifications
+                .iter()
+                .map(|q| q.qualification.title.clone())
+                .collect(),
+        })
+        .collect();
+    page::ok(
+        &visitor,
+        &FrameworksPage {
+            chrome: Chrome::new(&visitor, "Related frameworks and editions"),
+            editions,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "web/portal/content.html")]
+struct ContentPage {
+    chrome: Chrome,
+    html: String,
+}
+
+#[get("/faq")]
+pub async fn faq(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, PageError> {
+    content_page(&state, &visitor, "faq.md", "Frequently asked questions").await
+}
+
+#[get("/contact")]
+pub async fn contact(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, PageError> {
+    content_page(&state, &visitor, "contact.md", "Contact").await
+}
+
+/// An editable page: 404 when the operator has not written it.
+async fn content_page(
+    state: &AppState,
+    visitor: &Visitor,
+    file: &str,
+    title: &str,
+) -> Result<HttpResponse, PageError> {
+    let path = state.content_dir.join(file);
+    let markdown = tokio::fs::read_to_string(&path)
+        .await
+        .map_err(|_| PageError::NotFound)?;
+    page::ok(
+        visitor,
+        &ContentPage {
+            chrome: Chrome::new(visitor, title),
+            html: render_markdown(&markdown),
+        },
+    )
+}
+
+/// Markdown to HTML with any raw HTML in the file shown as text, and links only to
+/// http(s), mailto or paths on this site (a `javascript:` link becomes `#`).
+pub fn render_markdown(markdown: &str) -> String {
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    let events = Parser::new_ext(markdown, options).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        }),
+        other => other,
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events);
+    html
+}
+
+fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
+    let lower = url.trim().to_ascii_lowercase();
+    let prefix = lower.split_once(':').map(|(s, _)| s);
+    let allowed = match prefix {
+        None => true,
+        Some(s) if s.contains('/') || s.contains('?') || s.contains('#') => true,
+        Some(s) => matches!(s, "http" | "https" | "mailto"),
+    };
+    if allowed { url } else { CowStr::Borrowed("#") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render_markdown;
+
+    #[test]
+    fn markdown_is_rendered_with_raw_html_escaped_and_unsafe_links_dropped() {
+        let html = render_markdown(
+            "# Title\n\nSome *text* <script>alert(1)</script>\n\n[mail](mailto:a@b.c) [bad](JavaScript:alert(1)) [ok](/scheme)",
+        );
+        assert!(html.contains("<h1>Title</h1>"), "{html}");
+        assert!(html.contains("<em>text</em>"));
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("href=\"mailto:a@b.c\""));
+        assert!(html.contains("href=\"#\""));
+        assert!(!html.to_lowercase().contains("javascript:"));
+        assert!(html.contains("href=\"/scheme\""));
+    }
+}
