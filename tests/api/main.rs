@@ -31,6 +31,7 @@ mod item_statistics;
 mod no_leaks;
 mod paging;
 mod pools;
+mod portal;
 mod prerequisites;
 mod privacy;
 mod qualifications;
