@@ -109,6 +109,51 @@ pub async fn list(
         .await
 }
 
+/// One line of the public directory: an organization accredited today for a
+/// qualification's course.
+pub struct DirectoryEntry {
+    pub name: String,
+    pub country: String,
+    pub contact_email: String,
+    pub qualification: String,
+    pub valid_from: time::Date,
+    pub valid_until: time::Date,
+}
+
+/// The organizations accredited on the server's today, by name: for `qualification` when
+/// given, and in `country` (ISO code, any case) when given. Suspended, withdrawn, expired
+/// and future accreditations are left out.
+pub async fn directory(
+    state: &AppState,
+    qualification: Option<&str>,
+    country: Option<&str>,
+) -> Result<Vec<DirectoryEntry>, AtoError> {
+    let today = state.clock.now().date();
+    let (organizations, accreditations) = atos::active_accreditations(&state.db).await?;
+    let mut entries = Vec::new();
+    for ato in organizations
+        .iter()
+        .filter(|a| country.is_none_or(|c| a.country.eq_ignore_ascii_case(c.trim())))
+    {
+        for acc in accreditations.iter().filter(|acc| {
+            acc.ato_id == ato.id
+                && acc.period.valid_from <= today
+                && today <= acc.period.valid_until
+                && qualification.is_none_or(|q| acc.period.qualification == q)
+        }) {
+            entries.push(DirectoryEntry {
+                name: ato.name.clone(),
+                country: ato.country.clone(),
+                contact_email: ato.contact_email.clone(),
+                qualification: acc.period.qualification.clone(),
+                valid_from: acc.period.valid_from,
+                valid_until: acc.period.valid_until,
+            });
+        }
+    }
+    Ok(entries)
+}
+
 /// One organization, for administrators.
 pub async fn get(state: &AppState, id: Uuid) -> Result<AtoProfile, AtoError> {
     let ato = find(state, id).await?;

@@ -142,6 +142,31 @@ pub async fn accreditations_of(
         .collect()
 }
 
+/// Every organization and every accreditation still marked active, for the public
+/// directory (a few hundred rows at most; the directory filters them by date).
+pub async fn active_accreditations(
+    db: &impl ConnectionTrait,
+) -> Result<(Vec<AtoRecord>, Vec<AccreditationRecord>), DbErr> {
+    let accreditations = accreditations::Entity::find()
+        .filter(accreditations::Column::Status.eq(AccreditationStatus::Active.as_ref()))
+        .filter(accreditations::Column::EndedOn.is_null())
+        .order_by_asc(accreditations::Column::ValidFrom)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(AccreditationRecord::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    let atos = atos::Entity::find()
+        .order_by_asc(atos::Column::Name)
+        .order_by_asc(atos::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(AtoRecord::from)
+        .collect();
+    Ok((atos, accreditations))
+}
+
 /// Suspends or withdraws an active accreditation from `ended_on`; false if it is not
 /// this ATO's or no longer active.
 #[allow(clippy::too_many_arguments)]

@@ -36,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(portal::frameworks)
         .service(portal::faq)
         .service(portal::contact)
+        .service(portal::training_organizations)
         .service(public::sign_in_page)
         .service(public::sign_in)
         .service(public::sign_out)

@@ -105,6 +105,101 @@ pub async fn frameworks(
     )
 }
 
+/// A line of the directory as the page shows it.
+pub struct DirectoryRow {
+    pub name: String,
+    pub country: String,
+    pub contact_email: String,
+    pub qualification: String,
+    pub valid_from: String,
+    pub valid_until: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/portal/training_organizations.html")]
+struct DirectoryPage {
+    chrome: Chrome,
+    /// (code, title, selected) for the qualification filter.
+    qualifications: Vec<(String, String, bool)>,
+    country: String,
+    rows: Vec<DirectoryRow>,
+    filtered: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct DirectoryQuery {
+    qualification: String,
+    country: String,
+}
+
+#[get("/training-organizations")]
+pub async fn training_organizations(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<DirectoryQuery>,
+) -> Result<HttpResponse, PageError> {
+    let mut qualifications: Vec<(String, String, bool)> = Vec::new();
+    for (_, pool) in state.catalog.offered() {
+        let q = &pool.qualification;
+        if !qualifications.iter().any(|(code, _, _)| *code == q.code) {
+            qualifications.push((
+                q.code.clone(),
+                q.title.clone(),
+                q.code == query.qualification,
+            ));
+        }
+    }
+    // An unknown qualification filters nothing rather than showing an empty page.
+    let qualification = qualifications
+        .iter()
+        .find(|(_, _, selected)| *selected)
+        .map(|(code, _, _)| code.as_str());
+    let country: String = query
+        .country
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .take(2)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let entries = crate::app::atos::directory(
+        &state,
+        qualification,
+        (!country.is_empty()).then_some(country.as_str()),
+    )
+    .await
+    .map_err(|e| PageError::Unexpected(anyhow::anyhow!(e.to_string())))?;
+    let title_of = |code: &str| {
+        qualifications
+            .iter()
+            .find(|(c, _, _)| c == code)
+            .map(|(_, t, _)| t.clone())
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let rows = entries
+        .into_iter()
+        .map(|e| DirectoryRow {
+            qualification: title_of(&e.qualification),
+            name: e.name,
+            country: e.country,
+            contact_email: e.contact_email,
+            valid_from: e.valid_from.to_string(),
+            valid_until: e.valid_until.to_string(),
+        })
+        .collect();
+    page::ok(
+        &visitor,
+        &DirectoryPage {
+            chrome: Chrome::new(&visitor, "Find a training organization"),
+            filtered: qualification.is_some() || !country.is_empty(),
+            qualifications,
+            country,
+            rows,
+        },
+    )
+}
+
 #[derive(Template)]
 #[template(path = "web/portal/content.html")]
 struct ContentPage {

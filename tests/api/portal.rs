@@ -2,6 +2,7 @@
 //! the operator's editable FAQ and Contact pages.
 
 use reqwest::StatusCode;
+use serde_json::json;
 
 use crate::browser::Browser;
 use crate::helpers::db_test;
@@ -90,3 +91,102 @@ db_test!(the_shipped_faq_and_contact_pages_are_served, |app| {
             .contains("href=\"mailto:candidates@example.org\"")
     );
 });
+
+db_test!(
+    the_directory_lists_organizations_accredited_today_by_qualification_and_country,
+    |app| {
+        let admin = app.admin().await;
+        let staff = app.ato(&admin, &["iso20000-foundation"]).await;
+        let name = app
+            .get(
+                &format!("/api/v1/admin/atos/{}", staff.ato),
+                Some(&admin.token),
+            )
+            .await
+            .body["name"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // A Dutch organization whose accreditation starts in ten days.
+        let later = app
+            .post(
+                "/api/v1/admin/atos",
+                json!({"name": "Opleidingen Later", "country": "NL", "contact_email": "info@later.example"}),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(later.status, 201, "{}", later.text);
+        let later_id = later.body["id"].as_str().unwrap().to_owned();
+        let accredited = app
+            .post(
+                &format!("/api/v1/admin/atos/{later_id}/accreditations"),
+                json!({"qualification": "iso20000-auditor", "valid_from": app.day(10), "valid_until": app.day(400)}),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(accredited.status, 201, "{}", accredited.text);
+
+        let mut browser = Browser::new(&app);
+        let all = browser.get("/training-organizations").await;
+        assert_eq!(all.status, StatusCode::OK);
+        assert!(all.text.contains(&name), "accredited today");
+        assert!(all.text.contains("ISO/IEC 20000 Foundation"));
+        assert!(
+            all.text.contains(&app.day(-300)),
+            "with the accreditation's dates"
+        );
+        assert!(
+            !all.text.contains("Opleidingen Later"),
+            "not yet accredited"
+        );
+        let auditor = browser
+            .get("/training-organizations?qualification=iso20000-auditor")
+            .await;
+        assert!(!auditor.text.contains(&name), "filtered by qualification");
+        assert!(auditor.text.contains("No accredited organizations match"));
+        assert!(
+            !browser
+                .get("/training-organizations?country=nl")
+                .await
+                .text
+                .contains(&name)
+        );
+        assert!(
+            browser
+                .get("/training-organizations?country=gb")
+                .await
+                .text
+                .contains(&name)
+        );
+
+        let detail = app
+            .get(
+                &format!("/api/v1/admin/atos/{}", staff.ato),
+                Some(&admin.token),
+            )
+            .await;
+        let accreditation = detail.body["accreditations"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let withdrawn = app
+            .post(
+                &format!(
+                    "/api/v1/admin/atos/{}/accreditations/{accreditation}/status",
+                    staff.ato
+                ),
+                json!({"status": "withdrawn", "reason": "Trainer left"}),
+                Some(&admin.token),
+            )
+            .await;
+        assert_eq!(withdrawn.status, 200, "{}", withdrawn.text);
+        assert!(
+            !browser
+                .get("/training-organizations")
+                .await
+                .text
+                .contains(&name),
+            "a withdrawn accreditation is no longer listed"
+        );
+    }
+);
