@@ -7,7 +7,7 @@
 //! - **Cue words.** A word that turns up in many options but almost never (or almost
 //!   always) in the key tells the candidate which options to drop ("certification" in 41
 //!   distracters and one key).
-//! - **Give-aways.** An item whose stem or options carry most of another item's key text
+//! - **Give-aways.** An item whose stem or key carries most of another item's key text
 //!   answers that item when both are drawn onto one paper: such pairs should be enemies.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -218,7 +218,8 @@ pub struct GiveAway {
 }
 
 /// Pairs of items in different questions, not already enemies, where one item's stem or
-/// options carry most of the other's key text.
+/// key carries most of the other's key text (a distracter sharing words with another key
+/// is too common to mean anything).
 pub fn giveaways(questions: &[Question]) -> Vec<GiveAway> {
     let question_of: HashMap<&str, &Question> = questions
         .iter()
@@ -229,9 +230,7 @@ pub fn giveaways(questions: &[Question]) -> Vec<GiveAway> {
         .flat_map(|q| &q.items)
         .map(|item| {
             let mut words = content_words(&item.stem);
-            for option in item.body.options() {
-                words.extend(content_words(option));
-            }
+            words.extend(key_texts(&item.body).flat_map(|k| content_words(k)));
             (item.id.as_str(), words)
         })
         .collect();
@@ -289,6 +288,16 @@ pub fn giveaways(questions: &[Question]) -> Vec<GiveAway> {
         }
     }
     found
+}
+
+/// The texts of an item's keyed options (none for the styles keyed per line or by order).
+fn key_texts(body: &ItemBody) -> impl Iterator<Item = &String> {
+    let (options, keys): (&[String], Vec<usize>) = match body {
+        ItemBody::Classic { options, key } => (options, vec![*key]),
+        ItemBody::MultipleResponse { options, keys, .. } => (options, keys.clone()),
+        _ => (&[], Vec::new()),
+    };
+    keys.into_iter().filter_map(move |k| options.get(k))
 }
 
 /// Lower-case words of four letters or more, less the commonest function words, with a
