@@ -14,26 +14,10 @@ fn invigilator() -> Command {
     command
 }
 
-#[test]
-fn pools_check_passes_on_the_shipped_pools_and_reports_the_sizes() {
-    let output = invigilator().args(["pools", "check"]).output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        stdout.contains("iso20000-foundation: 134 questions"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("enough for 3 paper(s)"), "{stdout}");
-}
-
-#[test]
-fn pools_check_names_the_file_and_item_of_each_problem() {
-    let dir = tempfile::tempdir().unwrap();
-    let edition = dir.path().join("x-1");
+/// A one-area edition `x-1` under `root` with a two-question paper; items go in its
+/// `items/` folder.
+fn x_edition(root: &std::path::Path) -> std::path::PathBuf {
+    let edition = root.join("x-1");
     std::fs::create_dir_all(edition.join("items")).unwrap();
     std::fs::write(
         edition.join("scheme.toml"),
@@ -62,6 +46,80 @@ rule = "none"
 "#,
     )
     .unwrap();
+    edition
+}
+
+#[test]
+fn pools_check_passes_on_the_shipped_pools_and_reports_the_sizes() {
+    let output = invigilator().args(["pools", "check"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("iso20000-foundation: 208 questions"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("iso20000-auditor: 208 questions (0 pilot), enough for 5 paper(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("iso20000-practitioner: 20 questions (0 pilot), enough for 5 paper(s)"),
+        "{stdout}"
+    );
+    // The test-wiseness report: key length against chance, and no warning on the bank.
+    assert!(
+        stdout.contains("key length (208 classic items): strictly longest"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("warning:"), "{stdout}");
+    let strict = invigilator()
+        .args(["pools", "check", "--strict"])
+        .output()
+        .unwrap();
+    assert!(strict.status.success(), "the shipped bank passes --strict");
+}
+
+#[test]
+fn pools_check_strict_fails_on_a_pool_whose_keys_are_the_longest_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = x_edition(dir.path());
+    let item = |n: u32| {
+        format!(
+            "[[item]]\nid = \"X-{n}\"\narea = \"A\"\nlevel = \"knowledge\"\nclause = \"1.{n}\"\nstem = \"Question {n}?\"\noptions = [\"the much longer correct answer {n}\", \"no\", \"nah\", \"nope\"]\nkey = \"A\"\nrationale = \"r\"\n"
+        )
+    };
+    std::fs::write(
+        edition.join("items/a.toml"),
+        (1..=4).map(item).collect::<String>(),
+    )
+    .unwrap();
+    let lenient = invigilator()
+        .args(["pools", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&lenient.stdout);
+    assert!(lenient.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("warning: the key is the strictly longest option in 100% of classic items"),
+        "{stdout}"
+    );
+    let strict = invigilator()
+        .args(["pools", "check", "--strict"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!strict.status.success(), "--strict fails on the warning");
+}
+
+#[test]
+fn pools_check_names_the_file_and_item_of_each_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let edition = x_edition(dir.path());
     std::fs::write(
         edition.join("items/a.toml"),
         r#"
