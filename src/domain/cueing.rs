@@ -163,10 +163,8 @@ pub fn cue_words(questions: &[Question]) -> Vec<CueWord> {
     // word -> (options, keys, expected keys)
     let mut tally: BTreeMap<String, (usize, usize, f64)> = BTreeMap::new();
     for item in questions.iter().flat_map(|q| &q.items) {
-        let (options, keys): (&[String], Vec<usize>) = match &item.body {
-            ItemBody::Classic { options, key } => (options, vec![*key]),
-            ItemBody::MultipleResponse { options, keys, .. } => (options, keys.clone()),
-            _ => continue,
+        let Some((options, keys)) = keyed_options(&item.body) else {
+            continue;
         };
         let p = keys.len() as f64 / options.len() as f64;
         for (index, option) in options.iter().enumerate() {
@@ -245,16 +243,8 @@ pub fn giveaways(questions: &[Question]) -> Vec<GiveAway> {
         .iter()
         .flat_map(|q| &q.items)
         .filter_map(|item| {
-            let words: BTreeSet<String> = match &item.body {
-                ItemBody::Classic { options, key } => content_words(&options[*key]),
-                ItemBody::MultipleResponse { options, keys, .. } => keys
-                    .iter()
-                    .flat_map(|k| content_words(&options[*k]))
-                    .collect(),
-                _ => return None,
-            };
-            let words: BTreeSet<String> = words
-                .into_iter()
+            let words: BTreeSet<String> = key_texts(&item.body)
+                .flat_map(|k| content_words(k))
                 .filter(|w| used_by.get(w.as_str()).copied().unwrap_or(0) <= rare_limit)
                 .collect();
             (words.len() >= GIVEAWAY_MIN_WORDS).then_some((item.id.as_str(), words))
@@ -290,13 +280,19 @@ pub fn giveaways(questions: &[Question]) -> Vec<GiveAway> {
     found
 }
 
+/// The options of an item keyed by option (classic and multiple response) with the keys'
+/// positions; `None` for the styles keyed per line or by order.
+fn keyed_options(body: &ItemBody) -> Option<(&[String], Vec<usize>)> {
+    match body {
+        ItemBody::Classic { options, key } => Some((options, vec![*key])),
+        ItemBody::MultipleResponse { options, keys, .. } => Some((options, keys.clone())),
+        _ => None,
+    }
+}
+
 /// The texts of an item's keyed options (none for the styles keyed per line or by order).
 fn key_texts(body: &ItemBody) -> impl Iterator<Item = &String> {
-    let (options, keys): (&[String], Vec<usize>) = match body {
-        ItemBody::Classic { options, key } => (options, vec![*key]),
-        ItemBody::MultipleResponse { options, keys, .. } => (options, keys.clone()),
-        _ => (&[], Vec::new()),
-    };
+    let (options, keys) = keyed_options(body).unwrap_or((&[], Vec::new()));
     keys.into_iter().filter_map(move |k| options.get(k))
 }
 

@@ -58,7 +58,7 @@ fn staff(visitor: &Visitor) -> Result<Uuid, PageError> {
     Ok(visitor.with_role(Role::AtoStaff)?.user_id)
 }
 
-fn ato_failure(e: AtoError) -> PageError {
+pub(super) fn ato_failure(e: AtoError) -> PageError {
     match e {
         AtoError::NotStaff => PageError::Forbidden,
         AtoError::Unexpected(e) => PageError::Unexpected(e),

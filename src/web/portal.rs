@@ -169,7 +169,7 @@ pub async fn training_organizations(
         (!country.is_empty()).then_some(country.as_str()),
     )
     .await
-    .map_err(|e| PageError::Unexpected(anyhow::anyhow!(e.to_string())))?;
+    .map_err(super::ato::ato_failure)?;
     let title_of = |code: &str| {
         qualifications
             .iter()

@@ -870,6 +870,18 @@ impl TestApp {
         }
     }
 
+    /// The id of organization `ato`'s first accreditation, as the administrator sees it.
+    pub async fn first_accreditation(&self, admin: &Candidate, ato: &str) -> String {
+        let detail = self
+            .get(&format!("/api/v1/admin/atos/{ato}"), Some(&admin.token))
+            .await;
+        assert_eq!(detail.status, 200, "{}", detail.text);
+        detail.body["accreditations"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// A course of the staff member's ATO; returns its id. Staff announce future courses;
     /// one that starts in the past is recorded by an administrator, as in life.
     pub async fn course(

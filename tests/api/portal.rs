@@ -159,16 +159,7 @@ db_test!(
                 .contains(&name)
         );
 
-        let detail = app
-            .get(
-                &format!("/api/v1/admin/atos/{}", staff.ato),
-                Some(&admin.token),
-            )
-            .await;
-        let accreditation = detail.body["accreditations"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let accreditation = app.first_accreditation(&admin, &staff.ato).await;
         let withdrawn = app
             .post(
                 &format!(

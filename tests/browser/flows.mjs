@@ -114,3 +114,15 @@ export async function allSaved(page) {
   await page.locator('#connection[data-pending="0"]').waitFor({ timeout: 20000 });
   await expectText(page.locator("#connection"), /All answers are saved|Connection back/, "saving", 20000);
 }
+
+/// Starts paper `code`, answers every item with its key by the keyboard, submits, and
+/// waits for the result page; returns the sitting's id.
+export async function passPaper(server, page, code) {
+  const id = await startPaper(server, page, code);
+  for (const item of await keysOf(server, id)) await answerWithKeyboard(page, item);
+  await allSaved(page);
+  await page.getByRole("button", { name: "Review and submit" }).click();
+  await page.getByRole("button", { name: "Submit paper" }).click();
+  await page.waitForURL(/\/result$/);
+  return id;
+}

@@ -1,7 +1,7 @@
 // Each test is what one kind of user does in the browser, start to end.
 import { readFileSync } from "node:fs";
 import { PASSWORD, assert, checkAccessibility, expectText, linkIn, newPage, screenshots } from "./lib.mjs";
-import { allSaved, answerWithKeyboard, keysOf, registerAndVerify, signIn, startPaper, titleOf } from "./flows.mjs";
+import { allSaved, answerWithKeyboard, keysOf, passPaper, registerAndVerify, signIn, startPaper, titleOf } from "./flows.mjs";
 
 const FOUNDATION = "iso20000-foundation";
 const PRACTITIONER = "iso20000-practitioner";
@@ -96,14 +96,9 @@ export const tests = {
     const { page } = await fresh(browser, contexts);
     await registerAndVerify(server, page);
     // Foundation first (the prerequisite), answered correctly.
-    let id = await startPaper(server, page, FOUNDATION);
-    for (const item of await keysOf(server, id)) await answerWithKeyboard(page, item);
-    await allSaved(page);
-    await page.getByRole("button", { name: "Review and submit" }).click();
-    await page.getByRole("button", { name: "Submit paper" }).click();
-    await page.waitForURL(/\/result$/);
+    await passPaper(server, page, FOUNDATION);
 
-    id = await startPaper(server, page, PRACTITIONER);
+    const id = await startPaper(server, page, PRACTITIONER);
     await checkAccessibility(page, "exam-practitioner");
     const items = await keysOf(server, id);
     const styles = new Set(items.map((i) => i.style));
@@ -181,12 +176,7 @@ export const tests = {
   async "the public verification page of a revoked certificate says Revoked"({ server, browser, contexts }) {
     const { page } = await fresh(browser, contexts);
     await registerAndVerify(server, page, "Lindqvist");
-    const id = await startPaper(server, page, FOUNDATION);
-    for (const item of await keysOf(server, id)) await answerWithKeyboard(page, item);
-    await allSaved(page);
-    await page.getByRole("button", { name: "Review and submit" }).click();
-    await page.getByRole("button", { name: "Submit paper" }).click();
-    await page.waitForURL(/\/result$/);
+    await passPaper(server, page, FOUNDATION);
     await page.goto(server.base + "/dashboard");
     const verify = await page.getByRole("link", { name: /Public check/ }).first().getAttribute("href");
     const { page: visitor } = await fresh(browser, contexts, { viewport: { width: 390, height: 844 } });
@@ -216,12 +206,7 @@ export const tests = {
   async "a candidate downloads their data, an administrator erases it, and the certificate still verifies without the name"({ server, browser, contexts }) {
     const { page } = await fresh(browser, contexts);
     const email = await registerAndVerify(server, page, "Achterberg");
-    const id = await startPaper(server, page, FOUNDATION);
-    for (const item of await keysOf(server, id)) await answerWithKeyboard(page, item);
-    await allSaved(page);
-    await page.getByRole("button", { name: "Review and submit" }).click();
-    await page.getByRole("button", { name: "Submit paper" }).click();
-    await page.waitForURL(/\/result$/);
+    await passPaper(server, page, FOUNDATION);
     await page.goto(server.base + "/dashboard");
     await checkAccessibility(page, "dashboard-with-data-link");
     // The download, with the keyboard alone: focus the link and press Enter.
