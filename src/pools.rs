@@ -646,6 +646,91 @@ mod tests {
         assert_eq!(enemies_of("X-2"), vec!["X-1".to_owned()]);
     }
 
+    /// A minimal scheme folder: one qualification without a pool, whose prerequisite
+    /// names `requires` (any scheme's qualification code).
+    fn write_scheme(
+        root: &Path,
+        folder: &str,
+        scheme: &str,
+        edition: &str,
+        code: &str,
+        requires: &str,
+    ) {
+        let dir = root.join(folder);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let rule = if requires.is_empty() {
+            "rule = \"none\"\n".to_owned()
+        } else {
+            format!(
+                "rule = \"any\"\n[[qualification.prerequisites.requirement]]\nkind = \"passed_qualification\"\nqualification = \"{requires}\"\ndescription = \"d\"\n"
+            )
+        };
+        std::fs::write(
+            dir.join("scheme.toml"),
+            format!(
+                "scheme = \"{scheme}\"\nedition = \"{edition}\"\nedition_title = \"t\"\n[[qualification]]\ncode = \"{code}\"\ntitle = \"T\"\nitems = \"none\"\ncertificate_prefix = \"ABCD\"\n[qualification.format]\nquestions = 1\nmarks = 1\npass_mark = 1\nduration_minutes = 1\nbook = \"closed\"\n[qualification.prerequisites]\n{rule}"
+            ),
+        )
+        .expect("write");
+    }
+
+    #[test]
+    fn a_prerequisite_may_name_another_schemes_qualification_but_not_an_unknown_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_scheme(
+            dir.path(),
+            "a",
+            "first",
+            "a-1",
+            "first-practitioner",
+            "second-foundation",
+        );
+        write_scheme(dir.path(), "b", "second", "b-1", "second-foundation", "");
+        let catalog = load_catalog(dir.path()).expect("a cross-scheme reference is valid");
+        assert_eq!(catalog.editions.len(), 2);
+
+        write_scheme(
+            dir.path(),
+            "a",
+            "first",
+            "a-1",
+            "first-practitioner",
+            "third-foundation",
+        );
+        let problems = load_catalog(dir.path()).expect_err("an unknown reference");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].file, "a/scheme.toml");
+        assert!(
+            problems[0]
+                .message
+                .contains("first-practitioner requires unknown qualification third-foundation"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn two_schemes_may_not_share_an_edition_string_or_a_qualification_code() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_scheme(dir.path(), "a", "first", "2011", "first-foundation", "");
+        write_scheme(dir.path(), "b", "second", "2011", "second-foundation", "");
+        let problems = load_catalog(dir.path()).expect_err("a shared edition string");
+        assert!(
+            problems.iter().any(|p| p
+                .message
+                .contains("edition 2011 is defined by scheme first and by scheme second")),
+            "{problems:?}"
+        );
+
+        write_scheme(dir.path(), "b", "second", "2012", "first-foundation", "");
+        let problems = load_catalog(dir.path()).expect_err("a shared qualification code");
+        assert!(
+            problems.iter().any(|p| p.file == "b/scheme.toml"
+                && p.message
+                    .contains("qualification first-foundation is also defined by scheme first")),
+            "{problems:?}"
+        );
+    }
+
     fn copy_dir(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).expect("mkdir");
         for entry in std::fs::read_dir(from).expect("read_dir") {
