@@ -1374,6 +1374,7 @@ fn raw_argon2(threads: usize, seconds: f64) -> f64 {
 /// Raw certificate renders per second on `threads` threads, outside any server.
 fn raw_renders(threads: usize, seconds: f64) -> anyhow::Result<f64> {
     use invigilator::pdf::{CertificateDocument, render_certificate};
+    let wording = invigilator::domain::scheme::CertificateWording::default();
     let doc = || CertificateDocument {
         holder_name: "Window Candidate",
         qualification_title: "ISO/IEC 20000 Foundation",
@@ -1382,6 +1383,7 @@ fn raw_renders(threads: usize, seconds: f64) -> anyhow::Result<f64> {
         expires_on: None,
         number: "I20F-2026-000123-K",
         issuer: "Invigilator Certification Body",
+        wording: &wording,
         verification_url: "https://exams.example.org/verify/AbC123xYz789-_Qw",
     };
     render_certificate(&doc())?;

@@ -30,6 +30,13 @@ pub struct Edition {
     pub regrading: crate::domain::scheme::Regrading,
     /// The edition's appeals policy (`[appeals]` in `scheme.toml`).
     pub appeals: crate::domain::case::AppealsPolicy,
+    /// The exam body named in `[body]`, if the scheme names one.
+    pub body: Option<String>,
+    /// What the edition's certificates say (`[certificate]`).
+    pub certificate: crate::domain::scheme::CertificateWording,
+    /// The edition's `scheme.toml`, relative to the pools folder (for problems found
+    /// once every edition is loaded).
+    pub file: String,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +60,12 @@ impl QualificationPool {
 }
 
 impl Edition {
+    /// The body that issues this edition's certificates: the scheme's `[body]`, else
+    /// `default` (the configured issuer).
+    pub fn issuer<'a>(&'a self, default: &'a str) -> &'a str {
+        self.body.as_deref().unwrap_or(default)
+    }
+
     pub fn area_codes(&self) -> Vec<String> {
         self.areas.iter().map(|a| a.code.clone()).collect()
     }
@@ -199,23 +212,75 @@ pub fn load_catalog(dir: &Path) -> Result<Catalog, Vec<Problem>> {
             message: "no scheme edition folder (with a scheme.toml) found".into(),
         });
     }
-    let mut seen = HashSet::new();
-    for e in &editions {
-        if !seen.insert((e.scheme.clone(), e.edition.clone())) {
-            problems.push(Problem {
-                file: dir.display().to_string(),
-                item: None,
-                message: format!(
-                    "edition {} of scheme {} is defined twice",
-                    e.edition, e.scheme
-                ),
-            });
-        }
-    }
+    check_across_editions(dir, &editions, &mut problems);
     if problems.is_empty() {
         Ok(Catalog { editions })
     } else {
         Err(problems)
+    }
+}
+
+/// The checks that need every edition: an edition string names one edition of one scheme
+/// (sittings and certificates name their edition by that string alone, so lookups by it
+/// stay unambiguous); a qualification code belongs to one scheme (a certificate of it
+/// satisfies prerequisites by code); and a `passed_qualification` or `course`
+/// requirement names a qualification of any loaded scheme, so one scheme's rule can
+/// accept another's certificates.
+fn check_across_editions(dir: &Path, editions: &[Edition], problems: &mut Vec<Problem>) {
+    let mut editions_seen: BTreeMap<&str, &Edition> = BTreeMap::new();
+    let mut codes: BTreeMap<&str, &str> = BTreeMap::new();
+    for e in editions {
+        if let Some(first) = editions_seen.insert(e.edition.as_str(), e) {
+            let message = if first.scheme == e.scheme {
+                format!(
+                    "edition {} of scheme {} is defined twice",
+                    e.edition, e.scheme
+                )
+            } else {
+                format!(
+                    "edition {} is defined by scheme {} and by scheme {}: an edition string must be unique across schemes",
+                    e.edition, first.scheme, e.scheme
+                )
+            };
+            problems.push(Problem {
+                file: dir.display().to_string(),
+                item: None,
+                message,
+            });
+        }
+        for q in &e.qualifications {
+            let code = q.qualification.code.as_str();
+            match codes.insert(code, e.scheme.as_str()) {
+                Some(other) if other != e.scheme => problems.push(Problem {
+                    file: e.file.clone(),
+                    item: None,
+                    message: format!(
+                        "qualification {code} is also defined by scheme {other}: a qualification code belongs to one scheme"
+                    ),
+                }),
+                _ => {}
+            }
+        }
+    }
+    for e in editions {
+        for q in &e.qualifications {
+            for r in &q.qualification.prerequisites.requirements {
+                use crate::domain::eligibility::RequirementKind;
+                if let RequirementKind::PassedQualification { qualification }
+                | RequirementKind::Course { qualification } = &r.kind
+                    && !codes.contains_key(qualification.as_str())
+                {
+                    problems.push(Problem {
+                        file: e.file.clone(),
+                        item: None,
+                        message: format!(
+                            "{} requires unknown qualification {qualification}",
+                            q.qualification.code
+                        ),
+                    });
+                }
+            }
+        }
     }
 }
 
@@ -405,24 +470,20 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
             questions,
         });
     }
-    for q in &qualifications {
-        for r in &q.qualification.prerequisites.requirements {
-            use crate::domain::eligibility::RequirementKind;
-            if let RequirementKind::PassedQualification { qualification }
-            | RequirementKind::Course { qualification } = &r.kind
-                && !qualification_codes.contains(qualification)
-            {
-                problem(
-                    problems,
-                    &scheme_name,
-                    None,
-                    format!(
-                        "{} requires unknown qualification {qualification}",
-                        q.qualification.code
-                    ),
-                );
-            }
-        }
+    for p in scheme.certificate.problems() {
+        problem(problems, &scheme_name, None, p);
+    }
+    if scheme
+        .body
+        .as_ref()
+        .is_some_and(|b| b.name.trim().is_empty())
+    {
+        problem(
+            problems,
+            &scheme_name,
+            None,
+            "body.name must not be empty".into(),
+        );
     }
     Some(Edition {
         scheme: scheme.scheme,
@@ -435,6 +496,9 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
         qualifications,
         regrading: scheme.regrading,
         appeals: scheme.appeals,
+        body: scheme.body.map(|b| b.name),
+        certificate: scheme.certificate,
+        file: scheme_name,
     })
 }
 
@@ -580,6 +644,91 @@ mod tests {
         };
         assert_eq!(enemies_of("X-1"), vec!["X-2".to_owned()]);
         assert_eq!(enemies_of("X-2"), vec!["X-1".to_owned()]);
+    }
+
+    /// A minimal scheme folder: one qualification without a pool, whose prerequisite
+    /// names `requires` (any scheme's qualification code).
+    fn write_scheme(
+        root: &Path,
+        folder: &str,
+        scheme: &str,
+        edition: &str,
+        code: &str,
+        requires: &str,
+    ) {
+        let dir = root.join(folder);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let rule = if requires.is_empty() {
+            "rule = \"none\"\n".to_owned()
+        } else {
+            format!(
+                "rule = \"any\"\n[[qualification.prerequisites.requirement]]\nkind = \"passed_qualification\"\nqualification = \"{requires}\"\ndescription = \"d\"\n"
+            )
+        };
+        std::fs::write(
+            dir.join("scheme.toml"),
+            format!(
+                "scheme = \"{scheme}\"\nedition = \"{edition}\"\nedition_title = \"t\"\n[[qualification]]\ncode = \"{code}\"\ntitle = \"T\"\nitems = \"none\"\ncertificate_prefix = \"ABCD\"\n[qualification.format]\nquestions = 1\nmarks = 1\npass_mark = 1\nduration_minutes = 1\nbook = \"closed\"\n[qualification.prerequisites]\n{rule}"
+            ),
+        )
+        .expect("write");
+    }
+
+    #[test]
+    fn a_prerequisite_may_name_another_schemes_qualification_but_not_an_unknown_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_scheme(
+            dir.path(),
+            "a",
+            "first",
+            "a-1",
+            "first-practitioner",
+            "second-foundation",
+        );
+        write_scheme(dir.path(), "b", "second", "b-1", "second-foundation", "");
+        let catalog = load_catalog(dir.path()).expect("a cross-scheme reference is valid");
+        assert_eq!(catalog.editions.len(), 2);
+
+        write_scheme(
+            dir.path(),
+            "a",
+            "first",
+            "a-1",
+            "first-practitioner",
+            "third-foundation",
+        );
+        let problems = load_catalog(dir.path()).expect_err("an unknown reference");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].file, "a/scheme.toml");
+        assert!(
+            problems[0]
+                .message
+                .contains("first-practitioner requires unknown qualification third-foundation"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn two_schemes_may_not_share_an_edition_string_or_a_qualification_code() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_scheme(dir.path(), "a", "first", "2011", "first-foundation", "");
+        write_scheme(dir.path(), "b", "second", "2011", "second-foundation", "");
+        let problems = load_catalog(dir.path()).expect_err("a shared edition string");
+        assert!(
+            problems.iter().any(|p| p
+                .message
+                .contains("edition 2011 is defined by scheme first and by scheme second")),
+            "{problems:?}"
+        );
+
+        write_scheme(dir.path(), "b", "second", "2012", "first-foundation", "");
+        let problems = load_catalog(dir.path()).expect_err("a shared qualification code");
+        assert!(
+            problems.iter().any(|p| p.file == "b/scheme.toml"
+                && p.message
+                    .contains("qualification first-foundation is also defined by scheme first")),
+            "{problems:?}"
+        );
     }
 
     fn copy_dir(from: &Path, to: &Path) {

@@ -213,7 +213,7 @@ async fn issue_for(
         edition: sitting.edition.clone(),
         edition_title: edition.title.clone(),
         issued_on,
-        issuer: state.issuer_name.clone(),
+        issuer: edition.issuer(&state.issuer_name).to_owned(),
         kid: state.signer.kid.clone(),
         signature: String::new(),
         status: CertificateStatus::Valid,

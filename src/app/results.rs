@@ -76,6 +76,13 @@ pub async fn certificate_pdf(state: &AppState, c: &CertificateRecord) -> anyhow:
     }
     let url = verification_url(state, c);
     let c2 = c.clone();
+    // The wording of the certificate's scheme, or the default for an edition no longer
+    // loaded.
+    let wording = state
+        .catalog
+        .edition(&c.edition)
+        .map(|e| e.certificate.clone())
+        .unwrap_or_default();
     let pdf = spawn_blocking_with_tracing(move || {
         render_certificate(&CertificateDocument {
             holder_name: &c2.holder_name,
@@ -85,6 +92,7 @@ pub async fn certificate_pdf(state: &AppState, c: &CertificateRecord) -> anyhow:
             expires_on: c2.expires_on,
             number: &c2.number,
             issuer: &c2.issuer,
+            wording: &wording,
             verification_url: &url,
         })
     })

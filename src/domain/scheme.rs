@@ -30,6 +30,64 @@ pub struct SchemeFile {
     /// What a committed key correction may do to results already issued.
     #[serde(default)]
     pub regrading: Regrading,
+    /// The exam body that sets this scheme's papers and issues its certificates
+    /// (`[body]`). Absent: the configured `[certificates] issuer`.
+    #[serde(default)]
+    pub body: Option<Body>,
+    /// What this scheme's certificates say (`[certificate]`); each line left out keeps
+    /// the default wording.
+    #[serde(default)]
+    pub certificate: CertificateWording,
+}
+
+/// A scheme's `[body]` table: the exam body, named on the scheme page and printed on
+/// (and signed with) its certificates.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Body {
+    pub name: String,
+}
+
+/// A scheme's `[certificate]` table: the fixed lines of its certificate, around the
+/// holder's name, the qualification and the edition.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CertificateWording {
+    /// The large heading ("CERTIFICATE").
+    pub heading: String,
+    /// The line above the holder's name ("This is to certify that").
+    pub preamble: String,
+    /// The line between the holder's name and the qualification.
+    pub statement: String,
+    /// The line between the qualification and the edition ("based on").
+    pub based_on: String,
+}
+
+impl Default for CertificateWording {
+    fn default() -> Self {
+        Self {
+            heading: "CERTIFICATE".into(),
+            preamble: "This is to certify that".into(),
+            statement: "has passed the examination".into(),
+            based_on: "based on".into(),
+        }
+    }
+}
+
+impl CertificateWording {
+    /// Problems with the lines: each must say something, on one line.
+    pub fn problems(&self) -> Vec<String> {
+        [
+            ("heading", &self.heading),
+            ("preamble", &self.preamble),
+            ("statement", &self.statement),
+            ("based_on", &self.based_on),
+        ]
+        .into_iter()
+        .filter(|(_, text)| text.trim().is_empty() || text.contains('\n'))
+        .map(|(name, _)| format!("certificate.{name} must be one line of text"))
+        .collect()
+    }
 }
 
 /// The scheme's regrading policy (`[regrading]` in `scheme.toml`).

@@ -5,6 +5,7 @@ use qrcode::{EcLevel, QrCode};
 
 use super::canvas::{Align, Canvas, Colour, Style, long_date};
 use super::fonts::Face;
+use crate::domain::scheme::CertificateWording;
 
 pub struct CertificateDocument<'a> {
     pub holder_name: &'a str,
@@ -15,6 +16,8 @@ pub struct CertificateDocument<'a> {
     pub expires_on: Option<time::Date>,
     pub number: &'a str,
     pub issuer: &'a str,
+    /// The scheme's fixed lines around the holder, qualification and edition.
+    pub wording: &'a CertificateWording,
     /// Encoded in the QR code and printed under it.
     pub verification_url: &'a str,
 }
@@ -40,12 +43,20 @@ pub fn render_certificate(doc: &CertificateDocument<'_>) -> anyhow::Result<Vec<u
     let body = regular(13.0, Colour::BLACK);
     let centred_lines = [
         (bold(14.0, Colour::NAVY), 186.0, doc.issuer),
-        (bold(30.0, Colour::NAVY), 166.0, "CERTIFICATE"),
-        (body, 146.0, "This is to certify that"),
+        (
+            bold(30.0, Colour::NAVY),
+            166.0,
+            doc.wording.heading.as_str(),
+        ),
+        (body, 146.0, doc.wording.preamble.as_str()),
         (bold(30.0, Colour::BLACK), 128.0, doc.holder_name),
-        (body, 113.0, "has passed the examination"),
+        (body, 113.0, doc.wording.statement.as_str()),
         (bold(20.0, Colour::NAVY), 99.0, doc.qualification_title),
-        (regular(12.0, Colour::GREY), 88.0, "based on"),
+        (
+            regular(12.0, Colour::GREY),
+            88.0,
+            doc.wording.based_on.as_str(),
+        ),
         (regular(14.0, Colour::BLACK), 78.0, doc.edition_title),
     ];
     for (style, y, text) in centred_lines {
@@ -119,6 +130,9 @@ mod tests {
 
     const URL: &str = "https://exams.example.org/verify/AbC123xYz789-_Qw";
 
+    static WORDING: std::sync::LazyLock<CertificateWording> =
+        std::sync::LazyLock::new(CertificateWording::default);
+
     fn certificate(holder_name: &str) -> CertificateDocument<'_> {
         CertificateDocument {
             holder_name,
@@ -128,6 +142,7 @@ mod tests {
             expires_on: None,
             number: "I20F-2026-000123-K",
             issuer: "Invigilator Certification Body",
+            wording: &WORDING,
             verification_url: URL,
         }
     }
@@ -149,6 +164,32 @@ mod tests {
             ];
             check_pdf(&pdf, &expected);
         }
+    }
+
+    #[test]
+    fn a_schemes_own_wording_replaces_the_default_lines() {
+        let wording = CertificateWording {
+            heading: "CERTIFICATE OF ACHIEVEMENT".into(),
+            preamble: "Northbridge Examinations declares that".into(),
+            statement: "has met the requirements of the examination".into(),
+            based_on: "covering".into(),
+        };
+        let doc = CertificateDocument {
+            wording: &wording,
+            issuer: "Northbridge Examinations",
+            ..certificate(NAMES[0])
+        };
+        let pdf = render_certificate(&doc).expect("rendered");
+        check_pdf(
+            &pdf,
+            &[
+                "CERTIFICATE OF ACHIEVEMENT",
+                "Northbridge Examinations declares that",
+                "has met the requirements of the examination",
+                "covering",
+                "Issued by Northbridge Examinations",
+            ],
+        );
     }
 
     #[test]

@@ -19,11 +19,18 @@ pub struct Syllabus {
     pub areas: Vec<(String, u32)>,
 }
 
+/// One scheme's papers, under the body that sets them.
+pub struct SchemeGroup {
+    pub scheme: String,
+    pub body: String,
+    pub papers: Vec<Syllabus>,
+}
+
 #[derive(Template)]
 #[template(path = "web/portal/scheme.html")]
 struct SchemePage {
     chrome: Chrome,
-    papers: Vec<Syllabus>,
+    schemes: Vec<SchemeGroup>,
 }
 
 #[get("/scheme")]
@@ -31,7 +38,7 @@ pub async fn scheme(
     state: web::Data<AppState>,
     visitor: Visitor,
 ) -> Result<HttpResponse, PageError> {
-    let mut syllabus: Vec<Syllabus> = Vec::new();
+    let mut schemes: Vec<SchemeGroup> = Vec::new();
     for (edition, pool) in state.catalog.offered() {
         let areas = pool
             .qualification
@@ -46,16 +53,25 @@ pub async fn scheme(
                     .collect()
             })
             .unwrap_or_default();
-        syllabus.push(Syllabus {
+        let paper = Syllabus {
             paper: PaperSummary::new(&edition.title, &pool.qualification),
             areas,
-        });
+        };
+        // Papers of one scheme together, schemes in the order their folders load.
+        match schemes.iter_mut().find(|g| g.scheme == edition.scheme) {
+            Some(group) => group.papers.push(paper),
+            None => schemes.push(SchemeGroup {
+                scheme: edition.scheme.clone(),
+                body: edition.issuer(&state.issuer_name).to_owned(),
+                papers: vec![paper],
+            }),
+        }
     }
     page::ok(
         &visitor,
         &SchemePage {
             chrome: Chrome::new(&visitor, "The ISO/IEC 20000 scheme"),
-            papers: syllabus,
+            schemes,
         },
     )
 }

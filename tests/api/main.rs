@@ -39,6 +39,7 @@ mod recertification;
 mod regrade;
 mod resits;
 mod result_decisions;
+mod schemes;
 mod sessions;
 mod sittings;
 mod styles;

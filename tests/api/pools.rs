@@ -124,7 +124,8 @@ async fn the_2005_edition_is_loaded_from_its_folder_but_closed_by_default() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|q| q["edition"] == "2011")
+            .all(|q| q["edition"] != "2005"),
+        "the closed edition's papers are not listed"
     );
 }
 

@@ -18,7 +18,7 @@ db_test!(
         let refused = app
             .start_sitting(&candidate.token, "iso20000-practitioner")
             .await;
-        assert_eq!(refused.problem(403)["unmet"].as_array().unwrap().len(), 3);
+        assert_eq!(refused.problem(403)["unmet"].as_array().unwrap().len(), 4);
         let mine = app.get("/api/v1/me/evidence", Some(&candidate.token)).await;
         assert_eq!(mine.body[0]["status"], "pending");
         assert_eq!(mine.body[0]["credential"], "itil-foundation");

@@ -31,6 +31,9 @@ pub struct QualificationView {
     pub code: String,
     pub title: String,
     pub scheme: String,
+    /// The exam body that sets the paper and issues its certificates.
+    #[schema(example = "Invigilator Certification Body")]
+    pub body: String,
     #[schema(example = "2011")]
     pub edition: String,
     pub edition_title: String,
@@ -57,6 +60,7 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
                 code: q.qualification.code.clone(),
                 title: q.qualification.title.clone(),
                 scheme: e.scheme.clone(),
+                body: e.issuer(&state.issuer_name).to_owned(),
                 edition: e.edition.clone(),
                 edition_title: e.title.clone(),
                 format: FormatView {
