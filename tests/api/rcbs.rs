@@ -584,3 +584,70 @@ db_test!(
         assert_eq!(statuses, ["active", "suspended", "active", "withdrawn"]);
     }
 );
+
+db_test!(
+    the_public_page_shows_the_records_as_cards_and_a_bad_country_next_to_its_field,
+    |app| {
+        let admin = app.admin().await;
+        let staff = rcb_with_staff(&app, &admin, "Certify Ltd", "GB").await;
+        record(
+            &app,
+            &staff,
+            organization(&app, "Acme Hosting B.V.", "NL", "ITSM-0001"),
+        )
+        .await;
+        record(
+            &app,
+            &staff,
+            organization(&app, "Zeta <Services>", "GB", "ITSM-0002"),
+        )
+        .await;
+        let mut browser = crate::browser::Browser::new(&app);
+        let page = browser.get("/certified-organizations").await;
+        assert_eq!(page.status, 200);
+        for text in [
+            "Acme Hosting B.V.",
+            "ITSM-0001",
+            "ISO/IEC 20000-1:2011",
+            "Certify Ltd",
+            "The provision of managed hosting services",
+            &app.day(-30),
+            "valid",
+            "Zeta &",
+            "<label for=\"organization\">",
+            "<label for=\"rcb\">",
+            "href=\"/certified-organizations\"",
+        ] {
+            assert!(page.text.contains(text), "{text} missing");
+        }
+        assert!(
+            page.text
+                .contains(&format!("<option value=\"{}\"", staff.body))
+        );
+        assert!(!page.text.contains("<Services>"), "the name is escaped");
+        let acme = browser
+            .get("/certified-organizations?organization=ACME&country=nl")
+            .await;
+        assert!(acme.text.contains("Acme Hosting B.V.") && !acme.text.contains("Zeta"));
+        let none = browser.get("/certified-organizations?country=se").await;
+        assert!(none.text.contains("No certified organizations match"));
+        let bad = browser.get("/certified-organizations?country=Sweden").await;
+        assert_eq!(bad.status, 422);
+        let field = bad
+            .text
+            .find("id=\"country-error\"")
+            .expect("an error by the field");
+        let input = bad
+            .text
+            .find("id=\"country\" name=\"country\"")
+            .expect("the field");
+        assert!(field < input, "the message is next to the field");
+        assert!(bad.text.contains("aria-describedby=\"country-error\""));
+        // Past its expiry date the card says so.
+        app.advance(time::Duration::days(3 * 365 + 1));
+        let later = browser
+            .get("/certified-organizations?organization=acme")
+            .await;
+        assert!(later.text.contains("<dd>expired</dd>"), "{}", later.text);
+    }
+);
