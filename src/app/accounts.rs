@@ -133,6 +133,7 @@ async fn send_verification(
         ato_id: None,
         user_id: Some(user_id),
         enrolment_id: None,
+        certification_body_id: None,
         by: None,
         valid_for: state.invitation_ttl,
     };
@@ -225,6 +226,7 @@ pub async fn request_password_reset(
         ato_id: None,
         user_id: Some(user.id),
         enrolment_id: None,
+        certification_body_id: None,
         by: None,
         valid_for: state.reset_ttl,
     };

@@ -20,7 +20,7 @@ use crate::domain::ato::{
 };
 use crate::domain::role::Role;
 use crate::domain::values::{EmailAddress, NewPassword, PersonName};
-use crate::persistence::{atos, begin_write, users};
+use crate::persistence::{atos, begin_write, certification_bodies, users};
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -293,6 +293,7 @@ async fn invite_staff(
         ato_id: Some(ato.id),
         user_id: None,
         enrolment_id: None,
+        certification_body_id: None,
         by: Some(by),
         valid_for: state.invitation_ttl,
     };
@@ -351,12 +352,16 @@ pub async fn accept(
         || invitation.expires_at <= now
         || !matches!(
             invitation.kind,
-            InvitationKind::AtoStaff | InvitationKind::Delegate
+            InvitationKind::AtoStaff | InvitationKind::Delegate | InvitationKind::RcbStaff
         )
     {
         return Err(AcceptError::Invalid);
     }
-    if invitation.kind == InvitationKind::AtoStaff && names.is_none() {
+    if matches!(
+        invitation.kind,
+        InvitationKind::AtoStaff | InvitationKind::RcbStaff
+    ) && names.is_none()
+    {
         return Err(AcceptError::NamesRequired);
     }
     let password_hash = hasher
@@ -367,13 +372,14 @@ pub async fn accept(
         return Err(AcceptError::Invalid);
     }
     let id = match invitation.kind {
-        InvitationKind::AtoStaff => {
+        InvitationKind::AtoStaff | InvitationKind::RcbStaff => {
             let (given, family) = names.ok_or(AcceptError::NamesRequired)?;
             let email = EmailAddress::parse(&invitation.email)
                 .map_err(|e| anyhow::anyhow!("stored invitation address: {e}"))?;
-            let ato_id = invitation
-                .ato_id
-                .ok_or_else(|| anyhow::anyhow!("staff invitation without an ATO"))?;
+            let role = match invitation.kind {
+                InvitationKind::RcbStaff => Role::RcbStaff,
+                _ => Role::AtoStaff,
+            };
             let id = users::insert_user(
                 &tx,
                 users::NewUser {
@@ -382,7 +388,7 @@ pub async fn accept(
                     password_hash,
                     given_name: &given,
                     family_name: &family,
-                    roles: &[Role::AtoStaff],
+                    roles: &[role],
                     now,
                 },
             )
@@ -391,7 +397,17 @@ pub async fn accept(
                 users::InsertUserError::EmailTaken => AcceptError::HasAccount,
                 users::InsertUserError::Db(e) => e.into(),
             })?;
-            atos::add_staff(&tx, id, ato_id, now).await?;
+            if role == Role::RcbStaff {
+                let body = invitation.certification_body_id.ok_or_else(|| {
+                    anyhow::anyhow!("staff invitation without a certification body")
+                })?;
+                certification_bodies::add_staff(&tx, id, body, now).await?;
+            } else {
+                let ato_id = invitation
+                    .ato_id
+                    .ok_or_else(|| anyhow::anyhow!("staff invitation without an ATO"))?;
+                atos::add_staff(&tx, id, ato_id, now).await?;
+            }
             id
         }
         InvitationKind::Delegate => {

@@ -433,6 +433,7 @@ async fn enrol_one(
                     ato_id: Some(course.ato_id),
                     user_id: Some(user.id),
                     enrolment_id: Some(enrolment),
+                    certification_body_id: None,
                     by: Some(by),
                     valid_for: state.invitation_ttl,
                 };
@@ -461,6 +462,7 @@ async fn enrol_one(
                 ato_id: Some(course.ato_id),
                 user_id: Some(id),
                 enrolment_id: enrolment,
+                certification_body_id: None,
                 by: Some(by),
                 valid_for: state.invitation_ttl,
             };

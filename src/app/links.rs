@@ -21,6 +21,8 @@ pub(super) struct NewInvitation<'a> {
     pub user_id: Option<Uuid>,
     /// The enrolment using it accepts.
     pub enrolment_id: Option<Uuid>,
+    /// The certification body a staff invitation is for.
+    pub certification_body_id: Option<Uuid>,
     pub by: Option<Uuid>,
     pub valid_for: time::Duration,
 }
@@ -46,6 +48,7 @@ pub(super) async fn store_invitation(
         expires_at: now + new.valid_for,
         accepted_at: None,
         enrolment_id: new.enrolment_id,
+        certification_body_id: new.certification_body_id,
     };
     atos::insert_invitation(db, &invitation).await?;
     Ok((token, invitation.expires_at))

@@ -462,6 +462,8 @@ pub enum InvitationKind {
     EmailVerification,
     /// Lets the holder of an account choose a new password.
     PasswordReset,
+    /// Becomes a staff member of the invitation's registered certification body.
+    RcbStaff,
 }
 
 #[derive(Debug, Clone)]
@@ -478,6 +480,8 @@ pub struct InvitationRecord {
     pub accepted_at: Option<OffsetDateTime>,
     /// The enrolment a delegate or enrolment invitation accepts.
     pub enrolment_id: Option<Uuid>,
+    /// The certification body a certification body staff invitation is for.
+    pub certification_body_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone)]

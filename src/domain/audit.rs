@@ -154,6 +154,18 @@ pub enum Action {
     OtherDeviceRefused,
     #[strum(serialize = "booking.no_show")]
     BookingNoShow,
+    #[strum(serialize = "certification_body.registered")]
+    CertificationBodyRegistered,
+    #[strum(serialize = "certification_body.status_changed")]
+    CertificationBodyStatusChanged,
+    #[strum(serialize = "certification_body.staff_invited")]
+    CertificationBodyStaffInvited,
+    #[strum(serialize = "certified_organization.recorded")]
+    CertifiedOrganizationRecorded,
+    #[strum(serialize = "certified_organization.corrected")]
+    CertifiedOrganizationCorrected,
+    #[strum(serialize = "certified_organization.status_changed")]
+    CertifiedOrganizationStatusChanged,
 }
 
 /// What it happened to.
@@ -171,6 +183,8 @@ pub enum TargetKind {
     Case,
     ExamSession,
     Booking,
+    CertificationBody,
+    CertifiedOrganization,
 }
 
 /// One event to record, before the ledger gives it its place and hash.

@@ -14,6 +14,7 @@ pub mod fields;
 pub mod item_statistics;
 pub mod paper;
 pub mod pool;
+pub mod rcb;
 pub mod regrade;
 pub mod resits;
 pub mod result_decision;

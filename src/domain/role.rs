@@ -25,6 +25,9 @@ pub enum Role {
     Admin,
     /// Runs exam sessions: admits candidates, pauses, extends or voids their sittings.
     Invigilator,
+    /// Staff of one registered certification body: records the organizations it
+    /// certified.
+    RcbStaff,
 }
 
 #[cfg(test)]
@@ -38,6 +41,7 @@ mod tests {
             Role::AtoStaff,
             Role::Admin,
             Role::Invigilator,
+            Role::RcbStaff,
         ] {
             let json = serde_json::to_value(role).expect("serializes");
             assert_eq!(json.as_str(), Some(role.as_ref()));

@@ -234,6 +234,7 @@ pub async fn insert_invitation(
         expires_at: Set(i.expires_at),
         accepted_at: Set(None),
         enrolment_id: Set(i.enrolment_id),
+        certification_body_id: Set(i.certification_body_id),
     })
     .exec_without_returning(db)
     .await?;
@@ -267,6 +268,7 @@ pub async fn find_invitation(
         expires_at: m.expires_at,
         accepted_at: m.accepted_at,
         enrolment_id: m.enrolment_id,
+        certification_body_id: m.certification_body_id,
     }))
 }
 

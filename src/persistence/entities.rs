@@ -279,6 +279,7 @@ pub mod invitations {
         pub expires_at: TimeDateTimeWithTimeZone,
         pub accepted_at: Option<TimeDateTimeWithTimeZone>,
         pub enrolment_id: Option<Uuid>,
+        pub certification_body_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

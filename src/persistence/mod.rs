@@ -6,6 +6,7 @@ pub mod audit;
 pub mod backup;
 pub mod cases;
 pub mod certificates;
+pub mod certification_bodies;
 pub mod entities;
 pub mod evidence;
 pub mod exam_sessions;

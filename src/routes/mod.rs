@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod paging;
 pub mod problem;
 pub mod public;
+pub mod rcb;
 pub mod sessions;
 pub mod spans;
 pub mod views;
@@ -69,6 +70,19 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(admin::atos::accredit)
             .service(admin::atos::end_accreditation)
             .service(admin::atos::invite_staff)
+            .service(admin::rcbs::create)
+            .service(admin::rcbs::list)
+            .service(admin::rcbs::get)
+            .service(admin::rcbs::change_status)
+            .service(admin::rcbs::invite_staff)
+            .service(rcb::me)
+            .service(rcb::create)
+            .service(rcb::list)
+            .service(rcb::get)
+            .service(rcb::update)
+            .service(rcb::change_status)
+            .service(rcb::search)
+            .service(rcb::bodies)
             .service(admin::courses::record)
             .service(ato::me)
             .service(ato::invite_colleague)

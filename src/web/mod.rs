@@ -21,6 +21,7 @@ mod papers;
 mod personal_data;
 mod portal;
 mod public;
+mod register;
 pub mod session;
 mod sessions;
 mod verification;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(portal::faq)
         .service(portal::contact)
         .service(portal::training_organizations)
+        .service(register::certified_organizations)
         .service(public::sign_in_page)
         .service(public::sign_in)
         .service(public::sign_out)

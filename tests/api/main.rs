@@ -35,6 +35,7 @@ mod portal;
 mod prerequisites;
 mod privacy;
 mod qualifications;
+mod rcbs;
 mod recertification;
 mod regrade;
 mod resits;

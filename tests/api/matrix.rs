@@ -154,6 +154,19 @@ const API: &[(&str, &str, [u16; 7])] = &[
     ("GET",  "/api/v1/invigilation/sessions/{id}",                  [401, 403, 403, 403, 403, 404, 401]),
     ("POST", "/api/v1/invigilation/sessions/{id}/candidates/{booking}/actions", [401, 403, 403, 403, 403, 404, 401]),
     ("POST", "/api/v1/invigilation/sessions/{id}/actions",          [401, 403, 403, 403, 403, 404, 401]),
+    ("POST", "/api/v1/admin/certification-bodies",                  [401, 403, 403, 403, 403, 201, 401]),
+    ("GET",  "/api/v1/admin/certification-bodies",                  [401, 403, 403, 403, 403, 200, 401]),
+    ("GET",  "/api/v1/admin/certification-bodies/{id}",             [401, 403, 403, 403, 403, 200, 401]),
+    ("POST", "/api/v1/admin/certification-bodies/{id}/status",      [401, 403, 403, 403, 403, 200, 401]),
+    ("POST", "/api/v1/admin/certification-bodies/{id}/invitations", [401, 403, 403, 403, 403, 202, 401]),
+    ("GET",  "/api/v1/rcb",                                         [401, 403, 403, 403, 403, 403, 401]), // no certification body staff column: only they pass
+    ("POST", "/api/v1/rcb/organizations",                           [401, 403, 403, 403, 403, 403, 401]),
+    ("GET",  "/api/v1/rcb/organizations",                           [401, 403, 403, 403, 403, 403, 401]),
+    ("GET",  "/api/v1/rcb/organizations/{id}",                      [401, 403, 403, 403, 403, 403, 401]),
+    ("PUT",  "/api/v1/rcb/organizations/{id}",                      [401, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/api/v1/rcb/organizations/{id}/status",               [401, 403, 403, 403, 403, 403, 401]),
+    ("GET",  "/api/v1/certified-organizations",                     [200, 200, 200, 200, 200, 200, 200]),
+    ("GET",  "/api/v1/certification-bodies",                        [200, 200, 200, 200, 200, 200, 200]),
 ];
 
 /// The pages (a session cookie from the sign-in form). 303 is a redirect; an anonymous
@@ -168,6 +181,7 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/faq",                                              [200, 200, 200, 200, 200, 200, 200]),
     ("/contact",                                          [200, 200, 200, 200, 200, 200, 200]),
     ("/training-organizations",                           [200, 200, 200, 200, 200, 200, 200]),
+    ("/certified-organizations",                          [200, 200, 200, 200, 200, 200, 200]),
     ("/static/{name}",                                    [200, 200, 200, 200, 200, 200, 200]),
     ("/sign-in",                                          [200, 303, 303, 303, 303, 303, 200]), // signed in: on to the dashboard
     ("/register",                                         [200, 303, 303, 303, 303, 303, 200]),
@@ -324,6 +338,9 @@ struct World {
     enrolment: String,
     /// X's accreditation that the matrix's write may suspend (no course rests on it).
     spare_accreditation: String,
+    /// A certification body with a record of its staff's.
+    rcb: String,
+    rcb_record: String,
 }
 
 impl World {
@@ -418,7 +435,22 @@ async fn build_world(app: &TestApp) -> World {
         .expect("an id")
         .to_owned();
 
+    let rcb = crate::rcbs::rcb_with_staff(app, &admin, "Matrix Certification", "GB").await;
+    let rcb_record = app
+        .post(
+            "/api/v1/rcb/organizations",
+            json!({"organization": "Matrix Hosting", "country": "GB", "scope": "Hosting", "edition": "ISO/IEC 20000-1:2011", "certificate_number": "M-1", "issued_on": app.day(-1), "expires_on": app.day(300)}),
+            Some(&rcb.token),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .expect("a record")
+        .to_owned();
+
     World {
+        rcb: rcb.body,
+        rcb_record,
         a,
         b,
         x,
@@ -516,6 +548,8 @@ async fn fill(app: &TestApp, world: &World, method: &str, template: &str) -> Str
             }
             ("certificates", "{number}") => world.certificate.clone(),
             ("atos", "{id}") => world.x.ato.clone(),
+            ("certification-bodies", "{id}") => world.rcb.clone(),
+            ("organizations", "{id}") => world.rcb_record.clone(),
             ("accreditations", "{accreditation}") => world.spare_accreditation.clone(),
             ("courses", "{id}") if template.starts_with("/my/") => world.enrolment.clone(),
             ("courses", "{id}") => world.course.clone(),
@@ -643,6 +677,19 @@ fn body(app: &TestApp, world: &World, method: &str, template: &str) -> Option<Bo
         }
         (_, "/api/v1/invigilation/sessions/{id}/actions") => {
             json!({"action": "pause", "reason": "emergency"})
+        }
+        (_, "/api/v1/admin/certification-bodies") => {
+            json!({"name": format!("Certification {unique}"), "country": "NL", "accreditation_body": "RvA"})
+        }
+        (_, "/api/v1/admin/certification-bodies/{id}/status") => {
+            json!({"status": "suspended", "reason": "the accreditation is under review"})
+        }
+        (_, "/api/v1/admin/certification-bodies/{id}/invitations") => json!({"email": email}),
+        (_, "/api/v1/rcb/organizations" | "/api/v1/rcb/organizations/{id}") => {
+            json!({"organization": "Matrix Hosting", "country": "GB", "scope": "Hosting", "edition": "ISO/IEC 20000-1:2011", "certificate_number": format!("M-{unique}"), "issued_on": app.day(-1), "expires_on": app.day(300)})
+        }
+        (_, "/api/v1/rcb/organizations/{id}/status") => {
+            json!({"status": "suspended", "reason": "surveillance audit missed"})
         }
         (_, "/api/v1/admin/atos") => {
             json!({"name": format!("Training {unique}"), "country": "GB", "contact_email": "office@training.example"})

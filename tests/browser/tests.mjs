@@ -331,7 +331,7 @@ export const tests = {
 
   async "every public page is usable at 320 px and passes axe"({ server, browser, contexts }) {
     const { page } = await fresh(browser, contexts, { viewport: { width: 320, height: 700 } });
-    for (const [path, name] of [["/", "home-320"], ["/sign-in", "sign-in"], ["/register", "register-320"], ["/account/forgot", "forgot"], ["/account/reset", "reset"], ["/certificates", "register-search"], ["/scheme", "scheme-320"], ["/scheme/frameworks", "frameworks-320"], ["/faq", "faq-320"], ["/contact", "contact-320"], ["/training-organizations", "training-organizations-320"]]) {
+    for (const [path, name] of [["/", "home-320"], ["/sign-in", "sign-in"], ["/register", "register-320"], ["/account/forgot", "forgot"], ["/account/reset", "reset"], ["/certificates", "register-search"], ["/scheme", "scheme-320"], ["/scheme/frameworks", "frameworks-320"], ["/faq", "faq-320"], ["/contact", "contact-320"], ["/training-organizations", "training-organizations-320"], ["/certified-organizations", "certified-organizations-320"]]) {
       await page.goto(server.base + path);
       await checkAccessibility(page, name);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);

@@ -83,6 +83,30 @@ pub fn staff_invitation(
     )
 }
 
+pub fn rcb_staff_invitation(
+    base_url: &str,
+    to: &str,
+    body_name: &str,
+    token: &str,
+    expires_at: OffsetDateTime,
+) -> OutgoingEmail {
+    let link = invitation_link(base_url, token);
+    email(
+        to,
+        format!("You are invited to keep {body_name}'s register entries on Invigilator"),
+        vec![
+            format!(
+                "You have been invited to join {body_name} as a member of staff on Invigilator, where registered certification bodies record the organizations they certified against ISO/IEC 20000-1."
+            ),
+            format!(
+                "Choose a password to accept. The link works once, until {}.",
+                until(expires_at)
+            ),
+        ],
+        Some(("Accept the invitation", &link)),
+    )
+}
+
 pub struct CourseSummary<'a> {
     pub title: &'a str,
     pub ato_name: &'a str,

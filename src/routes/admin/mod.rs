@@ -8,6 +8,7 @@ pub mod certificates;
 pub mod courses;
 pub mod evidence;
 pub mod key_corrections;
+pub mod rcbs;
 pub mod result_decisions;
 pub mod sessions;
 pub mod sittings;

@@ -138,6 +138,7 @@ fn role_name(role: &Role) -> &'static str {
         Role::AtoStaff => "Training organization staff",
         Role::Admin => "Administrator",
         Role::Invigilator => "Invigilator",
+        Role::RcbStaff => "Certification body staff",
     }
 }
 
