@@ -24,6 +24,7 @@ mod m20261201_000018_appeals;
 mod m20261201_000019_key_corrections;
 mod m20261202_000020_device_binding;
 mod m20261202_000021_data_protection;
+mod m20261202_000023_course_materials;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000019_key_corrections::Migration),
             Box::new(m20261202_000020_device_binding::Migration),
             Box::new(m20261202_000021_data_protection::Migration),
+            Box::new(m20261202_000023_course_materials::Migration),
         ]
     }
 }

@@ -154,6 +154,10 @@ pub enum Action {
     OtherDeviceRefused,
     #[strum(serialize = "booking.no_show")]
     BookingNoShow,
+    #[strum(serialize = "material.attached")]
+    MaterialAttached,
+    #[strum(serialize = "material.deleted")]
+    MaterialDeleted,
 }
 
 /// What it happened to.
@@ -171,6 +175,7 @@ pub enum TargetKind {
     Case,
     ExamSession,
     Booking,
+    Material,
 }
 
 /// One event to record, before the ledger gives it its place and hash.
