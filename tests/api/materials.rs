@@ -441,3 +441,227 @@ db_test!(
         assert_eq!(download(&app, &c.delegate.token, &id).await.status(), 404);
     }
 );
+
+db_test!(
+    the_foundation_study_guide_is_a_real_pdf_drawn_from_the_scheme,
+    |app| {
+        let got = app
+            .client
+            .get(app.url("/scheme/iso20000-foundation/study-guide.pdf"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), 200);
+        assert_eq!(got.headers()["content-type"], "application/pdf");
+        let pdf = got.bytes().await.unwrap().to_vec();
+        assert!(pdf.starts_with(b"%PDF-"));
+        if crate::documents::tool("qpdf") {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("guide.pdf");
+            std::fs::write(&path, &pdf).unwrap();
+            let check = std::process::Command::new("qpdf")
+                .arg("--check")
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(
+                check.status.success(),
+                "{}",
+                String::from_utf8_lossy(&check.stdout)
+            );
+        }
+        if let Some(text) = crate::documents::pdf_text(&pdf) {
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            for wanted in [
+                "Study guide",
+                "ISO/IEC 20000 Foundation",
+                "Questions: 40 (40 marks)",
+                "Pass mark: 26 of 40 (65%)",
+                "Duration: 60 minutes",
+                "Closed book",
+                "Overview, scope and related standards",
+                "6 questions of 40",
+                "Service management system general requirements and PDCA",
+                "10 questions of 40",
+                "Control processes",
+                "Plan-Do-Check-Act drives improvement",
+                "how a release is planned, tested and backed out if it fails",
+            ] {
+                assert!(text.contains(wanted), "{wanted:?} not in: {text}");
+            }
+        }
+        // The scheme page links it; a qualification whose areas have no summaries has none.
+        let scheme = app
+            .client
+            .get(app.url("/scheme"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(scheme.contains("href=\"/scheme/iso20000-foundation/study-guide.pdf\""));
+        assert!(!scheme.contains("/scheme/iso20000-auditor/study-guide.pdf"));
+        let none = app
+            .client
+            .get(app.url("/scheme/iso20000-auditor/study-guide.pdf"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(none.status(), 404);
+        let unknown = app
+            .client
+            .get(app.url("/scheme/nonesuch/study-guide.pdf"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unknown.status(), 404);
+    }
+);
+
+/// Posts a multipart form as the course page's upload form does.
+async fn post_upload(
+    app: &TestApp,
+    browser: &crate::browser::Browser<'_>,
+    path: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> (u16, String) {
+    let (content_type, body) = multipart(fields, file);
+    let response = app
+        .client
+        .post(app.url(path))
+        .header("cookie", browser.cookie_header())
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+db_test!(the_pages_upload_list_and_serve_materials, |app| {
+    use crate::browser::Browser;
+    let c = course_with_delegate(&app).await;
+    let course_path = format!("/ato/courses/{}", c.course);
+    let mut staff = Browser::signed_in(&app, &c.staff.email, &course_path).await;
+    let page = staff.get(&course_path).await;
+    assert!(page.text.contains("Course materials"), "{}", page.text);
+    let csrf = page.csrf();
+    let upload_path = format!("{course_path}/materials");
+
+    // Without the form's token nothing is stored.
+    let (status, _) = post_upload(
+        &app,
+        &staff,
+        &upload_path,
+        &[("title", "Slides")],
+        Some(("s.pdf", PDF)),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // An HTML file named .pdf: refused next to the field.
+    let (status, text) = post_upload(
+        &app,
+        &staff,
+        &upload_path,
+        &[("csrf", &csrf), ("title", "Slides")],
+        Some(("slides.pdf", b"<html><body>hi</body></html>")),
+    )
+    .await;
+    assert_eq!(status, 415);
+    assert!(text.contains("id=\"file-error\""), "{text}");
+    // A PDF: stored, and listed on the course page.
+    let (status, _) = post_upload(
+        &app,
+        &staff,
+        &upload_path,
+        &[("csrf", &csrf), ("title", "Week 1 slides")],
+        Some(("week1.pdf", PDF)),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let page = staff.get(&course_path).await;
+    assert!(page.text.contains("Week 1 slides"), "{}", page.text);
+    // A javascript: link is refused next to the address field; an https one is added.
+    let refused = staff
+        .submit(
+            &format!("{course_path}/links"),
+            &[("title", "Bad"), ("url", "javascript:alert(1)")],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.text.contains("id=\"url-error\""),
+        "{}",
+        refused.text
+    );
+    let added = staff
+        .submit(
+            &format!("{course_path}/links"),
+            &[
+                ("title", "The standard"),
+                ("url", "https://www.iso.org/standard/51986.html"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.text);
+
+    // The delegate's dashboard lists both and the study guide; the file downloads.
+    let mut delegate = Browser::new(&app);
+    let dashboard = delegate.sign_in(&c.delegate.email).await;
+    assert!(dashboard.text.contains("Course materials"));
+    assert!(
+        dashboard.text.contains("Week 1 slides"),
+        "{}",
+        dashboard.text
+    );
+    assert!(
+        dashboard
+            .text
+            .contains("href=\"https://www.iso.org/standard/51986.html\"")
+    );
+    assert!(
+        dashboard
+            .text
+            .contains("Study guide: ISO/IEC 20000 Foundation")
+    );
+    let listed = app
+        .get("/api/v1/me/materials", Some(&c.delegate.token))
+        .await;
+    let id = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "file")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        dashboard
+            .text
+            .contains(&format!("href=\"/materials/{id}\""))
+    );
+    let file = delegate.get(&format!("/materials/{id}")).await;
+    assert_eq!(file.status, 200);
+    assert_eq!(file.headers["content-type"], "application/pdf");
+    assert_eq!(file.headers["cache-control"], "no-store");
+    assert_eq!(file.headers["x-content-type-options"], "nosniff");
+    // Another candidate's browser gets 404.
+    let stranger = app.candidate().await;
+    let mut other = Browser::new(&app);
+    other.sign_in(&stranger.email).await;
+    assert_eq!(other.get(&format!("/materials/{id}")).await.status, 404);
+
+    // Staff delete it from the course page; the delegate's download is gone.
+    let deleted = staff
+        .submit(&format!("{course_path}/materials/{id}/delete"), &[])
+        .await;
+    assert_eq!(deleted.status, 303, "{}", deleted.text);
+    assert_eq!(delegate.get(&format!("/materials/{id}")).await.status, 404);
+    let dashboard = delegate.get("/dashboard").await;
+    assert!(!dashboard.text.contains("Week 1 slides"));
+});
