@@ -48,6 +48,8 @@ pub struct Settings {
     pub retention: RetentionSettings,
     #[serde(default)]
     pub portal: PortalSettings,
+    #[serde(default)]
+    pub materials: MaterialSettings,
     #[serde(skip_deserializing, default = "default_environment")]
     #[serde(serialize_with = "environment_name")]
     pub environment: Environment,
@@ -221,6 +223,26 @@ impl Default for RetentionSettings {
             closed_sittings_days: 365,
             evidence_days: 180,
             email_body_days: 30,
+        }
+    }
+}
+
+/// Course materials: the largest file accepted, and how long after a course's last day
+/// its delegates may still download its materials. Why these defaults: `config/base.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct MaterialSettings {
+    /// The largest uploaded file, in bytes.
+    pub max_bytes: usize,
+    /// Days after the course's last day that its delegates keep access.
+    pub access_days_after_course: u32,
+}
+
+impl Default for MaterialSettings {
+    fn default() -> Self {
+        Self {
+            max_bytes: 10 * 1024 * 1024,
+            access_days_after_course: 180,
         }
     }
 }

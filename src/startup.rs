@@ -123,6 +123,8 @@ impl Application {
             shutdown: CancellationToken::new(),
             retention: settings.retention.clone(),
             content_dir: settings.portal.content_dir.clone(),
+            materials: settings.materials.clone(),
+            study_guides: Default::default(),
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {

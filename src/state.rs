@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::{password::PasswordHasher, tokens::TokenService};
 use crate::clock::Clock;
-use crate::config::{RetentionSettings, StatisticsSettings, ThrottleSettings};
+use crate::config::{MaterialSettings, RetentionSettings, StatisticsSettings, ThrottleSettings};
 use crate::domain::sitting::SittingFacts;
 use crate::email::Mailer;
 use crate::persistence::answer_writer::AnswerWriter;
@@ -54,6 +54,27 @@ pub struct AppState {
     pub retention: RetentionSettings,
     /// The portal's editable Markdown pages (`[portal] content_dir`).
     pub content_dir: std::path::PathBuf,
+    /// The largest course material file and how long delegates keep access.
+    pub materials: MaterialSettings,
+    /// Study guides drawn so far, by qualification code.
+    pub study_guides: GuideCache,
+}
+
+/// Study guides by qualification code. A guide depends only on the scheme files, which do
+/// not change while the server runs, so each is drawn once per server.
+#[derive(Default)]
+pub struct GuideCache(Mutex<HashMap<String, Arc<Vec<u8>>>>);
+
+impl GuideCache {
+    pub fn get(&self, code: &str) -> Option<Arc<Vec<u8>>> {
+        self.0.lock().ok()?.get(code).cloned()
+    }
+
+    pub fn put(&self, code: &str, pdf: Arc<Vec<u8>>) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(code.to_owned(), pdf);
+        }
+    }
 }
 
 /// Facts of sittings by id, at most `capacity` of them: when full it is emptied and

@@ -25,6 +25,7 @@ mod m20261201_000019_key_corrections;
 mod m20261202_000020_device_binding;
 mod m20261202_000021_data_protection;
 mod m20261202_000022_certification_bodies;
+mod m20261202_000023_course_materials;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_device_binding::Migration),
             Box::new(m20261202_000021_data_protection::Migration),
             Box::new(m20261202_000022_certification_bodies::Migration),
+            Box::new(m20261202_000023_course_materials::Migration),
         ]
     }
 }

@@ -166,6 +166,10 @@ pub enum Action {
     CertifiedOrganizationCorrected,
     #[strum(serialize = "certified_organization.status_changed")]
     CertifiedOrganizationStatusChanged,
+    #[strum(serialize = "material.attached")]
+    MaterialAttached,
+    #[strum(serialize = "material.deleted")]
+    MaterialDeleted,
 }
 
 /// What it happened to.
@@ -185,6 +189,7 @@ pub enum TargetKind {
     Booking,
     CertificationBody,
     CertifiedOrganization,
+    Material,
 }
 
 /// One event to record, before the ledger gives it its place and hash.

@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod exam_session;
 pub mod fields;
 pub mod item_statistics;
+pub mod material;
 pub mod paper;
 pub mod pool;
 pub mod rcb;

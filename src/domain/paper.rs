@@ -296,6 +296,7 @@ mod tests {
             .map(|c| Area {
                 code: c.into(),
                 title: format!("Area {c}"),
+                summary: None,
             })
             .to_vec()
     }

@@ -522,6 +522,7 @@ mod tests {
             areas: vec![Area {
                 code: "X".into(),
                 title: "X".into(),
+                summary: None,
             }],
             items,
         }

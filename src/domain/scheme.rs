@@ -111,6 +111,11 @@ fn yes() -> bool {
 pub struct Area {
     pub code: String,
     pub title: String,
+    /// What a candidate should study for this area, in a few sentences: the study guide
+    /// (`GET /scheme/{qualification}/study-guide.pdf`) prints it. A qualification has a
+    /// study guide only when every area of its blueprint has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -431,6 +431,7 @@ mod tests {
             .map(|c| Area {
                 code: c.into(),
                 title: c.into(),
+                summary: None,
             })
             .to_vec()
     }

@@ -66,10 +66,13 @@ pub(super) enum Align {
     Right,
 }
 
-/// One page being drawn, in millimetres from the bottom-left corner.
+/// A document being drawn, a page at a time, in millimetres from each page's bottom-left
+/// corner.
 pub(super) struct Canvas {
     width: f32,
     height: f32,
+    /// The pages finished before the one being drawn.
+    pages: Vec<Vec<Op>>,
     ops: Vec<Op>,
     used: [BTreeSet<char>; 2],
 }
@@ -79,6 +82,7 @@ impl Canvas {
         Self {
             width,
             height,
+            pages: Vec::new(),
             ops: Vec::new(),
             used: Default::default(),
         }
@@ -184,8 +188,13 @@ impl Canvas {
         ]);
     }
 
-    /// Embeds the fonts (subset to the characters drawn) and serialises the page.
-    pub(super) fn finish(self, title: &str, author: &str) -> anyhow::Result<Vec<u8>> {
+    /// Ends the page being drawn; what is drawn next goes on a new page of the same size.
+    pub(super) fn new_page(&mut self) {
+        self.pages.push(std::mem::take(&mut self.ops));
+    }
+
+    /// Embeds the fonts (subset to the characters drawn) and serialises the pages.
+    pub(super) fn finish(mut self, title: &str, author: &str) -> anyhow::Result<Vec<u8>> {
         let mut doc = PdfDocument::new(title);
         doc.metadata.info.author = author.to_owned();
         doc.metadata.info.creator = "Invigilator".to_owned();
@@ -199,7 +208,13 @@ impl Canvas {
                     .insert(font_id(face), PdfFont::new(font));
             }
         }
-        let page = PdfPage::new(Mm(self.width), Mm(self.height), self.ops);
+        self.new_page();
+        let (width, height) = (self.width, self.height);
+        let pages = self
+            .pages
+            .into_iter()
+            .map(|ops| PdfPage::new(Mm(width), Mm(height), ops))
+            .collect();
         // Without printpdf's `text_layout` feature this flag does nothing (hence
         // `fonts::subset_for`); it is set so the intent survives a change of features.
         let options = PdfSaveOptions {
@@ -207,7 +222,7 @@ impl Canvas {
             ..PdfSaveOptions::default()
         };
         let mut warnings = Vec::new();
-        let bytes = doc.with_pages(vec![page]).save(&options, &mut warnings);
+        let bytes = doc.with_pages(pages).save(&options, &mut warnings);
         if let Some(error) = warnings
             .iter()
             .find(|w| w.severity == PdfParseErrorSeverity::Error)

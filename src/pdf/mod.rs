@@ -7,8 +7,10 @@ mod canvas;
 mod certificate;
 mod fonts;
 mod score_report;
+mod study_guide;
 #[cfg(test)]
 mod test_support;
 
 pub use certificate::{CertificateDocument, render_certificate};
 pub use score_report::{AreaBar, ScoreReportDocument, render_score_report};
+pub use study_guide::{GuideArea, StudyGuideDocument, render_study_guide};

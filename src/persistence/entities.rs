@@ -828,3 +828,49 @@ pub mod invigilation_actions {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod course_materials {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "course_materials")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub course_id: Option<Uuid>,
+        pub qualification_code: Option<String>,
+        pub title: String,
+        /// `file` or `link`.
+        pub kind: String,
+        pub file_name: Option<String>,
+        pub content_type: Option<String>,
+        pub size_bytes: Option<i64>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub url: Option<String>,
+        pub created_by: Uuid,
+        pub created_at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod material_files {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "material_files")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub material_id: Uuid,
+        #[sea_orm(column_type = "Blob")]
+        pub content: Vec<u8>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -11,6 +11,7 @@ pub mod entities;
 pub mod evidence;
 pub mod exam_sessions;
 pub mod key_corrections;
+pub mod materials;
 pub mod outbox;
 mod paging;
 pub mod personal_data;

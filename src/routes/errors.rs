@@ -11,6 +11,7 @@ use crate::app::atos::{AcceptError, AtoError};
 use crate::app::certificates::CertificateError;
 use crate::app::courses::CourseError;
 use crate::app::evidence::EvidenceError;
+use crate::app::materials::MaterialError;
 use crate::app::sittings::{ExtendError, ReadSittingError};
 use crate::app::throttle::Throttled;
 use crate::domain::ato::RosterError;
@@ -213,4 +214,34 @@ impl From<crate::app::audit::TrailError> for ApiError {
             TrailError::Unexpected(e) => ApiError::internal(e),
         }
     }
+}
+
+impl From<MaterialError> for ApiError {
+    fn from(e: MaterialError) -> Self {
+        match e {
+            MaterialError::NotStaff => ApiError::forbidden(e.to_string()),
+            MaterialError::NotFound => {
+                ApiError::not_found("no such course, qualification or material of yours")
+            }
+            MaterialError::Invalid(errors) => ApiError::invalid_fields(errors),
+            MaterialError::UnsupportedType(m) => ApiError::for_field(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "file",
+                m,
+            ),
+            MaterialError::TooLarge(limit) => too_large_file(limit),
+            MaterialError::Unexpected(e) => ApiError::internal(e),
+        }
+    }
+}
+
+/// 413 naming the `file` field.
+pub fn too_large_file(limit: usize) -> ApiError {
+    ApiError::for_field(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+        "file",
+        format!("must be at most {limit} bytes"),
+    )
 }

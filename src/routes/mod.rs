@@ -13,6 +13,7 @@ pub mod ids;
 pub mod invigilation;
 pub mod json;
 pub mod limits;
+pub mod materials;
 pub mod me;
 pub mod metrics;
 pub mod openapi;
@@ -89,6 +90,14 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(ato::create_course)
             .service(ato::courses)
             .service(ato::enrolments_csv)
+            .service(materials::attach_to_course)
+            .service(materials::of_course)
+            .service(materials::delete_from_course)
+            .service(materials::attach_to_qualification)
+            .service(materials::of_qualification)
+            .service(materials::delete_from_qualification)
+            .service(materials::mine)
+            .service(materials::download)
             .service(ato::show_course)
             .service(ato::enrol_csv)
             .service(ato::enrol)

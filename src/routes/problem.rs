@@ -69,6 +69,19 @@ impl ApiError {
         error
     }
 
+    /// A problem of another status (413, 415) that still names the field at fault.
+    pub fn for_field(
+        status: StatusCode,
+        slug: &'static str,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        let message = message.into();
+        let mut error = Self::new(status, slug, format!("{field}: {message}"));
+        error.errors = FieldErrors::one(field, message).into_vec();
+        error
+    }
+
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "malformed-request", detail)
     }

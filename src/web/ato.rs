@@ -26,6 +26,10 @@ use crate::domain::sitting::SittingStatus;
 use crate::domain::values::EmailAddress;
 use crate::state::AppState;
 
+pub mod materials;
+
+use super::material_rows::{self, MaterialForm, MaterialRow};
+
 /// The largest roster accepted, as by the API.
 const ROSTER_MAX_BYTES: usize = 256 * 1024;
 /// The largest roster form: a pasted roster arrives percent-encoded, up to three bytes a
@@ -498,6 +502,12 @@ struct CoursePage {
     enrol: EnrolForm,
     roster: String,
     report: Option<RosterReport>,
+    /// The course's materials, and the two forms that add one.
+    materials: Vec<MaterialRow>,
+    material_form: MaterialForm,
+    /// How long delegates keep access after the course, and the largest file, in words.
+    access_days: u32,
+    max_size: String,
 }
 
 impl CoursePage {
@@ -558,6 +568,9 @@ async fn course_page(
         }
     }
     let titles = papers(state);
+    let rows = crate::app::materials::of_course(state, staff, id)
+        .await
+        .map_err(material_rows::failure)?;
     Ok(CoursePage {
         chrome: Chrome::new(visitor, c.title.clone()),
         errors,
@@ -577,6 +590,10 @@ async fn course_page(
         enrol: EnrolForm::default(),
         roster: String::new(),
         report: None,
+        materials: rows.into_iter().map(MaterialRow::from).collect(),
+        material_form: MaterialForm::default(),
+        access_days: state.materials.access_days_after_course,
+        max_size: material_rows::size_words(state.materials.max_bytes as u64),
     })
 }
 
@@ -599,6 +616,10 @@ pub async fn show_course(
         ),
         Some("already") => Some("This delegate was already on the course; nothing changed."),
         Some("outcome") => Some("The outcome is recorded."),
+        Some("material") => {
+            Some("The material is added: the course's delegates find it on their dashboard.")
+        }
+        Some("material-deleted") => Some("The material is deleted."),
         _ => None,
     };
     let page = course_page(

@@ -17,13 +17,15 @@ use crate::app::certificates::{self, CertificateError};
 use crate::app::courses::{self, CourseError};
 use crate::app::evidence::{self, EvidenceError};
 use crate::app::sittings::{self, ReadSittingError};
-use crate::app::{results, web_sessions};
+use crate::app::{materials, results, study_guide, web_sessions};
 use crate::domain::certificate::CertificateStatus;
 use crate::domain::evidence::{Claim, EvidenceStatus};
 use crate::domain::fields::FieldErrors;
+use crate::domain::material::MaterialBody;
 use crate::domain::role::Role;
 use crate::domain::sitting::SittingStatus;
 use crate::domain::values::{NewPassword, PersonName};
+use crate::http::upload::file_download;
 use crate::state::AppState;
 
 impl From<EvidenceError> for PageError {
@@ -120,6 +122,18 @@ struct DashboardPage {
     certificates: Vec<CertificateRow>,
     evidence: Vec<EvidenceRow>,
     courses: Vec<CourseRow>,
+    /// Course materials, then the study guides of the candidate's courses' qualifications.
+    materials: Vec<MaterialLink>,
+}
+
+/// A course material or study guide on the dashboard: where it opens and what it is.
+pub struct MaterialLink {
+    pub title: String,
+    pub href: String,
+    /// `PDF, 12 KB`, `link to https://…`.
+    pub detail: String,
+    /// A link to another site (opened without passing our page on).
+    pub external: bool,
 }
 
 fn status_word(s: CertificateStatus) -> &'static str {
@@ -270,6 +284,7 @@ pub async fn dashboard(
             },
         })
         .collect();
+    let materials = dashboard_materials(&state, user.user_id).await?;
     let page = DashboardPage {
         chrome: Chrome::new(&visitor, "My certification"),
         given_name: user.given_name.clone(),
@@ -290,8 +305,84 @@ pub async fn dashboard(
         certificates,
         evidence,
         courses,
+        materials,
     };
     page::ok(&visitor, &page)
+}
+
+/// The materials the candidate's enrolments give them today, and the study guides of
+/// those courses' qualifications.
+async fn dashboard_materials(
+    state: &AppState,
+    candidate: Uuid,
+) -> Result<Vec<MaterialLink>, PageError> {
+    let unexpected =
+        |e: materials::MaterialError| PageError::Unexpected(anyhow::anyhow!(e.to_string()));
+    let mut links: Vec<MaterialLink> = materials::of_candidate(state, candidate)
+        .await
+        .map_err(unexpected)?
+        .into_iter()
+        .map(|m| match m.body {
+            MaterialBody::File {
+                file_type,
+                size_bytes,
+                ..
+            } => MaterialLink {
+                title: m.title,
+                href: format!("/materials/{}", m.id),
+                detail: format!(
+                    "{}, {}",
+                    file_type.extension().to_uppercase(),
+                    super::material_rows::size_words(size_bytes)
+                ),
+                external: false,
+            },
+            MaterialBody::Link { url } => MaterialLink {
+                title: m.title,
+                detail: format!("link to {url}"),
+                href: url,
+                external: true,
+            },
+        })
+        .collect();
+    let titles = papers::papers(state);
+    for code in materials::qualifications_of(state, candidate)
+        .await
+        .map_err(unexpected)?
+    {
+        if study_guide::has_study_guide(state, &code) {
+            let title = titles
+                .iter()
+                .find(|p| p.code == code)
+                .map(|p| p.title.clone())
+                .unwrap_or_else(|| code.clone());
+            links.push(MaterialLink {
+                title: format!("Study guide: {title}"),
+                href: format!("/scheme/{code}/study-guide.pdf"),
+                detail: "PDF".into(),
+                external: false,
+            });
+        }
+    }
+    Ok(links)
+}
+
+/// Downloads a course material the candidate's enrolment gives them (404 otherwise).
+#[get("/materials/{id}")]
+pub async fn material(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let user = visitor.signed_in()?;
+    let id = Uuid::parse_str(&path).map_err(|_| PageError::NotFound)?;
+    let (record, content) = materials::download(&state, user.user_id, id)
+        .await
+        .map_err(|e| match e {
+            materials::MaterialError::NotFound => PageError::NotFound,
+            other => PageError::Unexpected(anyhow::anyhow!(other.to_string())),
+        })?;
+    Ok(visitor.finish(file_download(&record, content)))
 }
 
 /// Sends the address-confirmation link again.

@@ -16,6 +16,7 @@ mod chrome;
 mod errors;
 mod exam;
 mod links;
+mod material_rows;
 pub mod page;
 mod papers;
 mod personal_data;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(public::home)
         .service(portal::scheme)
         .service(portal::frameworks)
+        .service(portal::study_guide_pdf)
         .service(portal::faq)
         .service(portal::contact)
         .service(portal::training_organizations)
@@ -57,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(verification::by_code)
         .service(verification::check)
         .service(candidate::dashboard)
+        .service(candidate::material)
         .service(candidate::resend_verification)
         .service(candidate::accept_course)
         .service(candidate::evidence_page)
@@ -97,6 +100,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(sessions::act)
         .service(sessions::act_on_room)
         .configure(ato::configure)
+        .service(ato::materials::upload_file)
+        .service(ato::materials::add_link)
+        .service(ato::materials::delete_material)
+        .service(ato::materials::download)
         .configure(admin::configure)
         .configure(vouchers::configure);
 }

@@ -4,6 +4,7 @@
 //! `scheme.toml` files; the FAQ and Contact pages are Markdown files an operator edits
 //! (`[portal] content_dir`), rendered with their raw HTML escaped.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
@@ -11,12 +12,15 @@ use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
 use super::page::{self, Chrome, PageError};
 use super::papers::PaperSummary;
 use super::session::Visitor;
+use crate::app::study_guide;
 use crate::state::AppState;
 
 /// One paper with its syllabus: each area it draws from and how many questions.
 pub struct Syllabus {
     pub paper: PaperSummary,
     pub areas: Vec<(String, u32)>,
+    /// The study guide's address, when the qualification has one.
+    pub study_guide: Option<String>,
 }
 
 /// One scheme's papers, under the body that sets them.
@@ -53,9 +57,13 @@ pub async fn scheme(
                     .collect()
             })
             .unwrap_or_default();
+        let code = &pool.qualification.code;
+        let study_guide = study_guide::has_study_guide(&state, code)
+            .then(|| format!("/scheme/{code}/study-guide.pdf"));
         let paper = Syllabus {
             paper: PaperSummary::new(&edition.title, &pool.qualification),
             areas,
+            study_guide,
         };
         // Papers of one scheme together, schemes in the order their folders load.
         match schemes.iter_mut().find(|g| g.scheme == edition.scheme) {
@@ -74,6 +82,31 @@ pub async fn scheme(
             schemes,
         },
     )
+}
+
+/// A qualification's study guide, generated from the scheme file (404 when its areas
+/// have no summaries). Public, like the scheme page that links it.
+#[get("/scheme/{qualification}/study-guide.pdf")]
+pub async fn study_guide_pdf(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let pdf = study_guide::study_guide_pdf(&state, &path)
+        .await
+        .map_err(PageError::Unexpected)?
+        .ok_or(PageError::NotFound)?;
+    Ok(visitor.finish(
+        HttpResponse::Ok()
+            .content_type("application/pdf")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}-study-guide.pdf\"", path.as_str()),
+            ))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .body(pdf.as_ref().clone()),
+    ))
 }
 
 /// An edition as the frameworks page lists it: which papers it has and whether they are

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-fn tool(name: &str) -> bool {
+pub(crate) fn tool(name: &str) -> bool {
     let found = Command::new("sh")
         .args(["-c", &format!("command -v {name}")])
         .output()

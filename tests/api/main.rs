@@ -28,6 +28,7 @@ mod health;
 mod hostile;
 mod integrity;
 mod item_statistics;
+mod materials;
 mod no_leaks;
 mod paging;
 mod pools;

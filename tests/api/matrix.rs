@@ -125,6 +125,14 @@ const API: &[(&str, &str, [u16; 7])] = &[
     ("POST", "/api/v1/ato/vouchers/assignments/csv",                [401, 403, 403, 200, 200, 403, 401]),
     ("GET",  "/api/v1/me/vouchers",                                 [401, 200, 200, 200, 200, 200, 401]),
     ("POST", "/api/v1/me/vouchers",                                 [401, 404, 404, 403, 403, 403, 401]), // a code never issued
+    ("POST", "/api/v1/ato/courses/{id}/materials",                  [401, 403, 403, 201, 404, 403, 401]), // a link
+    ("GET",  "/api/v1/ato/courses/{id}/materials",                  [401, 403, 403, 200, 404, 403, 401]),
+    ("DELETE", "/api/v1/ato/courses/{id}/materials/{material}",     [401, 403, 403, 404, 404, 403, 401]), // a material id nobody has
+    ("POST", "/api/v1/admin/qualifications/{code}/materials",       [401, 403, 403, 403, 403, 201, 401]),
+    ("GET",  "/api/v1/admin/qualifications/{code}/materials",       [401, 403, 403, 403, 403, 200, 401]),
+    ("DELETE", "/api/v1/admin/qualifications/{code}/materials/{material}", [401, 403, 403, 403, 403, 404, 401]),
+    ("GET",  "/api/v1/me/materials",                                [401, 200, 200, 200, 200, 200, 401]), // every account's own (none for staff)
+    ("GET",  "/api/v1/me/materials/{id}",                           [401, 404, 404, 404, 404, 404, 401]), // a material id nobody has
     ("GET",  "/api/v1/admin/statistics/{qualification}/items",      [401, 403, 403, 403, 403, 200, 401]),
     ("GET",  "/api/v1/admin/statistics/{qualification}/items.csv",  [401, 403, 403, 403, 403, 200, 401]),
     ("POST", "/api/v1/me/cases",                                    [401, 201, 201, 403, 403, 403, 401]),
@@ -208,6 +216,9 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/ato/courses/{id}",                                 [303, 403, 403, 200, 404, 403, 303]),
     ("/ato/courses/{id}/roster",                          [303, 403, 403, 303, 303, 403, 303]), // on to the course page's form (which answers Y 404)
     ("/ato/courses/{id}/delegates.csv",                   [303, 403, 403, 200, 404, 403, 303]),
+    ("/ato/courses/{id}/materials/{material}",            [303, 403, 403, 404, 404, 403, 303]), // a material id nobody has
+    ("/materials/{id}",                                   [303, 404, 404, 404, 404, 404, 303]), // a material id nobody has
+    ("/scheme/{qualification}/study-guide.pdf",           [200, 200, 200, 200, 200, 200, 200]),
     ("/admin",                                            [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/evidence",                                   [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/candidates",                                 [303, 403, 403, 403, 403, 200, 303]),
@@ -270,6 +281,9 @@ const FORMS: &[(&str, [u16; 7])] = &[
     ("/ato/courses/{id}/delegates",                       [303, 403, 403, 422, 404, 403, 303]),
     ("/ato/courses/{id}/delegates/{enrolment}/outcome",   [303, 403, 403, 422, 404, 403, 303]),
     ("/ato/courses/{id}/roster",                          [303, 403, 403, 422, 404, 403, 303]),
+    ("/ato/courses/{id}/materials",                       [303, 403, 403, 415, 404, 403, 303]), // a form without a file is not an upload
+    ("/ato/courses/{id}/links",                           [303, 403, 403, 422, 404, 403, 303]),
+    ("/ato/courses/{id}/materials/{material}/delete",     [303, 403, 403, 404, 404, 403, 303]), // a material id nobody has
     ("/enrolments/accept",                                [410, 410, 410, 410, 410, 410, 410]),
     ("/invitations/accept",                               [422, 422, 422, 422, 422, 422, 422]),
     ("/my/courses/{id}/accept",                           [303, 303, 404, 403, 403, 403, 303]), // an enrolment id
@@ -566,6 +580,9 @@ async fn fill(app: &TestApp, world: &World, method: &str, template: &str) -> Str
             ("key-corrections", "{id}") => "0190a0a0-0000-7000-8000-000000000000".into(),
             ("vouchers", "{id}") => "00000000-0000-7000-8000-00000000f00d".into(),
             ("statistics", "{qualification}") => "iso20000-foundation".into(),
+            ("qualifications", "{code}") => "iso20000-foundation".into(),
+            ("materials", "{material}" | "{id}") => uuid::Uuid::now_v7().to_string(),
+            ("scheme", "{qualification}") => "iso20000-foundation".into(),
             ("results", "{sitting}") => world.closed.clone(),
             // Exam sessions and bookings: ids that name none (the matrix has no invigilator).
             ("sessions" | "bookings", "{id}") | ("candidates", "{booking}") => {
@@ -720,6 +737,12 @@ fn body(app: &TestApp, world: &World, method: &str, template: &str) -> Option<Bo
             )));
         }
         (_, "/api/v1/me/vouchers") => json!({"code": "0000-0000-0000-0"}),
+        (
+            _,
+            "/api/v1/ato/courses/{id}/materials" | "/api/v1/admin/qualifications/{code}/materials",
+        ) => {
+            json!({"title": "The standard", "url": "https://www.iso.org/standard/51986.html"})
+        }
         (_, "/api/v1/me/cases") => {
             json!({"kind": "complaint", "about": "The venue", "statement": "It was too loud."})
         }

@@ -320,6 +320,16 @@ export const tests = {
     assert((text.match(/Refused/g) || []).length === 2, `the duplicate and the bad address refused: ${text}`);
     await checkAccessibility(page, "ato-roster-report");
     await screenshots(page, "ato-roster-report");
+    // Course materials: a PDF uploaded with the form is listed; a javascript: link is refused next to its field.
+    await page.getByLabel("File title").fill("Week 1 slides");
+    await page.getByLabel("File", { exact: true }).setInputFiles({ name: "week1.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n%%EOF\n") });
+    await page.getByRole("button", { name: "Upload the file" }).click();
+    await page.getByRole("link", { name: "Week 1 slides" }).waitFor();
+    await page.getByLabel("Link title").fill("Bad link");
+    await page.getByLabel("Address").fill("javascript:alert(1)");
+    await page.getByRole("button", { name: "Add the link" }).click();
+    await page.locator("#url-error").waitFor();
+    await checkAccessibility(page, "ato-course-materials");
     // Lodging a case for a delegate: an empty form names its fields, and passes axe.
     await page.goto(server.base + "/ato/cases");
     await checkAccessibility(page, "ato-cases");

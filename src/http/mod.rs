@@ -38,3 +38,5 @@ pub fn client_address(req: &HttpRequest) -> IpAddr {
         .find(|a| !trusted.contains(a))
         .unwrap_or(peer)
 }
+
+pub mod upload;
