@@ -34,6 +34,7 @@ mod pools;
 mod portal;
 mod prerequisites;
 mod privacy;
+mod qti;
 mod qualifications;
 mod recertification;
 mod regrade;

@@ -91,6 +91,7 @@ const API: &[(&str, &str, [u16; 7])] = &[
     ("PUT",  "/api/v1/ato/courses/{id}/enrolments/{enrolment}/outcome", [401, 403, 403, 200, 404, 403, 401]),
     ("GET",  "/api/v1/ato/results",                                 [401, 403, 403, 200, 200, 403, 401]),
     ("GET",  "/api/v1/admin/sittings/{id}",                         [401, 403, 403, 403, 403, 200, 401]),
+    ("GET",  "/api/v1/admin/sittings/{id}/results.qti.xml",         [401, 403, 403, 403, 403, 200, 401]),
     ("GET",  "/api/v1/admin/sittings/{id}/audit",                   [401, 403, 403, 403, 403, 200, 401]),
     ("POST", "/api/v1/admin/sittings/{id}/extension",               [401, 403, 403, 403, 403, 200, 401]),
     ("GET",  "/api/v1/admin/evidence",                              [401, 403, 403, 403, 403, 200, 401]),
