@@ -17,6 +17,7 @@ mod links;
 pub mod notifications;
 pub mod paging;
 pub mod personal_data;
+pub mod qti_results;
 pub mod regrade;
 pub mod resits;
 pub mod result_decisions;

@@ -191,7 +191,8 @@ pub async fn results_qti(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let id = parse_id(&path, "sitting")?;
-    let document = crate::app::results::qti_results(&state, id, user.id, state.clock.now()).await?;
+    let document =
+        crate::app::qti_results::qti_results(&state, id, user.id, state.clock.now()).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/xml; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
