@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use super::export::export_catalog;
 use super::names::*;
 use super::xml::{Element, parse};
-use super::{export, import};
+use super::{export, import, results};
 use crate::domain::pool::Question;
 use crate::pools::load_catalog;
 
@@ -190,5 +190,102 @@ fn a_third_party_package_is_imported_with_every_skipped_item_named() {
     assert_eq!(
         file.items[0].stem,
         "Which clause of ISO/IEC 20000-1:2011 sets out the requirements for the service management plan?"
+    );
+}
+
+#[test]
+fn a_practitioner_sitting_reports_each_style_s_response_in_its_cardinality() {
+    use std::collections::BTreeMap;
+
+    use crate::domain::pool::ItemBody;
+    use crate::domain::scoring::{Response, score};
+    use crate::domain::values::option_label;
+
+    let catalog = load_catalog(&shipped()).expect("the shipped pools load");
+    let (edition, pool) = catalog
+        .find("iso20000-practitioner", None)
+        .expect("practitioner");
+    let paper = crate::domain::paper::assemble(
+        &pool.questions,
+        pool.qualification.blueprint.as_ref().expect("a blueprint"),
+        &edition.areas,
+        7,
+    )
+    .expect("a paper");
+    let labels = |keys: &[usize]| keys.iter().map(|k| option_label(*k)).collect::<Vec<_>>();
+    let responses: BTreeMap<u32, Response> = paper
+        .items
+        .iter()
+        .map(|item| {
+            let r = match &item.body {
+                ItemBody::Classic { key, .. } => Response::choice(&option_label(*key)),
+                ItemBody::MultipleResponse { keys, .. } => Response {
+                    choices: Some(labels(keys)),
+                    ..Response::default()
+                },
+                ItemBody::Matching { keys, .. } => Response {
+                    matches: Some(labels(keys)),
+                    ..Response::default()
+                },
+                ItemBody::AssertionReason { keys, .. } => Response {
+                    grades: Some(labels(keys)),
+                    ..Response::default()
+                },
+                ItemBody::Sequencing { keys, .. } => Response {
+                    order: Some(labels(keys)),
+                    ..Response::default()
+                },
+            };
+            (item.number, r)
+        })
+        .collect();
+    let sheet = score(&paper, &responses, 40);
+    let document = results::assessment_result(&results::SittingResult {
+        sitting_id: uuid::Uuid::now_v7(),
+        candidate_id: uuid::Uuid::now_v7(),
+        qualification: "iso20000-practitioner",
+        edition: "2011",
+        closed_at: time::OffsetDateTime::UNIX_EPOCH,
+        paper: &paper,
+        responses: &responses,
+        sheet: &sheet,
+    })
+    .expect("writes");
+    let root = parse(&document).expect("well-formed");
+    assert_eq!(root.namespace.as_deref(), Some(RESULT_NS));
+    let items: Vec<&Element> = root.children_named("itemResult").collect();
+    assert_eq!(items.len(), paper.items.len());
+    let mut cardinalities = BTreeSet::new();
+    for (element, item) in items.iter().zip(&paper.items) {
+        let response = element.child("responseVariable").expect("response");
+        cardinalities.insert(
+            response
+                .attribute("cardinality")
+                .unwrap_or_default()
+                .to_owned(),
+        );
+        let given: Vec<String> = response
+            .child("candidateResponse")
+            .expect("given")
+            .children_named("value")
+            .map(Element::text)
+            .collect();
+        let correct: Vec<String> = response
+            .child("correctResponse")
+            .expect("correct")
+            .children_named("value")
+            .map(Element::text)
+            .collect();
+        assert_eq!(given, correct, "item {}", item.number);
+        let score = element
+            .children_named("outcomeVariable")
+            .find(|o| o.attribute("identifier") == Some("SCORE"))
+            .and_then(|o| o.child("value"))
+            .map(Element::text);
+        assert_eq!(score, Some(item.marks.to_string()));
+    }
+    assert_eq!(
+        cardinalities.into_iter().collect::<Vec<_>>(),
+        vec!["multiple", "ordered", "single"]
     );
 }
