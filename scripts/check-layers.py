@@ -45,6 +45,7 @@ LAYERS = {
     "persistence": 2,
     "state": 3,
     "http": 3,
+    "qti": 3,
     "app": 4,
     "routes": 5,
     "web": 5,

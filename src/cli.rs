@@ -82,6 +82,95 @@ pub fn pools_check(dir: &Path, strict: bool) -> bool {
     }
 }
 
+/// `pools export --qti DIR`: one QTI 3.0 package per qualification; prints what each
+/// holds. False (nothing written) when the pools do not load.
+pub fn pools_export(pools: &Path, out: &Path) -> bool {
+    let catalog = match load_catalog(pools) {
+        Ok(c) => c,
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            eprintln!(
+                "{} problem(s) in {}: nothing exported",
+                problems.len(),
+                pools.display()
+            );
+            return false;
+        }
+    };
+    let started = std::time::Instant::now();
+    match crate::qti::export::export_catalog(&catalog, out) {
+        Ok(done) => {
+            for e in &done {
+                println!(
+                    "{}: {} items, {} KiB",
+                    out.join(&e.folder).display(),
+                    e.items,
+                    e.bytes.div_ceil(1024)
+                );
+            }
+            println!(
+                "exported {} package(s) in {} ms",
+                done.len(),
+                started.elapsed().as_millis()
+            );
+            true
+        }
+        Err(e) => {
+            eprintln!("export failed: {e:#}");
+            false
+        }
+    }
+}
+
+/// `pools import --qti PACKAGE DIR`: writes the items the package holds into DIR and
+/// names every item it left out. False when the package cannot be read or any item was
+/// skipped (the items that could be read are written all the same).
+pub fn pools_import(package: &Path, dir: &Path) -> bool {
+    if package.is_file() {
+        eprintln!(
+            "{} is a file: unpack the package (e.g. `unzip`) and give its folder",
+            package.display()
+        );
+        return false;
+    }
+    let imported = match crate::qti::import::read_package(package) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("import failed: {e:#}");
+            return false;
+        }
+    };
+    for s in &imported.skipped {
+        eprintln!("skipped {}: {}", s.file, s.reason);
+    }
+    match crate::qti::import::write_files(&imported, dir) {
+        Ok(files) => {
+            for f in files {
+                println!("wrote {}", dir.join(f).display());
+            }
+        }
+        Err(e) => {
+            eprintln!("import failed: {e:#}");
+            return false;
+        }
+    }
+    if !imported.incomplete.is_empty() {
+        println!(
+            "{} item(s) came without our metadata (area, level, clause, rationale): fill them in, in needs-review.toml, before `pools check` accepts them: {}",
+            imported.incomplete.len(),
+            imported.incomplete.join(", ")
+        );
+    }
+    println!(
+        "imported {} item(s), skipped {}",
+        imported.imported,
+        imported.skipped.len()
+    );
+    imported.skipped.is_empty()
+}
+
 /// Prints a pool's key-length statistics, cue words and give-away pairs; returns the
 /// number of warnings.
 fn cueing_report(questions: &[crate::domain::pool::Question]) -> usize {

@@ -18,6 +18,7 @@ pub mod http;
 pub mod pdf;
 pub mod persistence;
 pub mod pools;
+pub mod qti;
 pub mod routes;
 pub mod signing;
 pub mod startup;

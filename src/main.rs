@@ -81,6 +81,25 @@ enum PoolsCommand {
         #[arg(long)]
         strict: bool,
     },
+    /// Write each edition's qualification pools as QTI 3.0 content packages under DIR
+    /// (one folder per qualification and edition: imsmanifest.xml and items/*.xml).
+    Export {
+        /// Folder to write the packages into (each package folder must not exist yet).
+        #[arg(long, value_name = "DIR")]
+        qti: PathBuf,
+        /// Pools folder (default: the configured one, `question-pools`).
+        pools: Option<PathBuf>,
+    },
+    /// Read a QTI 3.0 content package (a folder) into item files in DIR, a qualification's
+    /// items folder. Every item that cannot be represented is named with its file and
+    /// reason; the exit status is 1 when any was skipped.
+    Import {
+        /// The package folder (holding imsmanifest.xml).
+        #[arg(long, value_name = "PACKAGE")]
+        qti: PathBuf,
+        /// The items folder to write into, e.g. question-pools/iso20000-2011/foundation.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -174,6 +193,21 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let dir = dir.unwrap_or_else(|| settings.pools.dir.clone());
             if !cli::pools_check(&dir, strict) {
+                std::process::exit(1);
+            }
+        }
+        Command::Pools {
+            command: PoolsCommand::Export { qti, pools },
+        } => {
+            let pools = pools.unwrap_or_else(|| settings.pools.dir.clone());
+            if !cli::pools_export(&pools, &qti) {
+                std::process::exit(1);
+            }
+        }
+        Command::Pools {
+            command: PoolsCommand::Import { qti, dir },
+        } => {
+            if !cli::pools_import(&qti, &dir) {
                 std::process::exit(1);
             }
         }

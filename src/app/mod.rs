@@ -18,6 +18,7 @@ pub mod materials;
 pub mod notifications;
 pub mod paging;
 pub mod personal_data;
+pub mod qti_results;
 pub mod rcbs;
 pub mod regrade;
 pub mod resits;

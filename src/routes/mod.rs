@@ -56,6 +56,7 @@ pub fn api_v1(cfg: &mut web::ServiceConfig) {
             .service(me::sittings::submit)
             .service(me::sittings::result)
             .service(admin::sittings::sitting)
+            .service(admin::sittings::results_qti)
             .service(admin::sittings::extend)
             .service(admin::evidence::list)
             .service(admin::evidence::decide)

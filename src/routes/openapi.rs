@@ -42,6 +42,7 @@ use crate::pools::Catalog;
         super::me::evidence::declare_experience,
         super::me::evidence::list,
         super::admin::sittings::sitting,
+        super::admin::sittings::results_qti,
         super::admin::sittings::extend,
         super::admin::evidence::list,
         super::admin::evidence::decide,

@@ -424,3 +424,95 @@ async fn with_json_logs_each_request_is_one_line_with_its_route_status_duration_
         "{everything}"
     );
 }
+
+#[test]
+fn pools_export_writes_a_qti_package_per_qualification_and_import_reads_one_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("qti");
+    let output = invigilator()
+        .args(["pools", "export", "--qti"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("iso20000-foundation-2011: 208 items"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("iso20000-auditor-2011: 208 items"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("exported 4 package(s)"), "{stdout}");
+    let package = out.join("iso20000-practitioner-2011");
+    let manifest = std::fs::read_to_string(package.join("imsmanifest.xml")).unwrap();
+    assert!(manifest.contains("http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"));
+    // Exporting again into the same folder overwrites nothing.
+    let again = invigilator()
+        .args(["pools", "export", "--qti"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+
+    let items = dir.path().join("practitioner");
+    let output = invigilator()
+        .args(["pools", "import", "--qti"])
+        .arg(&package)
+        .arg(&items)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains(", skipped 0"), "{stdout}");
+    let written: String = std::fs::read_dir(&items)
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .collect();
+    assert!(written.contains("[[question.item]]"), "{written}");
+    assert!(
+        written.contains("style = \"assertion_reason\""),
+        "{written}"
+    );
+}
+
+#[test]
+fn pools_import_names_each_item_it_cannot_represent_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let items = dir.path().join("imported");
+    let output = invigilator()
+        .args(["pools", "import", "--qti", "tests/fixtures/qti/third-party"])
+        .arg(&items)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(
+            "skipped items/essay.xml: unsupported interaction qti-extended-text-interaction"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "skipped items/no-key.xml: no correct response: the importer never guesses a key"
+        ),
+        "{stderr}"
+    );
+    assert!(stdout.contains("imported 1 item(s), skipped 2"), "{stdout}");
+    let review = std::fs::read_to_string(items.join("needs-review.toml")).unwrap();
+    assert!(review.contains("id = \"capital-choice\""), "{review}");
+    assert!(review.contains("key = \"C\""), "{review}");
+    assert!(!review.contains("no-key-1"), "{review}");
+}

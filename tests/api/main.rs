@@ -35,6 +35,7 @@ mod pools;
 mod portal;
 mod prerequisites;
 mod privacy;
+mod qti;
 mod qualifications;
 mod rcbs;
 mod recertification;

@@ -401,6 +401,23 @@ db_test!(
         assert!(page.text.contains(&format!("<dt>Key</dt><dd>{key}</dd>")));
         assert!(page.text.contains("<dt>Rationale</dt>"));
         assert!(page.text.contains("Item 1: 1 of 1 mark"));
+        // The closed sitting's QTI results, linked from the page.
+        let qti = format!("/admin/sittings/{id}/results.qti.xml");
+        assert!(
+            page.text.contains(&format!("href=\"{qti}\"")),
+            "{}",
+            page.text
+        );
+        let download = browser.get(&qti).await;
+        assert_eq!(download.status, StatusCode::OK);
+        assert!(download.text.contains(
+            "<assessmentResult xmlns=\"http://www.imsglobal.org/xsd/imsqti_result_v3p0\">"
+        ));
+        assert!(
+            download
+                .text
+                .contains(&format!("sourcedId=\"{}\"", candidate.id))
+        );
         // The sitting's audit trail: each save by the candidate, the score by the server,
         // and this very reading of the marked paper by the administrator.
         assert!(

@@ -170,6 +170,39 @@ pub async fn sitting(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sittings/{id}/results.qti.xml",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Sitting id")),
+    responses(
+        (status = 200, description = "The closed sitting's responses and outcomes as a QTI 3.0 Results Reporting document (assessmentResult): the candidate by user id, SCORE, MAXSCORE, PASSMARK and PASSED, and per delivered item the response, the correct response (labels as this candidate saw them) and its SCORE", content_type = "application/xml", body = String),
+        (status = 403, description = "Not an administrator", body = Problem),
+        (status = 404, description = "No such sitting", body = Problem),
+        (status = 409, description = "The sitting is still in progress, or was voided", body = Problem),
+    )
+)]
+#[get("/admin/sittings/{id}/results.qti.xml")]
+pub async fn results_qti(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let id = parse_id(&path, "sitting")?;
+    let document =
+        crate::app::qti_results::qti_results(&state, id, user.id, state.clock.now()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/xml; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"sitting-{id}-results.qti.xml\""),
+        ))
+        .body(document))
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtensionRequest {

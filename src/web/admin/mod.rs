@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(candidates::set_status)
         .service(candidates::erase)
         .service(sittings::marked_paper)
+        .service(sittings::results_qti)
         .service(sittings::extend)
         .service(atos::list)
         .service(atos::create)

@@ -336,6 +336,28 @@ pub async fn marked_paper(
     page::ok(&visitor, &page)
 }
 
+/// A closed sitting's responses and outcomes as QTI 3.0 Results Reporting XML (the same
+/// document as the API's), to hand to another system.
+#[get("/admin/sittings/{id}/results.qti.xml")]
+pub async fn results_qti(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let admin = visitor.with_role(Role::Admin)?;
+    let id = parse_id(&path)?;
+    let document =
+        crate::app::qti_results::qti_results(&state, id, admin.user_id, state.clock.now()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/xml; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"sitting-{id}-results.qti.xml\""),
+        ))
+        .body(document))
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ExtensionForm {
