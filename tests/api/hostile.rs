@@ -186,28 +186,40 @@ async fn targets(app: &TestApp) -> Targets {
         .as_str()
         .unwrap()
         .to_owned();
-    let p = app.candidate().await;
-    let evidence = app.declare_credential(&p.token, "itil-foundation").await;
-    assert_eq!(
-        app.decide(&admin.token, &evidence, "approve", None)
-            .await
-            .status,
-        200
-    );
-    let reply = app.start_sitting(&p.token, "iso20000-practitioner").await;
-    assert_eq!(reply.status, 201, "{}", reply.text);
-    let practitioner = reply.body["id"].as_str().unwrap().to_owned();
-    let paper = app.stored(&practitioner).await.paper;
-    let number_of = |wanted: fn(&ItemBody) -> bool| {
-        paper
-            .items
-            .iter()
-            .find(|i| wanted(&i.body))
-            .map(|i| i.number)
-            .expect("the Practitioner paper has an item of this style")
-    };
-    let multiple_response = number_of(|b| matches!(b, ItemBody::MultipleResponse { .. }));
-    let sequencing = number_of(|b| matches!(b, ItemBody::Sequencing { .. }));
+    // The paper is drawn at random: a scenario may lack a style, so candidates sit it
+    // until one paper holds a multiple-response and a sequencing item (almost always the
+    // first; the loop keeps the test from depending on the draw).
+    let mut drawn = None;
+    for _ in 0..20 {
+        let p = app.candidate().await;
+        let evidence = app.declare_credential(&p.token, "itil-foundation").await;
+        assert_eq!(
+            app.decide(&admin.token, &evidence, "approve", None)
+                .await
+                .status,
+            200
+        );
+        let reply = app.start_sitting(&p.token, "iso20000-practitioner").await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        let practitioner = reply.body["id"].as_str().unwrap().to_owned();
+        let paper = app.stored(&practitioner).await.paper;
+        let number_of = |wanted: fn(&ItemBody) -> bool| {
+            paper
+                .items
+                .iter()
+                .find(|i| wanted(&i.body))
+                .map(|i| i.number)
+        };
+        if let (Some(multiple_response), Some(sequencing)) = (
+            number_of(|b| matches!(b, ItemBody::MultipleResponse { .. })),
+            number_of(|b| matches!(b, ItemBody::Sequencing { .. })),
+        ) {
+            drawn = Some((p, practitioner, multiple_response, sequencing));
+            break;
+        }
+    }
+    let (p, practitioner, multiple_response, sequencing) =
+        drawn.expect("one of 20 Practitioner papers has a multiple-response and a sequencing item");
     let staff = app.ato(&admin, &["iso20000-foundation"]).await;
     let course = app.course(&staff, "iso20000-foundation", 10, 12).await;
     Targets {
