@@ -448,7 +448,11 @@ fn pools_export_writes_a_qti_package_per_qualification_and_import_reads_one_back
         stdout.contains("iso20000-auditor-2011: 208 items"),
         "{stdout}"
     );
-    assert!(stdout.contains("exported 4 package(s)"), "{stdout}");
+    assert!(
+        stdout.contains("nbx-iso20000-foundation-nbx-2011: 48 items"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("exported 5 package(s)"), "{stdout}");
     let package = out.join("iso20000-practitioner-2011");
     let manifest = std::fs::read_to_string(package.join("imsmanifest.xml")).unwrap();
     assert!(manifest.contains("http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"));
