@@ -157,6 +157,13 @@ pub async fn dashboard(
     visitor: Visitor,
     query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, PageError> {
+    // Signing in lands here; a certification body's staff land on their own page.
+    if let Ok(session) = visitor.signed_in()
+        && session.has(Role::RcbStaff)
+        && !session.has(Role::Candidate)
+    {
+        return Ok(page::see_other(&visitor, "/rcb"));
+    }
     let user = visitor.with_role(Role::Candidate)?;
     let profile = accounts::profile(&state, user.user_id)
         .await

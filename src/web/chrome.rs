@@ -13,6 +13,7 @@ pub struct NavUser {
     pub name: String,
     pub candidate: bool,
     pub ato: bool,
+    pub rcb: bool,
     pub admin: bool,
 }
 

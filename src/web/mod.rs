@@ -22,6 +22,7 @@ mod papers;
 mod personal_data;
 mod portal;
 mod public;
+mod rcb;
 mod register;
 pub mod session;
 mod sessions;
@@ -104,6 +105,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(ato::materials::add_link)
         .service(ato::materials::delete_material)
         .service(ato::materials::download)
+        .service(rcb::home)
+        .service(rcb::add)
+        .service(rcb::show)
+        .service(rcb::correct)
+        .service(rcb::change_status)
         .configure(admin::configure)
         .configure(vouchers::configure);
 }

@@ -248,6 +248,7 @@ impl Chrome {
                 name: format!("{} {}", s.given_name, s.family_name),
                 candidate: s.has(Role::Candidate),
                 ato: s.has(Role::AtoStaff),
+                rcb: s.has(Role::RcbStaff),
                 admin: s.has(Role::Admin),
             }),
             csrf: visitor.csrf().to_owned(),

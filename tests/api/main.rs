@@ -54,3 +54,4 @@ mod vouchers;
 mod web;
 mod web_admin;
 mod web_ato;
+mod web_rcb;

@@ -228,6 +228,10 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/admin/sittings/{id}/results.qti.xml",              [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/atos",                                       [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/atos/{id}",                                  [303, 403, 403, 403, 403, 200, 303]),
+    ("/admin/certification-bodies",                       [303, 403, 403, 403, 403, 200, 303]),
+    ("/admin/certification-bodies/{id}",                  [303, 403, 403, 403, 403, 200, 303]),
+    ("/rcb",                                              [303, 403, 403, 403, 403, 403, 303]), // no certification body staff column: only they pass
+    ("/rcb/organizations/{id}",                           [303, 403, 403, 403, 403, 403, 303]),
     ("/admin/certificates",                               [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/certificates/{number}",                      [303, 403, 403, 403, 403, 200, 303]),
     ("/admin/statistics",                                 [303, 403, 403, 403, 403, 200, 303]),
@@ -271,6 +275,12 @@ const FORMS: &[(&str, [u16; 7])] = &[
     ("/admin/atos/{id}/accreditations/{accreditation}/status", [303, 403, 403, 403, 403, 422, 303]),
     ("/admin/atos/{id}/courses",                          [303, 403, 403, 403, 403, 422, 303]),
     ("/admin/atos/{id}/invitations",                      [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/certification-bodies",                       [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/certification-bodies/{id}/status",           [303, 403, 403, 403, 403, 422, 303]),
+    ("/admin/certification-bodies/{id}/invitations",      [303, 403, 403, 403, 403, 422, 303]),
+    ("/rcb/organizations",                                [303, 403, 403, 403, 403, 403, 303]),
+    ("/rcb/organizations/{id}",                           [303, 403, 403, 403, 403, 403, 303]),
+    ("/rcb/organizations/{id}/status",                    [303, 403, 403, 403, 403, 403, 303]),
     ("/admin/candidates/{id}/extra-time",                 [303, 403, 403, 403, 403, 422, 303]),
     ("/admin/candidates/{id}/status",                     [303, 403, 403, 403, 403, 404, 303]), // past the door; no action given is no such action
     ("/admin/candidates/{id}/erasure",                    [303, 403, 403, 403, 403, 422, 303]), // no reference: nothing is erased

@@ -339,6 +339,61 @@ export const tests = {
     await screenshots(page, "ato-cases-errors");
   },
 
+  async "a certification body recorded on the admin pages keeps its register on the staff pages"({ server, browser, contexts }) {
+    const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+    const { page: admin } = await fresh(browser, contexts);
+    await signIn(server, admin, "admin@example.test");
+    await admin.goto(server.base + "/admin/certification-bodies");
+    await checkAccessibility(admin, "admin-certification-bodies");
+    const name = `Northern Certification ${Date.now()}`;
+    await admin.getByLabel("Name", { exact: true }).fill(name);
+    await admin.getByLabel("Country", { exact: true }).fill("UK");
+    await admin.getByLabel("Accreditation body", { exact: true }).fill("UKAS");
+    await admin.getByRole("button", { name: "Record the certification body" }).click();
+    await expectText(admin.locator("#country-error"), /Country/, "the unassigned country named next to its field");
+    await checkAccessibility(admin, "admin-certification-bodies-errors");
+    await admin.getByLabel("Country", { exact: true }).fill("GB");
+    await admin.getByRole("button", { name: "Record the certification body" }).click();
+    await admin.waitForURL(/\/admin\/certification-bodies\/[0-9a-f-]+/);
+    await expectText(admin.getByRole("heading", { level: 1 }), new RegExp(name), "the body's page");
+    const staff = `auditor${Date.now()}@northern-cert.example`;
+    await admin.getByLabel("Email", { exact: true }).fill(staff);
+    await admin.getByRole("button", { name: "Send the invitation" }).click();
+    await expectText(admin.getByRole("status").first(), /invitation is on its way/, "the invitation sent");
+    await checkAccessibility(admin, "admin-certification-body");
+    await screenshots(admin, "admin-certification-body");
+    const { page } = await fresh(browser, contexts, { viewport: { width: 320, height: 700 } });
+    const mail = await server.mailTo(staff, "/invitations/accept");
+    await page.goto(linkIn(mail, "/invitations/accept"));
+    await page.getByLabel("Given name").fill("Ines");
+    await page.getByLabel("Family name").fill("Duarte");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Set the password" }).click();
+    await page.waitForURL(/\/sign-in/);
+    await page.getByLabel("Email").fill(staff);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/rcb$/);
+    await checkAccessibility(page, "rcb-home-320");
+    await page.getByLabel("Organization", { exact: true }).fill("Acme Hosting Ltd");
+    await page.getByLabel("Country", { exact: true }).fill("GB");
+    await page.getByLabel("Scope", { exact: true }).fill("Managed hosting services");
+    await page.getByLabel("Edition", { exact: true }).selectOption("ISO/IEC 20000-1:2018");
+    await page.getByLabel("Certificate number", { exact: true }).fill("ITSM-001");
+    await page.getByLabel("Issued on", { exact: true }).fill(day(-30));
+    await page.getByLabel("Expires on", { exact: true }).fill(day(-60));
+    await page.getByRole("button", { name: "Record the organization" }).click();
+    await expectText(page.locator("#expires_on-error"), /Expires on/, "the expiry before the issue named next to its field");
+    await checkAccessibility(page, "rcb-home-errors-320");
+    await screenshots(page, "rcb-home-errors");
+    await page.getByLabel("Expires on", { exact: true }).fill(day(3 * 365));
+    await page.getByRole("button", { name: "Record the organization" }).click();
+    await page.waitForURL(/\/rcb\/organizations\/[0-9a-f-]+/);
+    await expectText(page.getByRole("status").first(), /recorded/, "the record confirmed");
+    await checkAccessibility(page, "rcb-record-320");
+    await screenshots(page, "rcb-record");
+  },
+
   async "every public page is usable at 320 px and passes axe"({ server, browser, contexts }) {
     const { page } = await fresh(browser, contexts, { viewport: { width: 320, height: 700 } });
     for (const [path, name] of [["/", "home-320"], ["/sign-in", "sign-in"], ["/register", "register-320"], ["/account/forgot", "forgot"], ["/account/reset", "reset"], ["/certificates", "register-search"], ["/scheme", "scheme-320"], ["/scheme/frameworks", "frameworks-320"], ["/faq", "faq-320"], ["/contact", "contact-320"], ["/training-organizations", "training-organizations-320"], ["/certified-organizations", "certified-organizations-320"]]) {

@@ -1,6 +1,6 @@
 //! The administrators' pages under `/admin`: deciding on evidence, looking accounts up
 //! (extra time, disabling), reading a marked paper, training organizations and their
-//! accreditations, certificates (suspend, reinstate, revoke, re-issue), the
+//! accreditations, certification bodies and their staff, certificates (suspend, reinstate, revoke, re-issue), the
 //! examination statistics and key corrections (dry run, commit by a second person).
 //! Every page needs the administrator role; every form is checked for its token and
 //! answers with a redirect to a page that confirms it.
@@ -12,8 +12,9 @@ mod certificates;
 mod evidence;
 mod key_corrections;
 mod overview;
+mod rcbs;
 mod result_decisions;
-mod shared;
+pub(super) mod shared;
 mod sittings;
 mod statistics;
 
@@ -39,6 +40,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(atos::end_accreditation)
         .service(atos::invite)
         .service(atos::record_course)
+        .service(rcbs::list)
+        .service(rcbs::create)
+        .service(rcbs::show)
+        .service(rcbs::change_status)
+        .service(rcbs::invite)
         .service(certificates::find)
         .service(certificates::certificate)
         .service(certificates::change_status)
