@@ -100,7 +100,10 @@ pub struct LinkRequest {
     #[schema(min_length = 1, max_length = 120)]
     pub title: String,
     /// An `https://` address.
-    #[schema(example = "https://www.iso.org/standard/51986.html")]
+    #[schema(
+        example = "https://www.iso.org/standard/51986.html",
+        pattern = "^https://"
+    )]
     pub url: String,
 }
 

@@ -259,11 +259,16 @@ fn given(v: &Option<String>) -> Option<&str> {
 #[into_params(parameter_in = Query)]
 pub struct RegisterSearch {
     /// Part of the organization's name, in any case.
+    #[param(max_length = 200)]
     pub organization: Option<String>,
-    /// An ISO 3166-1 alpha-2 code, in any case.
+    /// An ISO 3166-1 alpha-2 code, in any case; blank is no filter.
+    #[param(pattern = r"^\s*([A-Za-z]{2})?\s*$")]
     pub country: Option<String>,
-    /// A certification body's id (see `/api/v1/certification-bodies`).
-    #[param(value_type = Option<uuid::Uuid>)]
+    /// A certification body's id (see `/api/v1/certification-bodies`); blank (the
+    /// search page's "any body") is no filter.
+    #[param(
+        pattern = r"^\s*([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[0-9A-Fa-f]{32})?\s*$"
+    )]
     pub rcb: Option<String>,
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
