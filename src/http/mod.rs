@@ -39,4 +39,14 @@ pub fn client_address(req: &HttpRequest) -> IpAddr {
         .unwrap_or(peer)
 }
 
+/// Whether the request's `Content-Type` names `media_type` (parameters such as
+/// `charset` or `boundary` aside; any case).
+pub fn has_media_type(req: &HttpRequest, media_type: &str) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case(media_type))
+}
+
 pub mod upload;

@@ -51,22 +51,13 @@ pub enum UploadError {
     Malformed(String),
 }
 
-/// Whether the request says it carries `multipart/form-data`.
-pub fn is_multipart(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("multipart/form-data"))
-}
-
 /// Reads the form; the file may hold at most `max_file_bytes`.
 pub async fn read(
     req: &HttpRequest,
     payload: Payload,
     max_file_bytes: usize,
 ) -> Result<UploadForm, UploadError> {
-    if !is_multipart(req) {
+    if !super::has_media_type(req, "multipart/form-data") {
         return Err(UploadError::NotMultipart);
     }
     let mut parts = Multipart::new(req.headers(), payload.into_inner());

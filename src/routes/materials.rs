@@ -133,21 +133,13 @@ fn upload_failure(e: UploadError) -> ApiError {
     }
 }
 
-fn is_json(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
-}
-
 /// Reads the request as a file or a link.
 async fn read_upload(
     state: &AppState,
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<Upload, ApiError> {
-    if is_json(req) {
+    if crate::http::has_media_type(req, "application/json") {
         let body = read_limited(
             payload.into_inner(),
             LINK_BODY_MAX_BYTES,

@@ -265,16 +265,7 @@ pub async fn enrol_csv(
     // The course is checked before the body is read: another organization's course
     // answers 404 whatever is uploaded.
     use_case::get(&state, staff, course).await?;
-    let is_csv = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/csv"))
-        });
-    if !is_csv {
+    if !crate::http::has_media_type(&req, "text/csv") {
         return Err(ApiError::new(
             actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",

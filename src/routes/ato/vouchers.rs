@@ -151,11 +151,7 @@ impl AssignmentReport {
 }
 
 fn is_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/csv"))
+    crate::http::has_media_type(req, "text/csv")
 }
 
 #[utoipa::path(post, path = "/api/v1/ato/vouchers/assignments/csv", tag = "ato", security(("bearer" = [])),
