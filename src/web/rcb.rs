@@ -307,7 +307,13 @@ async fn record_page(
         history: rows,
         editions: &EDITIONS,
         form: RecordForm::of(&record.details),
-        status_choice: String::new(),
+        // The form offers a change, not the status the record already has.
+        status_choice: match status {
+            ShownStatus::Valid => "suspended",
+            ShownStatus::Suspended => "valid",
+            ShownStatus::Withdrawn | ShownStatus::Expired => "withdrawn",
+        }
+        .to_owned(),
         reason: String::new(),
     })
 }

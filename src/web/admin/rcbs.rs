@@ -189,7 +189,12 @@ async fn body_page(state: &AppState, visitor: &Visitor, id: Uuid) -> Result<Body
         country: body.country,
         accreditation_body: body.accreditation_body,
         history: rows,
-        status_choice: String::new(),
+        // The form offers a change, not the status the body already has.
+        status_choice: match body.status {
+            BodyStatus::Active => "suspended",
+            BodyStatus::Suspended | BodyStatus::Withdrawn => "active",
+        }
+        .to_owned(),
         reason: String::new(),
         invite_email: String::new(),
     })
