@@ -444,6 +444,24 @@ fn load_edition(root: &Path, dir: &Path, problems: &mut Vec<Problem>) -> Option<
                     );
                 }
             }
+            for style in &blueprint.styles {
+                let offered = questions.iter().any(|question| {
+                    !question.pilot
+                        && blueprint.areas.contains_key(&question.area)
+                        && question.items.iter().any(|i| i.body.style() == *style)
+                });
+                if !offered {
+                    problem(
+                        problems,
+                        &at,
+                        None,
+                        format!(
+                            "blueprint asks every paper for a {} item but no scored question in its areas has one",
+                            style.name()
+                        ),
+                    );
+                }
+            }
             if q.disclosure == Disclosure::Questions && blueprint.pilot > 0 {
                 problem(
                     problems,
@@ -571,7 +589,7 @@ mod tests {
     }
 
     #[test]
-    fn papers_drawn_from_the_shipped_pools_never_hold_two_enemies() {
+    fn papers_drawn_from_the_shipped_pools_never_hold_two_enemies_and_hold_every_style_asked_for() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("question-pools");
         let catalog = load_catalog(&dir).expect("the shipped pools load");
         let mut checked = 0;
@@ -593,6 +611,14 @@ mod tests {
                         seed,
                     )
                     .expect("a paper is drawn");
+                    for style in &blueprint.styles {
+                        assert!(
+                            paper.items.iter().any(|i| i.style() == *style),
+                            "{}: the paper of seed {seed} has no {} item",
+                            pool.qualification.code,
+                            style.name()
+                        );
+                    }
                     let on_paper: HashSet<&str> =
                         paper.items.iter().map(|i| i.question_id.as_str()).collect();
                     for (a, b) in &enemies {
@@ -607,6 +633,29 @@ mod tests {
             }
         }
         assert!(checked >= 1200, "{checked} papers checked");
+    }
+
+    #[test]
+    fn a_blueprint_style_no_scored_question_has_is_a_problem() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("question-pools/iso20000-2005");
+        copy_dir(&source, &dir.path().join("iso20000-2005"));
+        let scheme = dir.path().join("iso20000-2005/scheme.toml");
+        let text = std::fs::read_to_string(&scheme).expect("read");
+        let marker = "[qualification.blueprint]\n";
+        assert!(text.contains(marker), "the 2005 Foundation has a blueprint");
+        std::fs::write(
+            &scheme,
+            text.replacen(marker, &format!("{marker}styles = [\"sequencing\"]\n"), 1),
+        )
+        .expect("write");
+        let problems = load_catalog(dir.path()).expect_err("no sequencing item in the pool");
+        assert!(
+            problems.iter().any(|p| p
+                .message
+                .contains("asks every paper for a sequencing item but no scored question")),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -59,6 +59,10 @@ pub enum AssemblyError {
     NotEnoughPilots { needed: u32, available: u32 },
     #[error("no paper can be drawn in {area} without putting two enemy items on it")]
     EnemiesUnsatisfiable { area: String },
+    #[error(
+        "no paper could be drawn holding every style the blueprint asks for (missing {missing:?})"
+    )]
+    StylesUnsatisfiable { missing: Vec<Style> },
 }
 
 /// Draws a paper. Areas are visited in the scheme's order so the same seed always gives the same
@@ -70,26 +74,29 @@ pub fn assemble(
     seed: u64,
 ) -> Result<Paper, AssemblyError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut chosen: Vec<&Question> = Vec::new();
-    for area in areas.iter().map(|a| &a.code) {
-        let Some(&needed) = blueprint.areas.get(area) else {
-            continue;
-        };
-        let candidates: Vec<&Question> = questions
+    // A draw that misses a style the blueprint asks for is drawn again (the next draw of the
+    // same seeded generator, so a seed still gives one paper); without styles, one draw.
+    let mut attempt = 1;
+    let mut chosen = loop {
+        let chosen = draw_scored(questions, blueprint, areas, &mut rng)?;
+        let missing: Vec<Style> = blueprint
+            .styles
             .iter()
-            .filter(|q| !q.pilot && &q.area == area)
+            .copied()
+            .filter(|style| {
+                !chosen
+                    .iter()
+                    .any(|q| q.items.iter().any(|i| i.body.style() == *style))
+            })
             .collect();
-        if (candidates.len() as u32) < needed {
-            return Err(AssemblyError::NotEnoughQuestions {
-                area: area.clone(),
-                needed,
-                available: candidates.len() as u32,
-            });
+        if missing.is_empty() {
+            break chosen;
         }
-        let picked = draw_without_enemies(&candidates, needed as usize, &chosen, &mut rng)
-            .ok_or_else(|| AssemblyError::EnemiesUnsatisfiable { area: area.clone() })?;
-        chosen.extend(picked);
-    }
+        if attempt == STYLE_ATTEMPTS {
+            return Err(AssemblyError::StylesUnsatisfiable { missing });
+        }
+        attempt += 1;
+    };
     let pilots: Vec<&Question> = questions.iter().filter(|q| q.pilot).collect();
     if (pilots.len() as u32) < blueprint.pilot {
         return Err(AssemblyError::NotEnoughPilots {
@@ -118,6 +125,40 @@ pub fn assemble(
         .collect();
     Ok(Paper { areas, items })
 }
+
+/// The scored questions of one draw: the blueprint's count per area, in the scheme's area
+/// order, none an enemy of another.
+fn draw_scored<'a>(
+    questions: &'a [Question],
+    blueprint: &Blueprint,
+    areas: &[Area],
+    rng: &mut ChaCha8Rng,
+) -> Result<Vec<&'a Question>, AssemblyError> {
+    let mut chosen: Vec<&Question> = Vec::new();
+    for area in areas.iter().map(|a| &a.code) {
+        let Some(&needed) = blueprint.areas.get(area) else {
+            continue;
+        };
+        let candidates: Vec<&Question> = questions
+            .iter()
+            .filter(|q| !q.pilot && &q.area == area)
+            .collect();
+        if (candidates.len() as u32) < needed {
+            return Err(AssemblyError::NotEnoughQuestions {
+                area: area.clone(),
+                needed,
+                available: candidates.len() as u32,
+            });
+        }
+        let picked = draw_without_enemies(&candidates, needed as usize, &chosen, rng)
+            .ok_or_else(|| AssemblyError::EnemiesUnsatisfiable { area: area.clone() })?;
+        chosen.extend(picked);
+    }
+    Ok(chosen)
+}
+
+/// How many draws a paper tries before it gives up on the blueprint's styles.
+const STYLE_ATTEMPTS: usize = 256;
 
 /// How many shuffles a draw tries before it gives up on the enemy rule.
 const DRAW_ATTEMPTS: usize = 64;
@@ -288,6 +329,7 @@ mod tests {
         Blueprint {
             areas: BTreeMap::from([("A".into(), a), ("B".into(), b)]),
             pilot,
+            styles: Vec::new(),
         }
     }
 
@@ -401,6 +443,61 @@ mod tests {
                 area: "A".into(),
                 needed: 11,
                 available: 10
+            }
+        );
+    }
+
+    /// Turns question `id`'s item into a two-step sequencing item.
+    fn as_sequencing(questions: &mut [Question], id: &str) {
+        let question = questions.iter_mut().find(|q| q.id == id).expect("question");
+        question.items[0].body = ItemBody::Sequencing {
+            steps: vec!["first".into(), "second".into()],
+            keys: vec![0, 1],
+        };
+    }
+
+    #[test]
+    fn a_style_the_blueprint_asks_for_is_on_every_paper() {
+        // One A question of ten and one B question of ten are sequencing; a paper of 2 + 2
+        // misses both most of the time unless the draw is repeated.
+        let mut questions = pool();
+        as_sequencing(&mut questions, "A7");
+        as_sequencing(&mut questions, "B3");
+        let mut wanted = blueprint(2, 2, 0);
+        wanted.styles = vec![Style::Classic, Style::Sequencing];
+        let mut without = 0;
+        for seed in 0..500 {
+            let paper = assemble(&questions, &wanted, &order(), seed).expect("assembles");
+            assert!(
+                paper.items.iter().any(|i| i.style() == Style::Sequencing),
+                "seed {seed} drew no sequencing item"
+            );
+            assert_eq!(paper.items.len(), 4);
+            let plain = assemble(&questions, &blueprint(2, 2, 0), &order(), seed).expect("plain");
+            if !plain.items.iter().any(|i| i.style() == Style::Sequencing) {
+                without += 1;
+            }
+        }
+        assert!(
+            without > 250,
+            "without the rule most papers miss it: {without}"
+        );
+        let again = assemble(&questions, &wanted, &order(), 9).expect("assembles");
+        assert_eq!(
+            again,
+            assemble(&questions, &wanted, &order(), 9).expect("assembles")
+        );
+    }
+
+    #[test]
+    fn a_style_no_question_has_is_refused() {
+        let mut wanted = blueprint(2, 2, 0);
+        wanted.styles = vec![Style::Matching];
+        let err = assemble(&pool(), &wanted, &order(), 1).expect_err("no matching item");
+        assert_eq!(
+            err,
+            AssemblyError::StylesUnsatisfiable {
+                missing: vec![Style::Matching]
             }
         );
     }

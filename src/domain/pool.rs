@@ -27,6 +27,30 @@ pub enum Style {
     Sequencing,
 }
 
+impl Style {
+    /// The name a pool file and the API spell it with.
+    pub fn name(self) -> &'static str {
+        match self {
+            Style::Classic => "classic",
+            Style::MultipleResponse => "multiple_response",
+            Style::Matching => "matching",
+            Style::AssertionReason => "assertion_reason",
+            Style::Sequencing => "sequencing",
+        }
+    }
+
+    /// How a page names it to candidates.
+    pub fn label(self) -> &'static str {
+        match self {
+            Style::Classic => "multiple choice",
+            Style::MultipleResponse => "multiple response",
+            Style::Matching => "matching",
+            Style::AssertionReason => "assertion-reason",
+            Style::Sequencing => "sequencing",
+        }
+    }
+}
+
 /// One item file: standalone `[[item]]`s and scenario `[[question]]`s.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

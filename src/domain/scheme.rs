@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::eligibility::Prerequisites;
+use super::pool::Style;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -291,6 +292,10 @@ pub struct Blueprint {
     /// Unscored pilot questions added to each paper.
     #[serde(default)]
     pub pilot: u32,
+    /// Item styles every paper holds at least one scored item of, so that each candidate
+    /// meets the same kinds of item (a draw that misses one is drawn again).
+    #[serde(default)]
+    pub styles: Vec<Style>,
 }
 
 impl Blueprint {

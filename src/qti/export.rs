@@ -10,7 +10,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use super::names::{
     AR_CLASS, ASSERTION_CLASS, ASSESSMENT_NS, INV_NS, MANIFEST_NS, REASON_CLASS, SCENARIO_CLASS,
-    choice_id, grade_id, line_id, style_name,
+    choice_id, grade_id, line_id,
 };
 use crate::domain::pool::{GRADE_MEANINGS, Item, ItemBody, Level, Question};
 use crate::domain::values::option_label;
@@ -171,7 +171,7 @@ fn item_metadata(x: &mut Xml, question: &Question, item: &Item) -> io::Result<()
     x.text("inv:area", &[], &item.area)?;
     x.text("inv:level", &[], level_name(item.level))?;
     x.text("inv:clause", &[], &item.clause)?;
-    x.text("inv:style", &[], style_name(item.style()))?;
+    x.text("inv:style", &[], item.style().name())?;
     x.text("inv:marks", &[], &item.marks.to_string())?;
     x.text("inv:pilot", &[], bool_text(item.pilot))?;
     if question.scenario.is_some() {

@@ -1,6 +1,5 @@
 //! The namespaces, identifiers and class names of our QTI mapping (see `super`).
 
-use crate::domain::pool::Style;
 use crate::domain::values::option_label;
 
 pub const ASSESSMENT_NS: &str = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0";
@@ -27,14 +26,4 @@ pub fn grade_id(index: usize) -> String {
 
 pub fn line_id(index: usize) -> String {
     format!("L{}", index + 1)
-}
-
-pub fn style_name(style: Style) -> &'static str {
-    match style {
-        Style::Classic => "classic",
-        Style::MultipleResponse => "multiple_response",
-        Style::Matching => "matching",
-        Style::AssertionReason => "assertion_reason",
-        Style::Sequencing => "sequencing",
-    }
 }

@@ -19,6 +19,8 @@ use crate::state::AppState;
 pub struct Syllabus {
     pub paper: PaperSummary,
     pub areas: Vec<(String, u32)>,
+    /// The item styles every paper holds, as candidates read them ("" when not fixed).
+    pub styles: String,
     /// The study guide's address, when the qualification has one.
     pub study_guide: Option<String>,
 }
@@ -57,12 +59,27 @@ pub async fn scheme(
                     .collect()
             })
             .unwrap_or_default();
+        let styles = pool
+            .qualification
+            .blueprint
+            .as_ref()
+            .map(|b| {
+                let labels: Vec<&str> = b.styles.iter().map(|s| s.label()).collect();
+                match labels.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => {
+                        format!("{} and {last}", rest.join(", "))
+                    }
+                    _ => labels.concat(),
+                }
+            })
+            .unwrap_or_default();
         let code = &pool.qualification.code;
         let study_guide = study_guide::has_study_guide(&state, code)
             .then(|| format!("/scheme/{code}/study-guide.pdf"));
         let paper = Syllabus {
             paper: PaperSummary::new(&edition.title, &pool.qualification),
             areas,
+            styles,
             study_guide,
         };
         // Papers of one scheme together, schemes in the order their folders load.

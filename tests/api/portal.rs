@@ -21,6 +21,7 @@ db_test!(
             "40 of 80 (50%)",
             "180 minutes",
             "Open book: A clean copy of ISO/IEC 20000-1:2011",
+            "Every paper has multiple choice, multiple response, matching, sequencing and assertion-reason items",
             "An ITIL Foundation certificate, verified by an administrator",
             // The syllabus: the blueprint's areas with the scheme's titles.
             "<td>Service delivery processes</td><td>8</td>",
