@@ -1,5 +1,15 @@
 //! The command-line operations besides `serve`: migrate, check pools, create an admin.
 
+// `println!` and `print!` for this module's reports: a reader that stops early
+// (`invigilator pools check | head`) ends the command quietly, with the shell's code for a
+// closed pipe, where std's macros panic.
+macro_rules! println {
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*)) };
+}
+
 pub mod backup;
 
 use std::io::BufRead;
@@ -15,6 +25,20 @@ use crate::domain::pool::count_by_area;
 use crate::domain::role::Role;
 use crate::domain::values::{EmailAddress, NewPassword, PersonName};
 use crate::pools::load_catalog;
+
+/// Writes to standard output; exits with 141 (128 + SIGPIPE) when the reader has gone,
+/// and with 1 when the output cannot be written (a full disk).
+pub fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_fmt(args) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(141),
+        Err(e) => {
+            eprintln!("cannot write the output: {e}");
+            std::process::exit(1);
+        }
+    }
+}
 
 /// Checks every edition under `dir`; prints each problem, or a summary per qualification
 /// with its test-wiseness report (`domain::cueing`). Returns false when there are

@@ -1,6 +1,6 @@
 //! The public register of certified organizations: a search form (GET) and the
 //! organizations certified against ISO/IEC 20000-1 by active certification bodies, as
-//! cards, each with its status as it reads today (`expired` once past its expiry date).
+//! cards, each with its status as it reads today (Expired once past its expiry date).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
@@ -128,7 +128,7 @@ pub async fn certified_organizations(
                     body: v.body_name,
                     issued_on: d.issued_on.to_string(),
                     expires_on: d.expires_on.to_string(),
-                    status: v.status.to_string(),
+                    status: page::capitalized(v.status.as_ref()),
                 }
             })
             .collect();

@@ -84,6 +84,22 @@ fn pools_check_passes_on_the_shipped_pools_and_reports_the_sizes() {
 }
 
 #[test]
+fn pools_check_read_by_a_reader_that_stops_early_ends_quietly() {
+    // `invigilator pools check | head -1`: the reader goes before the report is written.
+    let mut child = invigilator()
+        .args(["pools", "check"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+}
+
+#[test]
 fn pools_check_strict_fails_on_a_pool_whose_keys_are_the_longest_options() {
     let dir = tempfile::tempdir().unwrap();
     let edition = x_edition(dir.path());

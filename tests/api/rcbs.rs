@@ -648,6 +648,6 @@ db_test!(
         let later = browser
             .get("/certified-organizations?organization=acme")
             .await;
-        assert!(later.text.contains("<dd>expired</dd>"), "{}", later.text);
+        assert!(later.text.contains("<dd>Expired</dd>"), "{}", later.text);
     }
 );
