@@ -108,7 +108,7 @@ pub fn pools_check(dir: &Path, strict: bool) -> bool {
 
 /// `pools export --qti DIR`: one QTI 3.0 package per qualification; prints what each
 /// holds. False (nothing written) when the pools do not load.
-pub fn pools_export(pools: &Path, out: &Path) -> bool {
+pub fn pools_export(pools: &Path, out: &Path, zip: bool) -> bool {
     let catalog = match load_catalog(pools) {
         Ok(c) => c,
         Err(problems) => {
@@ -124,7 +124,7 @@ pub fn pools_export(pools: &Path, out: &Path) -> bool {
         }
     };
     let started = std::time::Instant::now();
-    match crate::qti::export::export_catalog(&catalog, out) {
+    match crate::qti::export::export_catalog(&catalog, out, zip) {
         Ok(done) => {
             for e in &done {
                 println!(
@@ -152,13 +152,6 @@ pub fn pools_export(pools: &Path, out: &Path) -> bool {
 /// names every item it left out. False when the package cannot be read or any item was
 /// skipped (the items that could be read are written all the same).
 pub fn pools_import(package: &Path, dir: &Path) -> bool {
-    if package.is_file() {
-        eprintln!(
-            "{} is a file: unpack the package (e.g. `unzip`) and give its folder",
-            package.display()
-        );
-        return false;
-    }
     let imported = match crate::qti::import::read_package(package) {
         Ok(i) => i,
         Err(e) => {

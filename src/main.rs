@@ -82,19 +82,23 @@ enum PoolsCommand {
         strict: bool,
     },
     /// Write each edition's qualification pools as QTI 3.0 content packages under DIR
-    /// (one folder per qualification and edition: imsmanifest.xml and items/*.xml).
+    /// (one folder per qualification and edition: imsmanifest.xml and items/*.xml; with
+    /// --zip, one .zip file each).
     Export {
-        /// Folder to write the packages into (each package folder must not exist yet).
+        /// Folder to write the packages into (each package must not exist yet).
         #[arg(long, value_name = "DIR")]
         qti: PathBuf,
+        /// Write each package as a .zip file, the form other systems import.
+        #[arg(long)]
+        zip: bool,
         /// Pools folder (default: the configured one, `question-pools`).
         pools: Option<PathBuf>,
     },
-    /// Read a QTI 3.0 content package (a folder) into item files in DIR, a qualification's
+    /// Read a QTI 3.0 content package (a folder or a .zip file) into item files in DIR, a qualification's
     /// items folder. Every item that cannot be represented is named with its file and
     /// reason; the exit status is 1 when any was skipped.
     Import {
-        /// The package folder (holding imsmanifest.xml).
+        /// The package: a folder or a .zip file holding imsmanifest.xml.
         #[arg(long, value_name = "PACKAGE")]
         qti: PathBuf,
         /// The items folder to write into, e.g. question-pools/iso20000-2011/foundation.
@@ -197,10 +201,10 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Pools {
-            command: PoolsCommand::Export { qti, pools },
+            command: PoolsCommand::Export { qti, zip, pools },
         } => {
             let pools = pools.unwrap_or_else(|| settings.pools.dir.clone());
-            if !cli::pools_export(&pools, &qti) {
+            if !cli::pools_export(&pools, &qti, zip) {
                 std::process::exit(1);
             }
         }

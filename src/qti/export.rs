@@ -444,16 +444,18 @@ fn response_processing(x: &mut Xml, item: &Item) -> io::Result<()> {
 
 /// What `export_catalog` wrote for one qualification.
 pub struct Exported {
+    /// The package's folder, or its `.zip` file, under the export folder.
     pub folder: String,
     pub items: usize,
+    /// Bytes written: the files' total, or the archive's size.
     pub bytes: u64,
 }
 
 /// Writes one package per edition and qualification under `dir` (created if missing),
-/// each in its own folder named by [`folder_name`]. A package folder that exists
-/// already is an error: nothing is overwritten.
-pub fn export_catalog(catalog: &Catalog, dir: &Path) -> anyhow::Result<Vec<Exported>> {
-    use anyhow::Context;
+/// each in its own folder named by [`folder_name`], or with `zip` as one `.zip` file of
+/// that name (the form other systems import). A package that exists already is an
+/// error: nothing is overwritten.
+pub fn export_catalog(catalog: &Catalog, dir: &Path, zip: bool) -> anyhow::Result<Vec<Exported>> {
     let mut done = Vec::new();
     for edition in &catalog.editions {
         for pool in &edition.qualifications {
@@ -461,22 +463,13 @@ pub fn export_catalog(catalog: &Catalog, dir: &Path) -> anyhow::Result<Vec<Expor
                 continue;
             }
             let folder = folder_name(edition, pool);
-            let root = dir.join(&folder);
-            if root.exists() {
-                anyhow::bail!("{} exists already: choose an empty folder", root.display());
-            }
             let package = package(edition, pool)?;
-            let mut bytes = 0;
-            for file in &package.files {
-                let path = root.join(&file.path);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent)
-                        .with_context(|| format!("cannot create {}", parent.display()))?;
-                }
-                std::fs::write(&path, &file.text)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                bytes += file.text.len() as u64;
-            }
+            let (folder, bytes) = if zip {
+                let name = format!("{folder}.zip");
+                (name.clone(), write_zip(&package, &dir.join(name))?)
+            } else {
+                (folder.clone(), write_folder(&package, &dir.join(folder))?)
+            };
             done.push(Exported {
                 folder,
                 items: package.items,
@@ -485,4 +478,54 @@ pub fn export_catalog(catalog: &Catalog, dir: &Path) -> anyhow::Result<Vec<Expor
         }
     }
     Ok(done)
+}
+
+fn write_folder(package: &Package, root: &Path) -> anyhow::Result<u64> {
+    use anyhow::Context;
+    if root.exists() {
+        anyhow::bail!("{} exists already: choose an empty folder", root.display());
+    }
+    let mut bytes = 0;
+    for file in &package.files {
+        let path = root.join(&file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, &file.text)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        bytes += file.text.len() as u64;
+    }
+    Ok(bytes)
+}
+
+/// The package as one deflated archive, the manifest first; its size in bytes.
+fn write_zip(package: &Package, path: &Path) -> anyhow::Result<u64> {
+    use std::io::Write as _;
+
+    use anyhow::Context;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))?;
+    let mut archive = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for entry in &package.files {
+        archive.start_file(entry.path.as_str(), options)?;
+        archive.write_all(entry.text.as_bytes())?;
+    }
+    let file = archive
+        .finish()?
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.sync_all()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(file.metadata()?.len())
 }

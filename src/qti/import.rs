@@ -3,7 +3,7 @@
 //! skipped: the importer never guesses a key or changes how an item is scored.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context;
 use serde::Serialize;
@@ -169,12 +169,102 @@ fn inside(href: &str) -> Result<&Path, String> {
     Ok(path)
 }
 
-/// Reads the package in folder `root`. An unreadable manifest fails the whole import;
-/// an item that cannot be represented is skipped and reported.
-pub fn read_package(root: &Path) -> anyhow::Result<Imported> {
-    let manifest_path = root.join("imsmanifest.xml");
-    let text = std::fs::read_to_string(&manifest_path)
-        .with_context(|| format!("cannot read {}", manifest_path.display()))?;
+/// Where a package's files are read from: an unpacked folder or a `.zip` file.
+enum Source {
+    Folder(PathBuf),
+    /// Every file of the archive, by its path inside it (`/`-separated, as in hrefs).
+    Zip(BTreeMap<String, String>),
+}
+
+/// Limits on a `.zip` package, so that a hostile archive (a zip bomb, a million entries)
+/// is refused instead of filling memory: the shipped Auditor pool packs to about 1 MB.
+const ZIP_MAX_ENTRIES: usize = 20_000;
+const ZIP_MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+const ZIP_MAX_TOTAL_BYTES: u64 = 256 * 1024 * 1024;
+
+impl Source {
+    fn open(package: &Path) -> anyhow::Result<Self> {
+        if !package.is_file() {
+            return Ok(Source::Folder(package.to_path_buf()));
+        }
+        let file = std::fs::File::open(package)
+            .with_context(|| format!("cannot read {}", package.display()))?;
+        let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file))
+            .with_context(|| format!("{} is not a zip archive", package.display()))?;
+        if archive.len() > ZIP_MAX_ENTRIES {
+            anyhow::bail!(
+                "{} holds {} entries, more than {ZIP_MAX_ENTRIES}",
+                package.display(),
+                archive.len()
+            );
+        }
+        let mut files = BTreeMap::new();
+        let mut total = 0u64;
+        for index in 0..archive.len() {
+            let entry = archive
+                .by_index(index)
+                .with_context(|| format!("{}: entry {index}", package.display()))?;
+            // An entry naming a place outside the archive (`../x`, `/etc/x`) is never a
+            // file of the package: no href can reach it.
+            let (false, Some(name)) = (entry.is_dir(), entry.enclosed_name()) else {
+                continue;
+            };
+            let name = zip_key(&name);
+            let mut text = String::new();
+            // The declared size may lie: read at most one byte past the limit.
+            let read = std::io::Read::read_to_string(
+                &mut std::io::Read::take(entry, ZIP_MAX_FILE_BYTES + 1),
+                &mut text,
+            );
+            match read {
+                Ok(n) if n as u64 > ZIP_MAX_FILE_BYTES => {
+                    anyhow::bail!("{name} in the archive is larger than {ZIP_MAX_FILE_BYTES} bytes")
+                }
+                Ok(n) => total += n as u64,
+                // Pictures and other binary files are not read by the importer.
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => continue,
+                Err(e) => return Err(e).with_context(|| format!("{name} in the archive")),
+            }
+            if total > ZIP_MAX_TOTAL_BYTES {
+                anyhow::bail!(
+                    "{} unpacks to more than {ZIP_MAX_TOTAL_BYTES} bytes",
+                    package.display()
+                );
+            }
+            files.insert(name, text);
+        }
+        Ok(Source::Zip(files))
+    }
+
+    /// The text of the file at `path` inside the package.
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        match self {
+            Source::Folder(root) => std::fs::read_to_string(root.join(path)),
+            Source::Zip(files) => files.get(&zip_key(path)).cloned().ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::NotFound, "not in the archive")
+            }),
+        }
+    }
+}
+
+/// A path inside an archive as its key: normal components joined by `/` (`./a/b` is `a/b`).
+fn zip_key(path: &Path) -> String {
+    path.components()
+        .filter_map(|c| match c {
+            Component::Normal(part) => part.to_str(),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Reads the package in folder or `.zip` file `package`. An unreadable manifest fails the
+/// whole import; an item that cannot be represented is skipped and reported.
+pub fn read_package(package: &Path) -> anyhow::Result<Imported> {
+    let source = Source::open(package)?;
+    let text = source
+        .read(Path::new("imsmanifest.xml"))
+        .with_context(|| format!("cannot read imsmanifest.xml in {}", package.display()))?;
     let manifest = parse(&text).map_err(|e| anyhow::anyhow!("imsmanifest.xml: {e}"))?;
     if manifest.name != "manifest" {
         anyhow::bail!(
@@ -225,8 +315,7 @@ pub fn read_package(root: &Path) -> anyhow::Result<Imported> {
         }
         let meta = meta_of(resource);
         let item = inside(&href).and_then(|path| {
-            let text = std::fs::read_to_string(root.join(path))
-                .map_err(|e| format!("cannot read: {e}"))?;
+            let text = source.read(path).map_err(|e| format!("cannot read: {e}"))?;
             read_item(&text, &meta)
         });
         let (item, scenario) = match item {

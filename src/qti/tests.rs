@@ -45,7 +45,7 @@ fn edition_folder(edition: &str) -> std::path::PathBuf {
 fn exporting_and_importing_the_shipped_pools_gives_the_same_pools() {
     let catalog = load_catalog(&shipped()).expect("the shipped pools load");
     let out = tempfile::tempdir().expect("tempdir");
-    let exported = export_catalog(&catalog, &out.path().join("qti")).expect("exports");
+    let exported = export_catalog(&catalog, &out.path().join("qti"), false).expect("exports");
     let mut compared = Vec::new();
     for edition in &catalog.editions {
         let copy = out.path().join("pools").join(&edition.edition);
@@ -302,4 +302,141 @@ fn a_practitioner_sitting_reports_each_style_s_response_in_its_cardinality() {
         cardinalities.into_iter().collect::<Vec<_>>(),
         vec!["multiple", "ordered", "single"]
     );
+}
+
+/// The files an import would write, as TOML text, to compare two imports.
+fn written(imported: &import::Imported) -> Vec<(String, String)> {
+    imported
+        .files
+        .iter()
+        .map(|(name, file)| (name.clone(), toml::to_string(file).expect("TOML")))
+        .collect()
+}
+
+#[test]
+fn a_zip_package_imports_exactly_as_its_folder_does() {
+    let catalog = load_catalog(&shipped()).expect("the shipped pools load");
+    let out = tempfile::tempdir().expect("tempdir");
+    let folders = export_catalog(&catalog, &out.path().join("folders"), false).expect("folders");
+    let zips = export_catalog(&catalog, &out.path().join("zips"), true).expect("zips");
+    assert_eq!(folders.len(), zips.len());
+    for (folder, zip) in folders.iter().zip(&zips) {
+        assert_eq!(zip.folder, format!("{}.zip", folder.folder));
+        let path = out.path().join("zips").join(&zip.folder);
+        let bytes = std::fs::read(&path).expect("the archive");
+        assert!(bytes.starts_with(b"PK\x03\x04"), "{} is a zip", zip.folder);
+        assert!(zip.bytes < folder.bytes, "{} is compressed", zip.folder);
+        let from_folder =
+            import::read_package(&out.path().join("folders").join(&folder.folder)).expect("reads");
+        let from_zip = import::read_package(&path).expect("reads the zip");
+        assert_eq!(from_zip.imported, from_folder.imported);
+        assert!(
+            from_zip.imported > 0 && from_zip.skipped.is_empty(),
+            "{:?}",
+            from_zip.skipped
+        );
+        assert_eq!(from_zip.items_folder, from_folder.items_folder);
+        assert_eq!(written(&from_zip), written(&from_folder), "{}", zip.folder);
+    }
+    // Nothing is overwritten.
+    let again = export_catalog(&catalog, &out.path().join("zips"), true);
+    assert!(again.is_err_and(|e| e.to_string().contains("must not exist yet")));
+}
+
+/// One exported classic item's XML.
+fn an_item_xml() -> String {
+    let catalog = load_catalog(&shipped()).expect("the shipped pools load");
+    let edition = catalog.edition("2011").expect("2011");
+    let package = export::package(edition, &edition.qualifications[0]).expect("a package");
+    package
+        .files
+        .into_iter()
+        .find(|f| f.path.starts_with("items/"))
+        .expect("an item file")
+        .text
+}
+
+/// A one-item classic package as a zip (the item at `items/one.xml`, the manifest
+/// pointing at `href`), with `extra` entries beside it.
+fn zip_with(path: &Path, href: &str, extra: &[(&str, Vec<u8>)]) {
+    use std::io::Write;
+    let manifest = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest xmlns="http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1" identifier="m">
+<resources><resource identifier="r1" type="imsqti_item_xmlv3p0" href="{href}"/></resources>
+</manifest>"#
+    );
+    let mut archive = zip::ZipWriter::new(std::fs::File::create(path).expect("create"));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    archive
+        .start_file("imsmanifest.xml", options)
+        .expect("entry");
+    archive.write_all(manifest.as_bytes()).expect("write");
+    archive.start_file("items/one.xml", options).expect("entry");
+    archive.write_all(an_item_xml().as_bytes()).expect("write");
+    for (name, bytes) in extra {
+        archive.start_file(*name, options).expect("entry");
+        archive.write_all(bytes).expect("write");
+    }
+    archive.finish().expect("finish");
+}
+
+#[test]
+fn a_hostile_zip_is_refused_or_its_escaping_entries_are_never_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // An item inside the archive imports (items of third parties carry no metadata).
+    let good = dir.path().join("good.zip");
+    zip_with(
+        &good,
+        "items/one.xml",
+        &[("pictures/a.png", vec![0x89, 0xff, 0xfe])],
+    );
+    let imported = import::read_package(&good).expect("reads");
+    assert_eq!(imported.imported, 1, "{:?}", imported.skipped);
+    // An href out of the archive is skipped with its reason.
+    let escaping = dir.path().join("escaping.zip");
+    zip_with(&escaping, "../one.xml", &[("../one.xml", b"<x/>".to_vec())]);
+    let imported = import::read_package(&escaping).expect("reads");
+    assert_eq!(imported.imported, 0);
+    assert!(
+        imported
+            .skipped
+            .iter()
+            .any(|s| s.reason.contains("does not name a file inside")),
+        "{:?}",
+        imported.skipped
+    );
+    // An entry named `../two.xml` is not `two.xml` of the package, though it holds an item.
+    let outside = dir.path().join("outside.zip");
+    zip_with(
+        &outside,
+        "two.xml",
+        &[("../two.xml", an_item_xml().into_bytes())],
+    );
+    let imported = import::read_package(&outside).expect("reads");
+    assert_eq!(imported.imported, 0);
+    assert!(
+        imported
+            .skipped
+            .iter()
+            .any(|s| s.reason.contains("not in the archive")),
+        "{:?}",
+        imported.skipped
+    );
+    // A file that unpacks past the limit (16 MiB of zeros deflate to a few KiB) is refused.
+    let bomb = dir.path().join("bomb.zip");
+    zip_with(
+        &bomb,
+        "items/one.xml",
+        &[("items/big.xml", vec![b' '; 16 * 1024 * 1024 + 1])],
+    );
+    let err = import::read_package(&bomb).expect_err("too large");
+    assert!(err.to_string().contains("larger than"), "{err:#}");
+    assert!(std::fs::metadata(&bomb).expect("the archive").len() < 200_000);
+    // Not an archive at all.
+    let text = dir.path().join("notes.zip");
+    std::fs::write(&text, "not a zip").expect("write");
+    let err = import::read_package(&text).expect_err("not a zip");
+    assert!(err.to_string().contains("is not a zip archive"), "{err:#}");
 }

@@ -441,21 +441,36 @@ async fn with_json_logs_each_request_is_one_line_with_its_route_status_duration_
     );
 }
 
-#[test]
-fn pools_export_writes_a_qti_package_per_qualification_and_import_reads_one_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("qti");
-    let output = invigilator()
-        .args(["pools", "export", "--qti"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
+/// Runs `command`, asserts it succeeded and gives its standard output.
+fn succeeded(command: &mut Command) -> String {
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    stdout
+}
+
+/// The files of `dir`, in name order, as one text.
+fn files_in(dir: &std::path::Path) -> String {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
+#[test]
+fn pools_export_writes_a_qti_package_per_qualification_and_import_reads_one_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("qti");
+    let stdout = succeeded(invigilator().args(["pools", "export", "--qti"]).arg(&out));
     assert!(
         stdout.contains("iso20000-foundation-2011: 208 items"),
         "{stdout}"
@@ -482,28 +497,40 @@ fn pools_export_writes_a_qti_package_per_qualification_and_import_reads_one_back
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
 
     let items = dir.path().join("practitioner");
-    let output = invigilator()
-        .args(["pools", "import", "--qti"])
-        .arg(&package)
-        .arg(&items)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = succeeded(
+        invigilator()
+            .args(["pools", "import", "--qti"])
+            .arg(&package)
+            .arg(&items),
     );
     assert!(stdout.contains(", skipped 0"), "{stdout}");
-    let written: String = std::fs::read_dir(&items)
-        .unwrap()
-        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
-        .collect();
+    let written = files_in(&items);
     assert!(written.contains("[[question.item]]"), "{written}");
     assert!(
         written.contains("style = \"assertion_reason\""),
         "{written}"
     );
+
+    // The same package as a .zip file, as other systems exchange it, reads back the same.
+    let zips = dir.path().join("zips");
+    let stdout = succeeded(
+        invigilator()
+            .args(["pools", "export", "--zip", "--qti"])
+            .arg(&zips),
+    );
+    assert!(
+        stdout.contains("iso20000-practitioner-2011.zip: 88 items"),
+        "{stdout}"
+    );
+    let from_zip = dir.path().join("practitioner-from-zip");
+    succeeded(
+        invigilator()
+            .args(["pools", "import", "--qti"])
+            .arg(zips.join("iso20000-practitioner-2011.zip"))
+            .arg(&from_zip),
+    );
+    let again = files_in(&from_zip);
+    assert_eq!(again, written);
 }
 
 #[test]
