@@ -6,8 +6,9 @@
 //! row fails here. Adding a row is one line.
 //!
 //! Path parameters are filled with ids owned by candidate A (sittings, certificates,
-//! evidence, enrolments) or by ATO X (the ATO, its courses and accreditations), so a
-//! foreign caller's 404 shows as such. Reads run before writes (API reads, pages, API
+//! evidence, enrolments), by ATO X (the ATO, its courses and accreditations) or by
+//! certification body R (its certified organizations), so a foreign caller's 404 shows as
+//! such. Reads run before writes (API reads, pages, API
 //! writes, forms, then the forms that end sessions), and every write is
 //! chosen so that its outcome does not depend on which cells ran before it (a sitting
 //! write gets A's sitting in progress, started afresh when an earlier cell closed it).
@@ -22,7 +23,7 @@ use crate::browser::Browser;
 use crate::helpers::{Candidate, PASSWORD, Staff, TestApp, db_test};
 
 /// The callers, in the order of the columns below.
-const ACTORS: [&str; 7] = [
+const ACTORS: [&str; 9] = [
     "anonymous",
     "candidate A",
     "candidate B",
@@ -30,306 +31,308 @@ const ACTORS: [&str; 7] = [
     "staff of ATO Y",
     "administrator",
     "disabled account",
+    "staff of certification body R",
+    "staff of certification body S",
 ];
 
 /// The JSON API (bearer tokens).
-/// columns: method, path template, then anonymous, A, B, X staff, Y staff, admin, disabled.
+/// columns: method, path template, then anonymous, A, B, X staff, Y staff, admin, disabled, R staff, S staff.
 #[rustfmt::skip]
-const API: &[(&str, &str, [u16; 7])] = &[
-    //                                                              anon  A    B    X    Y    adm  dis
-    ("GET",  "/health",                                             [200, 200, 200, 200, 200, 200, 200]),
-    ("GET",  "/health/ready",                                       [200, 200, 200, 200, 200, 200, 200]),
-    ("GET",  "/api/openapi.json",                                   [200, 200, 200, 200, 200, 200, 200]), // not an operation of the document itself
-    ("GET",  "/api/docs",                                           [308, 308, 308, 308, 308, 308, 308]), // the docs page (a redirect to its index); not in the document
-    ("GET",  "/metrics",                                            [200, 200, 200, 200, 200, 200, 200]), // for the scraper; not in the document
-    ("POST", "/api/v1/auth/register",                               [201, 201, 201, 201, 201, 201, 201]),
-    ("POST", "/api/v1/auth/login",                                  [200, 200, 200, 200, 200, 200, 200]),
-    ("POST", "/api/v1/auth/refresh",                                [401, 401, 401, 401, 401, 401, 401]),
-    ("POST", "/api/v1/auth/logout",                                 [204, 204, 204, 204, 204, 204, 204]),
-    ("POST", "/api/v1/auth/verify-email",                           [410, 410, 410, 410, 410, 410, 410]), // an unknown link token is gone
-    ("POST", "/api/v1/auth/password-reset",                         [202, 202, 202, 202, 202, 202, 202]),
-    ("POST", "/api/v1/auth/password-reset/confirm",                 [410, 410, 410, 410, 410, 410, 410]),
-    ("GET",  "/api/v1/me",                                          [401, 200, 200, 200, 200, 200, 401]),
-    ("GET",  "/api/v1/me/data",                                     [401, 200, 200, 200, 200, 200, 401]), // every account's own data
-    ("PUT",  "/api/v1/me/name",                                     [401, 200, 200, 200, 200, 200, 401]),
-    ("PUT",  "/api/v1/me/password",                                 [401, 422, 422, 422, 422, 422, 401]),
-    ("POST", "/api/v1/me/verification",                             [401, 409, 409, 409, 409, 409, 401]),
-    ("GET",  "/api/v1/me/eligibility",                              [401, 200, 200, 200, 200, 200, 401]), // every account answers for itself
-    ("GET",  "/api/v1/me/courses",                                  [401, 200, 200, 200, 200, 200, 401]),
-    ("POST", "/api/v1/me/courses/{enrolment}/accept",               [401, 204, 404, 404, 404, 404, 401]),
-    ("POST", "/api/v1/me/credentials",                              [401, 201, 201, 403, 403, 403, 401]),
-    ("POST", "/api/v1/me/experience",                               [401, 201, 201, 403, 403, 403, 401]),
-    ("GET",  "/api/v1/me/evidence",                                 [401, 200, 200, 200, 200, 200, 401]),
-    ("GET",  "/api/v1/me/sittings",                                 [401, 200, 200, 200, 200, 200, 401]),
-    ("GET",  "/api/v1/me/certificates",                             [401, 200, 200, 200, 200, 200, 401]),
-    ("PUT",  "/api/v1/me/register",                                 [401, 200, 200, 403, 403, 403, 401]),
-    ("GET",  "/api/v1/qualifications",                              [200, 200, 200, 200, 200, 200, 200]),
-    ("POST", "/api/v1/sittings",                                    [401, 409, 201, 403, 403, 403, 401]),
-    ("GET",  "/api/v1/sittings/{id}",                               [401, 200, 404, 404, 404, 404, 401]),
-    ("PUT",  "/api/v1/sittings/{id}/answers/{number}",              [401, 200, 404, 404, 404, 404, 401]),
-    ("POST", "/api/v1/sittings/{id}/submit",                        [401, 200, 404, 404, 404, 404, 401]),
-    ("GET",  "/api/v1/sittings/{id}/result",                        [401, 200, 404, 404, 404, 200, 401]),
-    ("GET",  "/api/v1/sittings/{id}/report.pdf",                    [401, 200, 404, 404, 404, 200, 401]),
-    ("GET",  "/api/v1/certificates/{number}/pdf",                   [401, 200, 404, 404, 404, 200, 401]),
-    ("GET",  "/api/v1/certificates/{number}/signed",                [401, 200, 404, 404, 404, 200, 401]),
-    ("GET",  "/api/v1/certificates/{number}/badge",                 [401, 200, 404, 404, 404, 200, 401]),
-    ("GET",  "/api/v1/certificates/{number}/verification",          [200, 200, 200, 200, 200, 200, 200]),
-    ("GET",  "/api/v1/certificates/keys",                           [200, 200, 200, 200, 200, 200, 200]),
-    ("GET",  "/api/v1/certificates/status/{purpose}",               [200, 200, 200, 200, 200, 200, 200]),
-    ("GET",  "/api/v1/register",                                    [200, 200, 200, 200, 200, 200, 200]),
-    ("POST", "/api/v1/invitations/accept",                          [410, 410, 410, 410, 410, 410, 410]),
-    ("POST", "/api/v1/enrolments/accept",                           [410, 410, 410, 410, 410, 410, 410]),
-    ("GET",  "/api/v1/ato",                                         [401, 403, 403, 200, 200, 403, 401]),
-    ("POST", "/api/v1/ato/invitations",                             [401, 403, 403, 202, 202, 403, 401]),
-    ("POST", "/api/v1/ato/courses",                                 [401, 403, 403, 201, 201, 403, 401]),
-    ("GET",  "/api/v1/ato/courses",                                 [401, 403, 403, 200, 200, 403, 401]),
-    ("GET",  "/api/v1/ato/courses/{id}",                            [401, 403, 403, 200, 404, 403, 401]),
-    ("POST", "/api/v1/ato/courses/{id}/enrolments",                 [401, 403, 403, 200, 404, 403, 401]),
-    ("POST", "/api/v1/ato/courses/{id}/enrolments/csv",             [401, 403, 403, 200, 404, 403, 401]),
-    ("GET",  "/api/v1/ato/courses/{id}/enrolments",                 [401, 403, 403, 200, 404, 403, 401]),
-    ("GET",  "/api/v1/ato/courses/{id}/enrolments.csv",             [401, 403, 403, 200, 404, 403, 401]),
-    ("PUT",  "/api/v1/ato/courses/{id}/enrolments/{enrolment}/outcome", [401, 403, 403, 200, 404, 403, 401]),
-    ("GET",  "/api/v1/ato/results",                                 [401, 403, 403, 200, 200, 403, 401]),
-    ("GET",  "/api/v1/admin/sittings/{id}",                         [401, 403, 403, 403, 403, 200, 401]),
-    ("GET",  "/api/v1/admin/sittings/{id}/results.qti.xml",         [401, 403, 403, 403, 403, 200, 401]),
-    ("GET",  "/api/v1/admin/sittings/{id}/audit",                   [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/sittings/{id}/extension",               [401, 403, 403, 403, 403, 200, 401]),
-    ("GET",  "/api/v1/admin/evidence",                              [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/evidence/{id}/decision",                [401, 403, 403, 403, 403, 200, 401]),
-    ("GET",  "/api/v1/admin/candidates",                            [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/candidates/{id}/extra-time",            [401, 403, 403, 403, 403, 201, 401]),
-    ("GET",  "/api/v1/admin/candidates/{id}/extra-time",            [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/accounts/{id}/status",                  [401, 403, 403, 403, 403, 204, 401]),
-    ("POST", "/api/v1/admin/accounts/{id}/erasure",                 [401, 403, 403, 403, 403, 422, 401]), // an empty reference: nothing is erased
-    ("POST", "/api/v1/admin/atos",                                  [401, 403, 403, 403, 403, 201, 401]),
-    ("GET",  "/api/v1/admin/atos",                                  [401, 403, 403, 403, 403, 200, 401]),
-    ("GET",  "/api/v1/admin/atos/{id}",                             [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/atos/{id}/accreditations",              [401, 403, 403, 403, 403, 201, 401]),
-    ("POST", "/api/v1/admin/atos/{id}/accreditations/{accreditation}/status", [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/atos/{id}/invitations",                 [401, 403, 403, 403, 403, 202, 401]),
-    ("POST", "/api/v1/admin/atos/{id}/courses",                     [401, 403, 403, 403, 403, 201, 401]),
-    ("GET",  "/api/v1/admin/certificates/{number}",                 [401, 403, 403, 403, 403, 200, 401]),
-    ("GET",  "/api/v1/admin/certificates/{number}/audit",           [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/certificates/{number}/status",          [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/certificates/{number}/reissue",         [401, 403, 403, 403, 403, 201, 401]),
-    ("POST", "/api/v1/admin/key-corrections",                       [401, 403, 403, 403, 403, 201, 401]),
-    ("GET",  "/api/v1/admin/key-corrections",                       [401, 403, 403, 403, 403, 200, 401]),
-    ("GET",  "/api/v1/admin/key-corrections/{id}",                  [401, 403, 403, 403, 403, 404, 401]), // past the door; the id names no correction
-    ("POST", "/api/v1/admin/key-corrections/{id}/commit",           [401, 403, 403, 403, 403, 404, 401]),
-    ("POST", "/api/v1/admin/key-corrections/{id}/withdraw",         [401, 403, 403, 403, 403, 404, 401]),
-    ("POST", "/api/v1/admin/atos/{id}/vouchers",                    [401, 403, 403, 403, 403, 201, 401]),
-    ("POST", "/api/v1/admin/vouchers",                              [401, 403, 403, 403, 403, 201, 401]),
-    ("GET",  "/api/v1/admin/vouchers",                              [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/vouchers/{id}/void",                    [401, 403, 403, 403, 403, 404, 401]), // a voucher id nobody has
-    ("GET",  "/api/v1/ato/vouchers",                                [401, 403, 403, 200, 200, 403, 401]),
-    ("POST", "/api/v1/ato/vouchers/{id}/assignment",                [401, 403, 403, 404, 404, 403, 401]),
-    ("POST", "/api/v1/ato/vouchers/assignments/csv",                [401, 403, 403, 200, 200, 403, 401]),
-    ("GET",  "/api/v1/me/vouchers",                                 [401, 200, 200, 200, 200, 200, 401]),
-    ("POST", "/api/v1/me/vouchers",                                 [401, 404, 404, 403, 403, 403, 401]), // a code never issued
-    ("POST", "/api/v1/ato/courses/{id}/materials",                  [401, 403, 403, 201, 404, 403, 401]), // a link
-    ("GET",  "/api/v1/ato/courses/{id}/materials",                  [401, 403, 403, 200, 404, 403, 401]),
-    ("DELETE", "/api/v1/ato/courses/{id}/materials/{material}",     [401, 403, 403, 404, 404, 403, 401]), // a material id nobody has
-    ("POST", "/api/v1/admin/qualifications/{code}/materials",       [401, 403, 403, 403, 403, 201, 401]),
-    ("GET",  "/api/v1/admin/qualifications/{code}/materials",       [401, 403, 403, 403, 403, 200, 401]),
-    ("DELETE", "/api/v1/admin/qualifications/{code}/materials/{material}", [401, 403, 403, 403, 403, 404, 401]),
-    ("GET",  "/api/v1/me/materials",                                [401, 200, 200, 200, 200, 200, 401]), // every account's own (none for staff)
-    ("GET",  "/api/v1/me/materials/{id}",                           [401, 404, 404, 404, 404, 404, 401]), // a material id nobody has
-    ("GET",  "/api/v1/admin/statistics/{qualification}/items",      [401, 403, 403, 403, 403, 200, 401]),
-    ("GET",  "/api/v1/admin/statistics/{qualification}/items.csv",  [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/me/cases",                                    [401, 201, 201, 403, 403, 403, 401]),
-    ("GET",  "/api/v1/me/cases",                                    [401, 200, 200, 200, 200, 200, 401]),
-    ("GET",  "/api/v1/me/cases/{id}",                               [401, 200, 404, 404, 404, 404, 401]),
-    ("POST", "/api/v1/me/cases/{id}/withdraw",                      [401, 200, 404, 404, 404, 404, 401]), // a case of A's lodged afresh
-    ("POST", "/api/v1/ato/cases",                                   [401, 403, 403, 201, 404, 403, 401]), // A is X's delegate, not Y's
-    ("GET",  "/api/v1/admin/cases",                                 [401, 403, 403, 403, 403, 200, 401]),
-    ("GET",  "/api/v1/admin/cases/{id}",                            [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/cases/{id}/reviewer",                   [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/cases/{id}/notes",                      [401, 403, 403, 403, 403, 201, 401]),
-    ("POST", "/api/v1/admin/cases/{id}/decision",                   [401, 403, 403, 403, 403, 409, 401]), // a fresh case has no reviewer yet
-    ("GET",  "/api/v1/admin/results",                               [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/results/{sitting}/recommendation",      [401, 403, 403, 403, 403, 404, 401]), // the shipped scheme's results are final: none is provisional
-    ("POST", "/api/v1/admin/results/{sitting}/decision",            [401, 403, 403, 403, 403, 404, 401]),
-    ("POST", "/api/v1/admin/accounts/{id}/roles",                   [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/sessions",                              [401, 403, 403, 403, 403, 422, 401]), // the matrix's admin holds no invigilator role
-    ("GET",  "/api/v1/admin/sessions",                              [401, 403, 403, 403, 403, 200, 401]),
-    ("GET",  "/api/v1/admin/sessions/{id}",                         [401, 403, 403, 403, 403, 404, 401]), // session ids name no session here
-    ("POST", "/api/v1/admin/sessions/{id}/cancel",                  [401, 403, 403, 403, 403, 404, 401]),
-    ("GET",  "/api/v1/sessions",                                    [401, 200, 200, 403, 403, 403, 401]),
-    ("POST", "/api/v1/sessions/{id}/book",                          [401, 404, 404, 403, 403, 403, 401]),
-    ("GET",  "/api/v1/sessions/bookings",                           [401, 200, 200, 403, 403, 403, 401]),
-    ("POST", "/api/v1/sessions/bookings/{id}/reschedule",           [401, 404, 404, 403, 403, 403, 401]),
-    ("POST", "/api/v1/sessions/bookings/{id}/cancel",               [401, 404, 404, 403, 403, 403, 401]),
-    ("GET",  "/api/v1/invigilation/sessions",                       [401, 403, 403, 403, 403, 200, 401]), // no invigilator column: administrators see every session
-    ("GET",  "/api/v1/invigilation/sessions/{id}",                  [401, 403, 403, 403, 403, 404, 401]),
-    ("POST", "/api/v1/invigilation/sessions/{id}/candidates/{booking}/actions", [401, 403, 403, 403, 403, 404, 401]),
-    ("POST", "/api/v1/invigilation/sessions/{id}/actions",          [401, 403, 403, 403, 403, 404, 401]),
-    ("POST", "/api/v1/admin/certification-bodies",                  [401, 403, 403, 403, 403, 201, 401]),
-    ("GET",  "/api/v1/admin/certification-bodies",                  [401, 403, 403, 403, 403, 200, 401]),
-    ("GET",  "/api/v1/admin/certification-bodies/{id}",             [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/certification-bodies/{id}/status",      [401, 403, 403, 403, 403, 200, 401]),
-    ("POST", "/api/v1/admin/certification-bodies/{id}/invitations", [401, 403, 403, 403, 403, 202, 401]),
-    ("GET",  "/api/v1/rcb",                                         [401, 403, 403, 403, 403, 403, 401]), // no certification body staff column: only they pass
-    ("POST", "/api/v1/rcb/organizations",                           [401, 403, 403, 403, 403, 403, 401]),
-    ("GET",  "/api/v1/rcb/organizations",                           [401, 403, 403, 403, 403, 403, 401]),
-    ("GET",  "/api/v1/rcb/organizations/{id}",                      [401, 403, 403, 403, 403, 403, 401]),
-    ("PUT",  "/api/v1/rcb/organizations/{id}",                      [401, 403, 403, 403, 403, 403, 401]),
-    ("POST", "/api/v1/rcb/organizations/{id}/status",               [401, 403, 403, 403, 403, 403, 401]),
-    ("GET",  "/api/v1/certified-organizations",                     [200, 200, 200, 200, 200, 200, 200]),
-    ("GET",  "/api/v1/certification-bodies",                        [200, 200, 200, 200, 200, 200, 200]),
+const API: &[(&str, &str, [u16; 9])] = &[
+    //                                                              anon  A    B    X    Y    adm  dis  R    S
+    ("GET",  "/health",                                             [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",  "/health/ready",                                       [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",  "/api/openapi.json",                                   [200, 200, 200, 200, 200, 200, 200, 200, 200]), // not an operation of the document itself
+    ("GET",  "/api/docs",                                           [308, 308, 308, 308, 308, 308, 308, 308, 308]), // the docs page (a redirect to its index); not in the document
+    ("GET",  "/metrics",                                            [200, 200, 200, 200, 200, 200, 200, 200, 200]), // for the scraper; not in the document
+    ("POST", "/api/v1/auth/register",                               [201, 201, 201, 201, 201, 201, 201, 201, 201]),
+    ("POST", "/api/v1/auth/login",                                  [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST", "/api/v1/auth/refresh",                                [401, 401, 401, 401, 401, 401, 401, 401, 401]),
+    ("POST", "/api/v1/auth/logout",                                 [204, 204, 204, 204, 204, 204, 204, 204, 204]),
+    ("POST", "/api/v1/auth/verify-email",                           [410, 410, 410, 410, 410, 410, 410, 410, 410]), // an unknown link token is gone
+    ("POST", "/api/v1/auth/password-reset",                         [202, 202, 202, 202, 202, 202, 202, 202, 202]),
+    ("POST", "/api/v1/auth/password-reset/confirm",                 [410, 410, 410, 410, 410, 410, 410, 410, 410]),
+    ("GET",  "/api/v1/me",                                          [401, 200, 200, 200, 200, 200, 401, 200, 200]),
+    ("GET",  "/api/v1/me/data",                                     [401, 200, 200, 200, 200, 200, 401, 200, 200]), // every account's own data
+    ("PUT",  "/api/v1/me/name",                                     [401, 200, 200, 200, 200, 200, 401, 200, 200]),
+    ("PUT",  "/api/v1/me/password",                                 [401, 422, 422, 422, 422, 422, 401, 422, 422]),
+    ("POST", "/api/v1/me/verification",                             [401, 409, 409, 409, 409, 409, 401, 409, 409]),
+    ("GET",  "/api/v1/me/eligibility",                              [401, 200, 200, 200, 200, 200, 401, 200, 200]), // every account answers for itself
+    ("GET",  "/api/v1/me/courses",                                  [401, 200, 200, 200, 200, 200, 401, 200, 200]),
+    ("POST", "/api/v1/me/courses/{enrolment}/accept",               [401, 204, 404, 404, 404, 404, 401, 404, 404]),
+    ("POST", "/api/v1/me/credentials",                              [401, 201, 201, 403, 403, 403, 401, 403, 403]),
+    ("POST", "/api/v1/me/experience",                               [401, 201, 201, 403, 403, 403, 401, 403, 403]),
+    ("GET",  "/api/v1/me/evidence",                                 [401, 200, 200, 200, 200, 200, 401, 200, 200]),
+    ("GET",  "/api/v1/me/sittings",                                 [401, 200, 200, 200, 200, 200, 401, 200, 200]),
+    ("GET",  "/api/v1/me/certificates",                             [401, 200, 200, 200, 200, 200, 401, 200, 200]),
+    ("PUT",  "/api/v1/me/register",                                 [401, 200, 200, 403, 403, 403, 401, 403, 403]),
+    ("GET",  "/api/v1/qualifications",                              [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST", "/api/v1/sittings",                                    [401, 409, 201, 403, 403, 403, 401, 403, 403]),
+    ("GET",  "/api/v1/sittings/{id}",                               [401, 200, 404, 404, 404, 404, 401, 404, 404]),
+    ("PUT",  "/api/v1/sittings/{id}/answers/{number}",              [401, 200, 404, 404, 404, 404, 401, 404, 404]),
+    ("POST", "/api/v1/sittings/{id}/submit",                        [401, 200, 404, 404, 404, 404, 401, 404, 404]),
+    ("GET",  "/api/v1/sittings/{id}/result",                        [401, 200, 404, 404, 404, 200, 401, 404, 404]),
+    ("GET",  "/api/v1/sittings/{id}/report.pdf",                    [401, 200, 404, 404, 404, 200, 401, 404, 404]),
+    ("GET",  "/api/v1/certificates/{number}/pdf",                   [401, 200, 404, 404, 404, 200, 401, 404, 404]),
+    ("GET",  "/api/v1/certificates/{number}/signed",                [401, 200, 404, 404, 404, 200, 401, 404, 404]),
+    ("GET",  "/api/v1/certificates/{number}/badge",                 [401, 200, 404, 404, 404, 200, 401, 404, 404]),
+    ("GET",  "/api/v1/certificates/{number}/verification",          [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",  "/api/v1/certificates/keys",                           [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",  "/api/v1/certificates/status/{purpose}",               [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",  "/api/v1/register",                                    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST", "/api/v1/invitations/accept",                          [410, 410, 410, 410, 410, 410, 410, 410, 410]),
+    ("POST", "/api/v1/enrolments/accept",                           [410, 410, 410, 410, 410, 410, 410, 410, 410]),
+    ("GET",  "/api/v1/ato",                                         [401, 403, 403, 200, 200, 403, 401, 403, 403]),
+    ("POST", "/api/v1/ato/invitations",                             [401, 403, 403, 202, 202, 403, 401, 403, 403]),
+    ("POST", "/api/v1/ato/courses",                                 [401, 403, 403, 201, 201, 403, 401, 403, 403]),
+    ("GET",  "/api/v1/ato/courses",                                 [401, 403, 403, 200, 200, 403, 401, 403, 403]),
+    ("GET",  "/api/v1/ato/courses/{id}",                            [401, 403, 403, 200, 404, 403, 401, 403, 403]),
+    ("POST", "/api/v1/ato/courses/{id}/enrolments",                 [401, 403, 403, 200, 404, 403, 401, 403, 403]),
+    ("POST", "/api/v1/ato/courses/{id}/enrolments/csv",             [401, 403, 403, 200, 404, 403, 401, 403, 403]),
+    ("GET",  "/api/v1/ato/courses/{id}/enrolments",                 [401, 403, 403, 200, 404, 403, 401, 403, 403]),
+    ("GET",  "/api/v1/ato/courses/{id}/enrolments.csv",             [401, 403, 403, 200, 404, 403, 401, 403, 403]),
+    ("PUT",  "/api/v1/ato/courses/{id}/enrolments/{enrolment}/outcome", [401, 403, 403, 200, 404, 403, 401, 403, 403]),
+    ("GET",  "/api/v1/ato/results",                                 [401, 403, 403, 200, 200, 403, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/sittings/{id}",                         [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/sittings/{id}/results.qti.xml",         [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/sittings/{id}/audit",                   [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/sittings/{id}/extension",               [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/evidence",                              [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/evidence/{id}/decision",                [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/candidates",                            [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/candidates/{id}/extra-time",            [401, 403, 403, 403, 403, 201, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/candidates/{id}/extra-time",            [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/accounts/{id}/status",                  [401, 403, 403, 403, 403, 204, 401, 403, 403]),
+    ("POST", "/api/v1/admin/accounts/{id}/erasure",                 [401, 403, 403, 403, 403, 422, 401, 403, 403]), // an empty reference: nothing is erased
+    ("POST", "/api/v1/admin/atos",                                  [401, 403, 403, 403, 403, 201, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/atos",                                  [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/atos/{id}",                             [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/atos/{id}/accreditations",              [401, 403, 403, 403, 403, 201, 401, 403, 403]),
+    ("POST", "/api/v1/admin/atos/{id}/accreditations/{accreditation}/status", [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/atos/{id}/invitations",                 [401, 403, 403, 403, 403, 202, 401, 403, 403]),
+    ("POST", "/api/v1/admin/atos/{id}/courses",                     [401, 403, 403, 403, 403, 201, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/certificates/{number}",                 [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/certificates/{number}/audit",           [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/certificates/{number}/status",          [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/certificates/{number}/reissue",         [401, 403, 403, 403, 403, 201, 401, 403, 403]),
+    ("POST", "/api/v1/admin/key-corrections",                       [401, 403, 403, 403, 403, 201, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/key-corrections",                       [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/key-corrections/{id}",                  [401, 403, 403, 403, 403, 404, 401, 403, 403]), // past the door; the id names no correction
+    ("POST", "/api/v1/admin/key-corrections/{id}/commit",           [401, 403, 403, 403, 403, 404, 401, 403, 403]),
+    ("POST", "/api/v1/admin/key-corrections/{id}/withdraw",         [401, 403, 403, 403, 403, 404, 401, 403, 403]),
+    ("POST", "/api/v1/admin/atos/{id}/vouchers",                    [401, 403, 403, 403, 403, 201, 401, 403, 403]),
+    ("POST", "/api/v1/admin/vouchers",                              [401, 403, 403, 403, 403, 201, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/vouchers",                              [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/vouchers/{id}/void",                    [401, 403, 403, 403, 403, 404, 401, 403, 403]), // a voucher id nobody has
+    ("GET",  "/api/v1/ato/vouchers",                                [401, 403, 403, 200, 200, 403, 401, 403, 403]),
+    ("POST", "/api/v1/ato/vouchers/{id}/assignment",                [401, 403, 403, 404, 404, 403, 401, 403, 403]),
+    ("POST", "/api/v1/ato/vouchers/assignments/csv",                [401, 403, 403, 200, 200, 403, 401, 403, 403]),
+    ("GET",  "/api/v1/me/vouchers",                                 [401, 200, 200, 200, 200, 200, 401, 200, 200]),
+    ("POST", "/api/v1/me/vouchers",                                 [401, 404, 404, 403, 403, 403, 401, 403, 403]), // a code never issued
+    ("POST", "/api/v1/ato/courses/{id}/materials",                  [401, 403, 403, 201, 404, 403, 401, 403, 403]), // a link
+    ("GET",  "/api/v1/ato/courses/{id}/materials",                  [401, 403, 403, 200, 404, 403, 401, 403, 403]),
+    ("DELETE", "/api/v1/ato/courses/{id}/materials/{material}",     [401, 403, 403, 404, 404, 403, 401, 403, 403]), // a material id nobody has
+    ("POST", "/api/v1/admin/qualifications/{code}/materials",       [401, 403, 403, 403, 403, 201, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/qualifications/{code}/materials",       [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("DELETE", "/api/v1/admin/qualifications/{code}/materials/{material}", [401, 403, 403, 403, 403, 404, 401, 403, 403]),
+    ("GET",  "/api/v1/me/materials",                                [401, 200, 200, 200, 200, 200, 401, 200, 200]), // every account's own (none for staff)
+    ("GET",  "/api/v1/me/materials/{id}",                           [401, 404, 404, 404, 404, 404, 401, 404, 404]), // a material id nobody has
+    ("GET",  "/api/v1/admin/statistics/{qualification}/items",      [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/statistics/{qualification}/items.csv",  [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/me/cases",                                    [401, 201, 201, 403, 403, 403, 401, 403, 403]),
+    ("GET",  "/api/v1/me/cases",                                    [401, 200, 200, 200, 200, 200, 401, 200, 200]),
+    ("GET",  "/api/v1/me/cases/{id}",                               [401, 200, 404, 404, 404, 404, 401, 404, 404]),
+    ("POST", "/api/v1/me/cases/{id}/withdraw",                      [401, 200, 404, 404, 404, 404, 401, 404, 404]), // a case of A's lodged afresh
+    ("POST", "/api/v1/ato/cases",                                   [401, 403, 403, 201, 404, 403, 401, 403, 403]), // A is X's delegate, not Y's
+    ("GET",  "/api/v1/admin/cases",                                 [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/cases/{id}",                            [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/cases/{id}/reviewer",                   [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/cases/{id}/notes",                      [401, 403, 403, 403, 403, 201, 401, 403, 403]),
+    ("POST", "/api/v1/admin/cases/{id}/decision",                   [401, 403, 403, 403, 403, 409, 401, 403, 403]), // a fresh case has no reviewer yet
+    ("GET",  "/api/v1/admin/results",                               [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/results/{sitting}/recommendation",      [401, 403, 403, 403, 403, 404, 401, 403, 403]), // the shipped scheme's results are final: none is provisional
+    ("POST", "/api/v1/admin/results/{sitting}/decision",            [401, 403, 403, 403, 403, 404, 401, 403, 403]),
+    ("POST", "/api/v1/admin/accounts/{id}/roles",                   [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/sessions",                              [401, 403, 403, 403, 403, 422, 401, 403, 403]), // the matrix's admin holds no invigilator role
+    ("GET",  "/api/v1/admin/sessions",                              [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/sessions/{id}",                         [401, 403, 403, 403, 403, 404, 401, 403, 403]), // session ids name no session here
+    ("POST", "/api/v1/admin/sessions/{id}/cancel",                  [401, 403, 403, 403, 403, 404, 401, 403, 403]),
+    ("GET",  "/api/v1/sessions",                                    [401, 200, 200, 403, 403, 403, 401, 403, 403]),
+    ("POST", "/api/v1/sessions/{id}/book",                          [401, 404, 404, 403, 403, 403, 401, 403, 403]),
+    ("GET",  "/api/v1/sessions/bookings",                           [401, 200, 200, 403, 403, 403, 401, 403, 403]),
+    ("POST", "/api/v1/sessions/bookings/{id}/reschedule",           [401, 404, 404, 403, 403, 403, 401, 403, 403]),
+    ("POST", "/api/v1/sessions/bookings/{id}/cancel",               [401, 404, 404, 403, 403, 403, 401, 403, 403]),
+    ("GET",  "/api/v1/invigilation/sessions",                       [401, 403, 403, 403, 403, 200, 401, 403, 403]), // no invigilator column: administrators see every session
+    ("GET",  "/api/v1/invigilation/sessions/{id}",                  [401, 403, 403, 403, 403, 404, 401, 403, 403]),
+    ("POST", "/api/v1/invigilation/sessions/{id}/candidates/{booking}/actions", [401, 403, 403, 403, 403, 404, 401, 403, 403]),
+    ("POST", "/api/v1/invigilation/sessions/{id}/actions",          [401, 403, 403, 403, 403, 404, 401, 403, 403]),
+    ("POST", "/api/v1/admin/certification-bodies",                  [401, 403, 403, 403, 403, 201, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/certification-bodies",                  [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("GET",  "/api/v1/admin/certification-bodies/{id}",             [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/certification-bodies/{id}/status",      [401, 403, 403, 403, 403, 200, 401, 403, 403]),
+    ("POST", "/api/v1/admin/certification-bodies/{id}/invitations", [401, 403, 403, 403, 403, 202, 401, 403, 403]),
+    ("GET",  "/api/v1/rcb",                                         [401, 403, 403, 403, 403, 403, 401, 200, 200]), // R's body, S another
+    ("POST", "/api/v1/rcb/organizations",                           [401, 403, 403, 403, 403, 403, 401, 201, 201]),
+    ("GET",  "/api/v1/rcb/organizations",                           [401, 403, 403, 403, 403, 403, 401, 200, 200]),
+    ("GET",  "/api/v1/rcb/organizations/{id}",                      [401, 403, 403, 403, 403, 403, 401, 200, 404]),
+    ("PUT",  "/api/v1/rcb/organizations/{id}",                      [401, 403, 403, 403, 403, 403, 401, 200, 404]),
+    ("POST", "/api/v1/rcb/organizations/{id}/status",               [401, 403, 403, 403, 403, 403, 401, 200, 404]),
+    ("GET",  "/api/v1/certified-organizations",                     [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",  "/api/v1/certification-bodies",                        [200, 200, 200, 200, 200, 200, 200, 200, 200]),
 ];
 
 /// The pages (a session cookie from the sign-in form). 303 is a redirect; an anonymous
 /// visitor's redirect must lead to the sign-in page.
-/// columns: path template, then anonymous, A, B, X staff, Y staff, admin, disabled.
+/// columns: path template, then anonymous, A, B, X staff, Y staff, admin, disabled, R staff, S staff.
 #[rustfmt::skip]
-const PAGES: &[(&str, [u16; 7])] = &[
-    //                                                    anon  A    B    X    Y    adm  dis
-    ("/",                                                 [200, 200, 200, 200, 200, 200, 200]),
-    ("/scheme",                                           [200, 200, 200, 200, 200, 200, 200]),
-    ("/scheme/frameworks",                                [200, 200, 200, 200, 200, 200, 200]),
-    ("/faq",                                              [200, 200, 200, 200, 200, 200, 200]),
-    ("/contact",                                          [200, 200, 200, 200, 200, 200, 200]),
-    ("/training-organizations",                           [200, 200, 200, 200, 200, 200, 200]),
-    ("/certified-organizations",                          [200, 200, 200, 200, 200, 200, 200]),
-    ("/static/{name}",                                    [200, 200, 200, 200, 200, 200, 200]),
-    ("/sign-in",                                          [200, 303, 303, 303, 303, 303, 200]), // signed in: on to the dashboard
-    ("/register",                                         [200, 303, 303, 303, 303, 303, 200]),
-    ("/account/verify",                                   [200, 200, 200, 200, 200, 200, 200]),
-    ("/account/reset",                                    [200, 200, 200, 200, 200, 200, 200]),
-    ("/account/forgot",                                   [200, 200, 200, 200, 200, 200, 200]),
-    ("/invitations/accept",                               [200, 200, 200, 200, 200, 200, 200]),
-    ("/enrolments/accept",                                [200, 200, 200, 200, 200, 200, 200]),
-    ("/certificates",                                     [200, 200, 200, 200, 200, 200, 200]),
-    ("/verify/{code}",                                    [200, 200, 200, 200, 200, 200, 200]),
-    ("/dashboard",                                        [303, 200, 200, 403, 403, 403, 303]),
-    ("/account",                                          [303, 200, 200, 200, 200, 200, 303]),
-    ("/my/data",                                          [303, 200, 200, 200, 200, 200, 303]), // every account's own data
-    ("/my/evidence/new",                                  [303, 200, 200, 403, 403, 403, 303]),
-    ("/my/certificates/{number}/certificate.pdf",         [303, 200, 404, 404, 404, 200, 303]), // administrators read any certificate
-    ("/my/certificates/{number}/badge.json",              [303, 200, 404, 404, 404, 200, 303]),
-    ("/sittings/{id}",                                    [303, 200, 404, 403, 403, 403, 303]), // the exam pages are for candidates
-    ("/sittings/{id}/clock",                              [401, 200, 404, 403, 403, 403, 401]), // the exam script's JSON: 401, not a redirect
-    ("/sittings/{id}/review",                             [303, 200, 404, 403, 403, 403, 303]),
-    ("/sittings/{id}/result",                             [303, 200, 404, 404, 404, 200, 303]), // administrators read any result
-    ("/sittings/{id}/report.pdf",                         [303, 200, 404, 404, 404, 200, 303]),
-    ("/ato",                                              [303, 403, 403, 200, 200, 403, 303]),
-    ("/ato/results",                                      [303, 403, 403, 200, 200, 403, 303]),
-    ("/ato/courses/{id}",                                 [303, 403, 403, 200, 404, 403, 303]),
-    ("/ato/courses/{id}/roster",                          [303, 403, 403, 303, 303, 403, 303]), // on to the course page's form (which answers Y 404)
-    ("/ato/courses/{id}/delegates.csv",                   [303, 403, 403, 200, 404, 403, 303]),
-    ("/ato/courses/{id}/materials/{material}",            [303, 403, 403, 404, 404, 403, 303]), // a material id nobody has
-    ("/materials/{id}",                                   [303, 404, 404, 404, 404, 404, 303]), // a material id nobody has
-    ("/scheme/{qualification}/study-guide.pdf",           [200, 200, 200, 200, 200, 200, 200]),
-    ("/admin",                                            [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/evidence",                                   [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/candidates",                                 [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/candidates/{id}",                            [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/sittings/{id}",                              [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/sittings/{id}/results.qti.xml",              [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/atos",                                       [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/atos/{id}",                                  [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/certification-bodies",                       [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/certification-bodies/{id}",                  [303, 403, 403, 403, 403, 200, 303]),
-    ("/rcb",                                              [303, 403, 403, 403, 403, 403, 303]), // no certification body staff column: only they pass
-    ("/rcb/organizations/{id}",                           [303, 403, 403, 403, 403, 403, 303]),
-    ("/admin/certificates",                               [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/certificates/{number}",                      [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/statistics",                                 [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/key-corrections",                            [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/key-corrections/{id}",                       [303, 403, 403, 403, 403, 404, 303]), // the id names no correction
-    ("/admin/atos/{id}/vouchers",                         [303, 403, 403, 403, 403, 200, 303]),
-    ("/ato/vouchers",                                     [303, 403, 403, 200, 200, 403, 303]),
-    ("/my/vouchers",                                      [303, 200, 200, 403, 403, 403, 303]),
-    ("/admin/statistics/{qualification}",                 [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/statistics/{qualification}/items.csv",       [303, 403, 403, 403, 403, 200, 303]),
-    ("/my/cases",                                         [303, 200, 200, 403, 403, 403, 303]),
-    ("/ato/cases",                                        [303, 403, 403, 200, 200, 403, 303]),
-    ("/admin/cases",                                      [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/cases/{id}",                                 [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/results",                                    [303, 403, 403, 403, 403, 200, 303]),
-    ("/admin/sessions",                                   [303, 403, 403, 403, 403, 200, 303]),
-    ("/my/sessions",                                      [303, 200, 200, 403, 403, 403, 303]),
-    ("/invigilation",                                     [303, 403, 403, 403, 403, 200, 303]),
-    ("/invigilation/sessions/{id}",                       [303, 403, 403, 403, 403, 404, 303]),
-    ("/invigilation/sessions/{id}/state",                 [303, 403, 403, 403, 403, 404, 303]),
+const PAGES: &[(&str, [u16; 9])] = &[
+    //                                                    anon  A    B    X    Y    adm  dis  R    S
+    ("/",                                                 [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/scheme",                                           [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/scheme/frameworks",                                [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/faq",                                              [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/contact",                                          [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/training-organizations",                           [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/certified-organizations",                          [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/static/{name}",                                    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/sign-in",                                          [200, 303, 303, 303, 303, 303, 200, 303, 303]), // signed in: on to the dashboard
+    ("/register",                                         [200, 303, 303, 303, 303, 303, 200, 303, 303]),
+    ("/account/verify",                                   [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/account/reset",                                    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/account/forgot",                                   [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/invitations/accept",                               [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/enrolments/accept",                                [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/certificates",                                     [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/verify/{code}",                                    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/dashboard",                                        [303, 200, 200, 403, 403, 403, 303, 303, 303]), // a certification body's staff go on to /rcb
+    ("/account",                                          [303, 200, 200, 200, 200, 200, 303, 200, 200]),
+    ("/my/data",                                          [303, 200, 200, 200, 200, 200, 303, 200, 200]), // every account's own data
+    ("/my/evidence/new",                                  [303, 200, 200, 403, 403, 403, 303, 403, 403]),
+    ("/my/certificates/{number}/certificate.pdf",         [303, 200, 404, 404, 404, 200, 303, 404, 404]), // administrators read any certificate
+    ("/my/certificates/{number}/badge.json",              [303, 200, 404, 404, 404, 200, 303, 404, 404]),
+    ("/sittings/{id}",                                    [303, 200, 404, 403, 403, 403, 303, 403, 403]), // the exam pages are for candidates
+    ("/sittings/{id}/clock",                              [401, 200, 404, 403, 403, 403, 401, 403, 403]), // the exam script's JSON: 401, not a redirect
+    ("/sittings/{id}/review",                             [303, 200, 404, 403, 403, 403, 303, 403, 403]),
+    ("/sittings/{id}/result",                             [303, 200, 404, 404, 404, 200, 303, 404, 404]), // administrators read any result
+    ("/sittings/{id}/report.pdf",                         [303, 200, 404, 404, 404, 200, 303, 404, 404]),
+    ("/ato",                                              [303, 403, 403, 200, 200, 403, 303, 403, 403]),
+    ("/ato/results",                                      [303, 403, 403, 200, 200, 403, 303, 403, 403]),
+    ("/ato/courses/{id}",                                 [303, 403, 403, 200, 404, 403, 303, 403, 403]),
+    ("/ato/courses/{id}/roster",                          [303, 403, 403, 303, 303, 403, 303, 403, 403]), // on to the course page's form (which answers Y 404)
+    ("/ato/courses/{id}/delegates.csv",                   [303, 403, 403, 200, 404, 403, 303, 403, 403]),
+    ("/ato/courses/{id}/materials/{material}",            [303, 403, 403, 404, 404, 403, 303, 403, 403]), // a material id nobody has
+    ("/materials/{id}",                                   [303, 404, 404, 404, 404, 404, 303, 404, 404]), // a material id nobody has
+    ("/scheme/{qualification}/study-guide.pdf",           [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("/admin",                                            [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/evidence",                                   [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/candidates",                                 [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/candidates/{id}",                            [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/sittings/{id}",                              [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/sittings/{id}/results.qti.xml",              [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/atos",                                       [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/atos/{id}",                                  [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/certification-bodies",                       [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/certification-bodies/{id}",                  [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/rcb",                                              [303, 403, 403, 403, 403, 403, 303, 200, 200]), // R's body, S another
+    ("/rcb/organizations/{id}",                           [303, 403, 403, 403, 403, 403, 303, 200, 404]),
+    ("/admin/certificates",                               [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/certificates/{number}",                      [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/statistics",                                 [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/key-corrections",                            [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/key-corrections/{id}",                       [303, 403, 403, 403, 403, 404, 303, 403, 403]), // the id names no correction
+    ("/admin/atos/{id}/vouchers",                         [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/ato/vouchers",                                     [303, 403, 403, 200, 200, 403, 303, 403, 403]),
+    ("/my/vouchers",                                      [303, 200, 200, 403, 403, 403, 303, 403, 403]),
+    ("/admin/statistics/{qualification}",                 [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/statistics/{qualification}/items.csv",       [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/my/cases",                                         [303, 200, 200, 403, 403, 403, 303, 403, 403]),
+    ("/ato/cases",                                        [303, 403, 403, 200, 200, 403, 303, 403, 403]),
+    ("/admin/cases",                                      [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/cases/{id}",                                 [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/results",                                    [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/admin/sessions",                                   [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/my/sessions",                                      [303, 200, 200, 403, 403, 403, 303, 403, 403]),
+    ("/invigilation",                                     [303, 403, 403, 403, 403, 200, 303, 403, 403]),
+    ("/invigilation/sessions/{id}",                       [303, 403, 403, 403, 403, 404, 303, 403, 403]),
+    ("/invigilation/sessions/{id}/state",                 [303, 403, 403, 403, 403, 404, 303, 403, 403]),
 ];
 
 /// The pages' forms and script requests (POST), sent by each caller's browser with its
 /// own CSRF token and no fields: the status says whether the caller got past the door
 /// (a 4xx about the missing fields) or was turned away (the sign-in page, 403, 404).
 /// Forms that end sessions run last, each on a session of its own.
-/// columns: path template, then anonymous, A, B, X staff, Y staff, admin, disabled.
+/// columns: path template, then anonymous, A, B, X staff, Y staff, admin, disabled, R staff, S staff.
 #[rustfmt::skip]
-const FORMS: &[(&str, [u16; 7])] = &[
-    //                                                    anon  A    B    X    Y    adm  dis
-    ("/account/forgot",                                   [422, 422, 422, 422, 422, 422, 422]),
-    ("/account/listing",                                  [303, 303, 303, 403, 403, 403, 303]), // the register listing is a candidate's choice
-    ("/account/names",                                    [303, 422, 422, 422, 422, 422, 303]),
-    ("/account/password",                                 [303, 422, 422, 422, 422, 422, 303]),
-    ("/account/reset",                                    [422, 422, 422, 422, 422, 422, 422]),
-    ("/account/sign-out-everywhere",                      [303, 303, 303, 303, 303, 303, 303]),
-    ("/account/verification",                             [303, 303, 303, 303, 303, 303, 303]),
-    ("/account/verify",                                   [410, 410, 410, 410, 410, 410, 410]),
-    ("/admin/atos",                                       [303, 403, 403, 403, 403, 422, 303]),
-    ("/admin/atos/{id}/accreditations",                   [303, 403, 403, 403, 403, 422, 303]),
-    ("/admin/atos/{id}/accreditations/{accreditation}/status", [303, 403, 403, 403, 403, 422, 303]),
-    ("/admin/atos/{id}/courses",                          [303, 403, 403, 403, 403, 422, 303]),
-    ("/admin/atos/{id}/invitations",                      [303, 403, 403, 403, 403, 422, 303]),
-    ("/admin/certification-bodies",                       [303, 403, 403, 403, 403, 422, 303]),
-    ("/admin/certification-bodies/{id}/status",           [303, 403, 403, 403, 403, 422, 303]),
-    ("/admin/certification-bodies/{id}/invitations",      [303, 403, 403, 403, 403, 422, 303]),
-    ("/rcb/organizations",                                [303, 403, 403, 403, 403, 403, 303]),
-    ("/rcb/organizations/{id}",                           [303, 403, 403, 403, 403, 403, 303]),
-    ("/rcb/organizations/{id}/status",                    [303, 403, 403, 403, 403, 403, 303]),
-    ("/admin/candidates/{id}/extra-time",                 [303, 403, 403, 403, 403, 422, 303]),
-    ("/admin/candidates/{id}/status",                     [303, 403, 403, 403, 403, 404, 303]), // past the door; no action given is no such action
-    ("/admin/candidates/{id}/erasure",                    [303, 403, 403, 403, 403, 422, 303]), // no reference: nothing is erased
-    ("/admin/certificates/{number}/reissue",              [303, 403, 403, 403, 403, 422, 303]),
-    ("/admin/certificates/{number}/status",               [303, 403, 403, 403, 403, 404, 303]),
-    ("/admin/evidence/{id}/decision",                     [303, 403, 403, 403, 403, 404, 303]),
-    ("/admin/sittings/{id}/extension",                    [303, 403, 403, 403, 403, 422, 303]),
-    ("/ato/colleagues",                                   [303, 403, 403, 422, 422, 403, 303]),
-    ("/ato/courses",                                      [303, 403, 403, 422, 422, 403, 303]),
-    ("/ato/courses/{id}/delegates",                       [303, 403, 403, 422, 404, 403, 303]),
-    ("/ato/courses/{id}/delegates/{enrolment}/outcome",   [303, 403, 403, 422, 404, 403, 303]),
-    ("/ato/courses/{id}/roster",                          [303, 403, 403, 422, 404, 403, 303]),
-    ("/ato/courses/{id}/materials",                       [303, 403, 403, 415, 404, 403, 303]), // a form without a file is not an upload
-    ("/ato/courses/{id}/links",                           [303, 403, 403, 422, 404, 403, 303]),
-    ("/ato/courses/{id}/materials/{material}/delete",     [303, 403, 403, 404, 404, 403, 303]), // a material id nobody has
-    ("/enrolments/accept",                                [410, 410, 410, 410, 410, 410, 410]),
-    ("/invitations/accept",                               [422, 422, 422, 422, 422, 422, 422]),
-    ("/my/courses/{id}/accept",                           [303, 303, 404, 403, 403, 403, 303]), // an enrolment id
-    ("/my/evidence",                                      [303, 422, 422, 403, 403, 403, 303]),
-    ("/papers/{code}/start",                              [303, 303, 303, 403, 403, 403, 303]),
-    ("/register",                                         [422, 422, 422, 422, 422, 422, 422]),
-    ("/sign-in",                                          [422, 422, 422, 422, 422, 422, 422]),
-    ("/sign-out",                                         [303, 303, 303, 303, 303, 303, 303]), // each on a session of its own, last
-    ("/sittings/{id}",                                    [303, 303, 404, 403, 403, 403, 303]),
-    ("/sittings/{id}/answers/{number}",                   [401, 200, 404, 403, 403, 403, 401]), // the exam script's JSON
-    ("/sittings/{id}/flags/{number}",                     [401, 200, 404, 403, 403, 403, 401]),
-    ("/sittings/{id}/submit",                             [303, 303, 404, 403, 403, 403, 303]),
-    ("/admin/key-corrections",                            [303, 403, 403, 403, 403, 422, 303]),
-    ("/admin/key-corrections/{id}/commit",                [303, 403, 403, 403, 403, 404, 303]),
-    ("/admin/key-corrections/{id}/withdraw",              [303, 403, 403, 403, 403, 404, 303]),
-    ("/admin/atos/{id}/vouchers",                         [303, 403, 403, 403, 403, 422, 303]),
-    ("/ato/vouchers/{id}/assignment",                     [303, 403, 403, 404, 404, 403, 303]), // a voucher id nobody has
-    ("/ato/vouchers/assignments",                         [303, 403, 403, 422, 422, 403, 303]),
-    ("/my/vouchers",                                      [303, 422, 422, 403, 403, 403, 303]),
-    ("/my/cases",                                         [303, 422, 422, 403, 403, 403, 303]),
-    ("/ato/cases",                                        [303, 403, 403, 422, 422, 403, 303]), // an empty form names its fields
-    ("/my/cases/{id}/withdraw",                           [303, 303, 404, 403, 403, 403, 303]), // a case of A's lodged afresh
-    ("/admin/cases/{id}/reviewer",                        [303, 403, 403, 403, 403, 422, 303]),
-    ("/admin/cases/{id}/notes",                           [303, 403, 403, 403, 403, 422, 303]),
-    ("/admin/cases/{id}/decision",                        [303, 403, 403, 403, 403, 422, 303]),
-    ("/admin/results/{sitting}/recommendation",           [303, 403, 403, 403, 403, 404, 303]), // no provisional result in the shipped scheme
-    ("/admin/results/{sitting}/decision",                 [303, 403, 403, 403, 403, 404, 303]),
-    ("/admin/sessions",                                   [303, 403, 403, 403, 403, 422, 303]),
-    ("/admin/sessions/{id}/cancel",                       [303, 403, 403, 403, 403, 404, 303]),
-    ("/my/sessions/{id}/book",                            [303, 404, 404, 403, 403, 403, 303]),
-    ("/my/bookings/{id}/reschedule",                      [303, 409, 409, 403, 403, 403, 303]), // no session chosen
-    ("/my/bookings/{id}/cancel",                          [303, 404, 404, 403, 403, 403, 303]),
-    ("/invigilation/sessions/{id}/candidates/{booking}/actions", [303, 403, 403, 403, 403, 404, 303]),
-    ("/invigilation/sessions/{id}/actions",               [303, 403, 403, 403, 403, 404, 303]),
+const FORMS: &[(&str, [u16; 9])] = &[
+    //                                                    anon  A    B    X    Y    adm  dis  R    S
+    ("/account/forgot",                                   [422, 422, 422, 422, 422, 422, 422, 422, 422]),
+    ("/account/listing",                                  [303, 303, 303, 403, 403, 403, 303, 403, 403]), // the register listing is a candidate's choice
+    ("/account/names",                                    [303, 422, 422, 422, 422, 422, 303, 422, 422]),
+    ("/account/password",                                 [303, 422, 422, 422, 422, 422, 303, 422, 422]),
+    ("/account/reset",                                    [422, 422, 422, 422, 422, 422, 422, 422, 422]),
+    ("/account/sign-out-everywhere",                      [303, 303, 303, 303, 303, 303, 303, 303, 303]),
+    ("/account/verification",                             [303, 303, 303, 303, 303, 303, 303, 303, 303]),
+    ("/account/verify",                                   [410, 410, 410, 410, 410, 410, 410, 410, 410]),
+    ("/admin/atos",                                       [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/admin/atos/{id}/accreditations",                   [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/admin/atos/{id}/accreditations/{accreditation}/status", [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/admin/atos/{id}/courses",                          [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/admin/atos/{id}/invitations",                      [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/admin/certification-bodies",                       [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/admin/certification-bodies/{id}/status",           [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/admin/certification-bodies/{id}/invitations",      [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/rcb/organizations",                                [303, 403, 403, 403, 403, 403, 303, 422, 422]),
+    ("/rcb/organizations/{id}",                           [303, 403, 403, 403, 403, 403, 303, 422, 404]),
+    ("/rcb/organizations/{id}/status",                    [303, 403, 403, 403, 403, 403, 303, 422, 404]),
+    ("/admin/candidates/{id}/extra-time",                 [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/admin/candidates/{id}/status",                     [303, 403, 403, 403, 403, 404, 303, 403, 403]), // past the door; no action given is no such action
+    ("/admin/candidates/{id}/erasure",                    [303, 403, 403, 403, 403, 422, 303, 403, 403]), // no reference: nothing is erased
+    ("/admin/certificates/{number}/reissue",              [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/admin/certificates/{number}/status",               [303, 403, 403, 403, 403, 404, 303, 403, 403]),
+    ("/admin/evidence/{id}/decision",                     [303, 403, 403, 403, 403, 404, 303, 403, 403]),
+    ("/admin/sittings/{id}/extension",                    [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/ato/colleagues",                                   [303, 403, 403, 422, 422, 403, 303, 403, 403]),
+    ("/ato/courses",                                      [303, 403, 403, 422, 422, 403, 303, 403, 403]),
+    ("/ato/courses/{id}/delegates",                       [303, 403, 403, 422, 404, 403, 303, 403, 403]),
+    ("/ato/courses/{id}/delegates/{enrolment}/outcome",   [303, 403, 403, 422, 404, 403, 303, 403, 403]),
+    ("/ato/courses/{id}/roster",                          [303, 403, 403, 422, 404, 403, 303, 403, 403]),
+    ("/ato/courses/{id}/materials",                       [303, 403, 403, 415, 404, 403, 303, 403, 403]), // a form without a file is not an upload
+    ("/ato/courses/{id}/links",                           [303, 403, 403, 422, 404, 403, 303, 403, 403]),
+    ("/ato/courses/{id}/materials/{material}/delete",     [303, 403, 403, 404, 404, 403, 303, 403, 403]), // a material id nobody has
+    ("/enrolments/accept",                                [410, 410, 410, 410, 410, 410, 410, 410, 410]),
+    ("/invitations/accept",                               [422, 422, 422, 422, 422, 422, 422, 422, 422]),
+    ("/my/courses/{id}/accept",                           [303, 303, 404, 403, 403, 403, 303, 403, 403]), // an enrolment id
+    ("/my/evidence",                                      [303, 422, 422, 403, 403, 403, 303, 403, 403]),
+    ("/papers/{code}/start",                              [303, 303, 303, 403, 403, 403, 303, 403, 403]),
+    ("/register",                                         [422, 422, 422, 422, 422, 422, 422, 422, 422]),
+    ("/sign-in",                                          [422, 422, 422, 422, 422, 422, 422, 422, 422]),
+    ("/sign-out",                                         [303, 303, 303, 303, 303, 303, 303, 303, 303]), // each on a session of its own, last
+    ("/sittings/{id}",                                    [303, 303, 404, 403, 403, 403, 303, 403, 403]),
+    ("/sittings/{id}/answers/{number}",                   [401, 200, 404, 403, 403, 403, 401, 403, 403]), // the exam script's JSON
+    ("/sittings/{id}/flags/{number}",                     [401, 200, 404, 403, 403, 403, 401, 403, 403]),
+    ("/sittings/{id}/submit",                             [303, 303, 404, 403, 403, 403, 303, 403, 403]),
+    ("/admin/key-corrections",                            [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/admin/key-corrections/{id}/commit",                [303, 403, 403, 403, 403, 404, 303, 403, 403]),
+    ("/admin/key-corrections/{id}/withdraw",              [303, 403, 403, 403, 403, 404, 303, 403, 403]),
+    ("/admin/atos/{id}/vouchers",                         [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/ato/vouchers/{id}/assignment",                     [303, 403, 403, 404, 404, 403, 303, 403, 403]), // a voucher id nobody has
+    ("/ato/vouchers/assignments",                         [303, 403, 403, 422, 422, 403, 303, 403, 403]),
+    ("/my/vouchers",                                      [303, 422, 422, 403, 403, 403, 303, 403, 403]),
+    ("/my/cases",                                         [303, 422, 422, 403, 403, 403, 303, 403, 403]),
+    ("/ato/cases",                                        [303, 403, 403, 422, 422, 403, 303, 403, 403]), // an empty form names its fields
+    ("/my/cases/{id}/withdraw",                           [303, 303, 404, 403, 403, 403, 303, 403, 403]), // a case of A's lodged afresh
+    ("/admin/cases/{id}/reviewer",                        [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/admin/cases/{id}/notes",                           [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/admin/cases/{id}/decision",                        [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/admin/results/{sitting}/recommendation",           [303, 403, 403, 403, 403, 404, 303, 403, 403]), // no provisional result in the shipped scheme
+    ("/admin/results/{sitting}/decision",                 [303, 403, 403, 403, 403, 404, 303, 403, 403]),
+    ("/admin/sessions",                                   [303, 403, 403, 403, 403, 422, 303, 403, 403]),
+    ("/admin/sessions/{id}/cancel",                       [303, 403, 403, 403, 403, 404, 303, 403, 403]),
+    ("/my/sessions/{id}/book",                            [303, 404, 404, 403, 403, 403, 303, 403, 403]),
+    ("/my/bookings/{id}/reschedule",                      [303, 409, 409, 403, 403, 403, 303, 403, 403]), // no session chosen
+    ("/my/bookings/{id}/cancel",                          [303, 404, 404, 403, 403, 403, 303, 403, 403]),
+    ("/invigilation/sessions/{id}/candidates/{booking}/actions", [303, 403, 403, 403, 403, 404, 303, 403, 403]),
+    ("/invigilation/sessions/{id}/actions",               [303, 403, 403, 403, 403, 404, 303, 403, 403]),
 ];
 
 /// Forms that end the caller's sessions.
@@ -364,9 +367,13 @@ struct World {
     enrolment: String,
     /// X's accreditation that the matrix's write may suspend (no course rests on it).
     spare_accreditation: String,
-    /// A certification body with a record of its staff's.
+    /// A certification body without staff, for the administrators' writes (a suspension
+    /// of R's body would turn R's writes away with 409).
     rcb: String,
+    /// A record of R's body; R and S are the staff of two active bodies.
     rcb_record: String,
+    r: crate::rcbs::RcbStaff,
+    s: crate::rcbs::RcbStaff,
 }
 
 impl World {
@@ -378,7 +385,9 @@ impl World {
             3 => Some(&self.x.token),
             4 => Some(&self.y.token),
             5 => Some(&self.admin.token),
-            _ => Some(&self.disabled.token),
+            6 => Some(&self.disabled.token),
+            7 => Some(&self.r.token),
+            _ => Some(&self.s.token),
         }
     }
 
@@ -389,7 +398,9 @@ impl World {
             3 => &self.x.email,
             4 => &self.y.email,
             5 => &self.admin.email,
-            _ => &self.disabled.email,
+            6 => &self.disabled.email,
+            7 => &self.r.email,
+            _ => &self.s.email,
         }
     }
 }
@@ -462,6 +473,18 @@ async fn build_world(app: &TestApp) -> World {
         .to_owned();
 
     let rcb = crate::rcbs::rcb_with_staff(app, &admin, "Matrix Certification", "GB").await;
+    let other_rcb = crate::rcbs::rcb_with_staff(app, &admin, "Other Certification", "IE").await;
+    let spare_rcb = app
+        .post(
+            "/api/v1/admin/certification-bodies",
+            json!({"name": "Spare Certification", "country": "FR", "accreditation_body": "COFRAC"}),
+            Some(&admin.token),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .expect("a body")
+        .to_owned();
     let rcb_record = app
         .post(
             "/api/v1/rcb/organizations",
@@ -475,8 +498,10 @@ async fn build_world(app: &TestApp) -> World {
         .to_owned();
 
     World {
-        rcb: rcb.body,
+        rcb: spare_rcb,
         rcb_record,
+        r: rcb,
+        s: other_rcb,
         a,
         b,
         x,
@@ -977,7 +1002,7 @@ async fn check_api(
     world: &World,
     method: &str,
     template: &str,
-    expected: &[u16; 7],
+    expected: &[u16; 9],
     mismatches: &mut Vec<String>,
 ) {
     for (actor, want) in expected.iter().enumerate() {
@@ -1049,7 +1074,8 @@ db_test!(
         for (template, expected) in first.into_iter().chain(last) {
             for (actor, want) in expected.iter().enumerate() {
                 let path = fill(&app, &world, "POST", template).await;
-                let got = if ENDS_SESSIONS.contains(&template) && (1..=5).contains(&actor) {
+                // Every signed-in caller but the disabled account ends a session of its own.
+                let got = if ENDS_SESSIONS.contains(&template) && actor != 0 && actor != 6 {
                     let mut own = Browser::signed_in(&app, world.email(actor), "/").await;
                     own.get("/account").await;
                     post_form(&mut own, template, &path).await
