@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Fuzzes the JSON API from its own OpenAPI document with schemathesis: every check, every
 # phase (examples, coverage, fuzzing, stateful), once as a candidate, once as staff of a
-# training organization and once as an administrator, against a server this script
+# training organization, once as staff of a certification body and once as an
+# administrator, against a server this script
 # starts on a fresh SQLite database. Any finding (a 5xx, a response outside the
 # document, a schema-valid request refused, an invalid one accepted, …) fails the run.
 #
 #   scripts/fuzz-api.sh [--cases N] [--require M] [--seed S] [--binary PATH] [--keep]
 #
-# --cases N   test cases per operation and phase (default 3: about 7,000 cases in all, some 2 minutes)
+# --cases N   test cases per operation and phase (default 3: about 22,000 cases in all, some 3 minutes)
 # --require M fail unless at least M cases were sent in all (default 1)
 # --seed S    hypothesis seed, to replay a run (default: random, printed)
 # --binary    the server binary (default target/debug/invigilator, built if missing)
@@ -146,7 +147,19 @@ start = today + datetime.timedelta(days=7)
 call("POST", "/api/v1/ato/courses", {"qualification": "iso20000-auditor", "title": "Auditor course",
      "starts_on": str(start), "ends_on": str(start + datetime.timedelta(days=2)),
      "delivery": "classroom", "trainer_name": "Terry Trainer"}, staff)
-print(f"CANDIDATE_TOKEN={candidate} STAFF_TOKEN={staff} ADMIN_TOKEN={admin}")
+# Staff of a certification body with one certified organization, so the register's
+# routes are fuzzed past their door too.
+rcb = call("POST", "/api/v1/admin/certification-bodies", {"name": "Fuzz Certification",
+     "country": "GB", "accreditation_body": "UKAS"}, admin)
+call("POST", f"/api/v1/admin/certification-bodies/{rcb['id']}/invitations", {"email": "rcb@fuzz.test"}, admin)
+token = mail_with("rcb@fuzz.test", r"/invitations/accept#token=([A-Za-z0-9_\-]+)")
+call("POST", "/api/v1/invitations/accept", {"token": token, "password": password,
+     "given_name": "Rita", "family_name": "Register"})
+rcb_staff = login("rcb@fuzz.test")
+call("POST", "/api/v1/rcb/organizations", {"organization": "Fuzz Hosting", "country": "GB",
+     "scope": "Hosting services", "edition": "ISO/IEC 20000-1:2011", "certificate_number": "FZ-1",
+     "issued_on": str(today), "expires_on": str(today + datetime.timedelta(days=1095))}, rcb_staff)
+print(f"CANDIDATE_TOKEN={candidate} STAFF_TOKEN={staff} RCB_TOKEN={rcb_staff} ADMIN_TOKEN={admin}")
 PY
 )"
 
@@ -166,10 +179,11 @@ echo "fuzzing $BASE with schemathesis $SCHEMATHESIS_VERSION: $CASES cases per op
 total=0
 failed=0
 began=$(date +%s)
-for role in candidate staff admin; do
+for role in candidate staff rcb admin; do
   case "$role" in
     candidate) export FUZZ_TOKEN="$CANDIDATE_TOKEN" ;;
     staff) export FUZZ_TOKEN="$STAFF_TOKEN" ;;
+    rcb) export FUZZ_TOKEN="$RCB_TOKEN" ;;
     admin) export FUZZ_TOKEN="$ADMIN_TOKEN" ;;
   esac
   report="$WORK/report-$role"
@@ -204,5 +218,5 @@ if [ "$total" -lt "$REQUIRE" ]; then
   echo "only $total cases were sent; at least $REQUIRE are required"
   failed=1
 fi
-echo "schemathesis: $total cases in ${elapsed}s as candidate, staff and administrator; $([ $failed = 0 ] && echo "no findings" || echo "FINDINGS (see above)")"
+echo "schemathesis: $total cases in ${elapsed}s as candidate, ATO staff, certification body staff and administrator; $([ $failed = 0 ] && echo "no findings" || echo "FINDINGS (see above)")"
 exit $failed

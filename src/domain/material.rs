@@ -205,7 +205,7 @@ pub fn parse_link(raw: &str) -> Result<String, String> {
     if url.is_empty() {
         return Err("must not be empty".into());
     }
-    if url.chars().count() > URL_MAX_CHARS {
+    if raw.chars().count() > URL_MAX_CHARS {
         return Err(format!("must be at most {URL_MAX_CHARS} characters"));
     }
     if url.chars().any(|c| {

@@ -16,9 +16,9 @@ impl EmailAddress {
         if trimmed.is_empty() {
             return Err("must not be empty".into());
         }
-        // Characters, as the API schema's maxLength counts them, before lower-casing
-        // (which can lengthen a few letters, such as 'İ').
-        if trimmed.chars().count() > 254 {
+        // Characters of what was sent, as the API schema's maxLength counts them: before
+        // trimming, and before lower-casing (which can lengthen a few letters, such as 'İ').
+        if raw.chars().count() > 254 {
             return Err("must be at most 254 characters".into());
         }
         let email = trimmed.to_lowercase();
@@ -67,7 +67,8 @@ impl PersonName {
         if name.is_empty() {
             return Err("must not be empty".into());
         }
-        if name.chars().count() > Self::MAX_CHARS {
+        // What was sent, as the schema's maxLength counts it (spaces around included).
+        if raw.chars().count() > Self::MAX_CHARS {
             return Err(format!("must be at most {} characters", Self::MAX_CHARS));
         }
         if name.chars().any(char::is_control) {
@@ -120,7 +121,8 @@ pub fn parse_text(raw: &str, max_chars: usize) -> Result<String, String> {
     if text.is_empty() {
         return Err("must not be empty".into());
     }
-    if text.chars().count() > max_chars {
+    // What was sent, as the schema's maxLength counts it (spaces around included).
+    if raw.chars().count() > max_chars {
         return Err(format!("must be at most {max_chars} characters"));
     }
     if text
@@ -270,13 +272,24 @@ mod tests {
     #[test]
     fn the_length_limit_counts_characters_not_bytes() {
         // 254 characters, 500 bytes: the schema's maxLength allows it, so must we.
-        let local = "é".repeat(246);
-        let at_limit = format!("\n\t{local}@ex.org\u{b}");
-        assert_eq!(at_limit.trim().chars().count(), 253);
-        assert!(EmailAddress::parse(&at_limit).is_ok());
+        let local = "é".repeat(245);
+        let at_limit = format!("\n\t{local}@ex.org");
+        assert_eq!(at_limit.chars().count(), 254);
+        assert_eq!(
+            EmailAddress::parse(&at_limit).map(|e| e.to_string()),
+            Ok(format!("{local}@ex.org"))
+        );
         let over = format!("{}@ex.org", "é".repeat(248));
         assert_eq!(
             EmailAddress::parse(&over),
+            Err("must be at most 254 characters".to_string())
+        );
+        // The limit counts what was sent: 253 characters padded to 255 are refused, as
+        // the schema refuses them.
+        let padded = format!("\n\t{}@ex.org\u{b}", "é".repeat(246));
+        assert_eq!(padded.trim().chars().count(), 253);
+        assert_eq!(
+            EmailAddress::parse(&padded),
             Err("must be at most 254 characters".to_string())
         );
     }

@@ -107,17 +107,29 @@ pub async fn me(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertifiedOrganizationRequest {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub organization: String,
     /// An ISO 3166-1 alpha-2 code, e.g. "NL".
     #[schema(pattern = r"^\s*[A-Za-z]{2}\s*$")]
     pub country: String,
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub scope: String,
     #[schema(example = "ISO/IEC 20000-1:2011")]
     pub edition: String,
     /// Unique within your certification body.
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^\s*[^\s\x00-\x1f\x7f-\x9f]+\s*$"
+    )]
     pub certificate_number: String,
     #[schema(value_type = String, format = Date)]
     pub issued_on: String,
@@ -223,7 +235,11 @@ pub async fn update(
 pub struct CertificationStatusRequest {
     /// `valid`, `suspended` or `withdrawn` (final); takes effect today.
     pub status: CertificationStatus,
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     pub reason: String,
 }
 
@@ -279,7 +295,11 @@ pub struct RegisterSearch {
 /// The parts of a search that say something: blank fields are no filter.
 pub fn parse_search(q: &RegisterSearch) -> Result<Search<'_>, ApiError> {
     let organization = given(&q.organization);
-    if organization.is_some_and(|o| o.chars().count() > 200) {
+    // What was sent, as the schema's maxLength counts it (spaces around included).
+    if q.organization
+        .as_deref()
+        .is_some_and(|o| o.chars().count() > 200)
+    {
         return Err(ApiError::invalid(
             "organization",
             "must be at most 200 characters",
