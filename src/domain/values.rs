@@ -33,7 +33,16 @@ impl EmailAddress {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..");
-        if local.is_empty() || !domain_ok {
+        // A mail domain's labels are letters, digits and inner hyphens (RFC 5321's Let-dig
+        // and Ldh-str; letters of other scripts as RFC 6531 allows): no other ASCII sign,
+        // or no mail could ever be delivered to the address.
+        let label_char = |c: char| c.is_ascii_alphanumeric() || !c.is_ascii();
+        let labels_ok = domain.split('.').all(|label| {
+            label.chars().all(|c| label_char(c) || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+        if local.is_empty() || !domain_ok || !labels_ok {
             return Err("must be an e-mail address such as name@example.org".into());
         }
         Ok(Self(email))
@@ -292,6 +301,32 @@ mod tests {
             EmailAddress::parse(&padded),
             Err("must be at most 254 characters".to_string())
         );
+    }
+
+    #[test]
+    fn a_mail_domain_is_letters_digits_and_inner_hyphens() {
+        for good in [
+            "user.name+tag@example.org",
+            "o'brien@mail-1.example.ie",
+            "josé@exämple.org",
+        ] {
+            assert!(EmailAddress::parse(good).is_ok(), "{good:?} refused");
+        }
+        // The first is what the API fuzzer got accepted before: no such domain can exist.
+        for bad in [
+            "\u{1e358}67āēø😍@/.z",
+            "ada@exa/mple.org",
+            "ada@exa_mple.org",
+            "ada@-example.org",
+            "ada@example.org-",
+            "ada@[192.0.2.1]",
+        ] {
+            assert_eq!(
+                EmailAddress::parse(bad),
+                Err("must be an e-mail address such as name@example.org".to_string()),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
