@@ -245,6 +245,74 @@ db_test!(
 );
 
 db_test!(
+    every_email_field_declares_one_pattern_and_it_is_the_servers_rule,
+    |app| {
+        let doc = document(&app).await;
+        // Every e-mail property and query parameter in the document, with its pattern.
+        let mut patterns = Vec::new();
+        for schema in doc["components"]["schemas"].as_object().unwrap().values() {
+            for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+                if name == "email" || name.ends_with("_email") {
+                    if let Some(p) = property["pattern"].as_str() {
+                        patterns.push(p.to_owned());
+                    }
+                }
+            }
+        }
+        for path in doc["paths"].as_object().unwrap().values() {
+            for operation in path.as_object().unwrap().values() {
+                for p in operation["parameters"].as_array().into_iter().flatten() {
+                    if p["name"] == "email" {
+                        patterns.push(p["schema"]["pattern"].as_str().unwrap().to_owned());
+                    }
+                }
+            }
+        }
+        assert!(patterns.len() >= 6, "{} e-mail fields", patterns.len());
+        patterns.dedup();
+        assert_eq!(
+            patterns.len(),
+            1,
+            "the e-mail fields disagree: {patterns:?}"
+        );
+        let pattern = regex::Regex::new(&patterns[0]).unwrap();
+        // What the pattern allows, registration accepts, and what it refuses, it refuses.
+        for (n, address) in [
+            "o'brien+{n}@mail-1.example.ie",
+            "josé{n}@exämple.org",
+            "  Ada{n}@Example.ORG ",
+            "ada{n}@exa/mple.org",
+            "ada{n}@exa_mple.org",
+            "ada{n}@-example.org",
+            "ada{n}@example.org-",
+            "ada{n}@example",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let address = address.replace("{n}", &n.to_string());
+            let reply = app
+                .post(
+                    "/api/v1/auth/register",
+                    json!({"email": address, "password": PASSWORD, "given_name": "N", "family_name": "B"}),
+                    None,
+                )
+                .await;
+            let allowed = pattern.is_match(&address);
+            assert_eq!(
+                reply.status,
+                if allowed { 201 } else { 422 },
+                "{address:?}: {}",
+                reply.text
+            );
+            if !allowed {
+                assert_eq!(reply.body["errors"][0]["field"], "email");
+            }
+        }
+    }
+);
+
+db_test!(
     a_query_string_that_does_not_parse_is_a_problem_not_plain_text,
     |app| {
         let admin = app.admin().await;
