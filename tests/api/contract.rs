@@ -252,10 +252,10 @@ db_test!(
         let mut patterns = Vec::new();
         for schema in doc["components"]["schemas"].as_object().unwrap().values() {
             for (name, property) in schema["properties"].as_object().into_iter().flatten() {
-                if name == "email" || name.ends_with("_email") {
-                    if let Some(p) = property["pattern"].as_str() {
-                        patterns.push(p.to_owned());
-                    }
+                if (name == "email" || name.ends_with("_email"))
+                    && let Some(p) = property["pattern"].as_str()
+                {
+                    patterns.push(p.to_owned());
                 }
             }
         }
